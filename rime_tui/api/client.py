@@ -1,0 +1,459 @@
+"""An async, typed client for the RI Platform v1 REST API.
+
+    async with RimeClient("rime.example.io", api_token="rime_...") as client:
+        info = await client.rime_info()
+        async for token in client.iter_api_tokens(workspace_id):
+            ...
+
+It speaks the wire format of a real RI cluster; the local instance
+(``rime-tui serve``) serves the same format and additionally offers
+email/password sign-in (:meth:`RimeClient.login`).
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Self, TypeVar
+from urllib.parse import quote, urlsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from rime_tui import __version__
+from rime_tui.api import models as m
+from rime_tui.api.errors import (
+    ApiError,
+    ConnectionFailedError,
+    ProtocolError,
+    RequestTimeoutError,
+    TLSError,
+    TransportError,
+    error_class_for_status,
+)
+
+M = TypeVar("M", bound=BaseModel)
+Item = TypeVar("Item")
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
+API_KEY_HEADER = "rime-api-key"
+
+
+def normalize_cluster_url(url: str) -> str:
+    """``rime.example.io/`` → ``https://rime.example.io``; ``http://`` is kept."""
+    url = url.strip()
+    if not url:
+        raise ValueError("The cluster URL is empty.")
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{url!r} is not an http(s) URL.")
+    return url.rstrip("/")
+
+
+def _check_uuid_text(value: str) -> str:
+    # Path segments are quoted so that no id can change the path it is put in.
+    return quote(value, safe="")
+
+
+class RimeClient:
+    """One cluster, one set of credentials (API token or local session)."""
+
+    def __init__(
+        self,
+        cluster_url: str,
+        *,
+        api_token: str | None = None,
+        session_token: str | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: bool | ssl.SSLContext = True,
+    ) -> None:
+        self.cluster_url = normalize_cluster_url(cluster_url)
+        self.api_token = api_token
+        self.session_token = session_token
+        self._http = httpx.AsyncClient(
+            base_url=self.cluster_url,
+            timeout=timeout,
+            transport=transport,
+            verify=verify,
+            headers={"user-agent": f"rime-tui/{__version__}", "accept": "application/json"},
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.cluster_url).netloc
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _auth_headers(self) -> dict[str, str]:
+        if self.api_token:
+            return {API_KEY_HEADER: self.api_token}
+        if self.session_token:
+            return {"authorization": f"Bearer {self.session_token}"}
+        return {}
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: BaseModel | None = None,
+        auth: bool = True,
+    ) -> httpx.Response:
+        headers = self._auth_headers() if auth else {}
+        content = None
+        if body is not None:
+            content = body.model_dump_json(by_alias=True, exclude_none=True)
+            headers["content-type"] = "application/json"
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        try:
+            return await self._http.request(
+                method, path, params=clean, content=content, headers=headers
+            )
+        except httpx.TimeoutException as exc:
+            raise RequestTimeoutError(
+                f"{self.host} did not answer in time ({type(exc).__name__})."
+            ) from exc
+        except httpx.ConnectError as exc:
+            if _is_tls_failure(exc):
+                raise TLSError(f"TLS handshake with {self.host} failed: {_root(exc)}") from exc
+            raise ConnectionFailedError(f"Could not connect to {self.host}: {_root(exc)}") from exc
+        except httpx.TransportError as exc:
+            raise TransportError(f"Connection to {self.host} failed: {_root(exc)}") from exc
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        params: dict[str, Any] | None = None,
+        body: BaseModel | None = None,
+        auth: bool = True,
+    ) -> M:
+        response = await self._send(method, path, params=params, body=body, auth=auth)
+        if response.is_error:
+            raise self._error(response)
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            what = "is not JSON" if _is_json_error(exc) else "does not have the expected shape"
+            raise ProtocolError(
+                f"The answer from {self.host} to {method} {path} {what}; "
+                "is this an RI Platform cluster?"
+            ) from exc
+
+    def _error(self, response: httpx.Response) -> ApiError | ProtocolError:
+        status = response.status_code
+        retry_after = _retry_after(response)
+        try:
+            body = m.ErrorBody.model_validate_json(response.content)
+        except ValidationError:
+            body = None
+        cls = error_class_for_status(status)
+        if body is not None:
+            return cls(
+                body.message,
+                status_code=status,
+                code=body.code,
+                details=body.details,
+                retry_after=retry_after,
+            )
+        reason = f"{status} {response.reason_phrase}".strip()
+        if status in (404, 405) or 300 <= status < 400:
+            return ProtocolError(
+                f"{self.host} answered {reason} to {response.request.url.path}; "
+                "it does not look like an RI Platform cluster."
+            )
+        return cls(
+            f"{self.host} answered {reason} without an RI error body.",
+            status_code=status,
+            retry_after=retry_after,
+        )
+
+    @staticmethod
+    async def _walk(
+        fetch: Callable[[str], Awaitable[tuple[list[Item], str, bool]]],
+    ) -> AsyncIterator[Item]:
+        token = ""
+        while True:
+            items, token, has_more = await fetch(token)
+            for item in items:
+                yield item
+            if not has_more or not token:
+                return
+
+    # -- local instance only ------------------------------------------------------
+
+    async def health(self) -> bool:
+        """``GET /healthz``: True when a local instance answers ``{"status": "ok"}``."""
+        response = await self._send("GET", "/healthz", auth=False)
+        try:
+            return response.status_code == 200 and response.json().get("status") == "ok"
+        except ValueError:
+            return False
+
+    async def login(self, email: str, password: str) -> m.LoginResponse:
+        """Sign in with email and password; later calls use the session."""
+        answer = await self._call(
+            "POST",
+            "/v1/auth/login",
+            m.LoginResponse,
+            body=m.LoginRequest(email=email, password=password),
+            auth=False,
+        )
+        self.api_token = None
+        self.session_token = answer.session_token
+        return answer
+
+    async def logout(self) -> None:
+        await self._call("POST", "/v1/auth/logout", m.Empty)
+        self.session_token = None
+
+    # -- cluster -------------------------------------------------------------------
+
+    async def rime_info(self) -> m.RimeInfo:
+        return await self._call("GET", "/v1/rime-info", m.RimeInfo)
+
+    async def license_limit(self, customer_name: str, limit: str) -> m.LimitStatus:
+        path = f"/v1/feature-flags/{_check_uuid_text(customer_name)}/limits/{quote(limit)}"
+        return (await self._call("GET", path, m.GetLimitStatusResponse)).limit_status
+
+    # -- users ---------------------------------------------------------------------
+
+    async def my_roles(self) -> list[m.Role]:
+        return (await self._call("GET", "/v1/users/roles", m.RolesResponse)).roles
+
+    async def get_user(self, user_id: str) -> m.UserDetail:
+        path = f"/v1/users/{_check_uuid_text(user_id)}"
+        return (await self._call("GET", path, m.GetUserResponse)).user
+
+    async def list_users_page(
+        self, *, page_size: int | None = None, page_token: str = ""
+    ) -> m.ListUsersResponse:
+        params = {"pageSize": page_size, "pageToken": page_token}
+        return await self._call("GET", "/v1/users", m.ListUsersResponse, params=params)
+
+    def iter_users(self, *, page_size: int | None = None) -> AsyncIterator[m.UserDetail]:
+        async def fetch(token: str) -> tuple[list[m.UserDetail], str, bool]:
+            page = await self.list_users_page(page_size=page_size, page_token=token)
+            return page.users, page.next_page_token, page.has_more
+
+        return self._walk(fetch)
+
+    async def create_user(
+        self,
+        email: str,
+        password: str,
+        *,
+        full_name: str = "",
+        org_role: str = "ACTOR_ROLE_USER",
+    ) -> str:
+        body = m.CreateUserRequest(
+            email=email, password=password, full_name=full_name, org_role=org_role
+        )
+        answer = await self._call("POST", "/v1/users", m.CreateUserResponse, body=body)
+        return answer.user_id.uuid
+
+    # -- workspaces ----------------------------------------------------------------
+
+    async def list_workspaces_page(
+        self, *, page_size: int | None = None, page_token: str = ""
+    ) -> m.ListWorkspacesResponse:
+        params = {"pageSize": page_size, "pageToken": page_token}
+        return await self._call("GET", "/v1/workspace", m.ListWorkspacesResponse, params=params)
+
+    def iter_workspaces(self, *, page_size: int | None = None) -> AsyncIterator[m.Workspace]:
+        async def fetch(token: str) -> tuple[list[m.Workspace], str, bool]:
+            page = await self.list_workspaces_page(page_size=page_size, page_token=token)
+            return page.workspaces, page.next_page_token, page.has_more
+
+        return self._walk(fetch)
+
+    async def get_workspace(self, workspace_id: str) -> m.Workspace:
+        path = f"/v1/workspace/{_check_uuid_text(workspace_id)}"
+        return (await self._call("GET", path, m.GetWorkspaceResponse)).workspace
+
+    async def create_workspace(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        results_retention_in_days: int | None = None,
+    ) -> str:
+        body = m.CreateWorkspaceRequest(
+            name=name,
+            description=description,
+            results_retention_in_days=results_retention_in_days,
+        )
+        answer = await self._call("POST", "/v1/workspace", m.CreateWorkspaceResponse, body=body)
+        return answer.workspace_id.uuid
+
+    async def list_workspace_members_page(
+        self, workspace_id: str, *, page_size: int | None = None, page_token: str = ""
+    ) -> m.ListWorkspaceMembersResponse:
+        path = f"/v1/workspace/{_check_uuid_text(workspace_id)}/users"
+        params = {"pageSize": page_size, "pageToken": page_token}
+        return await self._call("GET", path, m.ListWorkspaceMembersResponse, params=params)
+
+    def iter_workspace_members(
+        self, workspace_id: str, *, page_size: int | None = None
+    ) -> AsyncIterator[m.WorkspaceMember]:
+        async def fetch(token: str) -> tuple[list[m.WorkspaceMember], str, bool]:
+            page = await self.list_workspace_members_page(
+                workspace_id, page_size=page_size, page_token=token
+            )
+            return page.users, page.next_page_token, page.has_more
+
+        return self._walk(fetch)
+
+    async def add_workspace_members(
+        self, workspace_id: str, members: dict[str, str]
+    ) -> None:
+        """Add or update members: ``{user_id: "ACTOR_ROLE_USER", ...}``."""
+        body = m.AddMembersRequest(
+            users=[
+                m.MemberSpec(user_id=m.RimeUUID(uuid=uid), user_role=role)
+                for uid, role in members.items()
+            ]
+        )
+        path = f"/v1/workspace/{_check_uuid_text(workspace_id)}/users"
+        await self._call("POST", path, m.Empty, body=body)
+
+    # -- API tokens ----------------------------------------------------------------
+
+    async def list_api_tokens_page(
+        self,
+        workspace_id: str | None = None,
+        *,
+        page_size: int | None = None,
+        page_token: str = "",
+        token_type: str | None = None,
+    ) -> m.ListApiTokensResponse:
+        params = {
+            "workspaceId.uuid": workspace_id,
+            "pageSize": page_size,
+            "pageToken": page_token,
+            "firstPageQuery.tokenType": token_type,
+        }
+        return await self._call("GET", "/v1/users/api-tokens", m.ListApiTokensResponse, params=params)
+
+    def iter_api_tokens(
+        self,
+        workspace_id: str | None = None,
+        *,
+        page_size: int | None = None,
+        token_type: str | None = None,
+    ) -> AsyncIterator[m.ApiTokenInfo]:
+        async def fetch(token: str) -> tuple[list[m.ApiTokenInfo], str, bool]:
+            page = await self.list_api_tokens_page(
+                workspace_id, page_size=page_size, page_token=token, token_type=token_type
+            )
+            return page.api_token_infos, page.next_page_token, page.has_more
+
+        return self._walk(fetch)
+
+    async def create_api_token(
+        self, name: str, workspace_id: str, *, expiry_days: int | None = None
+    ) -> m.CreateApiTokenResponse:
+        """Create a user token; the answer holds the secret, shown this once."""
+        body = m.CreateApiTokenRequest(
+            name=name,
+            workspace_id=m.RimeUUID(uuid=workspace_id),
+            token_type="TOKEN_TYPE_USER",
+            expiry_days=expiry_days,
+        )
+        return await self._call("POST", "/v1/users/api-tokens", m.CreateApiTokenResponse, body=body)
+
+    async def delete_api_token(self, token_id: str) -> None:
+        path = f"/v1/users/api-tokens/{_check_uuid_text(token_id)}"
+        await self._call("DELETE", path, m.Empty)
+
+    # -- projects ------------------------------------------------------------------
+
+    async def create_project(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        workspace_id: str | None = None,
+        model_task: str | None = None,
+        use_case: str | None = None,
+        tags: list[str] | None = None,
+    ) -> m.Project:
+        body = m.CreateProjectRequest(
+            name=name,
+            description=description,
+            workspace_id=m.RimeUUID(uuid=workspace_id) if workspace_id else None,
+            model_task=model_task,
+            use_case=use_case,
+            tags=tags,
+        )
+        return (await self._call("POST", "/v1/projects", m.ProjectResponse, body=body)).project
+
+    async def list_projects_page(
+        self, workspace_id: str | None = None, *, page_size: int | None = None, page_token: str = ""
+    ) -> m.ListProjectsResponse:
+        params = {"workspaceId.uuid": workspace_id, "pageSize": page_size, "pageToken": page_token}
+        return await self._call("GET", "/v1/projects", m.ListProjectsResponse, params=params)
+
+    def iter_projects(
+        self, workspace_id: str | None = None, *, page_size: int | None = None
+    ) -> AsyncIterator[m.ProjectListItem]:
+        async def fetch(token: str) -> tuple[list[m.ProjectListItem], str, bool]:
+            page = await self.list_projects_page(
+                workspace_id, page_size=page_size, page_token=token
+            )
+            return page.projects, page.next_page_token, page.has_more
+
+        return self._walk(fetch)
+
+    async def get_project(self, project_id: str) -> m.Project:
+        path = f"/v1/projects/{_check_uuid_text(project_id)}"
+        return (await self._call("GET", path, m.ProjectResponse)).project
+
+    async def delete_project(self, project_id: str) -> None:
+        await self._call("DELETE", f"/v1/projects/{_check_uuid_text(project_id)}", m.Empty)
+
+
+def _root(exc: BaseException) -> str:
+    """The innermost cause's message, which names the real problem."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    text = str(exc) or type(exc).__name__
+    return text.removeprefix("[Errno 111] ").strip()
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, ssl.SSLError):
+            return True
+        current = current.__cause__ or current.__context__
+    return "SSL" in str(exc) or "CERTIFICATE" in str(exc).upper()
+
+
+def _is_json_error(exc: ValidationError) -> bool:
+    return any(err.get("type") == "json_invalid" for err in exc.errors())
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

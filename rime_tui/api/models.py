@@ -1,0 +1,291 @@
+"""Pydantic models of the RI Platform v1 REST wire format.
+
+Field names are snake_case in Python and lowerCamelCase on the wire.  Unknown
+fields are ignored (real clusters send many more than these), enums are kept as
+plain strings so that values this version does not know still parse, and
+timestamps are RFC 3339 in UTC.  The local instance serialises its answers with
+these same models, so client and server cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def format_timestamp(value: datetime) -> str:
+    """RFC 3339 in UTC with milliseconds, e.g. ``2026-11-28T01:02:03.456Z``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _parse_timestamp(value: Any) -> Any:
+    # Real clusters send nanoseconds; Python keeps microseconds.
+    if isinstance(value, str):
+        return _FRACTION.sub(r"\1", value)
+    return value
+
+
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(_parse_timestamp),
+    PlainSerializer(format_timestamp, return_type=str, when_used="json"),
+]
+
+
+class WireModel(BaseModel):
+    """Base of every wire model: camelCase aliases, unknown fields ignored."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        serialize_by_alias=True,
+    )
+
+
+class RimeUUID(WireModel):
+    """An id on the wire: ``{"uuid": "..."}``."""
+
+    uuid: str
+
+
+# -- responses -----------------------------------------------------------------
+
+
+class RimeInfo(WireModel):
+    """``GET /v1/rime-info``."""
+
+    cluster_info_version: str = ""
+    customer_name: str = ""
+    expiration_time: Timestamp | None = None
+    grace_period_end_time: Timestamp | None = None
+    ri_plan: str = "RI_PLAN_UNSPECIFIED"
+    build_version: str = ""
+
+
+class LimitStatus(WireModel):
+    """One license limit and how close the instance is to it."""
+
+    limit: str = "LICENSE_LIMIT_UNSPECIFIED"
+    limit_status: str = "STATUS_UNSPECIFIED"
+    limit_value: str = "0"
+    current_value: str = "0"
+
+
+class GetLimitStatusResponse(WireModel):
+    limit_status: LimitStatus
+
+
+class Role(WireModel):
+    """One of the caller's roles (``GET /v1/users/roles``)."""
+
+    subject_type: str = "SUBJECT_TYPE_UNSPECIFIED"
+    subject_id: str = ""
+    role: str = "ACTOR_ROLE_UNSPECIFIED"
+    implicit_grant: bool = False
+
+
+class RolesResponse(WireModel):
+    roles: list[Role] = Field(default_factory=list)
+
+
+class UserDetail(WireModel):
+    """A user account."""
+
+    id: RimeUUID
+    name: str = ""
+    email: str = ""
+    full_name: str = ""
+    org_role: str = "ACTOR_ROLE_UNSPECIFIED"
+    role: str = "ROLE_UNSPECIFIED"
+    show_tutorial: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.name or self.email or self.id.uuid
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.org_role == "ACTOR_ROLE_ADMIN"
+
+
+class GetUserResponse(WireModel):
+    user: UserDetail
+
+
+class Page(WireModel):
+    """The paging fields every list answer shares."""
+
+    next_page_token: str = ""
+    has_more: bool = False
+
+
+class ListUsersResponse(Page):
+    users: list[UserDetail] = Field(default_factory=list)
+
+
+class CreateUserResponse(WireModel):
+    user_id: RimeUUID
+
+
+class Workspace(WireModel):
+    """A workspace."""
+
+    workspace_id: RimeUUID
+    name: str = ""
+    description: str = ""
+    agent_ids: list[RimeUUID] = Field(default_factory=list)
+    default_agent_id: RimeUUID | None = None
+    results_retention_in_days: int = 0
+
+
+class ListWorkspacesResponse(Page):
+    workspaces: list[Workspace] = Field(default_factory=list)
+
+
+class GetWorkspaceResponse(WireModel):
+    workspace: Workspace
+
+
+class CreateWorkspaceResponse(WireModel):
+    workspace_id: RimeUUID
+
+
+class WorkspaceMember(WireModel):
+    """A member of a workspace and their role in it."""
+
+    user_detail: UserDetail
+    user_role: str = "ACTOR_ROLE_UNSPECIFIED"
+    implicit_grant: bool = False
+
+
+class ListWorkspaceMembersResponse(Page):
+    workspace_id: RimeUUID | None = None
+    users: list[WorkspaceMember] = Field(default_factory=list)
+
+
+class ApiTokenInfo(WireModel):
+    """An API access token, without its secret."""
+
+    id: RimeUUID
+    name: str = ""
+    suffix: str = ""
+    creation_time: Timestamp | None = None
+    expiration_time: Timestamp | None = None
+    workspace_id: RimeUUID | None = None
+    user_id: str = ""
+    token_type: str = "TOKEN_TYPE_UNSPECIFIED"
+
+
+class ListApiTokensResponse(Page):
+    api_token_infos: list[ApiTokenInfo] = Field(default_factory=list)
+
+
+class CreateApiTokenResponse(WireModel):
+    """The new token's id and its secret, which is shown this once."""
+
+    id: RimeUUID
+    full_api_token: str
+
+
+class Project(WireModel):
+    """A project."""
+
+    id: RimeUUID
+    name: str = ""
+    description: str = ""
+    workspace_id: RimeUUID | None = None
+    owner_id: RimeUUID | None = None
+    creation_time: Timestamp | None = None
+    model_task: str = "MODEL_TASK_UNSPECIFIED"
+    use_case: str = ""
+    tags: list[str] = Field(default_factory=list)
+
+
+class ProjectResponse(WireModel):
+    project: Project
+
+
+class ProjectListItem(WireModel):
+    project: Project
+    owner_details: UserDetail | None = None
+    last_updated_time: Timestamp | None = None
+
+
+class ListProjectsResponse(Page):
+    projects: list[ProjectListItem] = Field(default_factory=list)
+
+
+class LoginResponse(WireModel):
+    """``POST /v1/auth/login`` (local instance only)."""
+
+    session_token: str
+    expiration_time: Timestamp
+    user: UserDetail
+
+
+class Empty(WireModel):
+    """``{}``."""
+
+
+class ErrorBody(WireModel):
+    """The body of every non-2xx answer."""
+
+    code: int
+    message: str
+    details: list[Any] = Field(default_factory=list)
+
+
+# -- requests ------------------------------------------------------------------
+
+
+class LoginRequest(WireModel):
+    email: str
+    password: str
+
+
+class CreateUserRequest(WireModel):
+    email: str
+    password: str
+    full_name: str = ""
+    org_role: str = "ACTOR_ROLE_USER"
+
+
+class CreateWorkspaceRequest(WireModel):
+    name: str
+    description: str = ""
+    results_retention_in_days: int | None = None
+
+
+class MemberSpec(WireModel):
+    user_id: RimeUUID
+    user_role: str = "ACTOR_ROLE_USER"
+
+
+class AddMembersRequest(WireModel):
+    users: list[MemberSpec]
+
+
+class CreateApiTokenRequest(WireModel):
+    name: str
+    workspace_id: RimeUUID
+    token_type: str = "TOKEN_TYPE_USER"
+    expiry_days: int | None = None
+
+
+class CreateProjectRequest(WireModel):
+    name: str
+    description: str = ""
+    workspace_id: RimeUUID | None = None
+    model_task: str | None = None
+    use_case: str | None = None
+    tags: list[str] | None = None
