@@ -1,0 +1,3 @@
+from rime_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The embedded RI-compatible local instance. This package never imports textual."""

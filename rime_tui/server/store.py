@@ -1,0 +1,899 @@
+"""SQLite storage and the product rules of the local instance.
+
+One :class:`Store` owns one connection.  The web app calls it only from its
+event-loop thread, so every method runs to completion without interleaving;
+writes additionally run in ``BEGIN IMMEDIATE`` transactions so that the
+200-token cap also holds between processes sharing a data dir.  The database
+runs in WAL mode with ``synchronous=FULL``: a write that was answered has been
+fsynced and survives a crash.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rime_tui import __version__
+from rime_tui.api import models as m
+from rime_tui.server import security
+from rime_tui.server.errors import (
+    Code,
+    ServiceError,
+    denied,
+    invalid,
+    not_found,
+    unauthenticated,
+)
+
+Clock = Callable[[], datetime]
+
+SCHEMA_VERSION = 1
+MAX_TOKENS = 200
+MAX_EXPIRY_DAYS = 270
+SESSION_HOURS = 12
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+MAX_NAME_LENGTH = 100
+DEFAULT_RETENTION_DAYS = 30
+CUSTOMER_NAME = "local"
+DEFAULT_ADMIN_EMAIL = "admin@rime.local"
+DEFAULT_WORKSPACE = "Workspace 1"
+
+ADMIN = "ACTOR_ROLE_ADMIN"
+ACTOR_ROLES = frozenset(
+    {
+        "ACTOR_ROLE_ADMIN",
+        "ACTOR_ROLE_USER",
+        "ACTOR_ROLE_VIEWER",
+        "ACTOR_ROLE_SUPPORT",
+        "ACTOR_ROLE_VP",
+        "ACTOR_ROLE_NONE",
+    }
+)
+TOKEN_TYPES = frozenset(
+    {
+        "TOKEN_TYPE_USER",
+        "TOKEN_TYPE_INTERNAL_AGENT",
+        "TOKEN_TYPE_EXTERNAL_AGENT",
+        "TOKEN_TYPE_FIREWALL_AGENT",
+        "TOKEN_TYPE_UNSPECIFIED",
+    }
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE users (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    full_name TEXT NOT NULL,
+    org_role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE workspaces (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL,
+    retention_days INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE members (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    implicit INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (workspace_id, user_id)
+);
+CREATE TABLE api_tokens (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    digest TEXT NOT NULL UNIQUE,
+    suffix TEXT NOT NULL,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    token_type TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    UNIQUE (workspace_id, user_id, name)
+);
+CREATE INDEX api_tokens_by_workspace ON api_tokens (workspace_id, seq);
+CREATE TABLE sessions (
+    digest TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE projects (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    owner_id TEXT NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    model_task TEXT NOT NULL,
+    use_case TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    UNIQUE (workspace_id, name)
+);
+"""
+
+# Each entry upgrades the schema from version N to N + 1.
+_MIGRATIONS: dict[int, str] = {0: _SCHEMA}
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(value: datetime) -> str:
+    """Fixed-width UTC text, so that stored times compare as strings."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _dt(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def check_uuid(value: str, what: str) -> str:
+    """The canonical form of a UUID given by a caller, or a 400."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        raise invalid(f"{what} {value[:80]!r} is not a valid UUID.") from None
+
+
+def clean_name(value: str, what: str) -> str:
+    name = value.strip()
+    if not name:
+        raise invalid(f"{what} must not be empty.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise invalid(f"{what} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}.")
+    if _CONTROL.search(name):
+        raise invalid(f"{what} must not contain control characters such as newlines or tabs.")
+    return name
+
+
+def encode_page_token(kind: str, seq: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{kind}:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_page_token(kind: str, token: str) -> int:
+    """The position a page token stands for; 0 for the first page."""
+    if not token:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        version, token_kind, seq = raw.split(":")
+        if version != "v1" or token_kind != kind:
+            raise ValueError(raw)
+        return int(seq)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid(
+            "pageToken is not valid here; pass the nextPageToken of a previous answer "
+            "of the same list, or none for the first page."
+        ) from None
+
+
+def check_page_size(page_size: int | None) -> int:
+    if page_size is None or page_size == 0:
+        return DEFAULT_PAGE_SIZE
+    if page_size < 0:
+        raise invalid(f"pageSize must be between 1 and {MAX_PAGE_SIZE}, not {page_size}.")
+    return min(page_size, MAX_PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, and through what."""
+
+    user_id: str
+    email: str
+    org_admin: bool
+    token_id: str | None = None
+    token_workspace: str | None = None
+    session_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    cluster_url: str
+    admin_email: str
+    admin_password: str
+    workspace_id: str
+    api_token: str
+
+
+@dataclass(frozen=True)
+class Paged:
+    rows: list[sqlite3.Row]
+    next_page_token: str
+    has_more: bool
+
+
+class Store:
+    """The instance's data and rules."""
+
+    def __init__(self, path: Path, *, clock: Clock = system_clock) -> None:
+        self.path = path
+        self.clock = clock
+        if not path.exists():  # created private; SQLite gives -wal/-shm the same mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        self.db = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=10.0
+        )
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- plumbing ---------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} has schema version {version}; this rime-tui knows "
+                f"{SCHEMA_VERSION}. Upgrade rime-tui."
+            )
+        while version < SCHEMA_VERSION:
+            with self._write() as db:
+                for statement in _MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                version += 1
+                db.execute(f"PRAGMA user_version = {version}")
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _page(
+        self, kind: str, sql: str, args: tuple[Any, ...], page_token: str, page_size: int | None
+    ) -> Paged:
+        """Keyset paging over ``seq``: *sql* must select ``seq`` and end in its WHERE."""
+        after = decode_page_token(kind, page_token)
+        size = check_page_size(page_size)
+        rows = self.db.execute(
+            f"{sql} AND t.seq > ? ORDER BY t.seq LIMIT ?",  # noqa: S608 - fixed fragments
+            (*args, after, size + 1),
+        ).fetchall()
+        has_more = len(rows) > size
+        rows = rows[:size]
+        token = encode_page_token(kind, rows[-1]["seq"]) if has_more and rows else ""
+        return Paged(rows, token, has_more)
+
+    # -- bootstrap ----------------------------------------------------------------
+
+    def instance_id(self) -> str:
+        """The organization id, which tells one data dir from another."""
+        return self._meta("org_id") or ""
+
+    def is_bootstrapped(self) -> bool:
+        return self._meta("org_id") is not None
+
+    def bootstrap(self, cluster_url: str, password: str | None = None) -> Bootstrap | None:
+        """Create the organization, the default admin, "Workspace 1" and its token.
+
+        Returns what was created, or None when the instance already existed.
+        """
+        if self.is_bootstrapped():
+            return None
+        password = password or security.new_password()
+        password_hash = security.hash_password(password)
+        secret = security.new_api_token()
+        now = self.clock()
+        with self._write() as db:
+            if self._meta("org_id") is not None:
+                return None
+            db.execute("INSERT INTO meta VALUES ('org_id', ?)", (str(uuid.uuid4()),))
+            db.execute("INSERT INTO meta VALUES ('customer_name', ?)", (CUSTOMER_NAME,))
+            db.execute("INSERT INTO meta VALUES ('created_at', ?)", (_ts(now),))
+            admin_id = self._insert_user(DEFAULT_ADMIN_EMAIL, "Default Admin", ADMIN, password_hash)
+            ws_id = self._insert_workspace(DEFAULT_WORKSPACE, "The default workspace.", None)
+            self._insert_token(secret, "Default token", ws_id, admin_id, MAX_EXPIRY_DAYS)
+        return Bootstrap(cluster_url, DEFAULT_ADMIN_EMAIL, password, ws_id, secret)
+
+    # -- authentication -------------------------------------------------------------
+
+    def authenticate_api_token(self, secret: str) -> Principal:
+        wanted = security.digest(secret)
+        row = self.db.execute(
+            "SELECT t.id, t.digest, t.workspace_id, t.expires_at, u.id AS user_id, u.email,"
+            " u.org_role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?",
+            (wanted,),
+        ).fetchone()
+        if row is None or not security.same_digest(row["digest"], wanted):
+            raise unauthenticated("The API token is not valid: it is unknown or was deleted.")
+        if row["expires_at"] <= _ts(self.clock()):
+            raise unauthenticated(
+                f"The API token expired on {row['expires_at'][:10]}; create a new one."
+            )
+        return Principal(
+            user_id=row["user_id"],
+            email=row["email"],
+            org_admin=row["org_role"] == ADMIN,
+            token_id=row["id"],
+            token_workspace=row["workspace_id"],
+        )
+
+    def authenticate_session(self, secret: str) -> Principal:
+        wanted = security.digest(secret)
+        row = self.db.execute(
+            "SELECT s.digest, s.expires_at, u.id AS user_id, u.email, u.org_role"
+            " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.digest = ?",
+            (wanted,),
+        ).fetchone()
+        if row is None or not security.same_digest(row["digest"], wanted):
+            raise unauthenticated("The session is not valid; sign in again.")
+        if row["expires_at"] <= _ts(self.clock()):
+            raise unauthenticated("The session expired; sign in again.")
+        return Principal(
+            user_id=row["user_id"],
+            email=row["email"],
+            org_admin=row["org_role"] == ADMIN,
+            session_digest=row["digest"],
+        )
+
+    def password_hash_for(self, email: str) -> tuple[str, str] | None:
+        row = self.db.execute(
+            "SELECT id, password_hash FROM users WHERE email = ?", (email.strip(),)
+        ).fetchone()
+        return None if row is None else (row["id"], row["password_hash"])
+
+    def create_session(self, user_id: str) -> m.LoginResponse:
+        secret = security.new_session_token()
+        now = self.clock()
+        expires = now + timedelta(hours=SESSION_HOURS)
+        with self._write() as db:
+            db.execute("DELETE FROM sessions WHERE expires_at <= ?", (_ts(now),))
+            db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?)",
+                (security.digest(secret), user_id, _ts(expires)),
+            )
+        return m.LoginResponse(
+            session_token=secret, expiration_time=expires, user=self.get_user(user_id)
+        )
+
+    def end_session(self, principal: Principal) -> None:
+        if principal.session_digest is not None:
+            with self._write() as db:
+                db.execute("DELETE FROM sessions WHERE digest = ?", (principal.session_digest,))
+
+    # -- cluster ---------------------------------------------------------------------
+
+    def rime_info(self) -> m.RimeInfo:
+        created = _dt(self._meta("created_at") or _ts(self.clock()))
+        return m.RimeInfo(
+            cluster_info_version="2.13.2",
+            customer_name=CUSTOMER_NAME,
+            expiration_time=created + timedelta(days=3650),
+            grace_period_end_time=created + timedelta(days=3680),
+            ri_plan="RI_PLAN_LOCAL_TRIAL",
+            build_version=f"rime-tui-local/{__version__}",
+        )
+
+    def limit_status(self, customer_name: str, limit: str) -> m.LimitStatus:
+        if customer_name != CUSTOMER_NAME:
+            raise not_found(f"No customer named {customer_name!r}; this instance's is 'local'.")
+        now = self.clock()
+        if limit == "LICENSE_LIMIT_EXPIRATION":
+            expires = self.rime_info().expiration_time or now
+            value, current = int(expires.timestamp()), int(now.timestamp())
+        elif limit == "LICENSE_LIMIT_WORKSPACES":
+            value = 10_000
+            current = self.db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0]
+        elif limit in (
+            "LICENSE_LIMIT_STRESS_TEST_RUNS",
+            "LICENSE_LIMIT_FIREWALL",
+            "LICENSE_LIMIT_FIREWALL_REQUESTS",
+        ):
+            value, current = 1_000_000, 0
+        else:
+            raise invalid(
+                f"Unknown license limit {limit[:80]!r}; use e.g. LICENSE_LIMIT_EXPIRATION."
+            )
+        return m.LimitStatus(
+            limit=limit,
+            limit_status="STATUS_OK" if current < value else "STATUS_ERROR",
+            limit_value=str(value),
+            current_value=str(current),
+        )
+
+    # -- users ---------------------------------------------------------------------
+
+    def _insert_user(self, email: str, full_name: str, org_role: str, password_hash: str) -> str:
+        user_id = str(uuid.uuid4())
+        self.db.execute(
+            "INSERT INTO users (id, email, full_name, org_role, password_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (user_id, email, full_name, org_role, password_hash, _ts(self.clock())),
+        )
+        if org_role == ADMIN:  # org admins are members of every workspace
+            self.db.execute(
+                "INSERT OR REPLACE INTO members (workspace_id, user_id, role, implicit)"
+                " SELECT id, ?, ?, 1 FROM workspaces",
+                (user_id, ADMIN),
+            )
+        return user_id
+
+    @staticmethod
+    def _user(row: sqlite3.Row) -> m.UserDetail:
+        return m.UserDetail(
+            id=m.RimeUUID(uuid=row["id"]),
+            name=row["full_name"] or row["email"],
+            email=row["email"],
+            full_name=row["full_name"],
+            org_role=row["org_role"],
+            role="ROLE_ADMIN" if row["org_role"] == ADMIN else "ROLE_UNSPECIFIED",
+            show_tutorial=False,
+        )
+
+    def get_user(self, user_id: str) -> m.UserDetail:
+        user_id = check_uuid(user_id, "userId")
+        row = self.db.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        if row is None:
+            raise not_found(f"No user with id {user_id}.")
+        return self._user(row)
+
+    def list_users(self, page_token: str, page_size: int | None) -> m.ListUsersResponse:
+        page = self._page("users", "SELECT * FROM users t WHERE 1", (), page_token, page_size)
+        return m.ListUsersResponse(
+            users=[self._user(r) for r in page.rows],
+            next_page_token=page.next_page_token,
+            has_more=page.has_more,
+        )
+
+    def validate_new_user(self, principal: Principal, req: m.CreateUserRequest) -> None:
+        if not principal.org_admin:
+            raise denied("Only organization admins can create users.")
+        if not _EMAIL.match(req.email.strip()) or len(req.email) > 254:
+            raise invalid(f"{req.email[:80]!r} is not an email address.")
+        if len(req.password) < 8:
+            raise invalid("The password must be at least 8 characters long.")
+        if len(req.password) > 1024:
+            raise invalid("The password must be at most 1024 characters long.")
+        if req.org_role not in ACTOR_ROLES:
+            raise invalid(f"orgRole {req.org_role[:80]!r} is not an ActorRole.")
+        if req.full_name and _CONTROL.search(req.full_name):
+            raise invalid("fullName must not contain control characters.")
+
+    def create_user(self, req: m.CreateUserRequest, password_hash: str) -> str:
+        email = req.email.strip()
+        with self._write():
+            exists = self.db.execute("SELECT 1 FROM users WHERE email = ?", (email,)).fetchone()
+            if exists:
+                raise ServiceError(Code.ALREADY_EXISTS, f"A user with email {email} exists.")
+            return self._insert_user(email, req.full_name.strip()[:200], req.org_role, password_hash)
+
+    def roles(self, principal: Principal) -> m.RolesResponse:
+        roles = [
+            m.Role(
+                subject_type="SUBJECT_TYPE_ORGANIZATION",
+                subject_id=self._meta("org_id") or "",
+                role=ADMIN if principal.org_admin else "ACTOR_ROLE_USER",
+                implicit_grant=False,
+            )
+        ]
+        sql = "SELECT workspace_id, role, implicit FROM members WHERE user_id = ?"
+        args: tuple[Any, ...] = (principal.user_id,)
+        if principal.token_workspace:
+            sql += " AND workspace_id = ?"
+            args = (*args, principal.token_workspace)
+        for row in self.db.execute(sql + " ORDER BY seq", args):
+            roles.append(
+                m.Role(
+                    subject_type="SUBJECT_TYPE_WORKSPACE",
+                    subject_id=row["workspace_id"],
+                    role=row["role"],
+                    implicit_grant=bool(row["implicit"]),
+                )
+            )
+        return m.RolesResponse(roles=roles)
+
+    # -- workspaces ----------------------------------------------------------------
+
+    def _insert_workspace(self, name: str, description: str, retention: int | None) -> str:
+        ws_id = str(uuid.uuid4())
+        self.db.execute(
+            "INSERT INTO workspaces (id, name, description, retention_days, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (ws_id, name, description, retention or DEFAULT_RETENTION_DAYS, _ts(self.clock())),
+        )
+        self.db.execute(
+            "INSERT INTO members (workspace_id, user_id, role, implicit)"
+            " SELECT ?, id, ?, 1 FROM users WHERE org_role = ?",
+            (ws_id, ADMIN, ADMIN),
+        )
+        return ws_id
+
+    @staticmethod
+    def _workspace(row: sqlite3.Row) -> m.Workspace:
+        return m.Workspace(
+            workspace_id=m.RimeUUID(uuid=row["id"]),
+            name=row["name"],
+            description=row["description"],
+            results_retention_in_days=row["retention_days"],
+        )
+
+    def require_workspace(self, principal: Principal, workspace_id: str) -> str:
+        """The canonical id of a workspace the caller may use, or a 4xx."""
+        workspace_id = check_uuid(workspace_id, "workspaceId")
+        if principal.token_workspace and principal.token_workspace != workspace_id:
+            raise denied(
+                f"This API token is limited to workspace {principal.token_workspace}; "
+                f"it cannot be used for workspace {workspace_id}."
+            )
+        row = self.db.execute(
+            "SELECT w.id, m.role FROM workspaces w LEFT JOIN members m"
+            " ON m.workspace_id = w.id AND m.user_id = ? WHERE w.id = ?",
+            (principal.user_id, workspace_id),
+        ).fetchone()
+        if row is None:
+            raise not_found(f"No workspace with id {workspace_id}.")
+        if row["role"] is None and not principal.org_admin:
+            raise denied(f"You are not a member of workspace {workspace_id}.")
+        return workspace_id
+
+    def list_workspaces(
+        self, principal: Principal, page_token: str, page_size: int | None
+    ) -> m.ListWorkspacesResponse:
+        sql = "SELECT t.* FROM workspaces t WHERE 1"
+        args: tuple[Any, ...] = ()
+        if principal.token_workspace:
+            sql += " AND t.id = ?"
+            args = (principal.token_workspace,)
+        elif not principal.org_admin:
+            sql += " AND t.id IN (SELECT workspace_id FROM members WHERE user_id = ?)"
+            args = (principal.user_id,)
+        page = self._page("workspaces", sql, args, page_token, page_size)
+        return m.ListWorkspacesResponse(
+            workspaces=[self._workspace(r) for r in page.rows],
+            next_page_token=page.next_page_token,
+            has_more=page.has_more,
+        )
+
+    def get_workspace(self, principal: Principal, workspace_id: str) -> m.Workspace:
+        workspace_id = self.require_workspace(principal, workspace_id)
+        row = self.db.execute("SELECT * FROM workspaces WHERE id = ?", (workspace_id,)).fetchone()
+        return self._workspace(row)
+
+    def create_workspace(self, principal: Principal, req: m.CreateWorkspaceRequest) -> str:
+        if not principal.org_admin:
+            raise denied("Only organization admins can create workspaces.")
+        name = clean_name(req.name, "The workspace name")
+        if req.results_retention_in_days is not None and not (
+            0 <= req.results_retention_in_days <= 3650
+        ):
+            raise invalid("resultsRetentionInDays must be between 0 and 3650.")
+        if len(req.description) > 2000:
+            raise invalid("The description must be at most 2000 characters long.")
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM workspaces WHERE name = ?", (name,)).fetchone():
+                raise ServiceError(Code.ALREADY_EXISTS, f"A workspace named {name!r} exists.")
+            return self._insert_workspace(name, req.description, req.results_retention_in_days)
+
+    def list_members(
+        self, principal: Principal, workspace_id: str, page_token: str, page_size: int | None
+    ) -> m.ListWorkspaceMembersResponse:
+        workspace_id = self.require_workspace(principal, workspace_id)
+        page = self._page(
+            f"members-{workspace_id}",
+            "SELECT t.seq, t.role, t.implicit, u.* FROM members t JOIN users u"
+            " ON u.id = t.user_id WHERE t.workspace_id = ?",
+            (workspace_id,),
+            page_token,
+            page_size,
+        )
+        return m.ListWorkspaceMembersResponse(
+            workspace_id=m.RimeUUID(uuid=workspace_id),
+            users=[
+                m.WorkspaceMember(
+                    user_detail=self._user(r), user_role=r["role"], implicit_grant=bool(r["implicit"])
+                )
+                for r in page.rows
+            ],
+            next_page_token=page.next_page_token,
+            has_more=page.has_more,
+        )
+
+    def add_members(
+        self, principal: Principal, workspace_id: str, req: m.AddMembersRequest
+    ) -> None:
+        workspace_id = self.require_workspace(principal, workspace_id)
+        if not principal.org_admin:
+            role = self.db.execute(
+                "SELECT role FROM members WHERE workspace_id = ? AND user_id = ?",
+                (workspace_id, principal.user_id),
+            ).fetchone()
+            if role is None or role["role"] != ADMIN:
+                raise denied("Only organization or workspace admins can add members.")
+        if not req.users:
+            raise invalid("users must name at least one user.")
+        with self._write() as db:
+            for spec in req.users:
+                user_id = check_uuid(spec.user_id.uuid, "userId")
+                if spec.user_role not in ACTOR_ROLES:
+                    raise invalid(f"userRole {spec.user_role[:80]!r} is not an ActorRole.")
+                row = db.execute("SELECT org_role FROM users WHERE id = ?", (user_id,)).fetchone()
+                if row is None:
+                    raise not_found(f"No user with id {user_id}.")
+                if row["org_role"] == ADMIN:
+                    continue  # already an implicit admin member of every workspace
+                db.execute(
+                    "INSERT INTO members (workspace_id, user_id, role, implicit)"
+                    " VALUES (?, ?, ?, 0) ON CONFLICT (workspace_id, user_id)"
+                    " DO UPDATE SET role = excluded.role",
+                    (workspace_id, user_id, spec.user_role),
+                )
+
+    # -- API tokens ----------------------------------------------------------------
+
+    def _insert_token(
+        self, secret: str, name: str, workspace_id: str, user_id: str, expiry_days: int
+    ) -> str:
+        token_id = str(uuid.uuid4())
+        now = self.clock()
+        self.db.execute(
+            "INSERT INTO api_tokens (id, name, digest, suffix, workspace_id, user_id,"
+            " token_type, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                token_id,
+                name,
+                security.digest(secret),
+                secret[-security.SUFFIX_LENGTH :],
+                workspace_id,
+                user_id,
+                "TOKEN_TYPE_USER",
+                _ts(now),
+                _ts(now + timedelta(days=expiry_days)),
+            ),
+        )
+        return token_id
+
+    @staticmethod
+    def _token(row: sqlite3.Row) -> m.ApiTokenInfo:
+        return m.ApiTokenInfo(
+            id=m.RimeUUID(uuid=row["id"]),
+            name=row["name"],
+            suffix=row["suffix"],
+            creation_time=_dt(row["created_at"]),
+            expiration_time=_dt(row["expires_at"]),
+            workspace_id=m.RimeUUID(uuid=row["workspace_id"]),
+            user_id=row["user_id"],
+            token_type=row["token_type"],
+        )
+
+    def list_tokens(
+        self,
+        principal: Principal,
+        workspace_id: str | None,
+        token_type: str | None,
+        page_token: str,
+        page_size: int | None,
+    ) -> m.ListApiTokensResponse:
+        sql = "SELECT t.* FROM api_tokens t WHERE 1"
+        args: tuple[Any, ...] = ()
+        scope = workspace_id or principal.token_workspace
+        if scope:
+            sql += " AND t.workspace_id = ?"
+            args = (self.require_workspace(principal, scope),)
+        if not principal.org_admin:
+            sql += " AND t.user_id = ?"
+            args = (*args, principal.user_id)
+        if token_type:
+            if token_type not in TOKEN_TYPES:
+                raise invalid(f"firstPageQuery.tokenType {token_type[:80]!r} is not a TokenType.")
+            sql += " AND t.token_type = ?"
+            args = (*args, token_type)
+        page = self._page(f"tokens-{scope or ''}", sql, args, page_token, page_size)
+        return m.ListApiTokensResponse(
+            api_token_infos=[self._token(r) for r in page.rows],
+            next_page_token=page.next_page_token,
+            has_more=page.has_more,
+        )
+
+    def create_token(
+        self, principal: Principal, req: m.CreateApiTokenRequest
+    ) -> m.CreateApiTokenResponse:
+        if req.token_type != "TOKEN_TYPE_USER":
+            raise invalid(
+                f"Only TOKEN_TYPE_USER tokens can be created here, not {req.token_type[:80]!r}."
+            )
+        name = clean_name(req.name, "The token name")
+        days = MAX_EXPIRY_DAYS if req.expiry_days is None else req.expiry_days
+        if not 1 <= days <= MAX_EXPIRY_DAYS:
+            raise invalid(f"expiryDays must be between 1 and {MAX_EXPIRY_DAYS}, not {days}.")
+        workspace_id = self.require_workspace(principal, req.workspace_id.uuid)
+        secret = security.new_api_token()
+        with self._write() as db:
+            total, expired = self.token_counts()
+            if total >= MAX_TOKENS:
+                hint = (
+                    f" {expired} of them {'has' if expired == 1 else 'have'} expired and"
+                    " can be deleted to make room."
+                    if expired
+                    else " Delete a token you no longer use to make room."
+                )
+                raise ServiceError(
+                    Code.RESOURCE_EXHAUSTED,
+                    f"This instance already has {total} API access tokens, the most it "
+                    f"allows ({MAX_TOKENS}, across all workspaces).{hint}",
+                )
+            clash = db.execute(
+                "SELECT 1 FROM api_tokens WHERE workspace_id = ? AND user_id = ? AND name = ?",
+                (workspace_id, principal.user_id, name),
+            ).fetchone()
+            if clash:
+                raise ServiceError(
+                    Code.ALREADY_EXISTS,
+                    f"You already have a token named {name!r} in this workspace; "
+                    "choose another name.",
+                )
+            token_id = self._insert_token(
+                secret, name, workspace_id, principal.user_id, days
+            )
+        return m.CreateApiTokenResponse(id=m.RimeUUID(uuid=token_id), full_api_token=secret)
+
+    def delete_token(self, principal: Principal, token_id: str) -> None:
+        token_id = check_uuid(token_id, "id")
+        with self._write() as db:
+            row = db.execute(
+                "SELECT workspace_id, user_id FROM api_tokens WHERE id = ?", (token_id,)
+            ).fetchone()
+            visible = row is not None and (
+                principal.org_admin or row["user_id"] == principal.user_id
+            )
+            if not visible:
+                raise not_found(f"No API token with id {token_id}.")
+            self.require_workspace(principal, row["workspace_id"])
+            db.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
+
+    def token_counts(self) -> tuple[int, int]:
+        """(all tokens, expired tokens) on the instance."""
+        total, expired = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(expires_at <= ?), 0) FROM api_tokens",
+            (_ts(self.clock()),),
+        ).fetchone()
+        return int(total), int(expired)
+
+    # -- projects ------------------------------------------------------------------
+
+    @staticmethod
+    def _project(row: sqlite3.Row) -> m.Project:
+        return m.Project(
+            id=m.RimeUUID(uuid=row["id"]),
+            name=row["name"],
+            description=row["description"],
+            workspace_id=m.RimeUUID(uuid=row["workspace_id"]),
+            owner_id=m.RimeUUID(uuid=row["owner_id"]),
+            creation_time=_dt(row["created_at"]),
+            model_task=row["model_task"],
+            use_case=row["use_case"],
+            tags=json.loads(row["tags"]),
+        )
+
+    def create_project(self, principal: Principal, req: m.CreateProjectRequest) -> m.Project:
+        target = req.workspace_id.uuid if req.workspace_id else principal.token_workspace
+        if not target:
+            raise invalid("workspaceId is required when signed in with a session.")
+        workspace_id = self.require_workspace(principal, target)
+        name = clean_name(req.name, "The project name")
+        if len(req.description) > 2000:
+            raise invalid("The description must be at most 2000 characters long.")
+        tags = req.tags or []
+        if len(tags) > 50 or any(len(t) > 100 for t in tags):
+            raise invalid("At most 50 tags of at most 100 characters each.")
+        project_id = str(uuid.uuid4())
+        with self._write() as db:
+            clash = db.execute(
+                "SELECT 1 FROM projects WHERE workspace_id = ? AND name = ?", (workspace_id, name)
+            ).fetchone()
+            if clash:
+                raise ServiceError(
+                    Code.ALREADY_EXISTS, f"A project named {name!r} exists in this workspace."
+                )
+            db.execute(
+                "INSERT INTO projects (id, name, description, workspace_id, owner_id,"
+                " created_at, model_task, use_case, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    project_id,
+                    name,
+                    req.description,
+                    workspace_id,
+                    principal.user_id,
+                    _ts(self.clock()),
+                    req.model_task or "MODEL_TASK_UNSPECIFIED",
+                    req.use_case or "",
+                    json.dumps(tags),
+                ),
+            )
+        return self.get_project(principal, project_id)
+
+    def _visible_project(self, principal: Principal, project_id: str) -> sqlite3.Row:
+        project_id = check_uuid(project_id, "projectId")
+        row = self.db.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
+        if row is None:
+            raise not_found(f"No project with id {project_id}.")
+        self.require_workspace(principal, row["workspace_id"])
+        return row
+
+    def get_project(self, principal: Principal, project_id: str) -> m.Project:
+        return self._project(self._visible_project(principal, project_id))
+
+    def delete_project(self, principal: Principal, project_id: str) -> None:
+        row = self._visible_project(principal, project_id)
+        with self._write() as db:
+            db.execute("DELETE FROM projects WHERE id = ?", (row["id"],))
+
+    def list_projects(
+        self,
+        principal: Principal,
+        workspace_id: str | None,
+        page_token: str,
+        page_size: int | None,
+    ) -> m.ListProjectsResponse:
+        sql = (
+            "SELECT t.*, u.id AS uid, u.email, u.full_name, u.org_role"
+            " FROM projects t JOIN users u ON u.id = t.owner_id WHERE 1"
+        )
+        args: tuple[Any, ...] = ()
+        scope = workspace_id or principal.token_workspace
+        if scope:
+            sql += " AND t.workspace_id = ?"
+            args = (self.require_workspace(principal, scope),)
+        elif not principal.org_admin:
+            sql += " AND t.workspace_id IN (SELECT workspace_id FROM members WHERE user_id = ?)"
+            args = (principal.user_id,)
+        page = self._page(f"projects-{scope or ''}", sql, args, page_token, page_size)
+        items = []
+        for r in page.rows:
+            owner = m.UserDetail(
+                id=m.RimeUUID(uuid=r["uid"]),
+                name=r["full_name"] or r["email"],
+                email=r["email"],
+                full_name=r["full_name"],
+                org_role=r["org_role"],
+            )
+            items.append(
+                m.ProjectListItem(
+                    project=self._project(r),
+                    owner_details=owner,
+                    last_updated_time=_dt(r["created_at"]),
+                )
+            )
+        return m.ListProjectsResponse(
+            projects=items, next_page_token=page.next_page_token, has_more=page.has_more
+        )
