@@ -5,7 +5,6 @@ event-loop thread, so store methods never interleave; only password hashing,
 which is deliberately slow, runs in a worker thread.
 """
 
-
 import logging
 from collections import defaultdict, deque
 from datetime import timedelta
@@ -17,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rime_tui import __version__
@@ -161,6 +161,21 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "Invalid request: " + "; ".join(parts) + "."
 
 
+def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """Every method some route serves on the path of *scope*.
+
+    Starlette's own 405 names only the methods of the first route whose path
+    matched, but each method of a path is a route of its own here.
+    """
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches({**scope, "method": next(iter(route.methods))})
+            if match == Match.FULL:
+                methods |= route.methods
+    return sorted(methods)
+
+
 def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
     """The FastAPI application serving *store*."""
     app = FastAPI(
@@ -187,11 +202,16 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
                 404, Code.NOT_FOUND, f"No such endpoint: {request.method} {request.url.path}."
             )
         if exc.status_code == 405:
+            headers = dict(exc.headers or {})
+            allowed = _allowed_methods(app, request.scope)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
             return error_response(
                 405,
                 Code.UNIMPLEMENTED,
-                f"{request.method} is not allowed on {request.url.path}.",
-                headers=dict(exc.headers or {}),
+                f"{request.method} is not allowed on {request.url.path}; "
+                f"use {' or '.join(allowed or ['another method'])}.",
+                headers=headers,
             )
         code = Code.INVALID_ARGUMENT if exc.status_code < 500 else Code.INTERNAL
         return error_response(exc.status_code, code, str(exc.detail))
@@ -218,9 +238,7 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
             return store.authenticate_api_token(key)
         if session is not None and session.credentials:
             return store.authenticate_session(session.credentials)
-        raise unauthenticated(
-            "No credentials: send your API token in the rime-api-key header."
-        )
+        raise unauthenticated("No credentials: send your API token in the rime-api-key header.")
 
     Caller = Annotated[Principal, Depends(caller)]
     PageSize = Annotated[int | None, Query(alias="pageSize", ge=0)]
@@ -281,7 +299,9 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
         return store.list_tokens(who, workspace_id, token_type, page_token, page_size)
 
     @app.post("/v1/users/api-tokens", tags=["api-tokens"])
-    async def create_api_token(who: Caller, req: m.CreateApiTokenRequest) -> m.CreateApiTokenResponse:
+    async def create_api_token(
+        who: Caller, req: m.CreateApiTokenRequest
+    ) -> m.CreateApiTokenResponse:
         return store.create_token(who, req)
 
     @app.delete("/v1/users/api-tokens/{token_id}", tags=["api-tokens"])
