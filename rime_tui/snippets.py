@@ -1,0 +1,47 @@
+"""The seed's "use the token" examples, filled with a cluster URL and token."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Snippet:
+    title: str
+    language: str
+    code: str
+
+
+def snippets(cluster_url: str, token: str) -> list[Snippet]:
+    """The SDK, ``requests`` and ``curl`` examples for *cluster_url* and *token*."""
+    body = {"name": "new", "description": "for rest testing"}
+    sdk = (
+        "from rime_sdk import Client\n\n"
+        f"API_TOKEN = {token!r}\n"
+        f"CLUSTER_URL = {cluster_url!r}\n"
+        "rime_client = Client(CLUSTER_URL, API_TOKEN)\n\n"
+        "project = rime_client.create_project(\n"
+        "    name='Fraud Demo', description='This is an Onboarding Demo'\n"
+        ")\n"
+    )
+    requests_code = (
+        "import requests\n\n"
+        f'headers = {{"rime-api-key": {json.dumps(token)}}}\n\n'
+        "# CREATE A PROJECT\n"
+        f"body = {json.dumps(body)}\n"
+        f'res = requests.post("{cluster_url}/projects", json=body, headers=headers)\n'
+        "print(res.status_code, res.json())\n"
+    )
+    curl = (
+        f"curl -X POST {shlex.quote(cluster_url + '/projects')} \\\n"
+        f"  -H {shlex.quote('rime-api-key: ' + token)} \\\n"
+        "  -H 'Content-Type: application/json' \\\n"
+        f"  -d {shlex.quote(json.dumps(body))}\n"
+    )
+    return [
+        Snippet("SDK", "python", sdk),
+        Snippet("requests", "python", requests_code),
+        Snippet("curl", "bash", curl),
+    ]

@@ -1,0 +1,1 @@
+"""The Textual user interface. It reaches the cluster only through rime_tui.api."""

@@ -1,0 +1,89 @@
+"""Every key, by screen, read from the screens' own bindings."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.screens.confirm import ConfirmScreen
+from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.save_token import SaveTokenScreen
+from rime_tui.tui.screens.settings import SettingsScreen
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
+
+SECTIONS: list[tuple[str, type[Screen[object]]]] = [
+    ("Sign in", SignInScreen),
+    ("Workspaces", WorkspacesScreen),
+    ("Workspace Overview", OverviewScreen),
+    ("Workspace Settings", SettingsScreen),
+    ("API Access Tokens", TokensScreen),
+    ("Token created dialog", TokenCreatedScreen),
+    ("Save to file dialog", SaveTokenScreen),
+    ("Yes/no dialog", ConfirmScreen),
+]
+
+EVERYWHERE = [
+    ("ctrl+p", "Command palette: Workspaces, API Access Tokens, Sign out, Quit"),
+    ("?", "This help"),
+    ("Esc", "Back one screen"),
+    ("Tab / shift+Tab", "Move between fields and buttons"),
+    ("ctrl+q", "Quit"),
+]
+
+KEY_NAMES = {
+    "escape": "Esc",
+    "slash": "/",
+    "question_mark": "?",
+    "enter": "Enter",
+    "delete": "Delete",
+}
+
+
+def _keys(binding: Binding) -> str:
+    return " / ".join(KEY_NAMES.get(k, k) for k in binding.key.split(","))
+
+
+def _bindings(screen: type[Screen[object]]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for cls in reversed(screen.__mro__):
+        for item in cls.__dict__.get("BINDINGS", []):
+            if isinstance(item, Binding) and item.description:
+                seen[item.description] = _keys(item)
+    if issubclass(screen, RimeScreen) and screen is SignInScreen:
+        seen.pop("Back", None)
+    return [(keys, description) for description, keys in seen.items()]
+
+
+def help_text() -> str:
+    lines = ["[b]Everywhere[/b]"]
+    lines += [f"  [b]{escape(k):<16}[/b] {escape(d)}" for k, d in EVERYWHERE]
+    for title, screen in SECTIONS:
+        lines.append(f"\n[b]{escape(title)}[/b]")
+        lines += [f"  [b]{escape(k):<16}[/b] {escape(d)}" for k, d in _bindings(screen)]
+    return "\n".join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help", classes="dialog"):
+            yield Static("Keys", classes="dialog-title")
+            with VerticalScroll():
+                yield Static(help_text(), id="help-text")
+            yield Static("Esc or ? closes this help.", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

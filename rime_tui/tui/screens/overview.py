@@ -1,0 +1,129 @@
+"""Workspace Overview: the workspace at a glance, and the ⚙ Settings button."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Footer, Header, Static
+
+from rime_tui.tui.screens.base import RimeScreen
+
+if TYPE_CHECKING:
+    from rime_tui.api.models import Workspace
+
+T = TypeVar("T")
+SHOWN = 5  # members and projects named on the overview
+COUNT_CAP = 5000  # beyond this the overview says "5000+"
+
+
+class OverviewScreen(RimeScreen):
+    """Workspace Overview, as in the web UI."""
+
+    AUTO_FOCUS = "#settings"
+    PAGE = "Overview"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "settings", "Settings"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+
+    def crumbs(self) -> list[str]:
+        return [self.workspace.name, self.PAGE]
+
+    def compose(self) -> ComposeResult:
+        ws = self.workspace
+        yield Header()
+        with VerticalScroll(id="overview"):
+            yield Static(escape(ws.name), id="ws-name", classes="title")
+            yield Static(escape(ws.description or "No description."), id="ws-description")
+            yield Static(self._details(), id="details")
+        yield Button("⚙ Settings", id="settings", tooltip="Workspace Settings (s)")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#settings", Button).focus()
+        self.load()
+
+    def _details(
+        self,
+        members: str = "…",
+        projects: str = "…",
+        tokens: str = "…",
+    ) -> str:
+        ws = self.workspace
+        rows = [
+            ("Workspace ID", ws.workspace_id.uuid),
+            ("Retention", f"{ws.results_retention_in_days} days"),
+            ("Members", members),
+            ("Projects", projects),
+            ("Your API tokens", tokens),
+        ]
+        return "\n".join(f"[b]{label:<16}[/b] {escape(value)}" for label, value in rows)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @on(Button.Pressed, "#settings")
+    def action_settings(self) -> None:
+        from rime_tui.tui.screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen(self.workspace))
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load(self) -> None:
+        client = self.session.client
+        ws_id = self.workspace.workspace_id.uuid
+        details = self.query_one("#details", Static)
+        details.loading = True
+        try:
+            members, projects, tokens = await asyncio.gather(
+                _take(client.iter_workspace_members(ws_id, page_size=500)),
+                _take(client.iter_projects(ws_id, page_size=500)),
+                _take(client.iter_api_tokens(ws_id, page_size=500)),
+            )
+        finally:
+            details.loading = False
+        me = self.session.resolve_user_id(tokens)
+        mine = sum(1 for t in tokens if t.user_id == me) if me else len(tokens)
+        details.update(
+            self._details(
+                members=_summary(
+                    len(members), [m.user_detail.display_name for m in members[:SHOWN]]
+                ),
+                projects=_summary(len(projects), [p.project.name for p in projects[:SHOWN]]),
+                tokens=_count(mine, len(tokens) >= COUNT_CAP),
+            )
+        )
+
+
+async def _take(items: AsyncIterator[T]) -> list[T]:
+    """Up to COUNT_CAP items of an async iterator."""
+    out: list[T] = []
+    async for item in items:
+        out.append(item)
+        if len(out) >= COUNT_CAP:
+            break
+    return out
+
+
+def _count(n: int, capped: bool) -> str:
+    return f"{n}+" if capped else str(n)
+
+
+def _summary(n: int, names: list[str]) -> str:
+    if not n:
+        return "none"
+    shown = ", ".join(" ".join(name.split()) for name in names)
+    more = "" if n <= len(names) else ", …"
+    return f"{_count(n, n >= COUNT_CAP)}: {shown}{more}"

@@ -1,0 +1,109 @@
+"""Workspace Settings: General, Members and API Access Tokens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import ContentSwitcher, DataTable, Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.screens.workspaces import role_name
+
+if TYPE_CHECKING:
+    from rime_tui.api.models import Workspace
+
+MENU = [
+    ("general", "General"),
+    ("members", "Members"),
+    ("tokens", "API Access Tokens"),
+]
+
+
+class SettingsScreen(RimeScreen):
+    """The Workspace Settings page."""
+
+    AUTO_FOCUS = "#menu"
+    PAGE = "Settings"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "tokens", "API Access Tokens"),
+    ]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self._members_loaded = False
+
+    def crumbs(self) -> list[str]:
+        return [self.workspace.name, self.PAGE]
+
+    def compose(self) -> ComposeResult:
+        ws = self.workspace
+        yield Header()
+        with Horizontal(id="settings-body"):
+            yield OptionList(*(Option(label, id=key) for key, label in MENU), id="menu")
+            with ContentSwitcher(initial="general", id="pane"):
+                yield Static(
+                    f"[b]Name[/b]         {escape(ws.name)}\n"
+                    f"[b]Description[/b]  {escape(ws.description or '—')}\n"
+                    f"[b]Workspace ID[/b] {ws.workspace_id.uuid}\n"
+                    f"[b]Retention[/b]    {ws.results_retention_in_days} days",
+                    id="general",
+                )
+                members: DataTable[str] = DataTable(id="members", cursor_type="row")
+                yield members
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        members = self.query_one("#members", DataTable)
+        members.add_column("Name", width=24)
+        members.add_column("Email", width=26)
+        members.add_column("Role", width=8)
+        menu = self.query_one("#menu", OptionList)
+        menu.highlighted = 0
+        menu.focus()
+
+    @on(OptionList.OptionHighlighted, "#menu")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id in ("general", "members"):
+            self._show(event.option.id)
+
+    @on(OptionList.OptionSelected, "#menu")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == "tokens":
+            self.action_tokens()
+        elif event.option.id:
+            self._show(event.option.id)
+
+    def _show(self, pane: str) -> None:
+        self.query_one("#pane", ContentSwitcher).current = pane
+        if pane == "members" and not self._members_loaded:
+            self.load_members()
+
+    def action_tokens(self) -> None:
+        from rime_tui.tui.screens.tokens import TokensScreen
+
+        self.app.push_screen(TokensScreen(self.workspace))
+
+    @work(exclusive=True, group="members", exit_on_error=False)
+    async def load_members(self) -> None:
+        table = self.query_one("#members", DataTable)
+        table.loading = True
+        try:
+            table.clear()
+            async for member in self.session.client.iter_workspace_members(
+                self.workspace.workspace_id.uuid, page_size=500
+            ):
+                user = member.user_detail
+                table.add_row(
+                    " ".join(user.display_name.split()), user.email, role_name(member.user_role)
+                )
+            self._members_loaded = True
+        finally:
+            table.loading = False

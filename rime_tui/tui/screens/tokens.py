@@ -1,0 +1,239 @@
+"""API Access Tokens: create a token by name, see and delete the workspace's tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Footer, Header, Input, Select, Static
+
+from rime_tui.tui.screens.base import RimeScreen
+
+if TYPE_CHECKING:
+    from rime_tui.api.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
+
+MAX_NAME = 100
+EXPIRY_CHOICES = [270, 180, 90, 30, 7, 1]
+SOON_DAYS = 30
+
+
+def expiry_text(expires: datetime | None, now: datetime) -> Text:
+    """``2027-08-25 · in 270 days``; yellow under 30 days, red once expired."""
+    if expires is None:
+        return Text("—")
+    days = (expires - now).total_seconds() / 86400
+    date = expires.astimezone(UTC).strftime("%Y-%m-%d")
+    if days <= 0:
+        return Text(f"{date} · expired", style="bold red")
+    whole = int(days)
+    when = "today" if whole == 0 else "in 1 day" if whole == 1 else f"in {whole} days"
+    return Text(f"{date} · {when}", style="yellow" if days < SOON_DAYS else "")
+
+
+def validate_name(name: str) -> str | None:
+    """Why *name* cannot be a token name, or None; checked before any request."""
+    if not name:
+        return "Enter a token name first."
+    if len(name) > MAX_NAME:
+        return f"The name is {len(name)} characters long; at most {MAX_NAME} are allowed."
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
+        return "The name must not contain control characters (tabs, newlines)."
+    return None
+
+
+class TokensScreen(RimeScreen):
+    """The API Access Tokens page."""
+
+    AUTO_FOCUS = "#token-name"
+    PAGE = "API Access Tokens"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "focus_name", "New token"),
+        Binding("d", "delete", "Delete"),
+        Binding("delete", "delete", "Delete", show=False),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.tokens: list[ApiTokenInfo] = []
+        self.owners: dict[str, str] = {}
+
+    def crumbs(self) -> list[str]:
+        return [self.workspace.name, "Settings", self.PAGE]
+
+    @property
+    def shows_owner(self) -> bool:
+        return self.session.org_admin
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="create-row"):
+            yield Input(placeholder="Token Name", id="token-name", max_length=MAX_NAME * 2)
+            yield Select(
+                [(f"{d} days", d) for d in EXPIRY_CHOICES],
+                value=EXPIRY_CHOICES[0],
+                allow_blank=False,
+                id="expiry",
+                tooltip="Expires after",
+            )
+            yield Button("Create Token", id="create", variant="primary")
+        yield Static("", id="error", classes="error")
+        table: DataTable[str | Text] = DataTable(id="tokens", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="status", classes="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#tokens", DataTable)
+        table.add_column("Name", key="name", width=22 if self.shows_owner else 34)
+        if self.shows_owner:
+            table.add_column("Owner", key="owner", width=14)
+        table.add_column("Token", key="suffix", width=8)
+        table.add_column("Created", key="created", width=10)
+        table.add_column("Expires", key="expires", width=25)
+        self.query_one("#token-name", Input).focus()
+        self.load()
+
+    # -- listing --------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load(self) -> None:
+        client = self.session.client
+        ws_id = self.workspace.workspace_id.uuid
+        table = self.query_one("#tokens", DataTable)
+        table.loading = not self.tokens
+        try:
+            if self.shows_owner and not self.owners:
+                self.owners = {
+                    m.user_detail.id.uuid: m.user_detail.display_name
+                    async for m in client.iter_workspace_members(ws_id, page_size=500)
+                }
+            self.tokens = [t async for t in client.iter_api_tokens(ws_id, page_size=500)]
+        finally:
+            table.loading = False
+        self.session.resolve_user_id(self.tokens)
+        self._show_tokens()
+
+    def _show_tokens(self) -> None:
+        table = self.query_one("#tokens", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        now = self.rime.now()
+        me = self.session.user_id
+        for token in self.tokens:
+            name = Text(" ".join(token.name.split()))
+            if self.session.is_own_token(token):
+                name.append(" (this session)", style="italic dim")
+            row: list[str | Text] = [name]
+            if self.shows_owner:
+                owner = "you" if token.user_id == me else self.owners.get(token.user_id, "—")
+                row.append(" ".join(owner.split()))
+            created = token.creation_time.strftime("%Y-%m-%d") if token.creation_time else "—"
+            row += [f"…{token.suffix}", created, expiry_text(token.expiration_time, now)]
+            table.add_row(*row, key=token.id.uuid)
+        if self.tokens:
+            table.move_cursor(row=min(keep, len(self.tokens) - 1))
+        count = len(self.tokens)
+        scope = "in this workspace" if self.shows_owner else "of yours in this workspace"
+        self.query_one("#status", Static).update(
+            f"{count} token{'s' if count != 1 else ''} {scope}."
+            if count
+            else "No API tokens yet. Type a Token Name and press Enter to create one."
+        )
+
+    def selected(self) -> ApiTokenInfo | None:
+        table = self.query_one("#tokens", DataTable)
+        if not self.tokens or not table.row_count:
+            return None
+        return self.tokens[table.cursor_row]
+
+    # -- creating -------------------------------------------------------------------
+
+    def action_focus_name(self) -> None:
+        self.query_one("#token-name", Input).focus()
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#error", Static).update(message)
+
+    @on(Input.Submitted, "#token-name")
+    @on(Button.Pressed, "#create")
+    def _create_pressed(self) -> None:
+        self.create()
+
+    @on(Input.Changed, "#token-name")
+    def _name_changed(self) -> None:
+        self.show_error("")
+
+    @work(exclusive=True, group="create", exit_on_error=False)
+    async def create(self) -> None:
+        from rime_tui.tui.screens.token_created import TokenCreatedScreen
+
+        field = self.query_one("#token-name", Input)
+        name = field.value.strip()
+        problem = validate_name(name)
+        if problem:
+            self.show_error(problem)
+            field.focus()
+            return
+        expiry = self.query_one("#expiry", Select).value
+        days = expiry if isinstance(expiry, int) else None
+        button = self.query_one("#create", Button)
+        button.disabled = True
+        self.show_error("")
+        try:
+            created: CreateApiTokenResponse = await self.session.client.create_api_token(
+                name, self.workspace.workspace_id.uuid, expiry_days=days
+            )
+        finally:
+            button.disabled = False
+        field.value = ""
+        self.app.push_screen(
+            TokenCreatedScreen(created.full_api_token, name, self.session.client.cluster_url),
+            callback=self._modal_closed,
+        )
+
+    def _modal_closed(self, _: object) -> None:
+        self.query_one("#tokens", DataTable).focus()
+        self.load()
+
+    # -- deleting -------------------------------------------------------------------
+
+    def action_delete(self) -> None:
+        from rime_tui.tui.screens.confirm import ConfirmScreen
+
+        token = self.selected()
+        if token is None:
+            self.notify("No token selected.", severity="warning")
+            return
+        own = self.session.is_own_token(token)
+        name = " ".join(token.name.split())
+        message = f"Delete the API token “{name}” (…{token.suffix})? Programs using it stop working."
+        if own:
+            message += "\n\nWarning: this session signed in with this token; you will be signed out."
+
+        def decided(ok: bool | None) -> None:
+            if ok:
+                self.delete(token, own)
+
+        self.app.push_screen(
+            ConfirmScreen("Delete API token", message, confirm="Delete", danger=True), decided
+        )
+
+    @work(exclusive=True, group="delete", exit_on_error=False)
+    async def delete(self, token: ApiTokenInfo, own: bool) -> None:
+        await self.session.client.delete_api_token(token.id.uuid)
+        self.notify(f"Deleted “{' '.join(token.name.split())}”.")
+        if own:
+            await self.rime.sign_out()
+            return
+        self.load()

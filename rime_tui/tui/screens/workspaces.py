@@ -1,0 +1,181 @@
+"""Workspaces: every workspace you can open, loaded page by page, filterable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from rime_tui.tui.screens.base import RimeScreen
+
+if TYPE_CHECKING:
+    from rime_tui.api.models import Workspace
+
+PAGE_SIZE = 200
+ROLE_NAMES = {
+    "ACTOR_ROLE_ADMIN": "Admin",
+    "ACTOR_ROLE_USER": "User",
+    "ACTOR_ROLE_VIEWER": "Viewer",
+    "ACTOR_ROLE_SUPPORT": "Support",
+    "ACTOR_ROLE_VP": "VP",
+}
+
+
+def role_name(role: str) -> str:
+    return ROLE_NAMES.get(role, role.removeprefix("ACTOR_ROLE_").title() or "—")
+
+
+class WorkspacesScreen(RimeScreen):
+    """The Workspaces page that appears after signing in."""
+
+    AUTO_FOCUS = "#workspaces"
+    PAGE = "Workspaces"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Sign out"),
+        Binding("enter", "open", "Open", show=True),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.workspaces: list[Workspace] = []
+        self.roles: dict[str, str] = {}
+        self._row_ids: list[str] = []  # workspace id of each shown row, in order
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Select a workspace and press Enter.", id="hint", classes="hint")
+        yield Input(placeholder="Filter by name…", id="filter")
+        table: DataTable[str] = DataTable(id="workspaces", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="status", classes="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one(DataTable)
+        table.add_column("Name", key="name", width=30)
+        table.add_column("Description", key="description", width=34)
+        table.add_column("Your role", key="role", width=10)
+        self.query_one("#filter", Input).display = False
+        table.focus()
+        self.load()
+
+    def action_back(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.display:  # Esc first leaves the filter
+            field.value = ""
+            field.display = False
+            self.query_one(DataTable).focus()
+            return
+        self.run_worker(self.rime.sign_out(), exit_on_error=False)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._render_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load(self) -> None:
+        client = self.session.client
+        table = self.query_one(DataTable)
+        status = self.query_one("#status", Static)
+        self.workspaces = []
+        self._row_ids = []
+        table.clear()
+        table.loading = True
+        status.update("Loading workspaces…")
+        try:
+            roles = await client.my_roles()
+            self.roles = {
+                r.subject_id: r.role for r in roles if r.subject_type == "SUBJECT_TYPE_WORKSPACE"
+            }
+            token = ""
+            while True:
+                page = await client.list_workspaces_page(page_size=PAGE_SIZE, page_token=token)
+                self._append(page.workspaces)
+                table.loading = False
+                token = page.next_page_token
+                if not page.has_more or not token:
+                    break
+                status.update(f"Loading workspaces… {len(self.workspaces)} so far")
+        finally:
+            table.loading = False
+        self._update_status()
+
+    def _matches(self, workspace: Workspace) -> bool:
+        text = self.query_one("#filter", Input).value.strip().casefold()
+        return not text or text in workspace.name.casefold()
+
+    def _add_rows(self, workspaces: list[Workspace]) -> None:
+        table = self.query_one(DataTable)
+        table.add_rows(
+            (
+                _one_line(w.name),
+                _one_line(w.description),
+                role_name(self.roles.get(w.workspace_id.uuid, "")),
+            )
+            for w in workspaces
+        )
+        self._row_ids.extend(w.workspace_id.uuid for w in workspaces)
+
+    def _append(self, workspaces: list[Workspace]) -> None:
+        self.workspaces.extend(workspaces)
+        self._add_rows([w for w in workspaces if self._matches(w)])
+
+    def _render_rows(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self._row_ids = []
+        self._add_rows([w for w in self.workspaces if self._matches(w)])
+        self._update_status()
+
+    def _update_status(self) -> None:
+        status = self.query_one("#status", Static)
+        shown = len(self._row_ids)
+        if not self.workspaces:
+            status.update("No workspaces. Ask an organization admin to add you to one.")
+        elif shown < len(self.workspaces):
+            status.update(f"{shown} of {len(self.workspaces)} workspaces match the filter.")
+        else:
+            status.update(f"{len(self.workspaces)} workspace(s).")
+
+    def selected(self) -> Workspace | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        wanted = self._row_ids[table.cursor_row]
+        return next((w for w in self.workspaces if w.workspace_id.uuid == wanted), None)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        from rime_tui.tui.screens.overview import OverviewScreen
+
+        workspace = self.selected()
+        if workspace is None:
+            return
+        self.rime.workspace = workspace
+        self.app.push_screen(OverviewScreen(workspace))
+
+
+def _one_line(text: str) -> str:
+    """Names are shown on one line, whatever a server sends."""
+    return " ".join(text.split())
