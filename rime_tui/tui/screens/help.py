@@ -33,10 +33,11 @@ SECTIONS: list[tuple[str, type[Screen[object]]]] = [
 ]
 
 EVERYWHERE = [
-    ("ctrl+p", "Command palette: Workspaces, API Access Tokens, Sign out, Quit"),
+    ("ctrl+p", "Commands: Workspaces, API Access Tokens, Sign out, Quit"),
     ("?", "This help"),
     ("Esc", "Back one screen"),
     ("Tab / shift+Tab", "Move between fields and buttons"),
+    ("ctrl+c", "Copy selected text"),
     ("ctrl+q", "Quit"),
 ]
 
@@ -56,6 +57,8 @@ def _keys(binding: Binding) -> str:
 def _bindings(screen: type[Screen[object]]) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for cls in reversed(screen.__mro__):
+        if not cls.__module__.startswith("rime_tui"):
+            continue  # Textual's own (tab, ctrl+c) are in "Everywhere"
         for item in cls.__dict__.get("BINDINGS", []):
             if isinstance(item, Binding) and item.description:
                 seen[item.description] = _keys(item)

@@ -72,7 +72,7 @@ class SignInScreen(RimeScreen):
     def _target_text(self, cluster: str) -> str:
         local = self.rime.local
         if local is not None and cluster.rstrip("/") == local.url:
-            return f"Target: the local instance at {local.url} (data {local.data_dir})"
+            return f"Target: the local instance at {local.url}"
         return f"Target: {cluster or 'enter a cluster URL'}"
 
     def on_mount(self) -> None:

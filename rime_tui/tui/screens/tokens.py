@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,16 +24,16 @@ SOON_DAYS = 30
 
 
 def expiry_text(expires: datetime | None, now: datetime) -> Text:
-    """``2027-08-25 · in 270 days``; yellow under 30 days, red once expired."""
+    """``2027-08-25 in 270 days``; yellow under 30 days, red once expired."""
     if expires is None:
         return Text("—")
     days = (expires - now).total_seconds() / 86400
     date = expires.astimezone(UTC).strftime("%Y-%m-%d")
     if days <= 0:
-        return Text(f"{date} · expired", style="bold red")
-    whole = int(days)
-    when = "today" if whole == 0 else "in 1 day" if whole == 1 else f"in {whole} days"
-    return Text(f"{date} · {when}", style="yellow" if days < SOON_DAYS else "")
+        return Text(f"{date} expired", style="bold red")
+    whole = math.ceil(days)
+    when = "within a day" if days < 1 else "in 1 day" if whole == 1 else f"in {whole} days"
+    return Text(f"{date} {when}", style="bold yellow" if days < SOON_DAYS else "")
 
 
 def validate_name(name: str) -> str | None:
@@ -49,7 +50,7 @@ def validate_name(name: str) -> str | None:
 class TokensScreen(RimeScreen):
     """The API Access Tokens page."""
 
-    AUTO_FOCUS = "#token-name"
+    AUTO_FOCUS = "#tokens"
     PAGE = "API Access Tokens"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "focus_name", "New token"),
@@ -65,7 +66,7 @@ class TokensScreen(RimeScreen):
         self.owners: dict[str, str] = {}
 
     def crumbs(self) -> list[str]:
-        return [self.workspace.name, "Settings", self.PAGE]
+        return [self.workspace.name, self.PAGE]
 
     @property
     def shows_owner(self) -> bool:
@@ -92,13 +93,16 @@ class TokensScreen(RimeScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#tokens", DataTable)
-        table.add_column("Name", key="name", width=22 if self.shows_owner else 34)
+        # The name gets what the fixed columns leave (each column pads 2 cells; 4 for
+        # the table's margin and scrollbar), so 80 columns fit.
+        owner = 12 if self.shows_owner else 0
+        fixed = owner + 5 + 10 + 22 + 2 * (5 if owner else 4) + 4
+        table.add_column("Name", key="name", width=max(12, self.app.size.width - fixed))
         if self.shows_owner:
-            table.add_column("Owner", key="owner", width=14)
-        table.add_column("Token", key="suffix", width=8)
+            table.add_column("Owner", key="owner", width=owner)
+        table.add_column("Token", key="suffix", width=5)
         table.add_column("Created", key="created", width=10)
-        table.add_column("Expires", key="expires", width=25)
-        self.query_one("#token-name", Input).focus()
+        table.add_column("Expires", key="expires", width=22)
         self.load()
 
     # -- listing --------------------------------------------------------------------
