@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,3 +82,18 @@ async def admin(local: Local) -> AsyncIterator[RimeClient]:
     """The bootstrap admin, authenticated with the bootstrap API token."""
     async with local.client() as client:
         yield client
+
+
+@pytest.fixture
+def make_app(local: Local, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Build the real app aimed at the running local instance (no config is saved)."""
+    from rime_tui.local import LocalInstance
+    from rime_tui.tui.app import RimeApp
+
+    monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(tmp_path / "config"))
+
+    def make(**kwargs: Any) -> RimeApp:
+        kwargs.setdefault("local", LocalInstance(local.data_dir, local.server.port))
+        return RimeApp(**kwargs)
+
+    return make

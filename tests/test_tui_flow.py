@@ -1,0 +1,83 @@
+"""The documented flow, end to end: the real app, a real local instance, real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from textual.widgets import DataTable, Input, Static, TextArea
+
+from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.settings import SettingsScreen
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from tests.conftest import Local
+from tests.tui_support import screen, table_text, text_of, until, widgets_holding
+
+
+async def signed_in_tokens_screen(pilot: Any) -> TokensScreen:
+    """Enter, Enter, s, t: what a person presses to reach API Access Tokens."""
+    signin = await screen(pilot, SignInScreen)
+    await until(
+        pilot,
+        lambda: "ready" in text_of(signin.query_one("#status", Static)),
+        "the local instance",
+    )
+    await pilot.press("enter")
+    workspaces = await screen(pilot, WorkspacesScreen)
+    await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 1, "workspaces")
+    await pilot.press("enter")
+    await screen(pilot, OverviewScreen)
+    await pilot.press("s")
+    await screen(pilot, SettingsScreen)
+    await pilot.press("t")
+    tokens = await screen(pilot, TokensScreen)
+    await until(pilot, lambda: tokens.query_one(DataTable).row_count == 1, "the token list")
+    return tokens
+
+
+async def test_documented_flow_creates_a_working_token(local: Local, make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Sign-in is prefilled from bootstrap.json and says where it goes.
+        signin = await screen(pilot, SignInScreen)
+        assert local.url in text_of(signin.query_one("#target", Static))
+        assert signin.query_one("#email", Input).value == "admin@rime.local"
+
+        tokens = await signed_in_tokens_screen(pilot)
+        assert "Default token" in table_text(tokens.query_one(DataTable))
+
+        await pilot.press("n", *"e2e token", "enter")
+        modal = await screen(pilot, TokenCreatedScreen)
+        token = modal.query_one("#token", TextArea).text
+        assert token.startswith("rime_")
+        assert "only time" in text_of(modal.query_one("#warning", Static))
+
+        # The token from the modal works against the instance, over HTTP.
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(f"{local.url}/v1/rime-info", headers={"rime-api-key": token})
+        assert answer.status_code == 200, answer.text
+
+        await pilot.press("escape")
+        tokens = await screen(pilot, TokensScreen)
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 2, "the new token in the list")
+        assert f"…{token[-4:]}" in table_text(table)
+        assert "e2e token" in table_text(table)
+        # Once the dialog is closed, no widget anywhere holds the secret.
+        assert widgets_holding(app, token) == []
+        assert tokens.query_one("#token-name", Input).value == ""
+
+
+async def test_test_token_action_reports_the_rime_info_answer(local: Local, make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in_tokens_screen(pilot)
+        await pilot.press("n", *"tested", "enter")
+        modal = await screen(pilot, TokenCreatedScreen)
+        await pilot.press("v")
+        result = modal.query_one("#test-result", Static)
+        await until(pilot, lambda: "works" in text_of(result), "the token test")
+        assert "200" in text_of(result)

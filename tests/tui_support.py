@@ -1,0 +1,67 @@
+"""Driving the real app with Pilot against a real local instance."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static, TextArea
+
+from rime_tui.tui.app import RimeApp
+
+S = TypeVar("S", bound=Screen[Any])
+WAIT = 10.0  # an upper bound for things that take milliseconds; not a timing assert
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], object], what: str) -> None:
+    """Let the app run until *condition* holds (bounded, so a bug fails instead of hanging)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"gave up waiting for {what}; screen is {pilot.app.screen!r}")
+        await pilot.pause(0.01)
+
+
+async def screen(pilot: Pilot[Any], cls: type[S]) -> S:
+    await until(pilot, lambda: isinstance(pilot.app.screen, cls), cls.__name__)
+    current = pilot.app.screen
+    assert isinstance(current, cls)
+    return current
+
+
+def text_of(widget: Widget) -> str:
+    if isinstance(widget, Static):
+        return str(widget.render())
+    if isinstance(widget, Input):
+        return widget.value
+    if isinstance(widget, TextArea):
+        return widget.text
+    return ""
+
+
+def error_text(app: RimeApp) -> str:
+    return text_of(app.screen.query_one("#error", Static))
+
+
+def table_text(table: DataTable[Any]) -> str:
+    return "\n".join(
+        " ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)
+    )
+
+
+def widgets_holding(app: RimeApp, secret: str) -> list[Widget]:
+    """Every widget on every screen whose content holds *secret*."""
+    found = []
+    for scr in app.screen_stack:
+        for widget in scr.walk_children(with_self=False):
+            content = text_of(widget)
+            if isinstance(widget, DataTable):
+                content = table_text(widget)
+            if secret in content:
+                found.append(widget)
+    return found
