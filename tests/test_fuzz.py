@@ -90,7 +90,7 @@ def _error_body_is_exact(response: schemathesis.Response) -> None:
 
 
 @schema.parametrize()
-def test_fuzz_operation(case: Case, fuzz_local: Local, http: requests.Session) -> None:
+def test_fuzz_operation(case: Case[Any], fuzz_local: Local, http: requests.Session) -> None:
     response = case.call_and_validate(session=http, timeout=30)
     assert response.status_code < 500, response.text
     _error_body_is_exact(response)
