@@ -6,10 +6,12 @@ import contextlib
 import ipaddress
 import json
 import logging
+import signal
 import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -103,10 +105,35 @@ def serve(host: str, port: int, data_dir: Path, *, banner: bool = True) -> int:
     )
     server = uvicorn.Server(config)
     try:
-        server.run()
+        with _stop_signals_end_quietly(server):
+            server.run()
     finally:
         instance.store.close()
     return 0 if server.started else 1
+
+
+@contextlib.contextmanager
+def _stop_signals_end_quietly(server: uvicorn.Server) -> Iterator[None]:
+    """Make Ctrl-C and SIGTERM end ``serve`` cleanly, with exit status 0.
+
+    uvicorn shuts down on SIGINT/SIGTERM and then re-raises the signal to the
+    handler that was installed before it started. With Python's defaults, Ctrl-C
+    then ended in a KeyboardInterrupt traceback and SIGTERM killed the process
+    before the store was closed. This handler only asks the server to stop.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(_signum: int, _frame: object) -> None:
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class ServerThread:
