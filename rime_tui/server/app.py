@@ -213,6 +213,14 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
                 f"use {' or '.join(allowed or ['another method'])}.",
                 headers=headers,
             )
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's words when json.loads fails other than by JSONDecodeError
+            # (bytes that are not UTF-8, nesting too deep).
+            return error_response(
+                400,
+                Code.INVALID_ARGUMENT,
+                "The request body could not be read as JSON; send UTF-8 encoded JSON.",
+            )
         code = Code.INVALID_ARGUMENT if exc.status_code < 500 else Code.INTERNAL
         return error_response(exc.status_code, code, str(exc.detail))
 
