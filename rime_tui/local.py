@@ -15,11 +15,12 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from rime_tui.paths import BOOTSTRAP_FILE, INSTANCE_ID_FILE, LOG_FILE
+
+if TYPE_CHECKING:
+    import httpx
 
 INSTANCE_HEADER = "rime-instance-id"
 
@@ -54,6 +55,8 @@ class LocalInstance:
 
     async def _probe(self, http: httpx.AsyncClient) -> str | None:
         """The instance id answering on the port; "" for a stranger; None for nobody."""
+        import httpx
+
         try:
             response = await http.get(self.url + "/healthz")
         except httpx.HTTPError:
@@ -66,6 +69,8 @@ class LocalInstance:
 
     async def ensure_running(self, timeout: float = 30.0) -> bool:
         """Make sure the instance answers; True when this call started it."""
+        import httpx  # deferred: the sign-in screen paints before this runs
+
         async with httpx.AsyncClient(timeout=2.0) as http:
             found = await self._probe(http)
             if found is not None:

@@ -51,9 +51,9 @@ class Local:
         return RimeClient(self.url, api_token=api_token, session_token=session_token)
 
 
-def start_local(data_dir: Path, clock: FakeClock | None = None) -> Local:
+def start_local(data_dir: Path, clock: FakeClock | None = None, port: int = 0) -> Local:
     clock = clock or FakeClock()
-    server = ServerThread(data_dir, clock=clock).start()
+    server = ServerThread(data_dir, clock=clock, port=port).start()
     boot = json.loads((data_dir / "bootstrap.json").read_text())
     return Local(
         server=server,

@@ -43,6 +43,7 @@ MAX_TOKENS = 200
 MAX_EXPIRY_DAYS = 270
 SESSION_HOURS = 12
 DEFAULT_PAGE_SIZE = 50
+_TOKEN_JSON_CACHE_SIZE = 1000  # serialised tokens kept; more than MAX_TOKENS live ones
 MAX_PAGE_SIZE = 500
 MAX_NAME_LENGTH = 100
 DEFAULT_RETENTION_DAYS = 30
@@ -138,6 +139,11 @@ CREATE TABLE projects (
 _MIGRATIONS: dict[int, str] = {0: _SCHEMA}
 
 
+def new_id() -> str:
+    """A new resource id (a module function so that tests can make ids predictable)."""
+    return str(uuid.uuid4())
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -148,7 +154,8 @@ def _ts(value: datetime) -> str:
 
 
 def _dt(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """The inverse of :func:`_ts` (fromisoformat is ~50x faster than strptime)."""
+    return datetime.fromisoformat(value)
 
 
 def check_uuid(value: str, what: str) -> str:
@@ -235,15 +242,14 @@ class Store:
         self.clock = clock
         if not path.exists():  # created private; SQLite gives -wal/-shm the same mode
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self.db = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=10.0
-        )
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA busy_timeout=10000")
         self._migrate()
+        self._token_json: dict[str, bytes] = {}  # token id -> its ApiTokenInfo JSON
 
     def close(self) -> None:
         self.db.close()
@@ -318,7 +324,7 @@ class Store:
         with self._write() as db:
             if self._meta("org_id") is not None:
                 return None
-            db.execute("INSERT INTO meta VALUES ('org_id', ?)", (str(uuid.uuid4()),))
+            db.execute("INSERT INTO meta VALUES ('org_id', ?)", (new_id(),))
             db.execute("INSERT INTO meta VALUES ('customer_name', ?)", (CUSTOMER_NAME,))
             db.execute("INSERT INTO meta VALUES ('created_at', ?)", (_ts(now),))
             admin_id = self._insert_user(DEFAULT_ADMIN_EMAIL, "Default Admin", ADMIN, password_hash)
@@ -435,7 +441,7 @@ class Store:
     # -- users ---------------------------------------------------------------------
 
     def _insert_user(self, email: str, full_name: str, org_role: str, password_hash: str) -> str:
-        user_id = str(uuid.uuid4())
+        user_id = new_id()
         self.db.execute(
             "INSERT INTO users (id, email, full_name, org_role, password_hash, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -496,7 +502,9 @@ class Store:
             exists = self.db.execute("SELECT 1 FROM users WHERE email = ?", (email,)).fetchone()
             if exists:
                 raise ServiceError(Code.ALREADY_EXISTS, f"A user with email {email} exists.")
-            return self._insert_user(email, req.full_name.strip()[:200], req.org_role, password_hash)
+            return self._insert_user(
+                email, req.full_name.strip()[:200], req.org_role, password_hash
+            )
 
     def roles(self, principal: Principal) -> m.RolesResponse:
         roles = [
@@ -526,7 +534,7 @@ class Store:
     # -- workspaces ----------------------------------------------------------------
 
     def _insert_workspace(self, name: str, description: str, retention: int | None) -> str:
-        ws_id = str(uuid.uuid4())
+        ws_id = new_id()
         self.db.execute(
             "INSERT INTO workspaces (id, name, description, retention_days, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -621,7 +629,9 @@ class Store:
             workspace_id=m.RimeUUID(uuid=workspace_id),
             users=[
                 m.WorkspaceMember(
-                    user_detail=self._user(r), user_role=r["role"], implicit_grant=bool(r["implicit"])
+                    user_detail=self._user(r),
+                    user_role=r["role"],
+                    implicit_grant=bool(r["implicit"]),
                 )
                 for r in page.rows
             ],
@@ -664,7 +674,7 @@ class Store:
     def _insert_token(
         self, secret: str, name: str, workspace_id: str, user_id: str, expiry_days: int
     ) -> str:
-        token_id = str(uuid.uuid4())
+        token_id = new_id()
         now = self.clock()
         self.db.execute(
             "INSERT INTO api_tokens (id, name, digest, suffix, workspace_id, user_id,"
@@ -696,15 +706,16 @@ class Store:
             token_type=row["token_type"],
         )
 
-    def list_tokens(
+    def _token_page(
         self,
         principal: Principal,
         workspace_id: str | None,
         token_type: str | None,
         page_token: str,
         page_size: int | None,
-    ) -> m.ListApiTokensResponse:
-        sql = "SELECT t.* FROM api_tokens t WHERE 1"
+        columns: str = "t.*",
+    ) -> Paged:
+        sql = f"SELECT {columns} FROM api_tokens t WHERE 1"  # noqa: S608 - fixed fragments
         args: tuple[Any, ...] = ()
         scope = workspace_id or principal.token_workspace
         if scope:
@@ -718,11 +729,64 @@ class Store:
                 raise invalid(f"firstPageQuery.tokenType {token_type[:80]!r} is not a TokenType.")
             sql += " AND t.token_type = ?"
             args = (*args, token_type)
-        page = self._page(f"tokens-{scope or ''}", sql, args, page_token, page_size)
+        return self._page(f"tokens-{scope or ''}", sql, args, page_token, page_size)
+
+    def list_tokens(
+        self,
+        principal: Principal,
+        workspace_id: str | None,
+        token_type: str | None,
+        page_token: str,
+        page_size: int | None,
+    ) -> m.ListApiTokensResponse:
+        page = self._token_page(principal, workspace_id, token_type, page_token, page_size)
         return m.ListApiTokensResponse(
             api_token_infos=[self._token(r) for r in page.rows],
             next_page_token=page.next_page_token,
             has_more=page.has_more,
+        )
+
+    def list_tokens_json(
+        self,
+        principal: Principal,
+        workspace_id: str | None,
+        token_type: str | None,
+        page_token: str,
+        page_size: int | None,
+    ) -> bytes:
+        """:meth:`list_tokens` as wire JSON (``exclude_none``), byte for byte.
+
+        The hot path of the token screen: a token row never changes after it is
+        created, so each one is serialised once and its JSON reused.
+        """
+        page = self._token_page(
+            principal, workspace_id, token_type, page_token, page_size, columns="t.seq, t.id"
+        )
+        cache = self._token_json
+        items = []
+        for _, token_id in page.rows:
+            item = cache.get(token_id)
+            if item is None:
+                if len(cache) >= _TOKEN_JSON_CACHE_SIZE:
+                    cache.clear()
+                row = self.db.execute(
+                    "SELECT * FROM api_tokens WHERE id = ?", (token_id,)
+                ).fetchone()
+                if row is None:  # deleted by another process sharing the data dir just now
+                    continue
+                item = self._token(row).model_dump_json(exclude_none=True).encode()
+                cache[token_id] = item
+            items.append(item)
+        return b"".join(
+            (
+                b'{"nextPageToken":',
+                json.dumps(page.next_page_token).encode(),
+                b',"hasMore":',
+                b"true" if page.has_more else b"false",
+                b',"apiTokenInfos":[',
+                b",".join(items),
+                b"]}",
+            )
         )
 
     def create_token(
@@ -762,9 +826,7 @@ class Store:
                     f"You already have a token named {name!r} in this workspace; "
                     "choose another name.",
                 )
-            token_id = self._insert_token(
-                secret, name, workspace_id, principal.user_id, days
-            )
+            token_id = self._insert_token(secret, name, workspace_id, principal.user_id, days)
         return m.CreateApiTokenResponse(id=m.RimeUUID(uuid=token_id), full_api_token=secret)
 
     def delete_token(self, principal: Principal, token_id: str) -> None:
@@ -780,6 +842,7 @@ class Store:
                 raise not_found(f"No API token with id {token_id}.")
             self.require_workspace(principal, row["workspace_id"])
             db.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
+        self._token_json.pop(token_id, None)
 
     def token_counts(self) -> tuple[int, int]:
         """(all tokens, expired tokens) on the instance."""
@@ -816,7 +879,7 @@ class Store:
         tags = req.tags or []
         if len(tags) > 50 or any(len(t) > 100 for t in tags):
             raise invalid("At most 50 tags of at most 100 characters each.")
-        project_id = str(uuid.uuid4())
+        project_id = new_id()
         with self._write() as db:
             clash = db.execute(
                 "SELECT 1 FROM projects WHERE workspace_id = ? AND name = ?", (workspace_id, name)

@@ -77,8 +77,12 @@ class RimeApp(App[None]):
         local: LocalInstance | None = None,
         remember: bool = True,
         clock: Callable[[], datetime] | None = None,
+        timeout: float | None = None,
     ) -> None:
         super().__init__()
+        # Seconds every call may wait to connect or for an answer; None: the client's
+        # defaults (5 s to connect, 15 s to read).
+        self.client_timeout = timeout
         self.now: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.local = local
         self.initial_cluster_url = local.url if local else (cluster_url or "")
@@ -96,6 +100,14 @@ class RimeApp(App[None]):
             await self.session.client.aclose()
         if self.local is not None:
             self.local.stop()
+
+    def new_client(self, cluster_url: str, *, api_token: str | None = None) -> RimeClient:
+        """A client for *cluster_url* with this app's timeouts."""
+        from rime_tui.api import RimeClient
+
+        if self.client_timeout is None:
+            return RimeClient(cluster_url, api_token=api_token)
+        return RimeClient(cluster_url, api_token=api_token, timeout=self.client_timeout)
 
     # -- navigation ---------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from rime_tui.tui.screens.base import RimeScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
@@ -87,6 +87,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(help_text(), id="help-text")
             yield Static("Esc or ? closes this help.", classes="hint")
+        yield Footer()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Footer, Input, Static
 
 from rime_tui.paths import write_private
 
@@ -48,6 +48,7 @@ class SaveTokenScreen(ModalScreen[Path | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save-button", variant="primary")
                 yield Button("Cancel", id="cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()

@@ -181,7 +181,7 @@ class SignInScreen(RimeScreen):
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self) -> None:
-        from rime_tui.api import RimeClient, normalize_cluster_url
+        from rime_tui.api import normalize_cluster_url
         from rime_tui.api.errors import NotFoundError, ProtocolError
         from rime_tui.tui.app import Session
 
@@ -211,7 +211,7 @@ class SignInScreen(RimeScreen):
             if is_local and not self._local_ready.is_set():
                 self._set_status("Waiting for the local instance…")
                 await asyncio.wait_for(self._local_ready.wait(), LOCAL_START_TIMEOUT)
-            client = RimeClient(url)
+            client = self.rime.new_client(url)
             try:
                 if method == "password":
                     try:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Collapsible, Static, TextArea
+from textual.widgets import Button, Collapsible, Footer, Static, TextArea
 
 from rime_tui.tui.clipboard import copied_message, copy
 from rime_tui.tui.errors import describe
@@ -61,6 +61,7 @@ class TokenCreatedScreen(ModalScreen[None]):
                 yield Static("", id="test-result")
                 with Collapsible(title="Use it: SDK · requests · curl", id="use-it"):
                     yield Static("", id="snippets-placeholder")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#copy", Button).focus()
