@@ -30,9 +30,7 @@ def _parser() -> argparse.ArgumentParser:
         "else the local instance)",
     )
     parser.add_argument("--email", metavar="E", help="email to sign in with")
-    parser.add_argument(
-        "--local", action="store_true", help="use the embedded local instance"
-    )
+    parser.add_argument("--local", action="store_true", help="use the embedded local instance")
     parser.add_argument(
         "--data-dir",
         metavar="DIR",

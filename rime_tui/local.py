@@ -67,7 +67,7 @@ class LocalInstance:
             healthy = False
         return response.headers.get(INSTANCE_HEADER, "") if healthy else ""
 
-    async def ensure_running(self, timeout: float = 30.0) -> bool:
+    async def ensure_running(self, within: float = 30.0) -> bool:
         """Make sure the instance answers; True when this call started it."""
         import httpx  # deferred: the sign-in screen paints before this runs
 
@@ -82,7 +82,7 @@ class LocalInstance:
                 )
             self._start()
             loop = asyncio.get_running_loop()
-            deadline = loop.time() + timeout
+            deadline = loop.time() + within
             while loop.time() < deadline:
                 assert self.process is not None
                 if self.process.poll() is not None:
@@ -93,7 +93,7 @@ class LocalInstance:
                 if await self._probe(http) is not None:
                     return True
                 await asyncio.sleep(0.05)
-        raise LocalInstanceError(f"The local instance did not answer within {timeout:.0f} s.")
+        raise LocalInstanceError(f"The local instance did not answer within {within:.0f} s.")
 
     def _start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -54,12 +54,8 @@ def demo_instance(data_dir: Path) -> Iterator[Local]:
 
     with ExitStack() as stack:
         stack.enter_context(mock.patch("rime_tui.server.store.new_id", new_id))
-        stack.enter_context(
-            mock.patch("rime_tui.server.security.new_api_token", new_api_token)
-        )
-        stack.enter_context(
-            mock.patch("rime_tui.server.security.new_password", lambda: PASSWORD)
-        )
+        stack.enter_context(mock.patch("rime_tui.server.security.new_api_token", new_api_token))
+        stack.enter_context(mock.patch("rime_tui.server.security.new_password", lambda: PASSWORD))
         clock = FakeClock(SEEDED_AT)
         local = start_local(data_dir, clock, port=PORT)
         stack.callback(local.server.stop)
@@ -72,9 +68,7 @@ async def _seed(local: Local) -> None:
     async with RimeClient(local.url) as admin:
         # A session sees every workspace; the bootstrap token is confined to Workspace 1.
         await admin.login(local.admin_email, local.admin_password)
-        ada = await admin.create_user(
-            "ada@example.com", "ada-password-1", full_name="Ada Lovelace"
-        )
+        ada = await admin.create_user("ada@example.com", "ada-password-1", full_name="Ada Lovelace")
         grace = await admin.create_user(
             "grace@example.com", "grace-password-1", full_name="Grace Hopper"
         )
@@ -99,9 +93,7 @@ async def _seed(local: Local) -> None:
 
 
 def demo_app(local: Local) -> RimeApp:
-    return RimeApp(
-        local=LocalInstance(local.data_dir, PORT), remember=False, clock=lambda: NOW
-    )
+    return RimeApp(local=LocalInstance(local.data_dir, PORT), remember=False, clock=lambda: NOW)
 
 
 # -- driving the app to each screen of the flow ------------------------------------------

@@ -319,9 +319,7 @@ class RimeClient:
 
         return self._walk(fetch)
 
-    async def add_workspace_members(
-        self, workspace_id: str, members: dict[str, str]
-    ) -> None:
+    async def add_workspace_members(self, workspace_id: str, members: dict[str, str]) -> None:
         """Add or update members: ``{user_id: "ACTOR_ROLE_USER", ...}``."""
         body = m.AddMembersRequest(
             users=[
@@ -348,7 +346,9 @@ class RimeClient:
             "pageToken": page_token,
             "firstPageQuery.tokenType": token_type,
         }
-        return await self._call("GET", "/v1/users/api-tokens", m.ListApiTokensResponse, params=params)
+        return await self._call(
+            "GET", "/v1/users/api-tokens", m.ListApiTokensResponse, params=params
+        )
 
     def iter_api_tokens(
         self,

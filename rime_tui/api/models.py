@@ -23,8 +23,10 @@ def format_timestamp(value: datetime) -> str:
     """RFC 3339 in UTC with milliseconds, e.g. ``2026-11-28T01:02:03.456Z``."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    elif value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # "YYYY-MM-DDTHH:MM:SS.mmm+00:00" -> "YYYY-MM-DDTHH:MM:SS.mmmZ"
+    return value.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def _parse_timestamp(value: Any) -> Any:

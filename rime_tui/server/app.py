@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
@@ -294,7 +294,12 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
     async def roles(who: Caller) -> m.RolesResponse:
         return store.roles(who)
 
-    @app.get("/v1/users/api-tokens", tags=["api-tokens"], response_model_exclude_none=True)
+    @app.get(
+        "/v1/users/api-tokens",
+        tags=["api-tokens"],
+        response_model=m.ListApiTokensResponse,
+        response_model_exclude_none=True,
+    )
     async def list_api_tokens(
         who: Caller,
         workspace_id: WorkspaceQuery = None,
@@ -303,8 +308,9 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
         token_type: Annotated[
             str | None, Query(alias="firstPageQuery.tokenType", max_length=100)
         ] = None,
-    ) -> m.ListApiTokensResponse:
-        return store.list_tokens(who, workspace_id, token_type, page_token, page_size)
+    ) -> Response:
+        body = store.list_tokens_json(who, workspace_id, token_type, page_token, page_size)
+        return Response(body, media_type="application/json")
 
     @app.post("/v1/users/api-tokens", tags=["api-tokens"])
     async def create_api_token(

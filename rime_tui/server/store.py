@@ -293,7 +293,7 @@ class Store:
         after = decode_page_token(kind, page_token)
         size = check_page_size(page_size)
         rows = self.db.execute(
-            f"{sql} AND t.seq > ? ORDER BY t.seq LIMIT ?",  # noqa: S608 - fixed fragments
+            f"{sql} AND t.seq > ? ORDER BY t.seq LIMIT ?",
             (*args, after, size + 1),
         ).fetchall()
         has_more = len(rows) > size
@@ -907,7 +907,9 @@ class Store:
 
     def _visible_project(self, principal: Principal, project_id: str) -> sqlite3.Row:
         project_id = check_uuid(project_id, "projectId")
-        row = self.db.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM projects WHERE id = ?", (project_id,)
+        ).fetchone()
         if row is None:
             raise not_found(f"No project with id {project_id}.")
         self.require_workspace(principal, row["workspace_id"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -21,7 +21,7 @@ from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 
-SECTIONS: list[tuple[str, type[Screen[object]]]] = [
+SECTIONS: list[tuple[str, type[Screen[Any]]]] = [
     ("Sign in", SignInScreen),
     ("Workspaces", WorkspacesScreen),
     ("Workspace Overview", OverviewScreen),
@@ -54,7 +54,7 @@ def _keys(binding: Binding) -> str:
     return " / ".join(KEY_NAMES.get(k, k) for k in binding.key.split(","))
 
 
-def _bindings(screen: type[Screen[object]]) -> list[tuple[str, str]]:
+def _bindings(screen: type[Screen[Any]]) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for cls in reversed(screen.__mro__):
         if not cls.__module__.startswith("rime_tui"):

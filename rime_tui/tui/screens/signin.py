@@ -87,9 +87,7 @@ class SignInScreen(RimeScreen):
         self._focus_first_empty()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "back":
-            return False
-        return True
+        return action != "back"  # the first screen has nowhere to go back to
 
     # -- the local instance ---------------------------------------------------------
 
@@ -135,11 +133,15 @@ class SignInScreen(RimeScreen):
             widget.display = not token
 
     def _focus_first_empty(self) -> None:
-        ids = ["#cluster", "#api-token"] if self._method() == "token" else [
-            "#cluster",
-            "#email",
-            "#password",
-        ]
+        ids = (
+            ["#cluster", "#api-token"]
+            if self._method() == "token"
+            else [
+                "#cluster",
+                "#email",
+                "#password",
+            ]
+        )
         for selector in ids:
             field = self.query_one(selector, Input)
             if not field.value:
@@ -229,7 +231,8 @@ class SignInScreen(RimeScreen):
                     await client.rime_info()
                     roles = await client.my_roles()
                     admin = any(
-                        r.subject_type == "SUBJECT_TYPE_ORGANIZATION" and r.role == "ACTOR_ROLE_ADMIN"
+                        r.subject_type == "SUBJECT_TYPE_ORGANIZATION"
+                        and r.role == "ACTOR_ROLE_ADMIN"
                         for r in roles
                     )
                     session = Session(client, None, admin, "token", token_suffix=token[-4:])

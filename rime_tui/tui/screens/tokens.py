@@ -221,9 +221,13 @@ class TokensScreen(RimeScreen):
             return
         own = self.session.is_own_token(token)
         name = " ".join(token.name.split())
-        message = f"Delete the API token “{name}” (…{token.suffix})? Programs using it stop working."
+        message = (
+            f"Delete the API token “{name}” (…{token.suffix})? Programs using it stop working."
+        )
         if own:
-            message += "\n\nWarning: this session signed in with this token; you will be signed out."
+            message += (
+                "\n\nWarning: this session signed in with this token; you will be signed out."
+            )
 
         def decided(ok: bool | None) -> None:
             if ok:
