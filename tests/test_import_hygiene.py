@@ -1,0 +1,117 @@
+"""The API client and the local server never import textual (issue 2, item 1).
+
+Checked twice: at run time in a fresh interpreter (catches indirect imports), and
+statically over the source (catches imports on paths a plain import does not run).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import rime_tui
+
+PACKAGE = Path(rime_tui.__file__).resolve().parent
+NO_TEXTUAL = ["api", "server"]
+
+
+def _textual_modules_after_importing(*modules: str) -> list[str]:
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {list(modules)!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(json.dumps(sorted(m for m in sys.modules"
+        " if m == 'textual' or m.startswith('textual.'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    found: list[str] = json.loads(done.stdout)
+    return found
+
+
+def test_the_check_sees_textual_when_it_is_imported() -> None:
+    # Without this, an empty answer below could mean the check itself is broken.
+    assert "textual" in _textual_modules_after_importing("textual.app")
+
+
+@pytest.mark.parametrize(
+    "modules",
+    [
+        ("rime_tui.api",),
+        ("rime_tui.server",),
+        (
+            "rime_tui.api",
+            "rime_tui.api.client",
+            "rime_tui.api.models",
+            "rime_tui.api.errors",
+            "rime_tui.server",
+            "rime_tui.server.app",
+            "rime_tui.server.runner",
+            "rime_tui.server.store",
+            "rime_tui.server.security",
+            "rime_tui.server.errors",
+        ),
+        ("rime_tui.cli",),  # `rime-tui serve` loads the TUI only when it runs it
+    ],
+    ids=["api", "server", "everything", "cli"],
+)
+def test_importing_does_not_load_textual(modules: tuple[str, ...]) -> None:
+    assert _textual_modules_after_importing(*modules) == []
+
+
+def _is_textual(name: str) -> bool:
+    return name == "textual" or name.startswith("textual.")
+
+
+def _textual_imports(source: str) -> list[tuple[int, str]]:
+    """(line, module) of every textual import: statements and importlib/__import__ calls."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in ("import_module", "__import__"):
+                names = [str(node.args[0].value)]
+        found += [(node.lineno, name) for name in names if _is_textual(name)]
+    return found
+
+
+def test_the_static_scan_finds_textual_imports() -> None:
+    source = (
+        "import textual\n"
+        "from textual.app import App\n"
+        "import importlib\n"
+        "importlib.import_module('textual.widgets')\n"
+        "__import__('textual')\n"
+        "from rime_tui.api import textual_helpers\n"
+        "import textualize\n"
+    )
+    assert _textual_imports(source) == [
+        (1, "textual"),
+        (2, "textual.app"),
+        (4, "textual.widgets"),
+        (5, "textual"),
+    ]
+
+
+@pytest.mark.parametrize("subpackage", NO_TEXTUAL)
+def test_no_source_file_imports_textual(subpackage: str) -> None:
+    files = sorted((PACKAGE / subpackage).rglob("*.py"))
+    assert files, f"no sources found under {subpackage}"
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {name}"
+        for path in files
+        for line, name in _textual_imports(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
