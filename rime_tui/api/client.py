@@ -144,7 +144,7 @@ class RimeClient:
         auth: bool = True,
     ) -> M:
         response = await self._send(method, path, params=params, body=body, auth=auth)
-        if response.is_error:
+        if not response.is_success:  # a 3xx too: redirects are not followed, nor are they OK
             raise self._error(response)
         try:
             return model.model_validate_json(response.content)
