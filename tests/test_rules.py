@@ -516,3 +516,18 @@ async def test_logout_ends_only_that_session(local: Local, admin: RimeClient) ->
                 await old.rime_info()
         await second.rime_info()
     await admin.rime_info()  # API tokens are unaffected
+
+
+async def test_concurrent_failed_sign_ins_cannot_exceed_five_guesses(local: Local) -> None:
+    clients = [RimeClient(local.url) for _ in range(20)]
+    try:
+        results = await asyncio.gather(
+            *(c.login(local.admin_email, f"guess {i}") for i, c in enumerate(clients)),
+            return_exceptions=True,
+        )
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    wrong = [r for r in results if isinstance(r, AuthenticationError)]
+    throttled = [r for r in results if isinstance(r, LimitExceededError)]
+    assert len(wrong) == 5, results
+    assert len(throttled) == 15, results

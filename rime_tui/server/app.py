@@ -145,8 +145,24 @@ class LoginThrottle:
                 headers={"Retry-After": str(seconds)},
             )
 
-    def fail(self, email: str) -> None:
-        self.failures[email].append(self.clock())
+    def begin(self, email: str) -> Any:
+        """Check that *email* may try, and count this attempt as failed until it succeeds.
+
+        Counting up front keeps the limit under concurrent attempts: a check alone
+        would let every attempt in flight through before the first (slow) password
+        verification had failed.
+        """
+        self.check(email)
+        stamp = self.clock()
+        self.failures[email].append(stamp)
+        return stamp
+
+    def succeeded(self, email: str, stamp: Any) -> None:
+        window = self.failures.get(email)
+        if window is not None and stamp in window:
+            window.remove(stamp)
+            if not window:
+                del self.failures[email]
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -264,13 +280,13 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
         email = req.email.strip().lower()
         if not email or len(email) > 254:
             raise invalid("Enter the email address of your account.")
-        throttle.check(email)
+        attempt = throttle.begin(email)
         found = store.password_hash_for(email)
         stored = found[1] if found else security.dummy_password_hash()
         ok = await anyio.to_thread.run_sync(security.verify_password, req.password, stored)
         if found is None or not ok:
-            throttle.fail(email)
             raise unauthenticated("Wrong email or password.")
+        throttle.succeeded(email, attempt)
         return store.create_session(found[0])
 
     @app.post("/v1/auth/logout", tags=["local"])
