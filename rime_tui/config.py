@@ -1,24 +1,22 @@
 """The user's remembered choices, in a TOML file in the user config dir.
 
 Only non-secret values live here: no password, API token or session is ever
-written to this file.
+written to this file.  This module is read before the first paint, so it uses
+only the standard library (tomllib) to load; tomli_w is loaded to save.
 """
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import tomli_w
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rime_tui.paths import config_file, write_private
 
 
-class Settings(BaseModel):
+@dataclass
+class Settings:
     """What rime-tui remembers between runs."""
-
-    model_config = ConfigDict(extra="ignore")
 
     cluster_url: str | None = None
     """The last remote cluster signed in to; unset means the local instance."""
@@ -28,15 +26,23 @@ class Settings(BaseModel):
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """The saved settings; defaults when the file is missing or unreadable."""
+    """The saved settings; defaults for a missing, unreadable or odd file."""
     path = path or config_file()
     try:
-        return Settings.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, tomllib.TOMLDecodeError, ValidationError, UnicodeDecodeError):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return Settings()
+    values = {
+        key: value
+        for key in ("cluster_url", "email")
+        if isinstance(value := data.get(key), str) and value
+    }
+    return Settings(**values)
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
+    import tomli_w
+
     path = path or config_file()
-    data = settings.model_dump(exclude_none=True)
+    data = {key: value for key, value in asdict(settings).items() if value is not None}
     write_private(path, tomli_w.dumps(data))

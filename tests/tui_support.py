@@ -28,7 +28,11 @@ async def until(pilot: Pilot[Any], condition: Callable[[], object], what: str) -
 
 
 async def screen(pilot: Pilot[Any], cls: type[S]) -> S:
-    await until(pilot, lambda: isinstance(pilot.app.screen, cls), cls.__name__)
+    await until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, cls) and pilot.app.screen.is_mounted,
+        cls.__name__,
+    )
     current = pilot.app.screen
     assert isinstance(current, cls)
     return current
