@@ -175,11 +175,11 @@ def report(results: list[Result], clients: int) -> None:
     print(f"errors: {errors} ({'meets' if errors == 0 else 'misses'} the target 0)")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per scenario (default 10)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rime-bench-") as tmp:
         data_dir, log = Path(tmp) / "data", Path(tmp) / "serve.log"
         with serving(data_dir, log) as served:

@@ -155,9 +155,10 @@ async def scale(n: int, tmp: Path) -> None:
         f"{all_rows * 1000:.0f} ms"
     )
     if keys:
+        median = statistics.median(keys) * 1000
         print(
-            f"  {len(keys)} cursor moves during loading: median {statistics.median(keys) * 1000:.1f}"
-            f" ms, max {max(keys) * 1000:.1f} ms per key"
+            f"  {len(keys)} cursor moves during loading: median {median:.1f} ms,"
+            f" max {max(keys) * 1000:.1f} ms per key"
         )
     print(
         f"  filter '/04999' over {n} rows: median {statistics.median(filter_keys) * 1000:.1f} ms,"

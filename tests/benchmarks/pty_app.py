@@ -21,7 +21,7 @@ _ESCAPES = re.compile(
 
 
 class PtyApp:
-    """A child process on a pty of *cols* × *rows*; its output is kept as plain text."""
+    """A child process on a pty of *cols* x *rows*; its output is kept as plain text."""
 
     def __init__(
         self,
