@@ -89,6 +89,8 @@ def _error_body_is_exact(response: schemathesis.Response) -> None:
     assert body["details"] == [], body
 
 
+# All operations run as subtests of this one test: its time grows with the examples.
+@pytest.mark.timeout(max(120, MAX_EXAMPLES))
 @schema.parametrize()
 def test_fuzz_operation(case: Case[Any], fuzz_local: Local, http: requests.Session) -> None:
     response = case.call_and_validate(session=http, timeout=30)
