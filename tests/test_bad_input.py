@@ -299,10 +299,10 @@ def test_missing_or_bad_credentials_are_401(shared: Local) -> None:
         body = error_body(anonymous.get(TOKENS), 401, 16)
         assert "rime-api-key" in body["message"]
         for headers in (
-            {"rime-api-key": "rime_not-a-real-token"},
-            {"rime-api-key": "\u00e9".encode() * 10},
-            {"authorization": "Bearer not-a-session"},
-            {"authorization": "Basic YWRtaW46YWRtaW4="},
+            httpx.Headers({"rime-api-key": "rime_not-a-real-token"}),
+            httpx.Headers([(b"rime-api-key", "\u00e9".encode() * 10)]),  # not ASCII
+            httpx.Headers({"authorization": "Bearer not-a-session"}),
+            httpx.Headers({"authorization": "Basic YWRtaW46YWRtaW4="}),
         ):
             error_body(anonymous.get(TOKENS, headers=headers), 401, 16)
 

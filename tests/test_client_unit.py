@@ -94,16 +94,19 @@ def _client(
     seen: list[httpx.Request] | None = None,
     *,
     url: str = "rime.example.io",
-    **credentials: str,
+    session_token: str | None = None,
 ) -> RimeClient:
     def record(request: httpx.Request) -> httpx.Response:
         if seen is not None:
             seen.append(request)
         return handler(request)
 
-    if not credentials:
-        credentials = {"api_token": "rime_secret"}
-    return RimeClient(url, transport=httpx.MockTransport(record), **credentials)
+    return RimeClient(
+        url,
+        api_token=None if session_token else "rime_secret",
+        session_token=session_token,
+        transport=httpx.MockTransport(record),
+    )
 
 
 def _json(status: int, body: object, **headers: str) -> Handler:

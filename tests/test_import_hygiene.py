@@ -83,7 +83,8 @@ def _textual_imports(source: str) -> list[tuple[int, str]]:
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if called in ("import_module", "__import__"):
                 names = [str(node.args[0].value)]
-        found += [(node.lineno, name) for name in names if _is_textual(name)]
+        line = getattr(node, "lineno", 0)
+        found += [(line, name) for name in names if _is_textual(name)]
     return found
 
 
