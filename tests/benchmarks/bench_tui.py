@@ -166,12 +166,12 @@ async def scale(n: int, tmp: Path) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--paint-runs", type=int, default=10)
     parser.add_argument("--create-runs", type=int, default=50)
     parser.add_argument("--workspaces", type=int, default=5000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rime-bench-") as tmp:
         first_paint(args.paint_runs, Path(tmp))
         create_latency(args.create_runs, Path(tmp))

@@ -1,0 +1,8 @@
+"""All benchmarks: ``.venv/bin/python -m tests.benchmarks``. They print figures."""
+
+from tests.benchmarks import bench_server, bench_tui
+
+print("== TUI ==", flush=True)
+bench_tui.main([])
+print("\n== local instance under load ==", flush=True)
+bench_server.main([])
