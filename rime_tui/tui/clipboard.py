@@ -26,6 +26,14 @@ def _pyperclip_copy(text: str) -> None:
     import pyperclip  # deferred: only a copy needs it
 
     pyperclip.copy(text)
+    # Some mechanisms fail without raising: with xclip and a $DISPLAY that does not
+    # answer (ssh -X without an X server), copy() returns as if it had worked.
+    if _lines(pyperclip.paste()) != _lines(text):
+        raise pyperclip.PyperclipException("the clipboard did not take the text")
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").rstrip("\n")
 
 
 async def copy(app: App[object], text: str) -> Via:

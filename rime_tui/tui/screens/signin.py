@@ -91,16 +91,21 @@ class SignInScreen(RimeScreen):
 
     # -- the local instance ---------------------------------------------------------
 
-    def _prefill_local(self) -> None:
+    def _prefill_local(self) -> list[Input]:
+        """Fill what is still empty from bootstrap.json; answers the fields filled."""
         local = self.rime.local
         boot = local.bootstrap() if local else None
         if not boot:
-            return
+            return []
         email, password = self.query_one("#email", Input), self.query_one("#password", Input)
+        filled: list[Input] = []
         if not email.value:
             email.value = str(boot.get("admin_email", ""))
+            filled.append(email)
         if not password.value and email.value == boot.get("admin_email"):
             password.value = str(boot.get("admin_password", ""))
+            filled.append(password)
+        return filled
 
     @work(group="local", exit_on_error=False)
     async def start_local(self) -> None:
@@ -116,9 +121,10 @@ class SignInScreen(RimeScreen):
             return
         finally:
             self._local_ready.set()
-        self._prefill_local()
+        filled = self._prefill_local()
         self._set_status("Local instance ready.")
-        self._focus_first_empty()
+        if self.focused is None or self.focused in filled:  # never pull focus from typing
+            self._focus_first_empty()
 
     # -- the form ---------------------------------------------------------------------
 
@@ -180,6 +186,8 @@ class SignInScreen(RimeScreen):
         self.query_one("#submit", Button).disabled = busy
         self.query_one("#signin-form").set_class(busy, "busy")
         self._set_status(text)
+        if not busy and self.focused is None:  # disabling the button took the focus
+            self._focus_first_empty()
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self) -> None:
