@@ -46,9 +46,15 @@ def normalize_cluster_url(url: str) -> str:
         raise ValueError("The cluster URL is empty.")
     if "://" not in url:
         url = "https://" + url
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise ValueError("The cluster URL must not contain spaces or control characters.")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{url!r} is not an http(s) URL.")
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"{url!r} is not a valid URL ({exc}).") from None
     return url.rstrip("/")
 
 

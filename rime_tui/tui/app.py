@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.text import one_line
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
@@ -113,7 +114,7 @@ class RimeApp(App[None]):
 
     def breadcrumb(self, *parts: str) -> str:
         where = [self.session.host] if self.session else []
-        return " › ".join([*where, *parts])
+        return " › ".join(one_line(part) for part in [*where, *parts])
 
     def signed_in(self, session: Session) -> None:
         from rime_tui.tui.screens.workspaces import WorkspacesScreen

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from rime_tui.api import errors as e
+from rime_tui.tui.text import visible
 
 
 def describe(exc: BaseException) -> str:
-    """A sentence for the screen; never a traceback."""
+    """A sentence for the screen; never a traceback, never a raw control character."""
+    return visible(_describe(exc))
+
+
+def _describe(exc: BaseException) -> str:
     if isinstance(exc, e.TLSError):
         return f"TLS problem: {exc.message} Check the URL (http vs https) and certificates."
     if isinstance(exc, e.ConnectionFailedError):

@@ -56,4 +56,4 @@ class RimeScreen(Screen[None]):
 
     def show_error(self, message: str) -> None:
         """Where this screen shows a failure; by default a notification."""
-        self.notify(message, title="Error", severity="error", timeout=8)
+        self.notify(message, title="Error", severity="error", timeout=8, markup=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -32,8 +31,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm", classes="dialog"):
-            yield Static(escape(self.title_text), classes="dialog-title")
-            yield Static(escape(self.message), id="confirm-message")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.message, id="confirm-message", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(
                     f"{self.confirm} (y)",

@@ -6,14 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Footer, Header, Static
 
 from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.text import one_line, visible
 
 if TYPE_CHECKING:
     from rime_tui.api.models import Workspace
@@ -44,8 +45,10 @@ class OverviewScreen(RimeScreen):
         ws = self.workspace
         yield Header()
         with VerticalScroll(id="overview"):
-            yield Static(escape(ws.name), id="ws-name", classes="title")
-            yield Static(escape(ws.description or "No description."), id="ws-description")
+            yield Static(one_line(ws.name), id="ws-name", classes="title", markup=False)
+            yield Static(
+                visible(ws.description) or "No description.", id="ws-description", markup=False
+            )
             yield Static(self._details(), id="details")
         yield Button("⚙ Settings", id="settings", tooltip="Workspace Settings (s)")
         yield Footer()
@@ -60,7 +63,7 @@ class OverviewScreen(RimeScreen):
         members: str = "…",
         projects: str = "…",
         tokens: str = "…",
-    ) -> str:
+    ) -> Content:
         ws = self.workspace
         rows = [
             ("Workspace ID", ws.workspace_id.uuid),
@@ -69,7 +72,9 @@ class OverviewScreen(RimeScreen):
             ("Projects", projects),
             ("Your API tokens", tokens),
         ]
-        return "\n".join(f"[b]{label:<16}[/b] {escape(value)}" for label, value in rows)
+        return Content("\n").join(
+            Content.assemble((f"{label:<16}", "bold"), " ", visible(value)) for label, value in rows
+        )
 
     def action_refresh(self) -> None:
         self.load()
@@ -124,6 +129,6 @@ def _count(n: int, capped: bool) -> str:
 def _summary(n: int, names: list[str]) -> str:
     if not n:
         return "none"
-    shown = ", ".join(" ".join(name.split()) for name in names)
+    shown = ", ".join(one_line(name) for name in names)
     more = "" if n <= len(names) else ", …"
     return f"{_count(n, n >= COUNT_CAP)}: {shown}{more}"

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Static
 
 from rime_tui.paths import write_private
+from rime_tui.tui.widgets import TextInput
 
 
 def default_token_path(name: str) -> Path:
@@ -43,8 +44,8 @@ class SaveTokenScreen(ModalScreen[Path | None]):
         with Vertical(id="save", classes="dialog"):
             yield Static("Save the token to a file", classes="dialog-title")
             yield Static("The file is created readable by you only (mode 0600).")
-            yield Input(str(self.default), id="path")
-            yield Static("", id="save-error", classes="error")
+            yield TextInput(str(self.default), id="path")
+            yield Static("", id="save-error", classes="error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save-button", variant="primary")
                 yield Button("Cancel", id="cancel")

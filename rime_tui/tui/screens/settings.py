@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rime_tui.tui.screens.base import RimeScreen
 from rime_tui.tui.screens.workspaces import role_name
+from rime_tui.tui.text import one_line, visible
 
 if TYPE_CHECKING:
     from rime_tui.api.models import Workspace
@@ -49,13 +51,18 @@ class SettingsScreen(RimeScreen):
             yield OptionList(*(Option(label, id=key) for key, label in MENU), id="menu")
             with ContentSwitcher(initial="general", id="pane"):
                 yield Static(
-                    f"[b]Name[/b]         {escape(ws.name)}\n"
-                    f"[b]Description[/b]  {escape(ws.description or '—')}\n"
-                    f"[b]Workspace ID[/b] {ws.workspace_id.uuid}\n"
-                    f"[b]Retention[/b]    {ws.results_retention_in_days} days",
+                    Content("\n").join(
+                        Content.assemble((label, "bold"), " " * (13 - len(label)), value)
+                        for label, value in [
+                            ("Name", one_line(ws.name)),
+                            ("Description", visible(ws.description) or "—"),
+                            ("Workspace ID", one_line(ws.workspace_id.uuid)),
+                            ("Retention", f"{ws.results_retention_in_days} days"),
+                        ]
+                    ),
                     id="general",
                 )
-                members: DataTable[str] = DataTable(id="members", cursor_type="row")
+                members: DataTable[Text] = DataTable(id="members", cursor_type="row")
                 yield members
         yield Footer()
 
@@ -102,7 +109,9 @@ class SettingsScreen(RimeScreen):
             ):
                 user = member.user_detail
                 table.add_row(
-                    " ".join(user.display_name.split()), user.email, role_name(member.user_role)
+                    Text(one_line(user.display_name)),
+                    Text(one_line(user.email)),
+                    Text(role_name(member.user_role)),
                 )
             self._members_loaded = True
         finally:

@@ -13,6 +13,8 @@ from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, R
 
 from rime_tui.tui.errors import describe
 from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.text import one_line
+from rime_tui.tui.widgets import TextInput
 
 LOCAL_START_TIMEOUT = 30.0
 
@@ -44,10 +46,10 @@ class SignInScreen(RimeScreen):
         yield Header()
         with VerticalScroll(id="signin"), Vertical(id="signin-form"):
             yield Static("Sign in to the RI Platform", id="signin-title")
-            yield Static(self._target_text(cluster), id="target")
+            yield Static(self._target_text(cluster), id="target", markup=False)
             with Horizontal(classes="row"):
                 yield Label("Cluster URL", classes="field-label")
-                yield Input(cluster, placeholder="rime.example.io", id="cluster")
+                yield TextInput(cluster, placeholder="rime.example.io", id="cluster")
             with Horizontal(classes="row"):
                 yield Label("Sign in with", classes="field-label")
                 with RadioSet(id="method"):
@@ -55,25 +57,25 @@ class SignInScreen(RimeScreen):
                     yield RadioButton("API token", id="method-token", value=bool(token))
             with Horizontal(classes="row password-field"):
                 yield Label("Email", classes="field-label")
-                yield Input(email, placeholder="you@example.com", id="email")
+                yield TextInput(email, placeholder="you@example.com", id="email")
             with Horizontal(classes="row password-field"):
                 yield Label("Password", classes="field-label")
-                yield Input(password=True, id="password")
+                yield TextInput(password=True, id="password")
             with Horizontal(classes="row token-field"):
                 yield Label("API token", classes="field-label")
-                yield Input(token, password=True, placeholder="rime_…", id="api-token")
+                yield TextInput(token, password=True, placeholder="rime_…", id="api-token")
             with Horizontal(classes="row"):
                 yield Label("", classes="field-label")
                 yield Button("Sign in", id="submit", variant="primary")
-                yield Static("", id="status")
-            yield Static(self.reauth_message or "", id="error", classes="error")
+                yield Static("", id="status", markup=False)
+            yield Static(self.reauth_message or "", id="error", classes="error", markup=False)
         yield Footer()
 
     def _target_text(self, cluster: str) -> str:
         local = self.rime.local
         if local is not None and cluster.rstrip("/") == local.url:
             return f"Target: the local instance at {local.url}"
-        return f"Target: {cluster or 'enter a cluster URL'}"
+        return f"Target: {one_line(cluster) or 'enter a cluster URL'}"
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -214,6 +216,13 @@ class SignInScreen(RimeScreen):
             self.show_error("Paste your API token.")
             self._focus_first_empty()
             return
+        if method == "token" and not (token.isascii() and token.isprintable() and " " not in token):
+            self.show_error(
+                "That is not an API token: a token is one word of ASCII letters, digits and "
+                "symbols. Paste it again."
+            )
+            self.query_one("#api-token", Input).focus()
+            return
         local = self.rime.local
         is_local = local is not None and url == local.url
         self._busy(True, "Signing in…")
@@ -274,4 +283,4 @@ class SignInScreen(RimeScreen):
         try:
             save_settings(settings)
         except OSError as exc:
-            self.notify(f"Could not save settings: {exc}", severity="warning")
+            self.notify(f"Could not save settings: {exc}", severity="warning", markup=False)

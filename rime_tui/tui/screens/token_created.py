@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Collapsible, Footer, Static, TextArea
 
 from rime_tui.tui.clipboard import copied_message, copy
 from rime_tui.tui.errors import describe
+from rime_tui.tui.text import one_line
 
 
 class TokenCreatedScreen(ModalScreen[None]):
@@ -43,7 +44,7 @@ class TokenCreatedScreen(ModalScreen[None]):
         with Vertical(id="created", classes="dialog"):
             yield Static("API access token created", classes="dialog-title")
             with VerticalScroll(id="created-body"):
-                yield Static(f"Token Name: [b]{escape(' '.join(self.token_name.split()))}[/b]")
+                yield Static(Content.assemble("Token Name: ", (one_line(self.token_name), "bold")))
                 with Horizontal(id="token-row"):
                     yield TextArea(
                         self.token, read_only=True, id="token", soft_wrap=True, compact=True
@@ -124,7 +125,7 @@ class TokenCreatedScreen(ModalScreen[None]):
 
         def saved(path: Path | None) -> None:
             if path is not None:
-                self.notify(f"Saved the token to {path} (mode 0600).", title="Saved")
+                self.notify(f"Saved the token to {path} (mode 0600).", title="Saved", markup=False)
 
         self.app.push_screen(SaveTokenScreen(self._token, self.token_name), saved)
 
@@ -142,12 +143,17 @@ class TokenCreatedScreen(ModalScreen[None]):
             async with RimeClient(self.cluster_url, api_token=self.token) as client:
                 info = await client.rime_info()
         except Exception as exc:
-            result.update(f"[red]✗ The token did not work:[/red] {escape(describe(exc))}")
+            result.update(
+                Content.assemble(("✗ The token did not work:", "red"), " ", describe(exc))
+            )
             return
         result.update(
-            "[green]✓ The token works:[/green] GET /v1/rime-info answered 200 "
-            f"(customer {escape(info.customer_name or '—')}, "
-            f"version {escape(info.cluster_info_version or '—')})."
+            Content.assemble(
+                ("✓ The token works:", "green"),
+                " GET /v1/rime-info answered 200 "
+                f"(customer {one_line(info.customer_name) or '—'}, "
+                f"version {one_line(info.cluster_info_version) or '—'}).",
+            )
         )
 
     @on(Button.Pressed, "#done")

@@ -14,6 +14,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Footer, Header, Input, Select, Static
 
 from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.text import one_line
+from rime_tui.tui.widgets import TextInput
 
 if TYPE_CHECKING:
     from rime_tui.api.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
@@ -75,7 +77,7 @@ class TokensScreen(RimeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="create-row"):
-            yield Input(placeholder="Token Name", id="token-name", max_length=MAX_NAME * 2)
+            yield TextInput(placeholder="Token Name", id="token-name", max_length=MAX_NAME * 2)
             yield Select(
                 [(f"{d} days", d) for d in EXPIRY_CHOICES],
                 value=EXPIRY_CHOICES[0],
@@ -84,10 +86,10 @@ class TokensScreen(RimeScreen):
                 tooltip="Expires after",
             )
             yield Button("Create Token", id="create", variant="primary")
-        yield Static("", id="error", classes="error")
+        yield Static("", id="error", classes="error", markup=False)
         table: DataTable[str | Text] = DataTable(id="tokens", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Static("", id="status", classes="status")
+        yield Static("", id="status", classes="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -135,15 +137,19 @@ class TokensScreen(RimeScreen):
         now = self.rime.now()
         me = self.session.user_id
         for token in self.tokens:
-            name = Text(" ".join(token.name.split()))
+            name = Text(one_line(token.name))
             if self.session.is_own_token(token):
                 name.append(" (this session)", style="italic dim")
             row: list[str | Text] = [name]
             if self.shows_owner:
                 owner = "you" if token.user_id == me else self.owners.get(token.user_id, "—")
-                row.append(" ".join(owner.split()))
+                row.append(Text(one_line(owner)))
             created = token.creation_time.strftime("%Y-%m-%d") if token.creation_time else "—"
-            row += [f"…{token.suffix}", created, expiry_text(token.expiration_time, now)]
+            row += [
+                Text(f"…{one_line(token.suffix)}"),
+                created,
+                expiry_text(token.expiration_time, now),
+            ]
             table.add_row(*row, key=token.id.uuid)
         if self.tokens:
             table.move_cursor(row=min(keep, len(self.tokens) - 1))
@@ -220,10 +226,8 @@ class TokensScreen(RimeScreen):
             self.notify("No token selected.", severity="warning")
             return
         own = self.session.is_own_token(token)
-        name = " ".join(token.name.split())
-        message = (
-            f"Delete the API token “{name}” (…{token.suffix})? Programs using it stop working."
-        )
+        name, suffix = one_line(token.name), one_line(token.suffix)
+        message = f"Delete the API token “{name}” (…{suffix})? Programs using it stop working."
         if own:
             message += (
                 "\n\nWarning: this session signed in with this token; you will be signed out."
@@ -240,7 +244,7 @@ class TokensScreen(RimeScreen):
     @work(exclusive=True, group="delete", exit_on_error=False)
     async def delete(self, token: ApiTokenInfo, own: bool) -> None:
         await self.session.client.delete_api_token(token.id.uuid)
-        self.notify(f"Deleted “{' '.join(token.name.split())}”.")
+        self.notify(f"Deleted “{one_line(token.name)}”.", markup=False)
         if own:
             await self.rime.sign_out()
             return

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.text import one_line
+from rime_tui.tui.widgets import TextInput
 
 if TYPE_CHECKING:
     from rime_tui.api.models import Workspace
@@ -48,11 +51,11 @@ class WorkspacesScreen(RimeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Select a workspace and press Enter.", id="hint", classes="hint")
-        yield Input(placeholder="Filter by name…", id="filter")
-        table: DataTable[str] = DataTable(id="workspaces", cursor_type="row", zebra_stripes=True)
+        yield Static("Select a workspace and press Enter.", id="hint", classes="hint", markup=False)
+        yield TextInput(placeholder="Filter by name…", id="filter")
+        table: DataTable[Text] = DataTable(id="workspaces", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Static("", id="status", classes="status")
+        yield Static("", id="status", classes="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -118,6 +121,10 @@ class WorkspacesScreen(RimeScreen):
             table.loading = False
         self._update_status()
 
+    def show_error(self, message: str) -> None:
+        """A failed load is told where the list would be, with how to retry."""
+        self.query_one("#status", Static).update(f"{message} Press r to try again.")
+
     def _matches(self, workspace: Workspace) -> bool:
         text = self.query_one("#filter", Input).value.strip().casefold()
         return not text or text in workspace.name.casefold()
@@ -126,9 +133,9 @@ class WorkspacesScreen(RimeScreen):
         table = self.query_one(DataTable)
         table.add_rows(
             (
-                _one_line(w.name),
-                _one_line(w.description),
-                role_name(self.roles.get(w.workspace_id.uuid, "")),
+                Text(one_line(w.name)),
+                Text(one_line(w.description)),
+                Text(one_line(role_name(self.roles.get(w.workspace_id.uuid, "")))),
             )
             for w in workspaces
         )
@@ -174,8 +181,3 @@ class WorkspacesScreen(RimeScreen):
             return
         self.rime.workspace = workspace
         self.app.push_screen(OverviewScreen(workspace))
-
-
-def _one_line(text: str) -> str:
-    """Names are shown on one line, whatever a server sends."""
-    return " ".join(text.split())

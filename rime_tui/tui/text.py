@@ -1,0 +1,37 @@
+"""Text from servers and users, made safe to put on the screen.
+
+Names, descriptions and error messages come from the cluster (a remote one may
+send anything) or from what was typed and pasted.  Control characters must never
+reach the terminal, where an ESC starts an escape sequence: on one line, runs of
+whitespace (tabs, line breaks) become one space; other control characters are
+shown as visible symbols (ESC as ␛, NUL as ␀).  Widgets that show such text do not
+parse console markup, so ``[bold]x[/]`` in a name is shown as written.
+"""
+
+from __future__ import annotations
+
+_CONTROL = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
+_VISIBLE = str.maketrans(
+    {
+        **{c: chr(0x2400 + c) for c in range(0x20)},  # ␀ … ␟, the Unicode control pictures
+        0x7F: "␡",
+        **{c: "\ufffd" for c in range(0x80, 0xA0)},
+    }
+)
+
+
+def visible(text: str) -> str:
+    """*text* with tabs as spaces and every other control character but the line
+    break made visible."""
+    return "\n".join(line.translate(_VISIBLE) for line in text.replace("\t", " ").splitlines())
+
+
+def one_line(text: str) -> str:
+    """*text* on one line: whitespace runs become one space, control characters visible."""
+    return " ".join(text.split()).translate(_VISIBLE)
+
+
+def input_text(text: str) -> str:
+    """What an input field keeps of typed or pasted *text*: tabs and line breaks
+    become spaces, other control characters are dropped."""
+    return "".join(" " if c.isspace() else c for c in text if c.isspace() or c not in _CONTROL)
