@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -93,8 +93,10 @@ class RimeApp(App[None]):
         self.session: Session | None = None
         self.workspace: Workspace | None = None
 
-    def on_mount(self) -> None:
-        self.push_screen(SignInScreen())
+    def get_default_screen(self) -> Screen[Any]:
+        # The sign-in screen is the app's first screen: one screen set up before the
+        # first paint instead of a blank default screen and then this one.
+        return SignInScreen()
 
     async def on_unmount(self) -> None:
         if self.session is not None:
@@ -125,8 +127,8 @@ class RimeApp(App[None]):
         self.push_screen(WorkspacesScreen())
 
     def pop_to_sign_in(self) -> None:
-        """Back to the first sign-in screen (screen 0 is Textual's default screen)."""
-        while len(self.screen_stack) > 2:
+        """Back to the first screen, the sign-in screen."""
+        while len(self.screen_stack) > 1:
             self.pop_screen()
 
     async def session_expired(self, message: str) -> None:

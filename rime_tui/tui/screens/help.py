@@ -11,7 +11,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
-from rime_tui.tui.screens.base import RimeScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
@@ -32,8 +31,14 @@ SECTIONS: list[tuple[str, type[Screen[Any]]]] = [
     ("Yes/no dialog", ConfirmScreen),
 ]
 
+EXTRA: dict[type[Screen[Any]], list[tuple[str, str]]] = {
+    SignInScreen: [("Enter", "Sign in")],
+    TokensScreen: [("Enter", "Create Token (in Token Name)")],
+    SettingsScreen: [("Enter", "Open the highlighted entry")],
+}
+
 EVERYWHERE = [
-    ("ctrl+p", "Commands: Workspaces, API Access Tokens, Sign out, Quit"),
+    ("ctrl+p", "Commands: Workspaces, Tokens, Sign out, Quit"),
     ("?", "This help"),
     ("Esc", "Back one screen"),
     ("Tab / shift+Tab", "Move between fields and buttons"),
@@ -55,16 +60,16 @@ def _keys(binding: Binding) -> str:
 
 
 def _bindings(screen: type[Screen[Any]]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = dict(EXTRA.get(screen, []))  # keys -> what they do
     for cls in reversed(screen.__mro__):
         if not cls.__module__.startswith("rime_tui"):
             continue  # Textual's own (tab, ctrl+c) are in "Everywhere"
         for item in cls.__dict__.get("BINDINGS", []):
             if isinstance(item, Binding) and item.description:
-                seen[item.description] = _keys(item)
-    if issubclass(screen, RimeScreen) and screen is SignInScreen:
-        seen.pop("Back", None)
-    return [(keys, description) for description, keys in seen.items()]
+                seen[_keys(item)] = item.description  # a subclass's meaning wins
+    if screen is SignInScreen:
+        seen.pop("Esc", None)
+    return list(seen.items())
 
 
 def help_text() -> str:

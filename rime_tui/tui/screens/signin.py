@@ -8,7 +8,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
 from rime_tui.tui.errors import describe
@@ -47,27 +47,31 @@ class SignInScreen(RimeScreen):
         with VerticalScroll(id="signin"), Vertical(id="signin-form"):
             yield Static("Sign in to the RI Platform", id="signin-title")
             yield Static(self._target_text(cluster), id="target", markup=False)
-            with Horizontal(classes="row"):
-                yield Label("Cluster URL", classes="field-label")
+            with Grid(id="signin-grid"):
+                yield Label("Cluster URL")
                 yield TextInput(cluster, placeholder="rime.example.io", id="cluster")
-            with Horizontal(classes="row"):
-                yield Label("Sign in with", classes="field-label")
+                yield Label("Sign in with")
                 with RadioSet(id="method"):
                     yield RadioButton("Email & password", id="method-password", value=not token)
                     yield RadioButton("API token", id="method-token", value=bool(token))
-            with Horizontal(classes="row password-field"):
-                yield Label("Email", classes="field-label")
-                yield TextInput(email, placeholder="you@example.com", id="email")
-            with Horizontal(classes="row password-field"):
-                yield Label("Password", classes="field-label")
-                yield TextInput(password=True, id="password")
-            with Horizontal(classes="row token-field"):
-                yield Label("API token", classes="field-label")
-                yield TextInput(token, password=True, placeholder="rime_…", id="api-token")
-            with Horizontal(classes="row"):
-                yield Label("", classes="field-label")
-                yield Button("Sign in", id="submit", variant="primary")
-                yield Static("", id="status", markup=False)
+                yield Label("Email", classes="password-field")
+                yield TextInput(
+                    email, placeholder="you@example.com", id="email", classes="password-field"
+                )
+                yield Label("Password", classes="password-field")
+                yield TextInput(password=True, id="password", classes="password-field")
+                yield Label("API token", classes="token-field")
+                yield TextInput(
+                    token,
+                    password=True,
+                    placeholder="rime_…",
+                    id="api-token",
+                    classes="token-field",
+                )
+                yield Label("")
+                with Horizontal(id="submit-row"):
+                    yield Button("Sign in", id="submit", variant="primary")
+                    yield Static("", id="status", markup=False)
             yield Static(self.reauth_message or "", id="error", classes="error", markup=False)
         yield Footer()
 
@@ -83,7 +87,7 @@ class SignInScreen(RimeScreen):
         app = self.rime
         if app.local is not None and self.reauth_message is None:
             self._prefill_local()
-            self.start_local()
+            self.call_after_refresh(self.start_local)  # paint first, then start
         else:
             self._local_ready.set()
         self._focus_first_empty()

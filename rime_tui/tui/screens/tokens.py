@@ -55,7 +55,9 @@ class TokensScreen(RimeScreen):
     AUTO_FOCUS = "#tokens"
     PAGE = "API Access Tokens"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "focus_name", "New token"),
+        # Priority: handled before the key reaches the focused table, so that keys
+        # typed right after `n` (a paste, a fast typist) land in the field.
+        Binding("n", "focus_name", "New token", priority=True),
         Binding("d", "delete", "Delete"),
         Binding("delete", "delete", "Delete", show=False),
         Binding("r", "refresh", "Refresh"),
@@ -169,8 +171,12 @@ class TokensScreen(RimeScreen):
 
     # -- creating -------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Off while a field has focus: then `n` is just a letter being typed.
+        return not (action == "focus_name" and isinstance(self.focused, Input))
+
     def action_focus_name(self) -> None:
-        self.query_one("#token-name", Input).focus()
+        self.set_focus(self.query_one("#token-name", Input))
 
     def show_error(self, message: str) -> None:
         self.query_one("#error", Static).update(message)
@@ -213,7 +219,8 @@ class TokensScreen(RimeScreen):
         )
 
     def _modal_closed(self, _: object) -> None:
-        self.query_one("#tokens", DataTable).focus()
+        # Back on the list, where the new token's suffix shows and the keys work.
+        self.set_focus(self.query_one("#tokens", DataTable))
         self.load()
 
     # -- deleting -------------------------------------------------------------------

@@ -39,7 +39,7 @@ class WorkspacesScreen(RimeScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Sign out"),
         Binding("enter", "open", "Open", show=True),
-        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("slash", "filter", "Filter", key_display="/", priority=True),
         Binding("r", "refresh", "Refresh"),
     ]
 
@@ -80,10 +80,16 @@ class WorkspacesScreen(RimeScreen):
     def action_refresh(self) -> None:
         self.load()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Off while a field has focus: then `/` is just a character being typed.
+        return not (action == "filter" and isinstance(self.focused, Input))
+
     def action_filter(self) -> None:
+        # A priority binding and an immediate set_focus: what is typed right after
+        # `/` lands in the filter even when it arrives in the same burst.
         field = self.query_one("#filter", Input)
         field.display = True
-        field.focus()
+        self.set_focus(field)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
