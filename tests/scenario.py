@@ -24,12 +24,11 @@ from rime_tui.local import LocalInstance
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.settings import SettingsScreen
-from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.conftest import FakeClock, Local, start_local
-from tests.tui_support import screen, text_of, until
+from tests.tui_support import ready_sign_in, screen, text_of, until
 
 SEEDED_AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 NOW = SEEDED_AT + timedelta(days=3)  # what the server and the TUI see afterwards
@@ -100,8 +99,7 @@ def demo_app(local: Local) -> RimeApp:
 
 
 async def to_signin(pilot: Pilot[Any]) -> None:
-    signin = await screen(pilot, SignInScreen)
-    await until(pilot, lambda: "ready" in text_of(signin.query_one("#status", Static)), "ready")
+    await ready_sign_in(pilot)
 
 
 async def to_workspaces(pilot: Pilot[Any]) -> None:

@@ -22,15 +22,14 @@ from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from tests.conftest import Local
-from tests.test_tui_flow import signed_in_tokens_screen
-from tests.tui_support import screen, text_of, until
+from tests.tui_support import reach_tokens, screen, text_of, until
 
 OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
 
 
 async def created_token_modal(pilot: Any, name: str) -> tuple[TokenCreatedScreen, str]:
     """The documented flow up to the dialog; answers it and the token it shows."""
-    await signed_in_tokens_screen(pilot)
+    await reach_tokens(pilot)
     await pilot.press("n", *name, "enter")
     modal = await screen(pilot, TokenCreatedScreen)
     token = modal.query_one("#token", TextArea).text

@@ -7,35 +7,11 @@ from typing import Any
 import httpx
 from textual.widgets import DataTable, Input, Static, TextArea
 
-from rime_tui.tui.screens.overview import OverviewScreen
-from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
-from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.conftest import Local
-from tests.tui_support import screen, table_text, text_of, until, widgets_holding
-
-
-async def signed_in_tokens_screen(pilot: Any) -> TokensScreen:
-    """Enter, Enter, s, t: what a person presses to reach API Access Tokens."""
-    signin = await screen(pilot, SignInScreen)
-    await until(
-        pilot,
-        lambda: "ready" in text_of(signin.query_one("#status", Static)),
-        "the local instance",
-    )
-    await pilot.press("enter")
-    workspaces = await screen(pilot, WorkspacesScreen)
-    await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 1, "workspaces")
-    await pilot.press("enter")
-    await screen(pilot, OverviewScreen)
-    await pilot.press("s")
-    await screen(pilot, SettingsScreen)
-    await pilot.press("t")
-    tokens = await screen(pilot, TokensScreen)
-    await until(pilot, lambda: tokens.query_one(DataTable).row_count == 1, "the token list")
-    return tokens
+from tests.tui_support import reach_tokens, screen, table_text, text_of, until, widgets_holding
 
 
 async def test_documented_flow_creates_a_working_token(local: Local, make_app: Any) -> None:
@@ -46,7 +22,7 @@ async def test_documented_flow_creates_a_working_token(local: Local, make_app: A
         assert local.url in text_of(signin.query_one("#target", Static))
         assert signin.query_one("#email", Input).value == "admin@rime.local"
 
-        tokens = await signed_in_tokens_screen(pilot)
+        tokens = await reach_tokens(pilot)
         assert "Default token" in table_text(tokens.query_one(DataTable))
 
         await pilot.press("n", *"e2e token", "enter")
@@ -74,7 +50,7 @@ async def test_documented_flow_creates_a_working_token(local: Local, make_app: A
 async def test_test_token_action_reports_the_rime_info_answer(local: Local, make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await signed_in_tokens_screen(pilot)
+        await reach_tokens(pilot)
         await pilot.press("n", *"tested", "enter")
         modal = await screen(pilot, TokenCreatedScreen)
         await pilot.press("v")

@@ -41,7 +41,7 @@ from tests.tui_health import (
     assert_healthy,
     watch_worker_failures,
 )
-from tests.tui_support import error_text, screen, table_text, text_of, until
+from tests.tui_support import error_text, ready_sign_in, screen, table_text, text_of, until
 
 LONG = "x" * 10_000
 EMOJI = "🦀 crab 🔑 key 👩‍👩‍👧 family"
@@ -111,16 +111,6 @@ def rows_are(table: DataTable[Any], n: int) -> Callable[[], bool]:
     return lambda: table.row_count == n
 
 
-async def local_signin(pilot: Pilot[Any]) -> SignInScreen:
-    signin = await screen(pilot, SignInScreen)
-    await until(
-        pilot,
-        lambda: "ready" in text_of(signin.query_one("#status", Static)),
-        "the local instance",
-    )
-    return signin
-
-
 # -- every input of the sign-in screen ------------------------------------------------------
 
 
@@ -130,7 +120,7 @@ async def test_sign_in_fields_refuse_or_handle_hostile_text(
 ) -> None:
     app = make_app(timeout=2.0)
     async with app.run_test(size=(80, 24)) as pilot:
-        signin = await local_signin(pilot)
+        signin = await ready_sign_in(pilot)
         field = signin.query_one(f"#{field_id}", Input)
         good = field.value
         for text in TYPED:
@@ -159,7 +149,7 @@ async def test_api_token_field_refuses_or_handles_hostile_text(
 ) -> None:
     app = make_app(timeout=2.0)
     async with app.run_test(size=(80, 24)) as pilot:
-        signin = await local_signin(pilot)
+        signin = await ready_sign_in(pilot)
         await pilot.press("ctrl+t")
         field = signin.query_one("#api-token", Input)
         await until(pilot, lambda: field.display, "the API token field")
@@ -187,7 +177,7 @@ async def test_workspace_filter_handles_hostile_text(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        signin = await local_signin(pilot)
+        signin = await ready_sign_in(pilot)
         await sign_in_done(pilot, signin, signin.query_one("#cluster", Input))
         workspaces = await screen(pilot, WorkspacesScreen)
         table = workspaces.query_one(DataTable)
@@ -211,7 +201,7 @@ async def test_workspace_filter_handles_hostile_text(
 
 
 async def tokens_screen(pilot: Pilot[Any]) -> TokensScreen:
-    signin = await local_signin(pilot)
+    signin = await ready_sign_in(pilot)
     await sign_in_done(pilot, signin, signin.query_one("#cluster", Input))
     workspaces = await screen(pilot, WorkspacesScreen)
     await until(pilot, lambda: workspaces.query_one(DataTable).row_count >= 1, "workspaces")
@@ -363,7 +353,7 @@ async def test_hostile_names_from_the_local_instance_show_as_written(
         await admin.create_api_token(name, local.workspace_id)
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        signin = await local_signin(pilot)
+        signin = await ready_sign_in(pilot)
         await sign_in_done(pilot, signin, signin.query_one("#cluster", Input))
         workspaces = await screen(pilot, WorkspacesScreen)
         table = workspaces.query_one(DataTable)

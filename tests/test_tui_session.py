@@ -17,23 +17,15 @@ from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.conftest import Local
-from tests.test_tui_flow import signed_in_tokens_screen
-from tests.tui_support import error_text, screen, table_text, text_of, until
-
-
-async def signed_in_workspaces(pilot: Any, rows: int = 1) -> WorkspacesScreen:
-    signin = await screen(pilot, SignInScreen)
-    await until(
-        pilot,
-        lambda: "ready" in text_of(signin.query_one("#status", Static)),
-        "the local instance",
-    )
-    await pilot.press("enter")
-    workspaces = await screen(pilot, WorkspacesScreen)
-    table = workspaces.query_one(DataTable)
-    await until(pilot, lambda: table.row_count == rows, "the workspaces")
-    return workspaces
-
+from tests.tui_support import (
+    error_text,
+    reach_tokens,
+    reach_workspaces,
+    screen,
+    table_text,
+    text_of,
+    until,
+)
 
 # -- 401 mid-session -------------------------------------------------------------------------
 
@@ -43,7 +35,7 @@ async def test_a_401_mid_session_signs_in_again_keeping_what_was_typed(
 ) -> None:
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        tokens = await signed_in_tokens_screen(pilot)
+        tokens = await reach_tokens(pilot)
         await pilot.press("n", *"half typed")
         name = tokens.query_one("#token-name", Input)
         assert name.value == "half typed"
@@ -106,7 +98,7 @@ async def palette_run(pilot: Any, typed: str, command: str) -> None:
 async def test_the_command_palette_offers_the_flows_commands(local: Local, make_app: Any) -> None:
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await signed_in_workspaces(pilot)
+        await reach_workspaces(pilot)
         await pilot.press("enter")
         await screen(pilot, OverviewScreen)
 
@@ -132,7 +124,7 @@ async def test_the_command_palette_offers_the_flows_commands(local: Local, make_
 async def test_question_mark_opens_help_listing_the_keys(local: Local, make_app: Any) -> None:
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        tokens = await signed_in_tokens_screen(pilot)
+        tokens = await reach_tokens(pilot)
         assert tokens.query_one(DataTable).has_focus
         await pilot.press("question_mark")
         help_screen = await screen(pilot, HelpScreen)
@@ -160,7 +152,7 @@ async def test_question_mark_opens_help_listing_the_keys(local: Local, make_app:
 async def test_escape_goes_back_one_screen_at_a_time(local: Local, make_app: Any) -> None:
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await signed_in_tokens_screen(pilot)
+        await reach_tokens(pilot)
         for page in (SettingsScreen, OverviewScreen, WorkspacesScreen):
             await pilot.press("escape")
             await screen(pilot, page)
@@ -184,7 +176,7 @@ async def test_slash_filters_workspaces_by_name(
         await admin.create_workspace(name, description=f"about {name}")
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        workspaces = await signed_in_workspaces(pilot, rows=4)
+        workspaces = await reach_workspaces(pilot, rows=4)
         table = workspaces.query_one(DataTable)
         status = workspaces.query_one("#status", Static)
 

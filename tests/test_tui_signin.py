@@ -19,18 +19,7 @@ from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.conftest import Local
-from tests.tui_support import error_text, screen, text_of, until
-
-
-async def ready_sign_in(pilot: Any) -> SignInScreen:
-    """The sign-in screen once the local instance answers and the form is prefilled."""
-    signin = await screen(pilot, SignInScreen)
-    await until(
-        pilot,
-        lambda: "ready" in text_of(signin.query_one("#status", Static)),
-        "the local instance",
-    )
-    return signin
+from tests.tui_support import error_text, ready_sign_in, screen, text_of, until
 
 
 async def submit_and_wait_for_error(pilot: Any, app: RimeApp, previous: str = "") -> str:

@@ -23,7 +23,7 @@ from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.conftest import Local
-from tests.tui_support import error_text, screen, table_text, text_of, until
+from tests.tui_support import error_text, reach_tokens, screen, table_text, text_of, until
 
 
 async def server_tokens(client: RimeClient, workspace_id: str) -> list[ApiTokenInfo]:
@@ -37,27 +37,6 @@ async def select_row(pilot: Any, tokens: TokensScreen, name: str) -> None:
     wanted = next(i for i, t in enumerate(tokens.tokens) if t.name == name)
     await pilot.press("home", *["down"] * wanted)
     assert tokens.selected() is not None and tokens.selected().name == name  # type: ignore[union-attr]
-
-
-async def tokens_screen(pilot: Any, rows: int = 1) -> TokensScreen:
-    """Enter, Enter, s, t (as in test_tui_flow), for a workspace holding *rows* tokens."""
-    signin = await screen(pilot, SignInScreen)
-    await until(
-        pilot,
-        lambda: "ready" in text_of(signin.query_one("#status", Static)),
-        "the local instance",
-    )
-    await pilot.press("enter")
-    workspaces = await screen(pilot, WorkspacesScreen)
-    await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 1, "workspaces")
-    await pilot.press("enter")
-    await screen(pilot, OverviewScreen)
-    await pilot.press("s")
-    await screen(pilot, SettingsScreen)
-    await pilot.press("t")
-    tokens = await screen(pilot, TokensScreen)
-    await until(pilot, lambda: tokens.query_one(DataTable).row_count == rows, "the token list")
-    return tokens
 
 
 async def create_failure_message(client: RimeClient, name: str, workspace_id: str) -> str:
@@ -76,7 +55,7 @@ async def test_delete_asks_naming_the_token_and_n_cancels_y_deletes(
     doomed = await admin.create_api_token("doomed token", local.workspace_id)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        tokens = await tokens_screen(pilot, rows=2)
+        tokens = await reach_tokens(pilot, rows=2)
         table = tokens.query_one(DataTable)
         await select_row(pilot, tokens, "doomed token")
 
@@ -109,7 +88,7 @@ async def test_delete_key_also_asks(local: Local, admin: RimeClient, make_app: A
     await admin.create_api_token("via delete key", local.workspace_id)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        tokens = await tokens_screen(pilot, rows=2)
+        tokens = await reach_tokens(pilot, rows=2)
         await select_row(pilot, tokens, "via delete key")
         await pilot.press("delete")
         confirm = await screen(pilot, ConfirmScreen)
@@ -186,7 +165,7 @@ async def test_empty_name_is_refused_inline_without_a_request(
 ) -> None:
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        tokens = await tokens_screen(pilot)
+        tokens = await reach_tokens(pilot)
         assert app.session is not None
         client = app.session.client
         sent: list[str] = []
@@ -223,7 +202,7 @@ async def test_the_200_token_limit_is_shown_in_the_servers_words(
 
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        tokens = await tokens_screen(pilot, rows=200)
+        tokens = await reach_tokens(pilot, rows=200)
         await pilot.press("n", *"one too many", "enter")
         await until(pilot, lambda: error_text(app) != "", "the refusal")
         assert error_text(app) == refusal
@@ -239,7 +218,7 @@ async def test_a_duplicate_name_is_refused_in_the_servers_words(
     refusal = await create_failure_message(admin, "Default token", local.workspace_id)
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await tokens_screen(pilot)
+        await reach_tokens(pilot)
         await pilot.press("n", *"Default token", "enter")
         await until(pilot, lambda: error_text(app) != "", "the refusal")
         assert error_text(app) == refusal
@@ -256,7 +235,7 @@ async def test_the_chosen_expiry_is_what_the_server_records(
 ) -> None:
     app: RimeApp = make_app(clock=local.clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        tokens = await tokens_screen(pilot)
+        tokens = await reach_tokens(pilot)
         expiry = tokens.query_one("#expiry", Select)
         assert expiry.value == 270  # the default, as in the product
         await pilot.press("n", *"thirty days", "tab")
@@ -296,7 +275,7 @@ async def test_tokens_expiring_soon_or_expired_are_highlighted(
 
     app: RimeApp = make_app(clock=local.clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        tokens = await tokens_screen(pilot, rows=5)
+        tokens = await reach_tokens(pilot, rows=5)
 
         gone = expires_cell(tokens, "gone")
         assert gone.plain.endswith("expired")

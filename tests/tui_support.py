@@ -12,6 +12,11 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.settings import SettingsScreen
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
 
 S = TypeVar("S", bound=Screen[Any])
 WAIT = 10.0  # an upper bound for things that take milliseconds; not a timing assert
@@ -69,3 +74,41 @@ def widgets_holding(app: RimeApp, secret: str) -> list[Widget]:
             if secret in content:
                 found.append(widget)
     return found
+
+
+# -- reaching a screen the way a person does ---------------------------------------------
+
+
+async def ready_sign_in(pilot: Pilot[Any]) -> SignInScreen:
+    """The sign-in screen once the local instance answers and the form is prefilled."""
+    signin = await screen(pilot, SignInScreen)
+    await until(
+        pilot,
+        lambda: "ready" in text_of(signin.query_one("#status", Static)),
+        "the local instance",
+    )
+    return signin
+
+
+async def reach_workspaces(pilot: Pilot[Any], rows: int = 1) -> WorkspacesScreen:
+    """Enter on the prefilled sign-in; the Workspaces table shows *rows* rows."""
+    await ready_sign_in(pilot)
+    await pilot.press("enter")
+    workspaces = await screen(pilot, WorkspacesScreen)
+    table = workspaces.query_one(DataTable)
+    await until(pilot, lambda: table.row_count == rows, f"{rows} workspace row(s)")
+    return workspaces
+
+
+async def reach_tokens(pilot: Pilot[Any], rows: int = 1, workspaces: int = 1) -> TokensScreen:
+    """Enter, Enter, s, t: API Access Tokens of the first workspace, with *rows* tokens."""
+    await reach_workspaces(pilot, workspaces)
+    await pilot.press("enter")
+    await screen(pilot, OverviewScreen)
+    await pilot.press("s")
+    await screen(pilot, SettingsScreen)
+    await pilot.press("t")
+    tokens = await screen(pilot, TokensScreen)
+    table = tokens.query_one(DataTable)
+    await until(pilot, lambda: table.row_count == rows, f"{rows} token row(s)")
+    return tokens

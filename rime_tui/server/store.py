@@ -334,19 +334,24 @@ class Store:
 
     # -- authentication -------------------------------------------------------------
 
-    def authenticate_api_token(self, secret: str) -> Principal:
+    def _credential(self, sql: str, secret: str, unknown: str, expired: str) -> sqlite3.Row:
+        """The row of a live credential (API token or session) found by its digest."""
         wanted = security.digest(secret)
-        row = self.db.execute(
+        row: sqlite3.Row | None = self.db.execute(sql, (wanted,)).fetchone()
+        if row is None or not security.same_digest(row["digest"], wanted):
+            raise unauthenticated(unknown)
+        if row["expires_at"] <= _ts(self.clock()):
+            raise unauthenticated(expired.format(date=row["expires_at"][:10]))
+        return row
+
+    def authenticate_api_token(self, secret: str) -> Principal:
+        row = self._credential(
             "SELECT t.id, t.digest, t.workspace_id, t.expires_at, u.id AS user_id, u.email,"
             " u.org_role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?",
-            (wanted,),
-        ).fetchone()
-        if row is None or not security.same_digest(row["digest"], wanted):
-            raise unauthenticated("The API token is not valid: it is unknown or was deleted.")
-        if row["expires_at"] <= _ts(self.clock()):
-            raise unauthenticated(
-                f"The API token expired on {row['expires_at'][:10]}; create a new one."
-            )
+            secret,
+            unknown="The API token is not valid: it is unknown or was deleted.",
+            expired="The API token expired on {date}; create a new one.",
+        )
         return Principal(
             user_id=row["user_id"],
             email=row["email"],
@@ -356,16 +361,13 @@ class Store:
         )
 
     def authenticate_session(self, secret: str) -> Principal:
-        wanted = security.digest(secret)
-        row = self.db.execute(
+        row = self._credential(
             "SELECT s.digest, s.expires_at, u.id AS user_id, u.email, u.org_role"
             " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.digest = ?",
-            (wanted,),
-        ).fetchone()
-        if row is None or not security.same_digest(row["digest"], wanted):
-            raise unauthenticated("The session is not valid; sign in again.")
-        if row["expires_at"] <= _ts(self.clock()):
-            raise unauthenticated("The session expired; sign in again.")
+            secret,
+            unknown="The session is not valid; sign in again.",
+            expired="The session expired; sign in again.",
+        )
         return Principal(
             user_id=row["user_id"],
             email=row["email"],
