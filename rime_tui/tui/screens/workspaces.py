@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rime_tui.tui.screens.base import RimeScreen
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from rime_tui.api.models import Workspace
 
 PAGE_SIZE = 200
+FILTER_DELAY = 0.12  # seconds of no typing before the filter applies
 ROLE_NAMES = {
     "ACTOR_ROLE_ADMIN": "Admin",
     "ACTOR_ROLE_USER": "User",
@@ -48,6 +51,7 @@ class WorkspacesScreen(RimeScreen):
         self.workspaces: list[Workspace] = []
         self.roles: dict[str, str] = {}
         self._row_ids: list[str] = []  # workspace id of each shown row, in order
+        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -93,7 +97,10 @@ class WorkspacesScreen(RimeScreen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
-        self._render_rows()
+        # Re-listing thousands of rows per keystroke would stall typing: wait for a pause.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, self._render_rows)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -110,10 +117,15 @@ class WorkspacesScreen(RimeScreen):
         table.loading = True
         status.update("Loading workspaces…")
         try:
-            roles = await client.my_roles()
-            self.roles = {
-                r.subject_id: r.role for r in roles if r.subject_type == "SUBJECT_TYPE_WORKSPACE"
-            }
+            if self.session.org_admin:  # an org admin is Admin of every workspace
+                self.roles = {}
+            else:
+                roles = await client.my_roles()
+                self.roles = {
+                    r.subject_id: r.role
+                    for r in roles
+                    if r.subject_type == "SUBJECT_TYPE_WORKSPACE"
+                }
             token = ""
             while True:
                 page = await client.list_workspaces_page(page_size=PAGE_SIZE, page_token=token)
@@ -141,21 +153,31 @@ class WorkspacesScreen(RimeScreen):
             (
                 Text(one_line(w.name)),
                 Text(one_line(w.description)),
-                Text(one_line(role_name(self.roles.get(w.workspace_id.uuid, "")))),
+                Text(one_line(role_name(self._role(w.workspace_id.uuid)))),
             )
             for w in workspaces
         )
         self._row_ids.extend(w.workspace_id.uuid for w in workspaces)
 
+    def _role(self, workspace_id: str) -> str:
+        if self.session.org_admin:
+            return "ACTOR_ROLE_ADMIN"
+        return self.roles.get(workspace_id, "")
+
     def _append(self, workspaces: list[Workspace]) -> None:
         self.workspaces.extend(workspaces)
         self._add_rows([w for w in workspaces if self._matches(w)])
 
-    def _render_rows(self) -> None:
+    @work(exclusive=True, group="render", exit_on_error=False)
+    async def _render_rows(self) -> None:
+        """Re-list the matching rows a chunk at a time, so thousands never stall the UI."""
         table = self.query_one(DataTable)
         table.clear()
         self._row_ids = []
-        self._add_rows([w for w in self.workspaces if self._matches(w)])
+        matches = [w for w in self.workspaces if self._matches(w)]
+        for start in range(0, len(matches), PAGE_SIZE):
+            self._add_rows(matches[start : start + PAGE_SIZE])
+            await asyncio.sleep(0)  # keys and paints get their turn between chunks
         self._update_status()
 
     def _update_status(self) -> None:
