@@ -98,7 +98,7 @@ def create_latency(runs: int, tmp: Path) -> None:
         early, late = statistics.median(times[:10]), statistics.median(times[-10:])
         print(
             f"  median of the first 10 runs {early * 1000:.1f} ms, "
-            f" of the last 10 {late * 1000:.1f} ms"
+            f"of the last 10 {late * 1000:.1f} ms"
         )
     print(
         f"  p50 {pct(times, 50) * 1000:5.1f} ms   p95 {pct(times, 95) * 1000:5.1f} ms   "
