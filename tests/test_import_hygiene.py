@@ -65,12 +65,12 @@ def test_importing_does_not_load_textual(modules: tuple[str, ...]) -> None:
     assert _textual_modules_after_importing(*modules) == []
 
 
-def _is_textual(name: str) -> bool:
-    return name == "textual" or name.startswith("textual.")
+def _is_package(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
 
 
-def _textual_imports(source: str) -> list[tuple[int, str]]:
-    """(line, module) of every textual import: statements and importlib/__import__ calls."""
+def _imports_of(source: str, package: str = "textual") -> list[tuple[int, str]]:
+    """(line, module) of every import of *package*: statements and importlib/__import__ calls."""
     found = []
     for node in ast.walk(ast.parse(source)):
         names: list[str] = []
@@ -84,11 +84,11 @@ def _textual_imports(source: str) -> list[tuple[int, str]]:
             if called in ("import_module", "__import__"):
                 names = [str(node.args[0].value)]
         line = getattr(node, "lineno", 0)
-        found += [(line, name) for name in names if _is_textual(name)]
+        found += [(line, name) for name in names if _is_package(name, package)]
     return found
 
 
-def test_the_static_scan_finds_textual_imports() -> None:
+def test_the_static_scan_finds_imports_of() -> None:
     source = (
         "import textual\n"
         "from textual.app import App\n"
@@ -98,7 +98,7 @@ def test_the_static_scan_finds_textual_imports() -> None:
         "from rime_tui.api import textual_helpers\n"
         "import textualize\n"
     )
-    assert _textual_imports(source) == [
+    assert _imports_of(source) == [
         (1, "textual"),
         (2, "textual.app"),
         (4, "textual.widgets"),
@@ -113,6 +113,22 @@ def test_no_source_file_imports_textual(subpackage: str) -> None:
     offenders = [
         f"{path.relative_to(PACKAGE.parent)}:{line}: {name}"
         for path in files
-        for line, name in _textual_imports(path.read_text(encoding="utf-8"))
+        for line, name in _imports_of(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_the_ui_reaches_the_cluster_only_through_the_client() -> None:
+    """No screen or widget module talks HTTP itself: rime_tui/tui never imports httpx."""
+    files = sorted((PACKAGE / "tui").rglob("*.py"))
+    assert files
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {name}"
+        for path in files
+        for line, name in _imports_of(path.read_text(encoding="utf-8"), "httpx")
+    ]
+    assert offenders == []
+    assert _imports_of("import httpx\nfrom httpx import AsyncClient\n", "httpx") == [
+        (1, "httpx"),
+        (2, "httpx"),
+    ]
