@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -57,3 +62,37 @@ async def test_test_token_action_reports_the_rime_info_answer(local: Local, make
         result = modal.query_one("#test-result", Static)
         await until(pilot, lambda: "works" in text_of(result), "the token test")
         assert "200" in text_of(result)
+
+
+async def test_use_it_snippets_work_as_shown(local: Local, make_app: Any, admin: Any) -> None:
+    """The dialog's curl and requests examples, run as a person would paste them."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_tokens(pilot)
+        await pilot.press("n", *"snippets", "enter")
+        modal = await screen(pilot, TokenCreatedScreen)
+        token = modal.query_one("#token", TextArea).text
+        await pilot.click("#use-it CollapsibleTitle")
+        await until(pilot, lambda: bool(modal.query("#snippet-curl")), "the snippets")
+        curl = modal.query_one("#snippet-curl", TextArea).text
+        requests_code = modal.query_one("#snippet-requests", TextArea).text
+        assert token in curl and token in requests_code and local.url in curl
+
+        if shutil.which("curl"):
+            ran = await asyncio.to_thread(
+                subprocess.run, ["bash", "-c", curl], capture_output=True, text=True, timeout=30
+            )
+            assert ran.returncode == 0, ran.stderr
+            project = json.loads(ran.stdout)["project"]
+            assert project["name"] == "new"
+            await admin.delete_project(project["id"]["uuid"])  # so requests can create it again
+
+        ran = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-c", requests_code],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.startswith("200 "), ran.stdout
