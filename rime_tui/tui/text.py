@@ -10,6 +10,8 @@ parse console markup, so ``[bold]x[/]`` in a name is shown as written.
 
 from __future__ import annotations
 
+from textual.content import Content
+
 _CONTROL = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
 _VISIBLE = str.maketrans(
     {
@@ -35,3 +37,12 @@ def input_text(text: str) -> str:
     """What an input field keeps of typed or pasted *text*: tabs and line breaks
     become spaces, other control characters are dropped."""
     return "".join(" " if c.isspace() else c for c in text if c.isspace() or c not in _CONTROL)
+
+
+def label_rows(rows: list[tuple[str, str]]) -> Content:
+    """``Label   value`` lines, labels bold and aligned; values made visible, not parsed."""
+    width = max(len(label) for label, _ in rows) + 1
+    return Content("\n").join(
+        Content.assemble((f"{label:<{width}}", "bold"), " ", visible(value))
+        for label, value in rows
+    )

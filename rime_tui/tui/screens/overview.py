@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Button, Footer, Header, Static
 
 from rime_tui.tui.screens.base import RimeScreen
-from rime_tui.tui.text import one_line, visible
+from rime_tui.tui.text import label_rows, one_line, visible
 
 if TYPE_CHECKING:
     from rime_tui.api.models import Workspace
@@ -72,9 +72,7 @@ class OverviewScreen(RimeScreen):
             ("Projects", projects),
             ("Your API tokens", tokens),
         ]
-        return Content("\n").join(
-            Content.assemble((f"{label:<16}", "bold"), " ", visible(value)) for label, value in rows
-        )
+        return label_rows(rows)
 
     def action_refresh(self) -> None:
         self.load()

@@ -9,13 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rime_tui.tui.screens.base import RimeScreen
 from rime_tui.tui.screens.workspaces import role_name
-from rime_tui.tui.text import one_line, visible
+from rime_tui.tui.text import label_rows, one_line
 
 if TYPE_CHECKING:
     from rime_tui.api.models import Workspace
@@ -51,11 +50,10 @@ class SettingsScreen(RimeScreen):
             yield OptionList(*(Option(label, id=key) for key, label in MENU), id="menu")
             with ContentSwitcher(initial="general", id="pane"):
                 yield Static(
-                    Content("\n").join(
-                        Content.assemble((label, "bold"), " " * (13 - len(label)), value)
-                        for label, value in [
+                    label_rows(
+                        [
                             ("Name", one_line(ws.name)),
-                            ("Description", visible(ws.description) or "—"),
+                            ("Description", ws.description or "—"),
                             ("Workspace ID", one_line(ws.workspace_id.uuid)),
                             ("Retention", f"{ws.results_retention_in_days} days"),
                         ]
