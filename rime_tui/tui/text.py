@@ -41,7 +41,7 @@ def input_text(text: str) -> str:
 
 def label_rows(rows: list[tuple[str, str]]) -> Content:
     """``Label   value`` lines, labels bold and aligned; values made visible, not parsed."""
-    width = max(len(label) for label, _ in rows) + 1
+    width = max(len(label) for label, _ in rows)
     return Content("\n").join(
         Content.assemble((f"{label:<{width}}", "bold"), " ", visible(value))
         for label, value in rows
