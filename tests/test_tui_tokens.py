@@ -160,22 +160,28 @@ async def test_deleting_the_token_of_this_session_warns_and_signs_out(
 # -- create: refusals ----------------------------------------------------------------------
 
 
+def record_creates(app: RimeApp) -> list[str]:
+    """The names of the create requests the app sends from now on (the real call still runs)."""
+    assert app.session is not None
+    client = app.session.client
+    sent: list[str] = []
+    create = client.create_api_token
+
+    async def counting_create(*args: Any, **kwargs: Any) -> Any:
+        sent.append(args[0])
+        return await create(*args, **kwargs)
+
+    client.create_api_token = counting_create  # type: ignore[method-assign]
+    return sent
+
+
 async def test_empty_name_is_refused_inline_without_a_request(
     local: Local, admin: RimeClient, make_app: Any
 ) -> None:
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         tokens = await reach_tokens(pilot)
-        assert app.session is not None
-        client = app.session.client
-        sent: list[str] = []
-        create = client.create_api_token
-
-        async def counting_create(*args: Any, **kwargs: Any) -> Any:
-            sent.append(args[0])
-            return await create(*args, **kwargs)
-
-        client.create_api_token = counting_create  # type: ignore[method-assign]
+        sent = record_creates(app)
 
         await pilot.press("n", "enter")  # nothing typed
         await until(pilot, lambda: "token name" in error_text(app), "the inline error")
@@ -293,3 +299,29 @@ async def test_tokens_expiring_soon_or_expired_are_highlighted(
             cell = expires_cell(tokens, name)
             assert cell.plain.endswith(f"in {left} days")
             assert str(cell.style) == ""
+
+
+async def test_a_second_enter_while_creating_loses_nothing(
+    local: Local, admin: RimeClient, make_app: Any
+) -> None:
+    """Two Enters queued together send one create, and its token is the one shown.
+
+    (An exclusive worker would let the second Enter cancel the first, possibly after
+    the server made its token: a token nobody ever sees.)"""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tokens = await reach_tokens(pilot)
+        await pilot.press("n", *"twice")
+        assert tokens.query_one("#token-name", Input).has_focus
+        sent = record_creates(app)
+        # Both keys are queued at once, as from a fast double press or a key repeat.
+        app.post_message(events.Key("enter", None))
+        app.post_message(events.Key("enter", None))
+        modal = await screen(pilot, TokenCreatedScreen)
+        shown = modal.query_one("#token").text  # type: ignore[attr-defined]
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, TokenCreatedScreen)
+        assert sent == ["twice"]  # the second Enter sent nothing
+    made = [t for t in await server_tokens(admin, local.workspace_id) if t.name == "twice"]
+    assert len(made) == 1
+    assert made[0].suffix == shown[-4:]

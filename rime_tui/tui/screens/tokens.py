@@ -68,6 +68,7 @@ class TokensScreen(RimeScreen):
         self.workspace = workspace
         self.tokens: list[ApiTokenInfo] = []
         self.owners: dict[str, str] = {}
+        self._creating = False
 
     def crumbs(self) -> list[str]:
         return [self.workspace.name, self.PAGE]
@@ -184,39 +185,42 @@ class TokensScreen(RimeScreen):
     @on(Input.Submitted, "#token-name")
     @on(Button.Pressed, "#create")
     def _create_pressed(self) -> None:
+        # One create at a time: the flag is set before the worker starts, so a second
+        # Enter queued right behind the first does nothing.
+        if self._creating:
+            return
+        self._creating = True
         self.create()
 
     @on(Input.Changed, "#token-name")
     def _name_changed(self) -> None:
         self.show_error("")
 
-    @work(exclusive=True, group="create", exit_on_error=False)
+    # Not exclusive: cancelling a create in flight could lose a token the server made.
+    @work(group="create", exit_on_error=False)
     async def create(self) -> None:
         from rime_tui.tui.screens.token_created import TokenCreatedScreen
 
-        field = self.query_one("#token-name", Input)
-        name = field.value.strip()
-        problem = validate_name(name)
-        if problem:
-            self.show_error(problem)
-            field.focus()
-            return
-        expiry = self.query_one("#expiry", Select).value
-        days = expiry if isinstance(expiry, int) else None
-        button = self.query_one("#create", Button)
-        button.disabled = True
-        self.show_error("")
         try:
+            field = self.query_one("#token-name", Input)
+            name = field.value.strip()
+            problem = validate_name(name)
+            if problem:
+                self.show_error(problem)
+                field.focus()
+                return
+            expiry = self.query_one("#expiry", Select).value
+            days = expiry if isinstance(expiry, int) else None
             created: CreateApiTokenResponse = await self.session.client.create_api_token(
                 name, self.workspace.workspace_id.uuid, expiry_days=days
             )
         finally:
-            button.disabled = False
-        field.value = ""
+            self._creating = False
         self.app.push_screen(
             TokenCreatedScreen(created.full_api_token, name, self.session.client.cluster_url),
             callback=self._modal_closed,
         )
+        field.value = ""  # under the dialog: after the push, so the dialog comes first
 
     def _modal_closed(self, _: object) -> None:
         # Back on the list, where the new token's suffix shows and the keys work.
