@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 import pty
@@ -45,6 +46,8 @@ class PtyApp:
             start_new_session=True,
         )
         os.close(slave)
+        # If the benchmark dies, its app must not outlive it (it has no terminal left).
+        atexit.register(self._reap)
         self.raw = b""
         self.seen = 0  # offset in .text that has been matched already
 
@@ -94,6 +97,11 @@ class PtyApp:
                 os.killpg(self.process.pid, signal.SIGTERM)
                 self.process.wait(timeout=5)
         os.close(self.master)
+
+    def _reap(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
     def rss_mb(self) -> float:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
