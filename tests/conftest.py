@@ -85,6 +85,14 @@ async def admin(local: Local) -> AsyncIterator[RimeClient]:
 
 
 @pytest.fixture
+async def root(local: Local) -> AsyncIterator[RimeClient]:
+    """The bootstrap admin signed in with a session: not confined to one workspace."""
+    async with RimeClient(local.url) as client:
+        await client.login(local.admin_email, local.admin_password)
+        yield client
+
+
+@pytest.fixture
 def make_app(local: Local, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Build the real app aimed at the running local instance (no config is saved)."""
     from rime_tui.local import LocalInstance

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -18,15 +17,6 @@ from rime_tui.api import (
 )
 from tests.conftest import Local
 from tests.helpers import PASSWORD, new_user, sign_in, wire_time
-
-
-@pytest.fixture
-async def root(local: Local) -> AsyncIterator[RimeClient]:
-    """The bootstrap admin signed in with a session (not confined to a workspace)."""
-    client = await sign_in(local, local.admin_email, local.admin_password)
-    async with client:
-        yield client
-
 
 # -- local-instance endpoints --------------------------------------------------------
 

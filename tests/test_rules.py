@@ -7,7 +7,6 @@ with sleeps.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -26,14 +25,6 @@ from rime_tui.api import (
 from rime_tui.api import models as m
 from tests.conftest import Local, start_local
 from tests.helpers import PASSWORD, error_body, new_user, sign_in, wire_time
-
-
-@pytest.fixture
-async def root(local: Local) -> AsyncIterator[RimeClient]:
-    """The bootstrap admin signed in with a session (sees every workspace)."""
-    client = await sign_in(local, local.admin_email, local.admin_password)
-    async with client:
-        yield client
 
 
 async def _fill(client: RimeClient, workspace_id: str, count: int, **kwargs: Any) -> list[str]:
