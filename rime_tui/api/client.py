@@ -58,7 +58,7 @@ def normalize_cluster_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _check_uuid_text(value: str) -> str:
+def _segment(value: str) -> str:
     # Path segments are quoted so that no id can change the path it is put in.
     return quote(value, safe="")
 
@@ -234,7 +234,7 @@ class RimeClient:
         return await self._call("GET", "/v1/rime-info", m.RimeInfo)
 
     async def license_limit(self, customer_name: str, limit: str) -> m.LimitStatus:
-        path = f"/v1/feature-flags/{_check_uuid_text(customer_name)}/limits/{quote(limit)}"
+        path = f"/v1/feature-flags/{_segment(customer_name)}/limits/{quote(limit)}"
         return (await self._call("GET", path, m.GetLimitStatusResponse)).limit_status
 
     # -- users ---------------------------------------------------------------------
@@ -243,7 +243,7 @@ class RimeClient:
         return (await self._call("GET", "/v1/users/roles", m.RolesResponse)).roles
 
     async def get_user(self, user_id: str) -> m.UserDetail:
-        path = f"/v1/users/{_check_uuid_text(user_id)}"
+        path = f"/v1/users/{_segment(user_id)}"
         return (await self._call("GET", path, m.GetUserResponse)).user
 
     async def list_users_page(
@@ -289,7 +289,7 @@ class RimeClient:
         return self._walk(fetch)
 
     async def get_workspace(self, workspace_id: str) -> m.Workspace:
-        path = f"/v1/workspace/{_check_uuid_text(workspace_id)}"
+        path = f"/v1/workspace/{_segment(workspace_id)}"
         return (await self._call("GET", path, m.GetWorkspaceResponse)).workspace
 
     async def create_workspace(
@@ -310,7 +310,7 @@ class RimeClient:
     async def list_workspace_members_page(
         self, workspace_id: str, *, page_size: int | None = None, page_token: str = ""
     ) -> m.ListWorkspaceMembersResponse:
-        path = f"/v1/workspace/{_check_uuid_text(workspace_id)}/users"
+        path = f"/v1/workspace/{_segment(workspace_id)}/users"
         params = {"pageSize": page_size, "pageToken": page_token}
         return await self._call("GET", path, m.ListWorkspaceMembersResponse, params=params)
 
@@ -333,7 +333,7 @@ class RimeClient:
                 for uid, role in members.items()
             ]
         )
-        path = f"/v1/workspace/{_check_uuid_text(workspace_id)}/users"
+        path = f"/v1/workspace/{_segment(workspace_id)}/users"
         await self._call("POST", path, m.Empty, body=body)
 
     # -- API tokens ----------------------------------------------------------------
@@ -384,7 +384,7 @@ class RimeClient:
         return await self._call("POST", "/v1/users/api-tokens", m.CreateApiTokenResponse, body=body)
 
     async def delete_api_token(self, token_id: str) -> None:
-        path = f"/v1/users/api-tokens/{_check_uuid_text(token_id)}"
+        path = f"/v1/users/api-tokens/{_segment(token_id)}"
         await self._call("DELETE", path, m.Empty)
 
     # -- projects ------------------------------------------------------------------
@@ -427,11 +427,11 @@ class RimeClient:
         return self._walk(fetch)
 
     async def get_project(self, project_id: str) -> m.Project:
-        path = f"/v1/projects/{_check_uuid_text(project_id)}"
+        path = f"/v1/projects/{_segment(project_id)}"
         return (await self._call("GET", path, m.ProjectResponse)).project
 
     async def delete_project(self, project_id: str) -> None:
-        await self._call("DELETE", f"/v1/projects/{_check_uuid_text(project_id)}", m.Empty)
+        await self._call("DELETE", f"/v1/projects/{_segment(project_id)}", m.Empty)
 
 
 def _root(exc: BaseException) -> str:
