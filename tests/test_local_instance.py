@@ -8,8 +8,11 @@ import httpx
 import pytest
 
 from rime_tui.local import LocalInstance, LocalInstanceError
+from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.signin import SignInScreen
 from tests.conftest import Local
 from tests.faulty_server import FaultyServer, closed_port
+from tests.tui_support import error_text, screen, until
 
 
 async def test_an_instance_already_serving_the_data_dir_is_reused(local: Local) -> None:
@@ -55,3 +58,23 @@ async def test_a_free_port_gets_a_new_instance_which_stop_ends(tmp_path: Path) -
     async with httpx.AsyncClient() as http:
         with pytest.raises(httpx.ConnectError):
             await http.get(f"{instance.url}/healthz", timeout=2)
+
+
+async def test_the_sign_in_screen_says_why_the_local_instance_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(tmp_path / "config"))
+    stranger = FaultyServer().start()
+    try:
+        port = int(stranger.url.rsplit(":", 1)[1])
+        app = RimeApp(local=LocalInstance(tmp_path / "data", port), remember=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await screen(pilot, SignInScreen)
+            await until(pilot, lambda: "--port" in error_text(app), "the start-up failure")
+            await pilot.press("enter")  # signing in anyway repeats why, not "unreachable"
+            await pilot.pause(0.1)
+            await app.screen.workers.wait_for_complete()
+            assert "--port" in error_text(app)
+            assert isinstance(app.screen, SignInScreen)
+    finally:
+        stranger.stop()

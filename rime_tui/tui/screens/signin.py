@@ -208,6 +208,11 @@ class SignInScreen(RimeScreen):
             self.show_error(f"{exc} Enter the cluster URL, e.g. rime.example.io.")
             self.query_one("#cluster", Input).focus()
             return
+        local = self.rime.local
+        is_local = local is not None and url == local.url
+        if is_local and self._local_error:  # the form cannot help: say why
+            self.show_error(self._local_error)
+            return
         method = self._method()
         email = self.query_one("#email", Input).value.strip()
         password = self.query_one("#password", Input).value
@@ -227,13 +232,14 @@ class SignInScreen(RimeScreen):
             )
             self.query_one("#api-token", Input).focus()
             return
-        local = self.rime.local
-        is_local = local is not None and url == local.url
         self._busy(True, "Signing in…")
         try:
             if is_local and not self._local_ready.is_set():
                 self._set_status("Waiting for the local instance…")
                 await asyncio.wait_for(self._local_ready.wait(), LOCAL_START_TIMEOUT)
+            if is_local and self._local_error:  # it failed while we waited
+                self.show_error(self._local_error)
+                return
             client = self.rime.new_client(url)
             try:
                 if method == "password":
