@@ -715,9 +715,8 @@ class Store:
         token_type: str | None,
         page_token: str,
         page_size: int | None,
-        columns: str = "t.*",
     ) -> Paged:
-        sql = f"SELECT {columns} FROM api_tokens t WHERE 1"  # noqa: S608 - fixed fragments
+        sql = "SELECT t.* FROM api_tokens t WHERE 1"
         args: tuple[Any, ...] = ()
         scope = workspace_id or principal.token_workspace
         if scope:
@@ -761,23 +760,16 @@ class Store:
         The hot path of the token screen: a token row never changes after it is
         created, so each one is serialised once and its JSON reused.
         """
-        page = self._token_page(
-            principal, workspace_id, token_type, page_token, page_size, columns="t.seq, t.id"
-        )
+        page = self._token_page(principal, workspace_id, token_type, page_token, page_size)
         cache = self._token_json
         items = []
-        for _, token_id in page.rows:
-            item = cache.get(token_id)
+        for row in page.rows:
+            item = cache.get(row["id"])
             if item is None:
                 if len(cache) >= _TOKEN_JSON_CACHE_SIZE:
                     cache.clear()
-                row = self.db.execute(
-                    "SELECT * FROM api_tokens WHERE id = ?", (token_id,)
-                ).fetchone()
-                if row is None:  # deleted by another process sharing the data dir just now
-                    continue
                 item = self._token(row).model_dump_json(exclude_none=True).encode()
-                cache[token_id] = item
+                cache[row["id"]] = item
             items.append(item)
         return b"".join(
             (
