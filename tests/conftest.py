@@ -14,6 +14,7 @@ import pytest
 
 from rime_tui.api import RimeClient
 from rime_tui.server.runner import ServerThread
+from tests.faulty_server import FaultyServer
 
 
 class FakeClock:
@@ -82,6 +83,16 @@ async def admin(local: Local) -> AsyncIterator[RimeClient]:
     """The bootstrap admin, authenticated with the bootstrap API token."""
     async with local.client() as client:
         yield client
+
+
+@pytest.fixture
+def faulty() -> Iterator[FaultyServer]:
+    """A misbehaving stand-in for a remote cluster on 127.0.0.1 (tests/faulty_server.py)."""
+    server = FaultyServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

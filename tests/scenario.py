@@ -17,7 +17,7 @@ from typing import Any
 from unittest import mock
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from rime_tui.api import RimeClient
 from rime_tui.local import LocalInstance
@@ -25,10 +25,15 @@ from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
-from rime_tui.tui.screens.tokens import TokensScreen
-from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.conftest import FakeClock, Local, start_local
-from tests.tui_support import ready_sign_in, screen, text_of, until
+from tests.tui_support import (
+    reach_tokens,
+    reach_workspaces,
+    ready_sign_in,
+    screen,
+    text_of,
+    until,
+)
 
 SEEDED_AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 NOW = SEEDED_AT + timedelta(days=3)  # what the server and the TUI see afterwards
@@ -103,10 +108,7 @@ async def to_signin(pilot: Pilot[Any]) -> None:
 
 
 async def to_workspaces(pilot: Pilot[Any]) -> None:
-    await to_signin(pilot)
-    await pilot.press("enter")
-    workspaces = await screen(pilot, WorkspacesScreen)
-    await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 4, "workspaces")
+    await reach_workspaces(pilot, rows=4)
 
 
 async def to_overview(pilot: Pilot[Any]) -> None:
@@ -125,10 +127,7 @@ async def to_settings(pilot: Pilot[Any]) -> None:
 
 
 async def to_tokens(pilot: Pilot[Any]) -> None:
-    await to_settings(pilot)
-    await pilot.press("t")
-    tokens = await screen(pilot, TokensScreen)
-    await until(pilot, lambda: tokens.query_one(DataTable).row_count == 5, "tokens")
+    await reach_tokens(pilot, rows=5, workspaces=4)
 
 
 async def to_created(pilot: Pilot[Any]) -> None:

@@ -9,7 +9,6 @@ retrying (or going back) works.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,6 @@ from tests.tui_support import error_text, screen, table_text, text_of, until
 
 TOKEN = "rime_faulty0000000000000000000000000000wxyz"
 SHORT_TIMEOUT = 0.5  # seconds; only the hanging scenarios ever wait for it
-
-
-@pytest.fixture
-def faulty() -> Iterator[FaultyServer]:
-    server = FaultyServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ a remote cluster that accepts them.
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,15 @@ from tests.tui_health import (
     assert_healthy,
     watch_worker_failures,
 )
-from tests.tui_support import error_text, ready_sign_in, screen, table_text, text_of, until
+from tests.tui_support import (
+    error_text,
+    open_tokens,
+    ready_sign_in,
+    screen,
+    table_text,
+    text_of,
+    until,
+)
 
 LONG = "x" * 10_000
 EMOJI = "🦀 crab 🔑 key 👩‍👩‍👧 family"
@@ -66,15 +74,6 @@ class FaultyWs:
 @pytest.fixture
 def failures(monkeypatch: pytest.MonkeyPatch) -> WorkerFailures:
     return watch_worker_failures(monkeypatch)
-
-
-@pytest.fixture
-def faulty() -> Iterator[FaultyServer]:
-    server = FaultyServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def paste(pilot: Pilot[Any], field: Input, text: str) -> None:
@@ -205,14 +204,7 @@ async def tokens_screen(pilot: Pilot[Any]) -> TokensScreen:
     await sign_in_done(pilot, signin, signin.query_one("#cluster", Input))
     workspaces = await screen(pilot, WorkspacesScreen)
     await until(pilot, lambda: workspaces.query_one(DataTable).row_count >= 1, "workspaces")
-    await pilot.press("enter")
-    await screen(pilot, OverviewScreen)
-    await pilot.press("s")
-    await screen(pilot, SettingsScreen)
-    await pilot.press("t")
-    tokens = await screen(pilot, TokensScreen)
-    await until(pilot, lambda: tokens.query_one(DataTable).row_count >= 1, "the token list")
-    return tokens
+    return await open_tokens(pilot, lambda n: n >= 1)
 
 
 def notifications(app: RimeApp) -> str:

@@ -103,6 +103,11 @@ async def reach_workspaces(pilot: Pilot[Any], rows: int = 1) -> WorkspacesScreen
 async def reach_tokens(pilot: Pilot[Any], rows: int = 1, workspaces: int = 1) -> TokensScreen:
     """Enter, Enter, s, t: API Access Tokens of the first workspace, with *rows* tokens."""
     await reach_workspaces(pilot, workspaces)
+    return await open_tokens(pilot, lambda n: n == rows)
+
+
+async def open_tokens(pilot: Pilot[Any], rows: Callable[[int], bool]) -> TokensScreen:
+    """From Workspaces: Enter, s, t, until the token table's row count satisfies *rows*."""
     await pilot.press("enter")
     await screen(pilot, OverviewScreen)
     await pilot.press("s")
@@ -110,5 +115,5 @@ async def reach_tokens(pilot: Pilot[Any], rows: int = 1, workspaces: int = 1) ->
     await pilot.press("t")
     tokens = await screen(pilot, TokensScreen)
     table = tokens.query_one(DataTable)
-    await until(pilot, lambda: table.row_count == rows, f"{rows} token row(s)")
+    await until(pilot, lambda: rows(table.row_count), "the token rows")
     return tokens
