@@ -78,6 +78,16 @@ def local(tmp_path: Path) -> Iterator[Local]:
         instance.server.stop()
 
 
+@pytest.fixture(scope="module")
+def module_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
+    """One local instance for a whole module (bad requests and fuzzing change little)."""
+    instance = start_local(tmp_path_factory.mktemp("module") / "data")
+    try:
+        yield instance
+    finally:
+        instance.server.stop()
+
+
 @pytest.fixture
 async def admin(local: Local) -> AsyncIterator[RimeClient]:
     """The bootstrap admin, authenticated with the bootstrap API token."""

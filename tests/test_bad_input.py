@@ -16,34 +16,26 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Local, start_local
+from tests.conftest import Local
 from tests.helpers import error_body
 
 TOKENS = "/v1/users/api-tokens"
 NIL = "00000000-0000-4000-8000-000000000000"
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
-    """One instance for the module: bad requests change nothing."""
-    instance = start_local(tmp_path_factory.mktemp("bad-input") / "data")
-    try:
-        yield instance
-    finally:
-        instance.server.stop()
-
-
 @pytest.fixture
-def raw(shared: Local) -> Iterator[httpx.Client]:
+def raw(module_local: Local) -> Iterator[httpx.Client]:
     """Plain httpx with the bootstrap admin's token."""
-    with httpx.Client(base_url=shared.url, headers={"rime-api-key": shared.api_token}) as client:
+    with httpx.Client(
+        base_url=module_local.url, headers={"rime-api-key": module_local.api_token}
+    ) as client:
         yield client
 
 
-def _token_body(shared: Local, **changes: Any) -> dict[str, Any]:
+def _token_body(module_local: Local, **changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "bad input",
-        "workspaceId": {"uuid": shared.workspace_id},
+        "workspaceId": {"uuid": module_local.workspace_id},
         "tokenType": "TOKEN_TYPE_USER",
     }
     body.update(changes)
@@ -106,36 +98,43 @@ def test_deeply_nested_json_is_invalid_argument(raw: httpx.Client) -> None:
     ids=lambda c: json.dumps(c),
 )
 def test_wrong_types_are_invalid_argument(
-    shared: Local, raw: httpx.Client, changes: dict[str, Any]
+    module_local: Local, raw: httpx.Client, changes: dict[str, Any]
 ) -> None:
-    body = error_body(raw.post(TOKENS, json=_token_body(shared, **changes)), 400, 3)
+    body = error_body(raw.post(TOKENS, json=_token_body(module_local, **changes)), 400, 3)
     field = next(iter(changes))
     assert field in body["message"]
 
 
-def test_a_missing_required_field_is_invalid_argument(shared: Local, raw: httpx.Client) -> None:
-    body = _token_body(shared)
+def test_a_missing_required_field_is_invalid_argument(
+    module_local: Local, raw: httpx.Client
+) -> None:
+    body = _token_body(module_local)
     del body["name"]
     assert "name" in error_body(raw.post(TOKENS, json=body), 400, 3)["message"]
 
 
-def test_wrong_types_elsewhere(shared: Local, raw: httpx.Client) -> None:
+def test_wrong_types_elsewhere(module_local: Local, raw: httpx.Client) -> None:
     error_body(raw.post("/v1/workspace", json={"name": "w", "resultsRetentionInDays": "x"}), 400, 3)
     error_body(raw.post("/v1/users", json={"email": 1, "password": "long enough"}), 400, 3)
     error_body(raw.post("/v1/projects", json={"name": "p", "tags": "not-a-list"}), 400, 3)
-    error_body(raw.post(f"/v1/workspace/{shared.workspace_id}/users", json={"users": {}}), 400, 3)
+    error_body(
+        raw.post(f"/v1/workspace/{module_local.workspace_id}/users", json={"users": {}}), 400, 3
+    )
     error_body(raw.post("/v1/auth/login", json={"email": ["a"], "password": "x"}), 400, 3)
 
 
-def test_a_huge_integer_is_invalid_argument(shared: Local, raw: httpx.Client) -> None:
+def test_a_huge_integer_is_invalid_argument(module_local: Local, raw: httpx.Client) -> None:
     content = (
-        json.dumps(_token_body(shared)).encode()[:-1] + b', "expiryDays": ' + b"9" * 400 + b"}"
+        json.dumps(_token_body(module_local)).encode()[:-1]
+        + b', "expiryDays": '
+        + b"9" * 400
+        + b"}"
     )
     error_body(_post_json(raw, TOKENS, content), 400, 3)
 
 
-def test_a_lone_surrogate_in_a_name_is_refused(shared: Local, raw: httpx.Client) -> None:
-    content = json.dumps(_token_body(shared, name="x\\ud800y")).replace("\\\\", "\\").encode()
+def test_a_lone_surrogate_in_a_name_is_refused(module_local: Local, raw: httpx.Client) -> None:
+    content = json.dumps(_token_body(module_local, name="x\\ud800y")).replace("\\\\", "\\").encode()
     assert b"\\ud800" in content
     answer = _post_json(raw, TOKENS, content)
     error_body(answer, 400, 3)
@@ -144,8 +143,8 @@ def test_a_lone_surrogate_in_a_name_is_refused(shared: Local, raw: httpx.Client)
 # -- size -------------------------------------------------------------------------------------
 
 
-def test_a_body_over_64_kib_is_413(shared: Local, raw: httpx.Client) -> None:
-    big = _token_body(shared, description="x" * (64 * 1024))
+def test_a_body_over_64_kib_is_413(module_local: Local, raw: httpx.Client) -> None:
+    big = _token_body(module_local, description="x" * (64 * 1024))
     body = error_body(raw.post(TOKENS, json=big), 413, 8)
     assert "64 KiB" in body["message"]
 
@@ -164,9 +163,9 @@ def test_a_chunked_body_over_64_kib_is_413(raw: httpx.Client) -> None:
     error_body(answer, 413, 8)
 
 
-def test_a_body_just_under_the_limit_is_read(shared: Local, raw: httpx.Client) -> None:
+def test_a_body_just_under_the_limit_is_read(module_local: Local, raw: httpx.Client) -> None:
     # Big but allowed: it reaches validation, which refuses the long name as a person would.
-    body = _token_body(shared, name="n" * 60_000)
+    body = _token_body(module_local, name="n" * 60_000)
     assert len(json.dumps(body)) < 64 * 1024
     message = error_body(raw.post(TOKENS, json=body), 400, 3)["message"]
     assert "100" in message
@@ -196,13 +195,15 @@ def test_a_bad_uuid_in_the_path_is_invalid_argument(
 
 
 def test_a_bad_uuid_in_a_query_or_body_is_invalid_argument(
-    shared: Local, raw: httpx.Client
+    module_local: Local, raw: httpx.Client
 ) -> None:
     error_body(raw.get(TOKENS, params={"workspaceId.uuid": "nope"}), 400, 3)
     error_body(raw.get("/v1/projects", params={"workspaceId.uuid": "nope"}), 400, 3)
-    error_body(raw.post(TOKENS, json=_token_body(shared, workspaceId={"uuid": "nope"})), 400, 3)
+    error_body(
+        raw.post(TOKENS, json=_token_body(module_local, workspaceId={"uuid": "nope"})), 400, 3
+    )
     members = {"users": [{"userId": {"uuid": "nope"}, "userRole": "ACTOR_ROLE_USER"}]}
-    error_body(raw.post(f"/v1/workspace/{shared.workspace_id}/users", json=members), 400, 3)
+    error_body(raw.post(f"/v1/workspace/{module_local.workspace_id}/users", json=members), 400, 3)
 
 
 def test_an_unknown_but_valid_uuid_is_not_found(raw: httpx.Client) -> None:
@@ -231,14 +232,14 @@ def _forged(text: str) -> str:
     ],
 )
 def test_a_bad_page_token_is_invalid_argument(
-    shared: Local, raw: httpx.Client, page_token: str
+    module_local: Local, raw: httpx.Client, page_token: str
 ) -> None:
-    params = {"workspaceId.uuid": shared.workspace_id, "pageToken": page_token}
+    params = {"workspaceId.uuid": module_local.workspace_id, "pageToken": page_token}
     body = error_body(raw.get(TOKENS, params=params), 400, 3)
     assert "pageToken" in body["message"]
 
 
-def test_a_page_token_only_works_for_its_own_list(shared: Local, raw: httpx.Client) -> None:
+def test_a_page_token_only_works_for_its_own_list(module_local: Local, raw: httpx.Client) -> None:
     for i in range(3):
         assert raw.post("/v1/projects", json={"name": f"page {i}"}).status_code == 200
     first = raw.get("/v1/projects", params={"pageSize": 1}).json()
@@ -294,8 +295,8 @@ def test_a_wrong_method_is_405(raw: httpx.Client, method: str, path: str) -> Non
     assert answer.headers["allow"]
 
 
-def test_missing_or_bad_credentials_are_401(shared: Local) -> None:
-    with httpx.Client(base_url=shared.url) as anonymous:
+def test_missing_or_bad_credentials_are_401(module_local: Local) -> None:
+    with httpx.Client(base_url=module_local.url) as anonymous:
         body = error_body(anonymous.get(TOKENS), 401, 16)
         assert "rime-api-key" in body["message"]
         for headers in (
@@ -307,15 +308,15 @@ def test_missing_or_bad_credentials_are_401(shared: Local) -> None:
             error_body(anonymous.get(TOKENS, headers=headers), 401, 16)
 
 
-def test_bad_sign_in_requests(shared: Local) -> None:
-    with httpx.Client(base_url=shared.url) as anonymous:
+def test_bad_sign_in_requests(module_local: Local) -> None:
+    with httpx.Client(base_url=module_local.url) as anonymous:
         error_body(anonymous.post("/v1/auth/login", json={"email": "", "password": "x"}), 400, 3)
         error_body(anonymous.post("/v1/auth/login", json={"email": "a@b"}), 400, 3)
         error_body(anonymous.post("/v1/auth/login", content=b"{"), 400, 3)
         error_body(anonymous.post("/v1/auth/logout"), 401, 16)
 
 
-def test_the_instance_still_works_after_all_that(shared: Local, raw: httpx.Client) -> None:
+def test_the_instance_still_works_after_all_that(module_local: Local, raw: httpx.Client) -> None:
     assert raw.get("/v1/rime-info").status_code == 200
-    created = raw.post(TOKENS, json=_token_body(shared, name="after the storm"))
+    created = raw.post(TOKENS, json=_token_body(module_local, name="after the storm"))
     assert created.status_code == 200, created.text

@@ -27,32 +27,21 @@ import requests
 import schemathesis
 from schemathesis import Case
 
-from tests.conftest import Local, start_local
+from tests.conftest import Local
+from tests.helpers import ERROR_KEYS
 
 # Examples per operation and generation mode; the regular run stays well under a minute.
 DEFAULT_EXAMPLES = 25
 MAX_EXAMPLES = int(os.environ.get("RIME_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 
-ERROR_KEYS = {"code", "message", "details"}
-
 
 @pytest.fixture(scope="module")
-def fuzz_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
-    """One local instance for the whole module: fuzzing creates many objects."""
-    instance = start_local(tmp_path_factory.mktemp("fuzz") / "data")
-    try:
-        yield instance
-    finally:
-        instance.server.stop()
-
-
-@pytest.fixture(scope="module")
-def api_schema(fuzz_local: Local) -> Any:
+def api_schema(module_local: Local) -> Any:
     config = schemathesis.Config.from_dict(
         {
             # The bootstrap token, bound to the schema's own `APIKeyHeader` scheme, so that
             # schemathesis also checks that each operation refuses missing or wrong credentials.
-            "auth": {"openapi": {"APIKeyHeader": {"api_key": fuzz_local.api_token}}},
+            "auth": {"openapi": {"APIKeyHeader": {"api_key": module_local.api_token}}},
             "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
             "phases": {"stateful": {"enabled": False}},
             "checks": {
@@ -66,7 +55,7 @@ def api_schema(fuzz_local: Local) -> Any:
             },
         }
     )
-    return schemathesis.openapi.from_url(f"{fuzz_local.url}/openapi.json", config=config)
+    return schemathesis.openapi.from_url(f"{module_local.url}/openapi.json", config=config)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -92,15 +81,15 @@ def _error_body_is_exact(response: schemathesis.Response) -> None:
 # All operations run as subtests of this one test: its time grows with the examples.
 @pytest.mark.timeout(max(120, MAX_EXAMPLES))
 @schema.parametrize()
-def test_fuzz_operation(case: Case[Any], fuzz_local: Local, http: requests.Session) -> None:
+def test_fuzz_operation(case: Case[Any], module_local: Local, http: requests.Session) -> None:
     response = case.call_and_validate(session=http, timeout=30)
     assert response.status_code < 500, response.text
     _error_body_is_exact(response)
 
 
-def test_schema_covers_every_endpoint(fuzz_local: Local) -> None:
+def test_schema_covers_every_endpoint(module_local: Local) -> None:
     """The fuzzed schema is the instance's real one and lists every endpoint."""
-    spec = requests.get(f"{fuzz_local.url}/openapi.json", timeout=10).json()
+    spec = requests.get(f"{module_local.url}/openapi.json", timeout=10).json()
     paths = set(spec["paths"])
     assert {
         "/healthz",
@@ -122,17 +111,17 @@ def test_schema_covers_every_endpoint(fuzz_local: Local) -> None:
     } <= paths
 
 
-def test_405_names_every_allowed_method(fuzz_local: Local) -> None:
+def test_405_names_every_allowed_method(module_local: Local) -> None:
     """Found by the fuzzer: a 405's Allow header named only one route's methods."""
     response = requests.request(
         "OPTIONS",
-        f"{fuzz_local.url}/v1/users/api-tokens",
-        headers={"rime-api-key": fuzz_local.api_token},
+        f"{module_local.url}/v1/users/api-tokens",
+        headers={"rime-api-key": module_local.api_token},
         timeout=10,
     )
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, POST"
     assert set(response.json()) == ERROR_KEYS
-    response = requests.put(f"{fuzz_local.url}/v1/projects/x", timeout=10)
+    response = requests.put(f"{module_local.url}/v1/projects/x", timeout=10)
     assert response.status_code == 405
     assert response.headers["Allow"] == "DELETE, GET"
