@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from rime_tui.api.errors import AuthenticationError
@@ -20,6 +21,10 @@ class RimeScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
     PAGE: ClassVar[str] = ""
+    # Actions bound to printable keys with priority (so that what is typed right after
+    # them lands in the field they focus); while a field has focus they are off and
+    # the key is just a character being typed.
+    FIELD_ACTIONS: ClassVar[frozenset[str]] = frozenset()
 
     @property
     def rime(self) -> RimeApp:
@@ -37,6 +42,9 @@ class RimeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.rime.breadcrumb(*self.crumbs())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.FIELD_ACTIONS and isinstance(self.focused, Input))
 
     def action_back(self) -> None:
         self.dismiss()

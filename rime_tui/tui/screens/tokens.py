@@ -54,6 +54,7 @@ class TokensScreen(RimeScreen):
 
     AUTO_FOCUS = "#tokens"
     PAGE = "API Access Tokens"
+    FIELD_ACTIONS = frozenset({"focus_name"})
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: handled before the key reaches the focused table, so that keys
         # typed right after `n` (a paste, a fast typist) land in the field.
@@ -171,10 +172,6 @@ class TokensScreen(RimeScreen):
         return self.tokens[table.cursor_row]
 
     # -- creating -------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Off while a field has focus: then `n` is just a letter being typed.
-        return not (action == "focus_name" and isinstance(self.focused, Input))
 
     def action_focus_name(self) -> None:
         self.set_focus(self.query_one("#token-name", Input))

@@ -39,6 +39,7 @@ class WorkspacesScreen(RimeScreen):
 
     AUTO_FOCUS = "#workspaces"
     PAGE = "Workspaces"
+    FIELD_ACTIONS = frozenset({"filter"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Sign out"),
         Binding("enter", "open", "Open", show=True),
@@ -83,10 +84,6 @@ class WorkspacesScreen(RimeScreen):
 
     def action_refresh(self) -> None:
         self.load()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Off while a field has focus: then `/` is just a character being typed.
-        return not (action == "filter" and isinstance(self.focused, Input))
 
     def action_filter(self) -> None:
         # A priority binding and an immediate set_focus: what is typed right after
