@@ -132,7 +132,10 @@ async def tokens_in(client: RimeClient, spaces: list[m.Workspace]) -> list[Liste
 async def owners(client: RimeClient) -> dict[str, str]:
     """User id → email, for naming token owners; empty if the caller may not list users."""
     try:
-        return {u.id.uuid: u.email or u.display_name async for u in client.iter_users()}
+        return {
+            u.id.uuid: u.email or u.display_name
+            async for u in client.iter_users(page_size=PAGE_SIZE)
+        }
     except PermissionDeniedError:
         return {}
 
