@@ -25,6 +25,9 @@ from rime_tui.api.errors import AuthenticationError, RimeError
 from rime_tui.local import LocalInstance
 from rime_tui.paths import BOOTSTRAP_FILE, default_data_dir
 
+MIN_SUFFIX = 4
+"""A listed token's suffix must be this long to tell our own API token by it."""
+
 
 class Exit(IntEnum):
     """The exit codes, as ``rime-tui --help`` and the README list them."""
@@ -97,7 +100,9 @@ class Session:
     def is_our_token(self, token: m.ApiTokenInfo) -> bool:
         """Whether *token* is the API token this session authenticates with."""
         return bool(
-            self.api_token and len(token.suffix) >= 4 and self.api_token.endswith(token.suffix)
+            self.api_token
+            and len(token.suffix) >= MIN_SUFFIX
+            and self.api_token.endswith(token.suffix)
         )
 
     async def org_admin(self) -> bool:

@@ -31,7 +31,6 @@ from rime_tui.commands.inventory import (
 from rime_tui.commands.session import (
     CommandError,
     Exit,
-    Session,
     confirm,
     connect,
     need_consent,
@@ -162,10 +161,9 @@ def _lifetime_days(token: m.ApiTokenInfo) -> int | None:
 
 
 async def _create_checked(
-    session: Session, space: m.Workspace, name: str, days: int | None
+    client: RimeClient, space: m.Workspace, name: str, days: int | None
 ) -> m.CreateApiTokenResponse:
     """Create a token and prove that its secret works; a token that does not is deleted."""
-    client = session.client
     made = await client.create_api_token(name, space.workspace_id.uuid, expiry_days=days)
     try:
         async with RimeClient(client.cluster_url, api_token=made.full_api_token) as probe:
@@ -207,7 +205,7 @@ async def rotate(args: argparse.Namespace) -> Exit:
         name, space, days = old.token.name, old.workspace, _lifetime_days(old.token)
         ours = session.is_our_token(old.token)
         stand_in = await _create_checked(
-            session, space, f"{name[: MAX_NAME_LENGTH - 11]} (rotating)", days
+            client, space, f"{name[: MAX_NAME_LENGTH - 11]} (rotating)", days
         )
         if ours:  # the old token is about to go: go on with the stand-in
             client.api_token = stand_in.full_api_token
@@ -219,7 +217,7 @@ async def rotate(args: argparse.Namespace) -> Exit:
             await _delete_quietly(client, stand_in.id.uuid)
             raise
         try:
-            made = await _create_checked(session, space, name, days)
+            made = await _create_checked(client, space, name, days)
         except RimeError as exc:
             info = await _listed(client, space, stand_in.id.uuid)
             _emit(args.output, stand_in, info.token.name if info else name, info)
