@@ -15,24 +15,35 @@ from pathlib import Path
 import pytest
 
 import rime_tui
+from tests.conftest import Local
 
 PACKAGE = Path(rime_tui.__file__).resolve().parent
-NO_TEXTUAL = ["api", "server"]
+NO_TEXTUAL = ["api", "server", "commands"]
+
+
+def _modules_after(code: str, package: str = "textual") -> list[str]:
+    """The modules of *package* loaded after running *code* in a fresh interpreter."""
+    code += (
+        "\nimport json, sys\n"
+        "sys.stderr.write('\\nLOADED=' + json.dumps(sorted(m for m in sys.modules"
+        f" if m == {package!r} or m.startswith({package + '.'!r}))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    found: list[str] = json.loads(done.stderr.rpartition("LOADED=")[2])
+    return found
 
 
 def _textual_modules_after_importing(*modules: str) -> list[str]:
-    code = (
-        "import importlib, json, sys\n"
-        f"for name in {list(modules)!r}:\n"
-        "    importlib.import_module(name)\n"
-        "print(json.dumps(sorted(m for m in sys.modules"
-        " if m == 'textual' or m.startswith('textual.'))))\n"
+    return _modules_after(
+        "import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    found: list[str] = json.loads(done.stdout)
-    return found
 
 
 def test_the_check_sees_textual_when_it_is_imported() -> None:
@@ -58,11 +69,33 @@ def test_the_check_sees_textual_when_it_is_imported() -> None:
             "rime_tui.server.errors",
         ),
         ("rime_tui.cli",),  # `rime-tui serve` loads the TUI only when it runs it
+        (
+            "rime_tui.commands",
+            "rime_tui.commands.session",
+            "rime_tui.commands.inventory",
+            "rime_tui.commands.token",
+            "rime_tui.commands.status",
+        ),
     ],
-    ids=["api", "server", "everything", "cli"],
+    ids=["api", "server", "everything", "cli", "commands"],
 )
 def test_importing_does_not_load_textual(modules: tuple[str, ...]) -> None:
     assert _textual_modules_after_importing(*modules) == []
+
+
+def test_rime_tui_token_list_runs_without_textual(local: Local) -> None:
+    """The whole command, run as ``rime-tui token list`` runs it, loads no textual."""
+    argv = ["token", "list", "--data-dir", str(local.data_dir), "--port", str(local.server.port)]
+    code = f"from rime_tui.cli import main\nassert main({argv!r}) == 0\n"
+    assert "rime_tui.commands.token" in _modules_after(code, "rime_tui.commands")
+    assert _modules_after(code) == []
+
+
+def test_the_tui_path_does_not_load_the_scripting_commands() -> None:
+    """The TUI's modules, imported as `rime-tui` imports them, leave rime_tui.commands alone."""
+    code = "import rime_tui.cli, rime_tui.tui.app\n"
+    assert "textual.app" in _modules_after(code)
+    assert _modules_after(code, "rime_tui.commands") == []
 
 
 def _is_package(name: str, package: str) -> bool:
