@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from rime_tui.api import RimeClient
-from tests.serve_process import ServeProcess, serving
+from tests.support.serve_process import ServeProcess, serving
 
 WORKSPACES = 50
 TOKENS = 200

@@ -24,9 +24,9 @@ import pytest
 
 from rime_tui.api import RimeClient
 from rime_tui.paths import BOOTSTRAP_FILE
-from tests.conftest import Local
-from tests.helpers import new_user, sign_in
-from tests.serve_process import free_port
+from tests.support.helpers import new_user, sign_in
+from tests.support.local import Local
+from tests.support.net import free_port
 
 LIST_FIELDS = {
     "id",
@@ -493,7 +493,7 @@ def test_help_and_readme_list_the_exit_codes() -> None:
         timeout=60,
     ).stdout
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    for code in (
+    for line in (
         "0  ok",
         "1  API or server error",
         "2  usage",
@@ -501,6 +501,6 @@ def test_help_and_readme_list_the_exit_codes() -> None:
         "4  authentication failed",
         "5  no such token or workspace",
     ):
-        assert code in helped
+        assert line in helped
     for code in range(6):
         assert re.search(rf"^\| `{code}` \|", readme, re.M), code

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import rime_tui
-from tests.conftest import Local
+from tests.support.local import Local
 
 PACKAGE = Path(rime_tui.__file__).resolve().parent
 NO_TEXTUAL = ["api", "server", "commands"]
