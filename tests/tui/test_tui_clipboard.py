@@ -37,6 +37,29 @@ async def created_token_modal(pilot: Any, name: str) -> tuple[TokenCreatedScreen
     return modal, token
 
 
+def use_xclip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyperclip with xclip, as on a desktop (set_clipboard rebinds its module functions:
+    they are restored afterwards)."""
+    monkeypatch.setattr(pyperclip, "copy", pyperclip.copy)
+    monkeypatch.setattr(pyperclip, "paste", pyperclip.paste)
+    pyperclip.set_clipboard("xclip")
+
+
+async def x_clipboard(display: str) -> str:
+    """What the X clipboard of *display* holds, read by xclip as a paste would."""
+    paste = await asyncio.create_subprocess_exec(
+        "xclip",
+        "-o",
+        "-selection",
+        "clipboard",
+        stdout=subprocess.PIPE,
+        env={**os.environ, "DISPLAY": display},
+    )
+    pasted, _ = await asyncio.wait_for(paste.communicate(), 10)
+    assert paste.returncode == 0
+    return pasted.decode()
+
+
 # -- OSC 52 ----------------------------------------------------------------------------------
 
 
@@ -134,14 +157,11 @@ def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             process.terminate()
             process.wait(timeout=10)
 
-
 async def test_copy_puts_the_token_on_a_real_x_clipboard(
     local: Local, make_app: Any, x_display: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # set_clipboard rebinds pyperclip's module functions; restore them afterwards.
-    monkeypatch.setattr(pyperclip, "copy", pyperclip.copy)
-    monkeypatch.setattr(pyperclip, "paste", pyperclip.paste)
-    pyperclip.set_clipboard("xclip")
+    use_xclip(monkeypatch)
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "on x")
@@ -158,17 +178,8 @@ async def test_copy_puts_the_token_on_a_real_x_clipboard(
         assert "Copied the token to the system clipboard." in notifications(app)
         assert not OSC52.search("".join(written))  # no fallback when the desktop one worked
 
-    paste = await asyncio.create_subprocess_exec(
-        "xclip",
-        "-o",
-        "-selection",
-        "clipboard",
-        stdout=subprocess.PIPE,
-        env={**os.environ, "DISPLAY": x_display},
-    )
-    pasted, _ = await asyncio.wait_for(paste.communicate(), 10)
-    assert paste.returncode == 0
-    assert pasted.decode() == token
+    pasted = await x_clipboard(x_display)
+    assert pasted == token
 
 
 async def test_over_ssh_the_token_also_goes_to_the_users_terminal(
@@ -177,9 +188,7 @@ async def test_over_ssh_the_token_also_goes_to_the_users_terminal(
     # ssh into a server that has an X server (or xclip and a display): pyperclip works,
     # but that clipboard is the server's. The token must reach the user's terminal too.
     monkeypatch.setenv("SSH_CONNECTION", "192.0.2.7 50022 192.0.2.1 22")
-    monkeypatch.setattr(pyperclip, "copy", pyperclip.copy)
-    monkeypatch.setattr(pyperclip, "paste", pyperclip.paste)
-    pyperclip.set_clipboard("xclip")
+    use_xclip(monkeypatch)
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "over ssh with x")
@@ -193,16 +202,8 @@ async def test_over_ssh_the_token_also_goes_to_the_users_terminal(
         assert "this server's clipboard" in notice
         sequences = OSC52.findall("".join(written))
         assert [base64.b64decode(s).decode() for s in sequences] == [token]
-    paste = await asyncio.create_subprocess_exec(
-        "xclip",
-        "-o",
-        "-selection",
-        "clipboard",
-        stdout=subprocess.PIPE,
-        env={**os.environ, "DISPLAY": x_display},
-    )
-    pasted, _ = await asyncio.wait_for(paste.communicate(), 10)
-    assert pasted.decode() == token  # the server's clipboard has it as well
+    pasted = await x_clipboard(x_display)
+    assert pasted == token  # the server's clipboard has it as well
 
 
 async def test_copy_falls_back_to_osc52_when_the_x_display_is_gone(
@@ -213,9 +214,7 @@ async def test_copy_falls_back_to_osc52_when_the_x_display_is_gone(
     if shutil.which("xclip") is None:
         pytest.skip("xclip is not installed")
     monkeypatch.setenv("DISPLAY", ":4095")  # no server listens there
-    monkeypatch.setattr(pyperclip, "copy", pyperclip.copy)
-    monkeypatch.setattr(pyperclip, "paste", pyperclip.paste)
-    pyperclip.set_clipboard("xclip")
+    use_xclip(monkeypatch)
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "stale display")
