@@ -157,10 +157,10 @@ def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             process.terminate()
             process.wait(timeout=10)
 
+
 async def test_copy_puts_the_token_on_a_real_x_clipboard(
     local: Local, make_app: Any, x_display: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # set_clipboard rebinds pyperclip's module functions; restore them afterwards.
     use_xclip(monkeypatch)
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
