@@ -15,6 +15,7 @@ from rime_tui.api import (
     PermissionDeniedError,
     RimeClient,
 )
+from rime_tui.api import models as m
 from tests.conftest import Local
 from tests.helpers import PASSWORD, new_user, sign_in, wire_time
 
@@ -313,12 +314,14 @@ async def test_create_get_list_and_delete_a_project(local: Local, admin: RimeCli
     assert project.model_task == "MODEL_TASK_BINARY_CLASSIFICATION"
     assert (project.use_case, project.tags) == ("fraud", ["demo", "fraud"])
     assert project.creation_time == wire_time(local.clock())
-    assert await admin.get_project(project.id.uuid) == project
+    got = await admin.get_project(project.id.uuid)
+    assert got.project == project
     listed = [p async for p in admin.iter_projects(local.workspace_id)]
-    assert [p.project for p in listed] == [project]
-    owner = listed[0].owner_details
-    assert owner is not None and owner.email == "admin@rime.local"
-    assert project.owner_id is not None and project.owner_id.uuid == owner.id.uuid
+    assert listed == [got]
+    assert got.owner_details == m.ProjectOwnerDetails(
+        name="Default Admin", email="admin@rime.local"
+    )
+    assert got.last_updated_time == project.creation_time
     with pytest.raises(AlreadyExistsError):
         await admin.create_project("Fraud Demo")
     await admin.delete_project(project.id.uuid)
