@@ -7,7 +7,6 @@ for everything). Prints figures; asserts nothing about time.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
@@ -15,15 +14,10 @@ import time
 from pathlib import Path
 
 from tests.benchmarks.pty_app import PtyApp
+from tests.support.net import free_port
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pct(values: list[float], p: float) -> float:
