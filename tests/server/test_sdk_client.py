@@ -126,7 +126,7 @@ def test_the_sdk_makes_gets_lists_shares_and_deletes_projects(
     assert result["info"] == ["Calls", "made by the SDK", ""]
     assert result["listed"] == [result["made"]]
     assert result["roles"] == {
-        f"Workspace Role: ACTOR_ROLE_{parent}": f"Project Role:ACTOR_ROLE_VIEWER"
+        f"Workspace Role: ACTOR_ROLE_{parent}": "Project Role:ACTOR_ROLE_VIEWER"
         for parent in ("ADMIN", "VP", "USER", "VIEWER")
     }
     assert result["link"] == f"{local.url.removeprefix('http://')}/v1/projects/{result['shared']}"
