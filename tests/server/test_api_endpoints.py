@@ -355,6 +355,13 @@ async def test_create_project_defaults_to_the_token_workspace(
     assert project.model_task == "MODEL_TASK_UNSPECIFIED"
 
 
+async def test_create_project_takes_only_the_sdks_model_tasks(admin: RimeClient) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        await admin.create_project("Odd", model_task="MODEL_TASK_NOT_A_TASK")
+    assert "is not a ModelTask" in caught.value.message
+    assert [p async for p in admin.iter_projects()] == []
+
+
 async def test_create_project_with_a_session_needs_a_workspace(root: RimeClient) -> None:
     with pytest.raises(InvalidArgumentError) as caught:
         await root.create_project("Where?")
