@@ -131,15 +131,16 @@ def operations(client: types.ModuleType) -> dict[str, dict[str, Any]]:
     return found
 
 
-def model(cls: type) -> dict[str, Any]:
-    swagger_types: dict[str, str] = cls.swagger_types  # type: ignore[attr-defined]
-    attribute_map: dict[str, str] = cls.attribute_map  # type: ignore[attr-defined]
+def model(cls: Any) -> dict[str, Any]:
+    """A generated model class: its wire fields and the ones it requires, or its enum values."""
+    swagger_types: dict[str, str] = cls.swagger_types
+    attribute_map: dict[str, str] = cls.attribute_map
     if not swagger_types:
         values = [v for k, v in vars(cls).items() if k.isupper() and isinstance(v, str)]
         if values:
             return {"enum": values}
     required = []
-    blank = cls.__new__(cls)
+    blank = cls.__new__(cls)  # setters refuse None for the fields the SDK requires
     for attr in swagger_types:
         try:
             setattr(blank, attr, None)
