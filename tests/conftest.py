@@ -25,6 +25,8 @@ def isolated_dirs(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("RIME_TUI_DATA_DIR", str(home / "data"))
+    for name in ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"):  # tests that need one set it
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

@@ -17,6 +17,7 @@ from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from tests.support.local import Local
 
 S = TypeVar("S", bound=Screen[Any])
 
@@ -130,3 +131,14 @@ async def open_tokens(pilot: Pilot[Any], rows: Callable[[int], bool]) -> TokensS
     table = tokens.query_one(DataTable)
     await until(pilot, lambda: rows(table.row_count), "the token rows")
     return tokens
+
+
+async def gc_flow(local: Local) -> None:
+    """The README's flow once, in-process: sign in, open Workspace 1, s, t, create a token."""
+    from rime_tui.local import LocalInstance
+
+    app = RimeApp(local=LocalInstance(local.data_dir, local.server.port), remember=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot)
+        await pilot.press("n", *"gc flow", "enter")
+        await until(pilot, lambda: app.screen is not tokens, "the token dialog")

@@ -171,6 +171,40 @@ async def test_copy_puts_the_token_on_a_real_x_clipboard(
     assert pasted.decode() == token
 
 
+async def test_over_ssh_the_token_also_goes_to_the_users_terminal(
+    local: Local, make_app: Any, x_display: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ssh into a server that has an X server (or xclip and a display): pyperclip works,
+    # but that clipboard is the server's. The token must reach the user's terminal too.
+    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.7 50022 192.0.2.1 22")
+    monkeypatch.setattr(pyperclip, "copy", pyperclip.copy)
+    monkeypatch.setattr(pyperclip, "paste", pyperclip.paste)
+    pyperclip.set_clipboard("xclip")
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        _, token = await created_token_modal(pilot, "over ssh with x")
+        written: list[str] = []
+        assert app._driver is not None
+        monkeypatch.setattr(app._driver, "write", written.append)
+        await pilot.press("c")
+        await until(pilot, lambda: notifications(app), "the notice")
+        notice = notifications(app)[-1]
+        assert "your terminal's clipboard with OSC 52" in notice
+        assert "this server's clipboard" in notice
+        sequences = OSC52.findall("".join(written))
+        assert [base64.b64decode(s).decode() for s in sequences] == [token]
+    paste = await asyncio.create_subprocess_exec(
+        "xclip",
+        "-o",
+        "-selection",
+        "clipboard",
+        stdout=subprocess.PIPE,
+        env={**os.environ, "DISPLAY": x_display},
+    )
+    pasted, _ = await asyncio.wait_for(paste.communicate(), 10)
+    assert pasted.decode() == token  # the server's clipboard has it as well
+
+
 async def test_copy_falls_back_to_osc52_when_the_x_display_is_gone(
     local: Local, make_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
