@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -15,7 +16,8 @@ from rime_tui.api import (
     PermissionDeniedError,
     RimeClient,
 )
-from tests.support.helpers import PASSWORD, new_user, sign_in, wire_time
+from rime_tui.api import models as m
+from tests.support.helpers import PASSWORD, error_body, new_user, sign_in, wire_time
 from tests.support.local import Local
 
 # -- local-instance endpoints --------------------------------------------------------
@@ -282,6 +284,20 @@ async def test_list_api_tokens_without_workspace_uses_the_token_workspace(
     assert page.next_page_token == "" and page.has_more is False
 
 
+async def test_create_api_token_without_workspace_uses_the_token_workspace(
+    local: Local, admin: RimeClient
+) -> None:
+    created = await admin.create_api_token("no workspace given")
+    (info,) = [t async for t in admin.iter_api_tokens() if t.id == created.id]
+    assert info.workspace_id == m.RimeUUID(uuid=local.workspace_id)
+
+
+async def test_create_api_token_with_a_session_needs_a_workspace(root: RimeClient) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        await root.create_api_token("where?")
+    assert caught.value.message.startswith("workspaceId is required")
+
+
 async def test_list_api_tokens_by_token_type(local: Local, admin: RimeClient) -> None:
     users = [
         t async for t in admin.iter_api_tokens(local.workspace_id, token_type="TOKEN_TYPE_USER")
@@ -313,12 +329,14 @@ async def test_create_get_list_and_delete_a_project(local: Local, admin: RimeCli
     assert project.model_task == "MODEL_TASK_BINARY_CLASSIFICATION"
     assert (project.use_case, project.tags) == ("fraud", ["demo", "fraud"])
     assert project.creation_time == wire_time(local.clock())
-    assert await admin.get_project(project.id.uuid) == project
+    got = await admin.get_project(project.id.uuid)
+    assert got.project == project
     listed = [p async for p in admin.iter_projects(local.workspace_id)]
-    assert [p.project for p in listed] == [project]
-    owner = listed[0].owner_details
-    assert owner is not None and owner.email == "admin@rime.local"
-    assert project.owner_id is not None and project.owner_id.uuid == owner.id.uuid
+    assert listed == [got]
+    assert got.owner_details == m.ProjectOwnerDetails(
+        name="Default Admin", email="admin@rime.local"
+    )
+    assert got.last_updated_time == project.creation_time
     with pytest.raises(AlreadyExistsError):
         await admin.create_project("Fraud Demo")
     await admin.delete_project(project.id.uuid)
@@ -337,10 +355,102 @@ async def test_create_project_defaults_to_the_token_workspace(
     assert project.model_task == "MODEL_TASK_UNSPECIFIED"
 
 
+async def test_create_project_takes_only_the_sdks_model_tasks(admin: RimeClient) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        await admin.create_project("Odd", model_task="MODEL_TASK_NOT_A_TASK")
+    assert "is not a ModelTask" in caught.value.message
+    assert [p async for p in admin.iter_projects()] == []
+
+
 async def test_create_project_with_a_session_needs_a_workspace(root: RimeClient) -> None:
     with pytest.raises(InvalidArgumentError) as caught:
         await root.create_project("Where?")
     assert "workspaceId" in caught.value.message
+
+
+async def test_update_a_project_by_its_mask(local: Local, admin: RimeClient) -> None:
+    project = await admin.create_project("Fraud Demo", description="before", tags=["x"])
+    local.clock.advance(minutes=5)
+    changes = m.ProjectChanges(
+        name="Fraud Demo 2",
+        use_case="cards",
+        ethical_consideration="no PII",
+        stress_test_categories=["TEST_CATEGORY_TYPE_DRIFT"],
+        tags=None,  # in the mask, unset: cleared
+    )
+    updated = await admin.update_project(project.id.uuid, changes)
+    assert (updated.name, updated.description) == ("Fraud Demo 2", "before")
+    assert (updated.use_case, updated.ethical_consideration) == ("cards", "no PII")
+    assert updated.tags == [] and updated.stress_test_categories == ["TEST_CATEGORY_TYPE_DRIFT"]
+    got = await admin.get_project(project.id.uuid)
+    assert got.project == updated
+    assert got.last_updated_time == wire_time(local.clock())
+    assert got.project.creation_time == project.creation_time
+
+
+async def test_update_project_refusals(local: Local, root: RimeClient, admin: RimeClient) -> None:
+    project = await admin.create_project("Fraud Demo")
+    await admin.create_project("Taken")
+    pid = project.id.uuid
+    for mask, words in [
+        ("profilingConfig", "cannot update 'profilingConfig'; it updates name, description"),
+        (" , ", 'mask must name the fields to update, e.g. "name,description"'),
+    ]:
+        response = await asyncio.to_thread(
+            httpx.put,
+            f"{local.url}/v1/projects/{pid}",
+            json={"project": {}, "mask": mask},
+            headers={"rime-api-key": local.api_token},
+        )
+        assert words in error_body(response, 400, 3)["message"]
+    refusals: list[tuple[m.ProjectChanges, type[Exception], str]] = [
+        (m.ProjectChanges(name="Taken"), AlreadyExistsError, "'Taken' exists"),
+        (m.ProjectChanges(name=" "), InvalidArgumentError, "must not be empty"),
+        (
+            m.ProjectChanges(continuous_test_categories=["TEST_CATEGORY_TYPE_NOPE"]),
+            InvalidArgumentError,
+            "is not a TestCategoryType",
+        ),
+        (m.ProjectChanges(tags=["t"] * 51), InvalidArgumentError, "At most 50 tags"),
+    ]
+    for changes, error, words in refusals:
+        with pytest.raises(error) as caught:
+            await admin.update_project(pid, changes)
+        assert words in str(caught.value)
+    with pytest.raises(NotFoundError):
+        await admin.update_project(local.workspace_id, m.ProjectChanges(name="x"))
+    other = await root.create_workspace("Elsewhere")
+    elsewhere = await root.create_project("There", workspace_id=other)
+    with pytest.raises(PermissionDeniedError):
+        await admin.update_project(elsewhere.id.uuid, m.ProjectChanges(name="x"))
+    assert (await admin.get_project(pid)).project == project
+
+
+async def test_project_url_and_workspace_roles(local: Local, admin: RimeClient) -> None:
+    project = await admin.create_project("Shared")
+    pid = project.id.uuid
+    host = local.url.removeprefix("http://")
+    assert await admin.get_project_url(pid) == f"{host}/v1/projects/{pid}"
+    assert await admin.get_workspace_roles(pid) == []
+    pairs = [
+        m.RolePair(parent_role=parent, subject_role="ACTOR_ROLE_VIEWER")
+        for parent in ("ACTOR_ROLE_ADMIN", "ACTOR_ROLE_USER")
+    ]
+    assert await admin.set_workspace_roles(pid, pairs) == pairs
+    assert await admin.get_workspace_roles(pid) == pairs
+    bad = [
+        [m.RolePair(parent_role="ACTOR_ROLE_EMPEROR", subject_role="ACTOR_ROLE_VIEWER")],
+        [m.RolePair(parent_role="ACTOR_ROLE_USER", subject_role="ACTOR_ROLE_UNSPECIFIED")],
+        pairs + pairs[:1],
+    ]
+    for role_pairs in bad:
+        with pytest.raises(InvalidArgumentError):
+            await admin.set_workspace_roles(pid, role_pairs)
+    assert await admin.get_workspace_roles(pid) == pairs
+    await admin.delete_project(pid)
+    for call in (admin.get_project_url, admin.get_workspace_roles):
+        with pytest.raises(NotFoundError):
+            await call(pid)
 
 
 # -- pagination ---------------------------------------------------------------------------

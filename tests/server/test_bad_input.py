@@ -89,7 +89,6 @@ def test_deeply_nested_json_is_invalid_argument(raw: httpx.Client) -> None:
         {"name": ["a"]},
         {"workspaceId": "not an object"},
         {"workspaceId": {"uuid": 7}},
-        {"workspaceId": None},
         {"expiryDays": "ten"},
         {"expiryDays": 1.5},
         {"expiryDays": {"days": 1}},

@@ -108,6 +108,8 @@ def test_schema_covers_every_endpoint(module_local: Local) -> None:
         "/v1/projects",
         "/projects",
         "/v1/projects/{project_id}",
+        "/v1/projects/{project_id}/url",
+        "/v1/projects/{project_id}/role/workspace",
     } <= paths
 
 
@@ -122,6 +124,6 @@ def test_405_names_every_allowed_method(module_local: Local) -> None:
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, POST"
     assert set(response.json()) == ERROR_KEYS
-    response = requests.put(f"{module_local.url}/v1/projects/x", timeout=10)
+    response = requests.post(f"{module_local.url}/v1/projects/x", timeout=10)
     assert response.status_code == 405
-    assert response.headers["Allow"] == "DELETE, GET"
+    assert response.headers["Allow"] == "DELETE, GET, PUT"

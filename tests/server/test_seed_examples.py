@@ -52,7 +52,7 @@ async def test_the_project_made_by_requests_is_visible_to_the_typed_client(local
     )
     assert res.status_code == 200
     async with RimeClient(local.url, api_token=local.api_token) as client:
-        project = await client.get_project(res.json()["project"]["id"]["uuid"])
+        project = (await client.get_project(res.json()["project"]["id"]["uuid"])).project
         assert (project.name, project.description) == ("new", "for rest testing")
         assert [p.project.id async for p in client.iter_projects()] == [project.id]
 

@@ -10,8 +10,10 @@ instance would accept (control characters, 10,000 characters).
 By default it answers the few calls the TUI makes with valid RI JSON built from
 :attr:`FaultyServer.workspaces` and :attr:`FaultyServer.tokens`; a test sets a
 :class:`Fault` per path with :meth:`FaultyServer.fail` and clears it with
-:meth:`FaultyServer.heal`.  It serves plain HTTP on an ephemeral 127.0.0.1 port,
-one thread per connection.
+:meth:`FaultyServer.heal`, or pins the exact answer to one request with
+:meth:`FaultyServer.pin` (e.g. a real cluster's full shape, built from the SDK's
+contract).  The JSON bodies of requests are kept in :attr:`FaultyServer.bodies`.
+It serves plain HTTP on an ephemeral 127.0.0.1 port, one thread per connection.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class FaultyServer:
         self.tokens: list[dict[str, Any]] = []
         self.gate = threading.Event()  # SLOW answers wait for this
         self.hits: list[str] = []  # "GET /v1/rime-info", in order
+        self.pinned: dict[str, tuple[int, Any]] = {}  # "GET /v1/..." -> (status, JSON)
+        self.bodies: dict[str, Any] = {}  # "POST /v1/..." -> the last JSON body sent
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -108,6 +112,11 @@ class FaultyServer:
         with self._lock:
             self.faults.clear()
         self.gate.set()
+
+    def pin(self, method: str, path: str, body: Any, status: int = 200) -> None:
+        """Answer every *method* request for *path* with *body* (as JSON) and *status*."""
+        with self._lock:
+            self.pinned[f"{method} {path}"] = (status, body)
 
     def waiting(self, path: str) -> bool:
         """Whether a request for *path* has arrived (used to wait for a hung call)."""
@@ -156,6 +165,16 @@ class FaultyServer:
 
     def serve(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
+        request = f"{handler.command} {parts.path}"
+        length = int(handler.headers.get("content-length") or 0)
+        if length:  # read, so that the next request on this connection starts clean
+            raw = handler.rfile.read(length)
+            try:
+                sent = json.loads(raw)
+            except ValueError:
+                sent = raw
+            with self._lock:
+                self.bodies[request] = sent
         fault = self._fault(handler.command, parts.path)
         if fault is Fault.HANG:
             self._stopping.wait()  # the client gives up first
@@ -177,7 +196,9 @@ class FaultyServer:
         elif fault is Fault.WRONG_SHAPE:
             _send(handler, 200, b'["this", "is", "not", "an", "RI", "answer"]')
         else:
-            status, body = self.answer(parts.path, parse_qs(parts.query))
+            with self._lock:
+                pinned = self.pinned.get(request)
+            status, body = pinned or self.answer(parts.path, parse_qs(parts.query))
             _send(handler, status, json.dumps(body).encode())
 
 
@@ -203,6 +224,7 @@ def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
             server.serve(self)
 
         do_POST = do_GET
+        do_PUT = do_GET
         do_DELETE = do_GET
 
         def log_message(self, format: str, *args: Any) -> None:

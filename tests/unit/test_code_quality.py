@@ -15,8 +15,8 @@ BIN = Path(sys.executable).parent
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "rime_tui", "tests"],
-        ["ruff", "format", "--check", "rime_tui", "tests"],
+        ["ruff", "check", "rime_tui", "tests", "tools"],
+        ["ruff", "format", "--check", "rime_tui", "tests", "tools"],
         ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],
