@@ -81,9 +81,12 @@ TOKEN_TYPES = frozenset(
 )
 # C0 and C1 controls, line and paragraph separators, bidirectional marks, embeddings,
 # overrides and isolates, and zero-width characters: refused in names, emails and
-# descriptions (descriptions may hold line breaks and tabs).
+# descriptions (descriptions may hold line breaks and tabs). The zero-width joiner and
+# non-joiner (U+200C, U+200D) are not: emoji sequences and scripts such as Persian
+# need them, and they only join visible characters.
 _FORBIDDEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 MAX_SEQ = 2**63 - 1
