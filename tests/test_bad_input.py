@@ -190,9 +190,7 @@ def test_a_bad_uuid_in_the_path_is_invalid_argument(
     raw: httpx.Client, method: str, path: str
 ) -> None:
     content = b'{"users": [{"userId": {"uuid": "' + NIL.encode() + b'"}}]}'
-    answer = (
-        _post_json(raw, path, content) if method == "POST" else raw.request(method, path)
-    )
+    answer = _post_json(raw, path, content) if method == "POST" else raw.request(method, path)
     assert "not a valid UUID" in error_body(answer, 400, 3)["message"]
 
 
