@@ -190,6 +190,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not print the bootstrap credentials (they are in bootstrap.json)",
     )
+    serve.add_argument(
+        "--allowed-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        dest="allowed_hosts",
+        help="a host name clients use to reach a non-loopback --host (repeatable); "
+        "requests addressed to other names are refused",
+    )
+    serve.add_argument(
+        "--reset-admin-password",
+        action="store_true",
+        help="give admin@rime.local a new password (printed once, written to "
+        "bootstrap.json), end its sessions, and exit",
+    )
     _scripting_commands(sub)
     return parser
 
@@ -200,13 +215,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --port must be 1..65535, not {args.port}", file=sys.stderr)
         return 2
     if args.command == "serve":
-        from rime_tui.server.runner import serve
+        from rime_tui.server.runner import reset_admin_password, serve
 
         data_dir = args.serve_data_dir or args.data_dir or default_data_dir()
+        if args.reset_admin_password:
+            return reset_admin_password(data_dir)
         if not 0 < args.serve_port < 65536:
             print(f"error: --port must be 1..65535, not {args.serve_port}", file=sys.stderr)
             return 2
-        return serve(args.host, args.serve_port, data_dir, banner=not args.no_banner)
+        return serve(
+            args.host,
+            args.serve_port,
+            data_dir,
+            banner=not args.no_banner,
+            allowed_hosts=args.allowed_hosts,
+        )
     if args.command in ("token", "status"):
         from rime_tui.commands import run
 

@@ -2,15 +2,18 @@
 
 Handlers are ``async`` and call the :class:`~rime_tui.server.store.Store` on the
 event-loop thread, so store methods never interleave; only password hashing,
-which is deliberately slow, runs in a worker thread.
+which is deliberately slow, runs in threads of its own (:class:`PasswordWork`).
 """
 
+import asyncio
 import logging
-from collections import defaultdict, deque
-from datetime import timedelta
-from typing import Annotated, Any
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any, TypeVar
 
-import anyio.to_thread
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -21,16 +24,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rime_tui import __version__
 from rime_tui.api import models as m
+from rime_tui.proof import CHALLENGE_HEADER, PROOF_HEADER, proof, valid_challenge
 from rime_tui.server import security
 from rime_tui.server.errors import Code, ServiceError, invalid, unauthenticated
-from rime_tui.server.store import Clock, Principal, Store
+from rime_tui.server.store import Clock, Principal, Store, normalize_email
 
 log = logging.getLogger("rime_tui.server")
 
 MAX_BODY_BYTES = 64 * 1024
 LOGIN_WINDOW = timedelta(minutes=15)
-LOGIN_MAX_FAILURES = 5
-INSTANCE_HEADER = "rime-instance-id"
+LOGIN_MAX_FAILURES = 5  # per email
+LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+LOGIN_MAX_FAILURES_OVERALL = 100  # also bounds what the throttle keeps in memory
+PASSWORD_THREADS = 2  # password hashes at once (scrypt takes 16 MiB each)
+PASSWORD_QUEUE = 16  # more may wait; beyond, 429
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+T = TypeVar("T")
 
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": m.ErrorBody, "description": text}
@@ -41,6 +50,7 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "Not found",
         409: "Already exists",
         413: "Request body too large",
+        415: "The request body is not JSON",
         429: "Limit reached or too many attempts",
     }.items()
 }
@@ -70,15 +80,24 @@ class BodyLimit:
             Code.RESOURCE_EXHAUSTED,
             f"The request body is larger than {self.limit // 1024} KiB.",
         )
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.limit:
-                    await too_large(scope, receive, send)
-                    return
+        # Only JSON bodies: a web page can send a form or text/plain body to any
+        # address without the browser asking first (no CORS preflight), not JSON.
+        not_json = error_response(
+            415,
+            Code.INVALID_ARGUMENT,
+            "Send the request body as JSON, with the header Content-Type: application/json.",
+        )
+        content_type = _header(scope, b"content-type")
+        if content_type is not None and not _is_json(content_type):
+            await not_json(scope, receive, send)
+            return
+        try:
+            declared = int(_header(scope, b"content-length") or 0)
+        except ValueError:
+            declared = 0
+        if declared > self.limit:
+            await too_large(scope, receive, send)
+            return
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -94,8 +113,9 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body:
-            scope = _as_json(scope)
+        if body and content_type is None:
+            await not_json(scope, receive, send)
+            return
         sent = False
 
         async def replay() -> Message:
@@ -108,61 +128,146 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def _as_json(scope: Scope) -> Scope:
-    """Read any body as JSON, as the RI gateway does (curl -d sends a form type)."""
-    headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
-    for name, value in scope["headers"]:
-        if name == b"content-type" and b"json" in value.lower():
-            return scope
-    headers.append((b"content-type", b"application/json"))
-    return {**scope, "headers": headers}
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == "application/json"
+
+
+class HostGuard:
+    """Pure ASGI middleware: only requests addressed to this instance, not from web pages.
+
+    The Host header must name the instance as its clients reach it (a loopback
+    name, or one of the hosts allowed with ``serve --allowed-host``, with the port
+    it serves on), which defeats DNS rebinding; an Origin header, which browsers
+    send with a web page's requests, must name the same.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = ()) -> None:
+        self.app = app
+        self.hosts = LOOPBACK_HOSTS | {h.lower() for h in allowed_hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("server") is None:
+            await self.app(scope, receive, send)
+            return
+        port = scope["server"][1]
+        names = {f"{host}:{port}" for host in self.hosts}
+        if port == 80:
+            names |= self.hosts
+        host = (_header(scope, b"host") or "").lower()
+        origin = _header(scope, b"origin")
+        if host not in names:
+            refusal = (
+                f"The Host header {host[:100]!r} does not name this instance; "
+                f"address it as http://127.0.0.1:{port}."
+            )
+        elif origin is not None and origin.lower() not in {f"http://{n}" for n in names}:
+            refusal = f"Requests from web pages (Origin {origin[:100]!r}) are refused."
+        else:
+            await self.app(scope, receive, send)
+            return
+        await error_response(403, Code.PERMISSION_DENIED, refusal)(scope, receive, send)
+
+
+@dataclass(eq=False)
+class Failure:
+    """One failed sign-in (counted as failed from its start until it succeeds)."""
+
+    stamp: datetime
+    email: str
+    address: str
 
 
 class LoginThrottle:
-    """At most five failed sign-ins per email in a sliding 15-minute window."""
+    """Failed sign-ins in a sliding 15-minute window: at most LOGIN_MAX_FAILURES per
+    email, LOGIN_MAX_FAILURES_PER_ADDRESS per client address and
+    LOGIN_MAX_FAILURES_OVERALL in all.
+
+    It keeps the failures of the window only, so its memory is bounded by the
+    overall limit, however many distinct emails are tried.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.failures: defaultdict[str, deque[Any]] = defaultdict(deque)
+        self.failures: deque[Failure] = deque()  # oldest first
+        self.per_email: Counter[str] = Counter()
+        self.per_address: Counter[str] = Counter()
 
-    def _recent(self, email: str) -> deque[Any]:
-        window = self.failures[email]
-        cutoff = self.clock() - LOGIN_WINDOW
-        while window and window[0] <= cutoff:
-            window.popleft()
-        if not window:
-            del self.failures[email]
-        return window
+    def _forget(self, failure: Failure) -> None:
+        for counter, key in ((self.per_email, failure.email), (self.per_address, failure.address)):
+            counter[key] -= 1
+            if counter[key] <= 0:
+                del counter[key]
 
-    def check(self, email: str) -> None:
-        window = self._recent(email)
-        if len(window) >= LOGIN_MAX_FAILURES:
-            wait = window[0] + LOGIN_WINDOW - self.clock()
-            seconds = max(1, int(wait.total_seconds() + 0.999))
-            raise ServiceError(
-                Code.RESOURCE_EXHAUSTED,
-                f"Too many failed sign-ins for {email}; try again in {seconds} seconds.",
-                headers={"Retry-After": str(seconds)},
-            )
+    def _refuse(self, what: str, oldest: Failure) -> ServiceError:
+        wait = oldest.stamp + LOGIN_WINDOW - self.clock()
+        seconds = max(1, int(wait.total_seconds() + 0.999))
+        return ServiceError(
+            Code.RESOURCE_EXHAUSTED,
+            f"Too many failed sign-ins {what}; try again in {seconds} seconds.",
+            headers={"Retry-After": str(seconds)},
+        )
 
-    def begin(self, email: str) -> Any:
-        """Check that *email* may try, and count this attempt as failed until it succeeds.
+    def begin(self, email: str, address: str) -> Failure:
+        """Check that *email* may try from *address*, and count this attempt as failed
+        until it :meth:`succeeded`.
 
-        Counting up front keeps the limit under concurrent attempts: a check alone
+        Counting up front keeps the limits under concurrent attempts: a check alone
         would let every attempt in flight through before the first (slow) password
         verification had failed.
         """
-        self.check(email)
-        stamp = self.clock()
-        self.failures[email].append(stamp)
-        return stamp
+        cutoff = self.clock() - LOGIN_WINDOW
+        while self.failures and self.failures[0].stamp <= cutoff:
+            self._forget(self.failures.popleft())
+        if self.per_email[email] >= LOGIN_MAX_FAILURES:
+            oldest = next(f for f in self.failures if f.email == email)
+            raise self._refuse(f"for {email}", oldest)
+        if self.per_address[address] >= LOGIN_MAX_FAILURES_PER_ADDRESS:
+            oldest = next(f for f in self.failures if f.address == address)
+            raise self._refuse(f"from {address}", oldest)
+        if len(self.failures) >= LOGIN_MAX_FAILURES_OVERALL:
+            raise self._refuse("on this instance", self.failures[0])
+        failure = Failure(self.clock(), email, address)
+        self.failures.append(failure)
+        self.per_email[email] += 1
+        self.per_address[address] += 1
+        return failure
 
-    def succeeded(self, email: str, stamp: Any) -> None:
-        window = self.failures.get(email)
-        if window is not None and stamp in window:
-            window.remove(stamp)
-            if not window:
-                del self.failures[email]
+    def succeeded(self, failure: Failure) -> None:
+        """The attempt was not a failed guess after all: uncount it."""
+        if failure in self.failures:
+            self.failures.remove(failure)
+            self._forget(failure)
+
+
+class PasswordWork:
+    """Password hashing, bounded: at most PASSWORD_THREADS hashes at once, in threads
+    of its own (so at most that many scrypt buffers ever exist), and at most
+    PASSWORD_QUEUE more waiting; beyond that the answer is 429 with Retry-After.
+    """
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(PASSWORD_THREADS, thread_name_prefix="rime-password")
+        self.pending = 0
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        if self.pending >= PASSWORD_THREADS + PASSWORD_QUEUE:
+            raise ServiceError(
+                Code.RESOURCE_EXHAUSTED,
+                "The instance is busy checking other passwords; try again in 1 second.",
+                headers={"Retry-After": "1"},
+            )
+        self.pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
+        finally:
+            self.pending -= 1
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -192,8 +297,14 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     return sorted(methods)
 
 
-def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
-    """The FastAPI application serving *store*."""
+def create_app(
+    store: Store, *, instance_key: bytes = b"", allowed_hosts: Iterable[str] = ()
+) -> FastAPI:
+    """The FastAPI application serving *store*.
+
+    *instance_key* answers the TUI's challenges (:mod:`rime_tui.proof`);
+    *allowed_hosts* are the names besides loopback that requests may address.
+    """
     app = FastAPI(
         title="rime-tui local instance",
         version=__version__,
@@ -201,7 +312,9 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
         responses=_ERROR_RESPONSES,
     )
     app.add_middleware(BodyLimit)
+    app.add_middleware(HostGuard, allowed_hosts=tuple(allowed_hosts))
     throttle = LoginThrottle(store.clock)
+    passwords = PasswordWork()
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -272,26 +385,42 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
     # -- local-instance endpoints ------------------------------------------------------
 
     @app.get("/healthz", tags=["local"])
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"}, headers={INSTANCE_HEADER: instance_id})
+    async def healthz(request: Request) -> JSONResponse:
+        """``ok``; with a challenge header, also this instance's proof (rime_tui.proof)."""
+        headers = {}
+        challenge = request.headers.get(CHALLENGE_HEADER, "")
+        server = request.scope.get("server")
+        if instance_key and server and valid_challenge(challenge):
+            headers[PROOF_HEADER] = proof(instance_key, challenge, server[0], server[1])
+        return JSONResponse({"status": "ok"}, headers=headers)
 
     @app.post("/v1/auth/login", tags=["local"], response_model_exclude_none=True)
-    async def login(req: m.LoginRequest) -> m.LoginResponse:
-        email = req.email.strip().lower()
+    async def login(request: Request, req: m.LoginRequest) -> m.LoginResponse:
+        email = normalize_email(req.email)
         if not email or len(email) > 254:
             raise invalid("Enter the email address of your account.")
-        attempt = throttle.begin(email)
+        attempt = throttle.begin(email, request.client.host if request.client else "")
         found = store.password_hash_for(email)
         stored = found[1] if found else security.dummy_password_hash()
-        ok = await anyio.to_thread.run_sync(security.verify_password, req.password, stored)
+        try:
+            ok = await passwords.run(security.verify_password, req.password, stored)
+        except ServiceError:  # too busy to check: not a failed guess
+            throttle.succeeded(attempt)
+            raise
         if found is None or not ok:
             raise unauthenticated("Wrong email or password.")
-        throttle.succeeded(email, attempt)
+        throttle.succeeded(attempt)
         return store.create_session(found[0])
 
     @app.post("/v1/auth/logout", tags=["local"])
     async def logout(who: Caller) -> m.Empty:
         store.end_session(who)
+        return m.Empty()
+
+    @app.post("/v1/auth/logout-all", tags=["local"])
+    async def logout_all(who: Caller) -> m.Empty:
+        """End every password session of the caller's user, this one included."""
+        store.end_all_sessions(who)
         return m.Empty()
 
     # -- cluster ------------------------------------------------------------------------
@@ -340,19 +469,19 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
         return m.Empty()
 
     @app.get("/v1/users/{user_id}", tags=["users"])
-    async def get_user(_: Caller, user_id: str) -> m.GetUserResponse:
-        return m.GetUserResponse(user=store.get_user(user_id))
+    async def get_user(who: Caller, user_id: str) -> m.GetUserResponse:
+        return m.GetUserResponse(user=store.visible_user(who, user_id))
 
     @app.get("/v1/users", tags=["users"])
     async def list_users(
-        _: Caller, page_size: PageSize = None, page_token: PageToken = ""
+        who: Caller, page_size: PageSize = None, page_token: PageToken = ""
     ) -> m.ListUsersResponse:
-        return store.list_users(page_token, page_size)
+        return store.list_users(who, page_token, page_size)
 
     @app.post("/v1/users", tags=["users"])
     async def create_user(who: Caller, req: m.CreateUserRequest) -> m.CreateUserResponse:
         store.validate_new_user(who, req)
-        password_hash = await anyio.to_thread.run_sync(security.hash_password, req.password)
+        password_hash = await passwords.run(security.hash_password, req.password)
         user_id = store.create_user(req, password_hash)
         return m.CreateUserResponse(user_id=m.RimeUUID(uuid=user_id))
 

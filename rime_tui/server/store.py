@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import os
 import re
 import sqlite3
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,7 +40,7 @@ from rime_tui.server.errors import (
 
 Clock = Callable[[], datetime]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # the number of entries of _MIGRATIONS
 MAX_TOKENS = 200
 MAX_EXPIRY_DAYS = 270
 SESSION_HOURS = 12
@@ -52,6 +54,12 @@ DEFAULT_ADMIN_EMAIL = "admin@rime.local"
 DEFAULT_WORKSPACE = "Workspace 1"
 
 ADMIN = "ACTOR_ROLE_ADMIN"
+USER = "ACTOR_ROLE_USER"
+NO_ROLE = "ACTOR_ROLE_NONE"
+# What a workspace role allows (a token carries its owner's role). Every role but
+# ACTOR_ROLE_NONE reads; these also create tokens and projects and delete their own;
+# ADMIN alone manages members, their tokens and their projects.
+WRITE_ROLES = frozenset({ADMIN, USER})
 ACTOR_ROLES = frozenset(
     {
         "ACTOR_ROLE_ADMIN",
@@ -116,8 +124,17 @@ _PROJECT_SELECT = (
     "SELECT t.*, u.email AS owner_email, u.full_name AS owner_name"
     " FROM projects t JOIN users u ON u.id = t.owner_id"
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 controls, line and paragraph separators, bidirectional marks, embeddings,
+# overrides and isolates, and zero-width characters: refused in names, emails and
+# descriptions (descriptions may hold line breaks and tabs). The zero-width joiner and
+# non-joiner (U+200C, U+200D) are not: emoji sequences and scripts such as Persian
+# need them, and they only join visible characters.
+_FORBIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+MAX_SEQ = 2**63 - 1
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -189,8 +206,26 @@ ALTER TABLE projects ADD COLUMN workspace_roles TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE projects ADD COLUMN updated_at TEXT;
 """
 
+
+def _normalize_emails(db: sqlite3.Connection) -> None:
+    """Version 3 stores emails normalised (:func:`normalize_email`).
+
+    A row whose normalised email another user already has keeps its email as it
+    was (neither could sign in with it before: SQLite's NOCASE folds ASCII only).
+    """
+    for user_id, email in db.execute("SELECT id, email FROM users ORDER BY seq").fetchall():
+        normal = normalize_email(email)
+        if normal != email:
+            with contextlib.suppress(sqlite3.IntegrityError):
+                db.execute("UPDATE users SET email = ? WHERE id = ?", (normal, user_id))
+
+
 # Each entry upgrades the schema from version N to N + 1.
-_MIGRATIONS: dict[int, str] = {0: _SCHEMA, 1: _PROJECT_DETAILS}
+_MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
+    0: _SCHEMA,
+    1: _PROJECT_DETAILS,
+    2: _normalize_emails,
+}
 
 
 def new_id() -> str:
@@ -220,15 +255,32 @@ def check_uuid(value: str, what: str) -> str:
         raise invalid(f"{what} {value[:80]!r} is not a valid UUID.") from None
 
 
+def check_text(value: str, what: str, *, multiline: bool = False) -> str:
+    """*value*, or a 400 naming *what* when it holds a character that hides or
+    reorders text on a screen (see ``_FORBIDDEN``)."""
+    for found in _FORBIDDEN.finditer(value):
+        if multiline and found.group() in "\n\t":
+            continue
+        raise invalid(
+            f"{what} must not contain control characters (such as newlines or tabs), "
+            f"bidirectional controls or zero-width characters; it has U+{ord(found.group()):04X} "
+            f"at position {found.start() + 1}."
+        )
+    return value
+
+
 def clean_name(value: str, what: str) -> str:
     name = value.strip()
     if not name:
         raise invalid(f"{what} must not be empty.")
     if len(name) > MAX_NAME_LENGTH:
         raise invalid(f"{what} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}.")
-    if _CONTROL.search(name):
-        raise invalid(f"{what} must not contain control characters such as newlines or tabs.")
-    return name
+    return check_text(name, what)
+
+
+def normalize_email(email: str) -> str:
+    """The form emails are stored and matched in: NFKC, then Unicode case folding."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email.strip()).casefold())
 
 
 def encode_page_token(kind: str, seq: int) -> str:
@@ -242,9 +294,14 @@ def decode_page_token(kind: str, token: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         version, token_kind, seq = raw.split(":")
-        if version != "v1" or token_kind != kind:
+        position = int(seq)
+        # Only the exact text this server hands out: no signs, spaces, underscores or
+        # non-ASCII digits that int() would take, and a position SQLite can hold.
+        if version != "v1" or token_kind != kind or not 0 <= position <= MAX_SEQ:
             raise ValueError(raw)
-        return int(seq)
+        if encode_page_token(kind, position) != token:
+            raise ValueError(raw)
+        return position
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise invalid(
             "pageToken is not valid here; pass the nextPageToken of a previous answer "
@@ -271,6 +328,22 @@ class Principal:
     token_workspace: str | None = None
     session_digest: str | None = None
 
+    @property
+    def org_admin_session(self) -> bool:
+        """An organization admin signed in with a password: may act organization-wide."""
+        return self.org_admin and self.token_id is None
+
+
+def require_org_admin_session(principal: Principal, doing: str) -> None:
+    """Organization-wide actions: an org admin signed in with a password, never a token."""
+    if not principal.org_admin:
+        raise denied(f"Only organization admins can {doing}.")
+    if principal.token_id is not None:
+        raise denied(
+            f"An API token is confined to its workspace and cannot {doing}; sign in with "
+            "the organization admin's email and password."
+        )
+
 
 @dataclass(frozen=True)
 class Bootstrap:
@@ -295,7 +368,7 @@ class Store:
         self.path = path
         self.clock = clock
         if not path.exists():  # created private; SQLite gives -wal/-shm the same mode
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -330,9 +403,13 @@ class Store:
             )
         while version < SCHEMA_VERSION:
             with self._write() as db:
-                for statement in _MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                step = _MIGRATIONS[version]
+                if callable(step):
+                    step(db)
+                else:
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
                 version += 1
                 db.execute(f"PRAGMA user_version = {version}")
 
@@ -356,10 +433,6 @@ class Store:
         return Paged(rows, token, has_more)
 
     # -- bootstrap ----------------------------------------------------------------
-
-    def instance_id(self) -> str:
-        """The organization id, which tells one data dir from another."""
-        return self._meta("org_id") or ""
 
     def is_bootstrapped(self) -> bool:
         return self._meta("org_id") is not None
@@ -430,8 +503,9 @@ class Store:
         )
 
     def password_hash_for(self, email: str) -> tuple[str, str] | None:
+        """(user id, password hash) of the user with *email* (in its normal form)."""
         row = self.db.execute(
-            "SELECT id, password_hash FROM users WHERE email = ?", (email.strip(),)
+            "SELECT id, password_hash FROM users WHERE email = ?", (email,)
         ).fetchone()
         return None if row is None else (row["id"], row["password_hash"])
 
@@ -453,6 +527,22 @@ class Store:
         if principal.session_digest is not None:
             with self._write() as db:
                 db.execute("DELETE FROM sessions WHERE digest = ?", (principal.session_digest,))
+
+    def end_all_sessions(self, principal: Principal) -> None:
+        """Sign the caller out everywhere (password sessions only; tokens are kept)."""
+        if principal.session_digest is None:
+            raise denied("Ending all sessions needs a password session, not an API token.")
+        with self._write() as db:
+            db.execute("DELETE FROM sessions WHERE user_id = ?", (principal.user_id,))
+
+    def set_password(self, email: str, password_hash: str) -> None:
+        """Give the user with *email* a new password and end all their sessions."""
+        with self._write() as db:
+            row = db.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+            if row is None:
+                raise not_found(f"No user with email {email}.")
+            db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, row[0]))
+            db.execute("DELETE FROM sessions WHERE user_id = ?", (row[0],))
 
     # -- cluster ---------------------------------------------------------------------
 
@@ -530,8 +620,21 @@ class Store:
             raise not_found(f"No user with id {user_id}.")
         return self._user(row)
 
-    def list_users(self, page_token: str, page_size: int | None) -> m.ListUsersResponse:
-        page = self._page("users", "SELECT * FROM users t WHERE 1", (), page_token, page_size)
+    def visible_user(self, principal: Principal, user_id: str) -> m.UserDetail:
+        """Organization admins (signed in with a password) see anyone; others themselves."""
+        user_id = check_uuid(user_id, "userId")
+        if not (principal.org_admin_session or user_id == principal.user_id):
+            raise not_found(f"No user with id {user_id}.")
+        return self.get_user(user_id)
+
+    def list_users(
+        self, principal: Principal, page_token: str, page_size: int | None
+    ) -> m.ListUsersResponse:
+        sql = "SELECT * FROM users t WHERE 1"
+        args: tuple[str, ...] = ()
+        if not principal.org_admin_session:
+            sql, args = sql + " AND t.id = ?", (principal.user_id,)
+        page = self._page("users", sql, args, page_token, page_size)
         return m.ListUsersResponse(
             users=[self._user(r) for r in page.rows],
             next_page_token=page.next_page_token,
@@ -539,9 +642,10 @@ class Store:
         )
 
     def validate_new_user(self, principal: Principal, req: m.CreateUserRequest) -> None:
-        if not principal.org_admin:
-            raise denied("Only organization admins can create users.")
-        if not _EMAIL.match(req.email.strip()) or len(req.email) > 254:
+        require_org_admin_session(principal, "create users")
+        check_text(req.email, "email")
+        email = normalize_email(req.email)
+        if not _EMAIL.match(email) or len(email) > 254:
             raise invalid(f"{req.email[:80]!r} is not an email address.")
         if len(req.password) < 8:
             raise invalid("The password must be at least 8 characters long.")
@@ -549,11 +653,10 @@ class Store:
             raise invalid("The password must be at most 1024 characters long.")
         if req.org_role not in ACTOR_ROLES:
             raise invalid(f"orgRole {req.org_role[:80]!r} is not an ActorRole.")
-        if req.full_name and _CONTROL.search(req.full_name):
-            raise invalid("fullName must not contain control characters.")
+        check_text(req.full_name, "fullName")
 
     def create_user(self, req: m.CreateUserRequest, password_hash: str) -> str:
-        email = req.email.strip()
+        email = normalize_email(req.email)
         with self._write():
             exists = self.db.execute("SELECT 1 FROM users WHERE email = ?", (email,)).fetchone()
             if exists:
@@ -612,23 +715,52 @@ class Store:
             results_retention_in_days=row["retention_days"],
         )
 
-    def require_workspace(self, principal: Principal, workspace_id: str) -> str:
-        """The canonical id of a workspace the caller may use, or a 4xx."""
-        workspace_id = check_uuid(workspace_id, "workspaceId")
-        if principal.token_workspace and principal.token_workspace != workspace_id:
-            raise denied(
-                f"This API token is limited to workspace {principal.token_workspace}; "
-                f"it cannot be used for workspace {workspace_id}."
-            )
+    def _role(self, principal: Principal, workspace_id: str) -> str | None:
+        """The caller's role in a workspace; None for a non-member or no such workspace."""
         row = self.db.execute(
             "SELECT w.id, m.role FROM workspaces w LEFT JOIN members m"
             " ON m.workspace_id = w.id AND m.user_id = ? WHERE w.id = ?",
             (principal.user_id, workspace_id),
         ).fetchone()
         if row is None:
+            return None
+        return ADMIN if principal.org_admin else row["role"]
+
+    def _confine(self, principal: Principal, workspace_id: str) -> None:
+        if principal.token_workspace and principal.token_workspace != workspace_id:
+            raise denied(
+                f"This API token is limited to workspace {principal.token_workspace}; "
+                f"it cannot be used for workspace {workspace_id}."
+            )
+
+    def workspace_role(
+        self, principal: Principal, workspace_id: str, *, doing: str = ""
+    ) -> tuple[str, str]:
+        """(canonical id, the caller's role) of a workspace the caller may read, or a 4xx.
+
+        Outsiders get the 404 of an unknown workspace, so that they cannot tell
+        which ids exist. With *doing*, the role must also be one that writes.
+        """
+        workspace_id = check_uuid(workspace_id, "workspaceId")
+        role = self._role(principal, workspace_id)
+        if role is None:
             raise not_found(f"No workspace with id {workspace_id}.")
-        if row["role"] is None and not principal.org_admin:
-            raise denied(f"You are not a member of workspace {workspace_id}.")
+        self._confine(principal, workspace_id)
+        if role == NO_ROLE:
+            raise denied(f"Your role in workspace {workspace_id} is {NO_ROLE}: no access.")
+        if doing and role not in WRITE_ROLES:
+            raise denied(f"Your role in workspace {workspace_id} is {role}: it cannot {doing}.")
+        return workspace_id, role
+
+    def require_workspace(self, principal: Principal, workspace_id: str) -> str:
+        """The canonical id of a workspace the caller may read, or a 4xx."""
+        return self.workspace_role(principal, workspace_id)[0]
+
+    def require_workspace_admin(self, principal: Principal, workspace_id: str, doing: str) -> str:
+        """The canonical id of a workspace the caller administers, or a 4xx."""
+        workspace_id, role = self.workspace_role(principal, workspace_id, doing=doing)
+        if role != ADMIN:
+            raise denied(f"Only workspace admins can {doing}.")
         return workspace_id
 
     def list_workspaces(
@@ -639,9 +771,9 @@ class Store:
         if principal.token_workspace:
             sql += " AND t.id = ?"
             args = (principal.token_workspace,)
-        elif not principal.org_admin:
-            sql += " AND t.id IN (SELECT workspace_id FROM members WHERE user_id = ?)"
-            args = (principal.user_id,)
+        if not principal.org_admin:
+            sql += " AND t.id IN (SELECT workspace_id FROM members WHERE user_id = ? AND role != ?)"
+            args = (*args, principal.user_id, NO_ROLE)
         page = self._page("workspaces", sql, args, page_token, page_size)
         return m.ListWorkspacesResponse(
             workspaces=[self._workspace(r) for r in page.rows],
@@ -655,8 +787,7 @@ class Store:
         return self._workspace(row)
 
     def create_workspace(self, principal: Principal, req: m.CreateWorkspaceRequest) -> str:
-        if not principal.org_admin:
-            raise denied("Only organization admins can create workspaces.")
+        require_org_admin_session(principal, "create workspaces")
         name = clean_name(req.name, "The workspace name")
         if req.results_retention_in_days is not None and not (
             0 <= req.results_retention_in_days <= 3650
@@ -664,6 +795,7 @@ class Store:
             raise invalid("resultsRetentionInDays must be between 0 and 3650.")
         if len(req.description) > 2000:
             raise invalid("The description must be at most 2000 characters long.")
+        check_text(req.description, "description", multiline=True)
         with self._write() as db:
             if db.execute("SELECT 1 FROM workspaces WHERE name = ?", (name,)).fetchone():
                 raise ServiceError(Code.ALREADY_EXISTS, f"A workspace named {name!r} exists.")
@@ -698,14 +830,7 @@ class Store:
     def add_members(
         self, principal: Principal, workspace_id: str, req: m.AddMembersRequest
     ) -> None:
-        workspace_id = self.require_workspace(principal, workspace_id)
-        if not principal.org_admin:
-            role = self.db.execute(
-                "SELECT role FROM members WHERE workspace_id = ? AND user_id = ?",
-                (workspace_id, principal.user_id),
-            ).fetchone()
-            if role is None or role["role"] != ADMIN:
-                raise denied("Only organization or workspace admins can add members.")
+        workspace_id = self.require_workspace_admin(principal, workspace_id, "add members")
         if not req.users:
             raise invalid("users must name at least one user.")
         with self._write() as db:
@@ -773,10 +898,13 @@ class Store:
         sql = "SELECT t.* FROM api_tokens t WHERE 1"
         args: tuple[Any, ...] = ()
         scope = workspace_id or principal.token_workspace
+        everyones = principal.org_admin  # else their own tokens, but a workspace admin's
         if scope:
+            scope, role = self.workspace_role(principal, scope)
             sql += " AND t.workspace_id = ?"
-            args = (self.require_workspace(principal, scope),)
-        if not principal.org_admin:
+            args = (scope,)
+            everyones = role == ADMIN
+        if not everyones:
             sql += " AND t.user_id = ?"
             args = (*args, principal.user_id)
         if token_type:
@@ -837,15 +965,16 @@ class Store:
             )
         )
 
-    def target_workspace(self, principal: Principal, given: m.RimeUUID | None) -> str:
-        """The workspace a create call names, else the calling API token's one."""
+    def target_workspace(self, principal: Principal, given: m.RimeUUID | None, doing: str) -> str:
+        """The workspace a create call names, else the calling API token's one; the
+        caller's role there must be one that writes."""
         target = given.uuid if given else principal.token_workspace
         if not target:
             raise invalid(
                 "workspaceId is required when signed in with a session "
                 "(an API token defaults to its own workspace)."
             )
-        return self.require_workspace(principal, target)
+        return self.workspace_role(principal, target, doing=doing)[0]
 
     def create_token(
         self, principal: Principal, req: m.CreateApiTokenRequest
@@ -858,7 +987,7 @@ class Store:
         days = MAX_EXPIRY_DAYS if req.expiry_days is None else req.expiry_days
         if not 1 <= days <= MAX_EXPIRY_DAYS:
             raise invalid(f"expiryDays must be between 1 and {MAX_EXPIRY_DAYS}, not {days}.")
-        workspace_id = self.target_workspace(principal, req.workspace_id)
+        workspace_id = self.target_workspace(principal, req.workspace_id, doing="create API tokens")
         secret = security.new_api_token()
         with self._write() as db:
             total, expired = self.token_counts()
@@ -893,12 +1022,15 @@ class Store:
             row = db.execute(
                 "SELECT workspace_id, user_id FROM api_tokens WHERE id = ?", (token_id,)
             ).fetchone()
+            # Anyone may delete their own tokens (whatever their role now); workspace
+            # admins also those of the workspace's members.
             visible = row is not None and (
-                principal.org_admin or row["user_id"] == principal.user_id
+                row["user_id"] == principal.user_id
+                or self._role(principal, row["workspace_id"]) == ADMIN
             )
             if not visible:
                 raise not_found(f"No API token with id {token_id}.")
-            self.require_workspace(principal, row["workspace_id"])
+            self._confine(principal, row["workspace_id"])
             db.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
         self._token_json.pop(token_id, None)
 
@@ -944,12 +1076,15 @@ class Store:
     def _check_project_text(value: str, what: str) -> str:
         if len(value) > 2000:
             raise invalid(f"The {what} must be at most 2000 characters long.")
+        check_text(value, what, multiline=True)
         return value
 
     @staticmethod
     def _check_tags(tags: list[str]) -> list[str]:
         if len(tags) > 50 or any(len(t) > 100 for t in tags):
             raise invalid("At most 50 tags of at most 100 characters each.")
+        for tag in tags:
+            check_text(tag, "tags")
         return tags
 
     @staticmethod
@@ -960,7 +1095,7 @@ class Store:
         return values
 
     def create_project(self, principal: Principal, req: m.CreateProjectRequest) -> m.Project:
-        workspace_id = self.target_workspace(principal, req.workspace_id)
+        workspace_id = self.target_workspace(principal, req.workspace_id, doing="create projects")
         name = clean_name(req.name, "The project name")
         self._check_project_text(req.description, "description")
         self._check_project_text(req.use_case or "", "use case")
@@ -989,7 +1124,7 @@ class Store:
                     req.ethical_consideration or "",
                 ),
             )
-        return self._project(self._visible_project(principal, project_id))
+        return self._project(self._visible_project(principal, project_id)[0])
 
     def _check_project_name_free(self, workspace_id: str, name: str, but: str = "") -> None:
         clash = self.db.execute(
@@ -1001,18 +1136,20 @@ class Store:
                 Code.ALREADY_EXISTS, f"A project named {name!r} exists in this workspace."
             )
 
-    def _visible_project(self, principal: Principal, project_id: str) -> sqlite3.Row:
+    def _visible_project(self, principal: Principal, project_id: str) -> tuple[sqlite3.Row, str]:
+        """A project the caller may read and their role in its workspace, or a 4xx."""
         project_id = check_uuid(project_id, "projectId")
         row: sqlite3.Row | None = self.db.execute(
             _PROJECT_SELECT + " WHERE t.id = ?", (project_id,)
         ).fetchone()
-        if row is None:
+        role = None if row is None else self._role(principal, row["workspace_id"])
+        if row is None or role is None or role == NO_ROLE:
             raise not_found(f"No project with id {project_id}.")
-        self.require_workspace(principal, row["workspace_id"])
-        return row
+        self._confine(principal, row["workspace_id"])
+        return row, role
 
     def get_project(self, principal: Principal, project_id: str) -> m.ProjectInfo:
-        return self._project_info(self._visible_project(principal, project_id))
+        return self._project_info(self._visible_project(principal, project_id)[0])
 
     def update_project(
         self, principal: Principal, project_id: str, req: m.UpdateProjectRequest
@@ -1027,7 +1164,7 @@ class Store:
                     f"The local instance cannot update {path[:80]!r}; "
                     f"it updates {', '.join(PROJECT_UPDATES)}."
                 )
-        row = self._visible_project(principal, project_id)
+        row = self._writable_project(principal, project_id, "change")
         changes: dict[str, Any] = {}
         for path in paths:
             column = PROJECT_UPDATES[path]
@@ -1052,11 +1189,11 @@ class Store:
                 f"UPDATE projects SET {assignments}updated_at = ? WHERE id = ?",  # noqa: S608
                 (*changes.values(), _ts(self.clock()), row["id"]),
             )
-        return self._project(self._visible_project(principal, project_id))
+        return self._project(self._visible_project(principal, project_id)[0])
 
     def workspace_roles(self, principal: Principal, project_id: str) -> m.WorkspaceRolesResponse:
         """Which project role each workspace role grants (the SDK's general access)."""
-        row = self._visible_project(principal, project_id)
+        row = self._visible_project(principal, project_id)[0]
         return m.WorkspaceRolesResponse(
             project_id=m.RimeUUID(uuid=row["id"]),
             role_pairs=[m.RolePair.model_validate(p) for p in json.loads(row["workspace_roles"])],
@@ -1065,7 +1202,7 @@ class Store:
     def set_workspace_roles(
         self, principal: Principal, project_id: str, req: m.UpdateWorkspaceRolesRequest
     ) -> m.WorkspaceRolesResponse:
-        row = self._visible_project(principal, project_id)
+        row = self._writable_project(principal, project_id, "change")
         parents = [pair.parent_role for pair in req.role_pairs]
         for role in (*parents, *(pair.subject_role for pair in req.role_pairs)):
             if role not in ACTOR_ROLES:
@@ -1080,8 +1217,20 @@ class Store:
             )
         return self.workspace_roles(principal, project_id)
 
+    def _writable_project(self, principal: Principal, project_id: str, doing: str) -> sqlite3.Row:
+        """A project the caller may change or delete (a workspace admin, or its owner with
+        a role that writes), or a 4xx."""
+        row, role = self._visible_project(principal, project_id)
+        mine = row["owner_id"] == principal.user_id
+        if not (role == ADMIN or (mine and role in WRITE_ROLES)):
+            raise denied(
+                f"Your role in workspace {row['workspace_id']} is {role}: it cannot {doing} "
+                + ("projects." if mine else "other members' projects.")
+            )
+        return row
+
     def delete_project(self, principal: Principal, project_id: str) -> None:
-        row = self._visible_project(principal, project_id)
+        row = self._writable_project(principal, project_id, "delete")
         with self._write() as db:
             db.execute("DELETE FROM projects WHERE id = ?", (row["id"],))
 
@@ -1099,8 +1248,11 @@ class Store:
             sql += " AND t.workspace_id = ?"
             args = (self.require_workspace(principal, scope),)
         elif not principal.org_admin:
-            sql += " AND t.workspace_id IN (SELECT workspace_id FROM members WHERE user_id = ?)"
-            args = (principal.user_id,)
+            sql += (
+                " AND t.workspace_id IN"
+                " (SELECT workspace_id FROM members WHERE user_id = ? AND role != ?)"
+            )
+            args = (principal.user_id, NO_ROLE)
         page = self._page(f"projects-{scope or ''}", sql, args, page_token, page_size)
         return m.ListProjectsResponse(
             projects=[self._project_info(r) for r in page.rows],

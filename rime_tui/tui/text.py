@@ -4,7 +4,9 @@ Names, descriptions and error messages come from the cluster (a remote one may
 send anything) or from what was typed and pasted.  Control characters must never
 reach the terminal, where an ESC starts an escape sequence: on one line, runs of
 whitespace (tabs, line breaks) become one space; other control characters are
-shown as visible symbols (ESC as ␛, NUL as ␀).  Widgets that show such text do not
+shown as visible symbols (ESC as ␛, NUL as ␀), and so are the invisible
+characters that reorder or hide text (bidirectional overrides and isolates such
+as U+202E, the zero-width space), as �.  Widgets that show such text do not
 parse console markup, so ``[bold]x[/]`` in a name is shown as written.
 """
 
@@ -13,11 +15,15 @@ from __future__ import annotations
 from textual.content import Content
 
 _CONTROL = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
+# Bidirectional marks, embeddings, overrides and isolates, and zero-width characters
+# but the joiner and non-joiner (emoji sequences and some scripts need those).
+_INVISIBLE = [0x061C, 0x180E, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F), 0xFEFF]
+_INVISIBLE += [*range(0x2060, 0x2065), *range(0x2066, 0x206A)]
 _VISIBLE = str.maketrans(
     {
         **{c: chr(0x2400 + c) for c in range(0x20)},  # ␀ … ␟, the Unicode control pictures
         0x7F: "␡",
-        **{c: "\ufffd" for c in range(0x80, 0xA0)},
+        **{c: "\ufffd" for c in [*range(0x80, 0xA0), *_INVISIBLE]},
     }
 )
 

@@ -119,18 +119,29 @@ class SignInScreen(RimeScreen):
         assert local is not None
         self._set_status("Starting the local instance…")
         try:
-            await local.ensure_running(LOCAL_START_TIMEOUT)
-        except Exception as exc:
-            self._local_error = str(exc)
-            self.show_error(str(exc))
-            self._set_status("")
-            return
+            started = await self._ensure_local()
         finally:
             self._local_ready.set()
+        if not started:
+            self._set_status("")
+            return
         filled = self._prefill_local()
         self._set_status("Local instance ready.")
         if self.focused is None or self.focused in filled:  # never pull focus from typing
             self._focus_first_empty()
+
+    async def _ensure_local(self) -> bool:
+        """Start or find the local instance, which proves it holds the data dir's key;
+        False, with the reason shown, when something else answers or it cannot start."""
+        local = self.rime.local
+        assert local is not None
+        try:
+            await local.ensure_running(LOCAL_START_TIMEOUT)
+        except Exception as exc:
+            self._local_error = str(exc)
+            self.show_error(self._local_error)
+            return False
+        return True
 
     # -- the form ---------------------------------------------------------------------
 
@@ -239,6 +250,10 @@ class SignInScreen(RimeScreen):
                 await asyncio.wait_for(self._local_ready.wait(), LOCAL_START_TIMEOUT)
             if is_local and self._local_error:  # it failed while we waited
                 self.show_error(self._local_error)
+                return
+            # Proved again just before a secret goes there: the instance may have
+            # stopped since, and anyone could have bound its port.
+            if is_local and not await self._ensure_local():
                 return
             client = self.rime.new_client(url)
             try:
