@@ -1,7 +1,9 @@
 """The ``rime-tui`` command.
 
 Only argparse is imported up front: the TUI's first paint must not wait for
-the local server's dependencies (fastapi, uvicorn), which load on demand.
+the local server's dependencies (fastapi, uvicorn), which load on demand, and
+the scripting commands (``token``, ``status``) load :mod:`rime_tui.commands`
+only when they run.
 """
 
 from __future__ import annotations
@@ -9,37 +11,175 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rime_tui import __version__
 from rime_tui.paths import DEFAULT_PORT, default_data_dir
 
+EXIT_CODES = """\
+exit codes (token and status):
+  0  ok
+  1  API or server error (or the local instance could not start)
+  2  usage: bad arguments, an ambiguous workspace or token, --yes missing
+  3  `token list --expiring` found some
+  4  authentication failed
+  5  no such token or workspace"""
+
+TARGET_HELP = (
+    "target: --cluster URL (or RIME_CLUSTER_URL) with RIME_API_TOKEN; with no cluster, "
+    "the local instance in the data dir, as its admin (started for the command if it "
+    "is not running)"
+)
+
+
+def _target_options(*, suppress: bool) -> argparse.ArgumentParser:
+    """--cluster, --local, --data-dir and --port, before or after a subcommand.
+
+    After a subcommand they default to SUPPRESS, so that they do not undo the
+    same options given before it.
+    """
+    parent = argparse.ArgumentParser(add_help=False)
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    parent.add_argument(
+        "--cluster",
+        metavar="URL",
+        default=default(os.environ.get("RIME_CLUSTER_URL")),
+        help="RI Platform cluster URL (env RIME_CLUSTER_URL; the TUI defaults to the last "
+        "one used, else the local instance)",
+    )
+    parent.add_argument(
+        "--local",
+        action="store_true",
+        default=default(False),
+        help="use the embedded local instance",
+    )
+    parent.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        type=Path,
+        default=default(None),
+        help="local instance data dir (env RIME_TUI_DATA_DIR)",
+    )
+    parent.add_argument(
+        "--port",
+        metavar="P",
+        type=int,
+        default=default(DEFAULT_PORT),
+        help="local instance port",
+    )
+    return parent
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
+def _add_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output",
+        choices=["raw", "json", "env"],
+        default="raw",
+        help="raw: the token; json: id, name, token, workspaceId, expirationTime; "
+        "env: export RIME_API_TOKEN='...' (default raw)",
+    )
+
+
+def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    target = _target_options(suppress=True)
+    epilog = TARGET_HELP + "\n\n" + EXIT_CODES
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    def command(
+        parent: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
+    ) -> argparse.ArgumentParser:
+        return parent.add_parser(
+            name, help=text, description=text, epilog=epilog, formatter_class=fmt, parents=[target]
+        )
+
+    token = sub.add_parser(
+        "token",
+        help="list, create, delete, rotate and prune API tokens (for scripts)",
+        description="API access tokens, for scripts: no TUI, secrets on stdout only, "
+        "messages on stderr.",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    actions = token.add_subparsers(dest="action", metavar="ACTION", required=True)
+    workspace_help = "workspace name or UUID (default: the only one there is)"
+
+    listing = command(actions, "list", "list tokens")
+    where = listing.add_mutually_exclusive_group()
+    where.add_argument("--workspace", metavar="W", help=workspace_help)
+    where.add_argument("--all-workspaces", action="store_true", help="every workspace")
+    listing.add_argument(
+        "--expiring",
+        metavar="DAYS",
+        type=_at_least(0),
+        help="only tokens that expire within DAYS days (not those already expired); "
+        "exit 3 when there are any",
+    )
+    listing.add_argument("--json", action="store_true", help="a JSON array (see the README)")
+
+    create = command(actions, "create", "create a token; its secret goes to stdout")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--workspace", metavar="W", help=workspace_help)
+    create.add_argument(
+        "--expires-in", metavar="DAYS", type=_at_least(1), help="lifetime (default: 270 days)"
+    )
+    _add_output(create)
+
+    token_help = "token name or id"
+    find_help = "workspace name or UUID (default: the token's own)"
+    delete = command(actions, "delete", "delete a token (asks first on a terminal)")
+    delete.add_argument("token", metavar="NAME|ID", help=token_help)
+    delete.add_argument("--workspace", metavar="W", help=find_help)
+    delete.add_argument("--yes", action="store_true", help="do not ask (needed without a TTY)")
+
+    rotate = command(
+        actions,
+        "rotate",
+        "replace a token with a new one of the same name and lifetime; the new secret "
+        "goes to stdout",
+    )
+    rotate.add_argument("token", metavar="NAME|ID", help=token_help)
+    rotate.add_argument("--workspace", metavar="W", help=find_help)
+    _add_output(rotate)
+
+    prune = command(actions, "prune", "delete expired tokens (asks first on a terminal)")
+    prune.add_argument("--expired", action="store_true", required=True, help="expired tokens")
+    scope = prune.add_mutually_exclusive_group()
+    scope.add_argument("--workspace", metavar="W", help=workspace_help)
+    scope.add_argument("--all-workspaces", action="store_true", help="every workspace")
+    prune.add_argument("--yes", action="store_true", help="do not ask (needed without a TTY)")
+
+    status = command(sub, "status", "where the commands go, who they act as, token counts")
+    status.add_argument("--json", action="store_true", help="one JSON object (see the README)")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rime-tui",
-        description="Manage RI Platform API access tokens from the terminal. With no "
+        description="Manage RI Platform API access tokens from the terminal. With no\n"
         "cluster configured it runs against an embedded local instance.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_target_options(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"rime-tui {__version__}")
-    parser.add_argument(
-        "--cluster",
-        metavar="URL",
-        default=os.environ.get("RIME_CLUSTER_URL"),
-        help="RI Platform cluster URL (env RIME_CLUSTER_URL; default: the last one used, "
-        "else the local instance)",
-    )
     parser.add_argument("--email", metavar="E", help="email to sign in with")
-    parser.add_argument("--local", action="store_true", help="use the embedded local instance")
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        type=Path,
-        help="local instance data dir (env RIME_TUI_DATA_DIR)",
-    )
-    parser.add_argument(
-        "--port", metavar="P", type=int, default=DEFAULT_PORT, help="local instance port"
-    )
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the local RI-compatible instance")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -50,6 +190,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not print the bootstrap credentials (they are in bootstrap.json)",
     )
+    _scripting_commands(sub)
     return parser
 
 
@@ -66,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --port must be 1..65535, not {args.serve_port}", file=sys.stderr)
             return 2
         return serve(args.host, args.serve_port, data_dir, banner=not args.no_banner)
+    if args.command in ("token", "status"):
+        from rime_tui.commands import run
+
+        return run(args)
 
     from rime_tui.tui.app import run_tui
 

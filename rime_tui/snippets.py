@@ -15,15 +15,21 @@ class Snippet:
 
 
 def snippets(cluster_url: str, token: str) -> list[Snippet]:
-    """The SDK, ``requests`` and ``curl`` examples for *cluster_url* and *token*."""
+    """The SDK, ``requests`` and ``curl`` examples for *cluster_url* and *token*.
+
+    The SDK (rime-sdk 2.x) requires ``model_task``; 2.13 installs on Python <= 3.10 only.
+    """
     body = {"name": "new", "description": "for rest testing"}
     sdk = (
+        "# pip install rime-sdk, in its own Python <= 3.10 environment\n"
         "from rime_sdk import Client\n\n"
         f"API_TOKEN = {token!r}\n"
         f"CLUSTER_URL = {cluster_url!r}\n"
         "rime_client = Client(CLUSTER_URL, API_TOKEN)\n\n"
         "project = rime_client.create_project(\n"
-        "    name='Fraud Demo', description='This is an Onboarding Demo'\n"
+        "    name='Fraud Demo',\n"
+        "    description='This is an Onboarding Demo',\n"
+        "    model_task='MODEL_TASK_BINARY_CLASSIFICATION',\n"
         ")\n"
     )
     requests_code = (

@@ -2,70 +2,38 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rime_tui.api import RimeClient
-from rime_tui.server.runner import ServerThread
-from tests.faulty_server import FaultyServer
+from rime_tui.local import LocalInstance
+from rime_tui.tui.app import RimeApp
+from tests.support.faulty_server import FaultyServer
+from tests.support.local import Local, start_local
+from tests.support.tui import MakeApp
+from tests.support.tui_health import WorkerFailures, watch_worker_failures
 
 
-class FakeClock:
-    """An injectable clock for the server: tests move time instead of sleeping."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime.now(UTC)
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def advance(self, **delta: float) -> None:
-        with self._lock:
-            self._now += timedelta(**delta)
+@pytest.fixture(autouse=True)
+def isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own config and data dirs: nothing reads or writes the real ones."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("RIME_TUI_DATA_DIR", str(home / "data"))
+    for name in ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"):  # tests that need one set it
+        monkeypatch.delenv(name, raising=False)
+    return home
 
 
-@dataclass
-class Local:
-    """A running local instance and what its first start created."""
-
-    server: ServerThread
-    clock: FakeClock
-    data_dir: Path
-    url: str
-    admin_email: str
-    admin_password: str
-    workspace_id: str
-    api_token: str
-
-    def client(self, api_token: str | None = None, session_token: str | None = None) -> RimeClient:
-        if api_token is None and session_token is None:
-            api_token = self.api_token
-        return RimeClient(self.url, api_token=api_token, session_token=session_token)
-
-
-def start_local(data_dir: Path, clock: FakeClock | None = None, port: int = 0) -> Local:
-    clock = clock or FakeClock()
-    server = ServerThread(data_dir, clock=clock, port=port).start()
-    boot = json.loads((data_dir / "bootstrap.json").read_text())
-    return Local(
-        server=server,
-        clock=clock,
-        data_dir=data_dir,
-        url=server.url,
-        admin_email=boot["admin_email"],
-        admin_password=boot["admin_password"],
-        workspace_id=boot["workspace_id"],
-        api_token=boot["api_token"],
-    )
+@pytest.fixture
+def failures(monkeypatch: pytest.MonkeyPatch) -> WorkerFailures:
+    """Every worker of the app that fails, recorded (tests/support/tui_health.py)."""
+    return watch_worker_failures(monkeypatch)
 
 
 @pytest.fixture
@@ -97,7 +65,7 @@ async def admin(local: Local) -> AsyncIterator[RimeClient]:
 
 @pytest.fixture
 def faulty() -> Iterator[FaultyServer]:
-    """A misbehaving stand-in for a remote cluster on 127.0.0.1 (tests/faulty_server.py)."""
+    """A misbehaving stand-in for a remote cluster on 127.0.0.1 (tests/support/faulty_server.py)."""
     server = FaultyServer().start()
     try:
         yield server
@@ -114,12 +82,8 @@ async def root(local: Local) -> AsyncIterator[RimeClient]:
 
 
 @pytest.fixture
-def make_app(local: Local, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Build the real app aimed at the running local instance (no config is saved)."""
-    from rime_tui.local import LocalInstance
-    from rime_tui.tui.app import RimeApp
-
-    monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(tmp_path / "config"))
+def make_app(local: Local) -> MakeApp:
+    """Build the real app aimed at the running local instance (config is isolated)."""
 
     def make(**kwargs: Any) -> RimeApp:
         kwargs.setdefault("local", LocalInstance(local.data_dir, local.server.port))

@@ -372,12 +372,15 @@ class RimeClient:
         return self._walk(fetch)
 
     async def create_api_token(
-        self, name: str, workspace_id: str, *, expiry_days: int | None = None
+        self, name: str, workspace_id: str | None = None, *, expiry_days: int | None = None
     ) -> m.CreateApiTokenResponse:
-        """Create a user token; the answer holds the secret, shown this once."""
+        """Create a user token; the answer holds the secret, shown this once.
+
+        Without *workspace_id* the token is for the calling API token's workspace.
+        """
         body = m.CreateApiTokenRequest(
             name=name,
-            workspace_id=m.RimeUUID(uuid=workspace_id),
+            workspace_id=m.RimeUUID(uuid=workspace_id) if workspace_id else None,
             token_type="TOKEN_TYPE_USER",
             expiry_days=expiry_days,
         )
@@ -417,8 +420,8 @@ class RimeClient:
 
     def iter_projects(
         self, workspace_id: str | None = None, *, page_size: int | None = None
-    ) -> AsyncIterator[m.ProjectListItem]:
-        async def fetch(token: str) -> tuple[list[m.ProjectListItem], str, bool]:
+    ) -> AsyncIterator[m.ProjectInfo]:
+        async def fetch(token: str) -> tuple[list[m.ProjectInfo], str, bool]:
             page = await self.list_projects_page(
                 workspace_id, page_size=page_size, page_token=token
             )
@@ -426,9 +429,33 @@ class RimeClient:
 
         return self._walk(fetch)
 
-    async def get_project(self, project_id: str) -> m.Project:
+    async def get_project(self, project_id: str) -> m.ProjectInfo:
+        """The project with its owner and last update (``answer.project.project``)."""
         path = f"/v1/projects/{_segment(project_id)}"
-        return (await self._call("GET", path, m.ProjectResponse)).project
+        return (await self._call("GET", path, m.GetProjectResponse)).project
+
+    async def update_project(self, project_id: str, changes: m.ProjectChanges) -> m.Project:
+        """Change the fields set in *changes* (they make the request's mask)."""
+        fields = changes.model_dump(by_alias=True, exclude_unset=True)
+        body = m.UpdateProjectRequest(project=changes, mask=",".join(fields))
+        path = f"/v1/projects/{_segment(project_id)}"
+        return (await self._call("PUT", path, m.ProjectResponse, body=body)).project
+
+    async def get_project_url(self, project_id: str) -> str:
+        path = f"/v1/projects/{_segment(project_id)}/url"
+        return (await self._call("GET", path, m.ProjectURLResponse)).url.url
+
+    async def get_workspace_roles(self, project_id: str) -> list[m.RolePair]:
+        """Which project role each workspace role grants (the project's general access)."""
+        path = f"/v1/projects/{_segment(project_id)}/role/workspace"
+        return (await self._call("GET", path, m.WorkspaceRolesResponse)).role_pairs
+
+    async def set_workspace_roles(
+        self, project_id: str, role_pairs: list[m.RolePair]
+    ) -> list[m.RolePair]:
+        body = m.UpdateWorkspaceRolesRequest(role_pairs=role_pairs)
+        path = f"/v1/projects/{_segment(project_id)}/role/workspace"
+        return (await self._call("PUT", path, m.WorkspaceRolesResponse, body=body)).role_pairs
 
     async def delete_project(self, project_id: str) -> None:
         await self._call("DELETE", f"/v1/projects/{_segment(project_id)}", m.Empty)

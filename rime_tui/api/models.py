@@ -205,26 +205,70 @@ class Project(WireModel):
     id: RimeUUID
     name: str = ""
     description: str = ""
+    use_case: str = ""
+    ethical_consideration: str = ""
     workspace_id: RimeUUID | None = None
     owner_id: RimeUUID | None = None
     creation_time: Timestamp | None = None
     model_task: str = "MODEL_TASK_UNSPECIFIED"
-    use_case: str = ""
     tags: list[str] = Field(default_factory=list)
+    stress_test_categories: list[str] = Field(default_factory=list)
+    continuous_test_categories: list[str] = Field(default_factory=list)
 
 
 class ProjectResponse(WireModel):
+    """Create and update project answer ``{"project": Project}``."""
+
     project: Project
 
 
-class ProjectListItem(WireModel):
+class ProjectOwnerDetails(WireModel):
+    """Who owns a project: a name and an email, not a full user."""
+
+    name: str = ""
+    email: str = ""
+
+
+class ProjectInfo(WireModel):
+    """A project with its owner and last update (lists and ``GET /v1/projects/{id}``)."""
+
     project: Project
-    owner_details: UserDetail | None = None
+    owner_details: ProjectOwnerDetails | None = None
     last_updated_time: Timestamp | None = None
 
 
+class GetProjectResponse(WireModel):
+    """``GET /v1/projects/{id}`` answers ``{"project": {"project": Project, ...}}``."""
+
+    project: ProjectInfo
+
+
 class ListProjectsResponse(Page):
-    projects: list[ProjectListItem] = Field(default_factory=list)
+    projects: list[ProjectInfo] = Field(default_factory=list)
+
+
+class RolePair(WireModel):
+    """A workspace role (parent) and the project role it grants (subject)."""
+
+    parent_role: str = "ACTOR_ROLE_UNSPECIFIED"
+    subject_role: str = "ACTOR_ROLE_UNSPECIFIED"
+
+
+class WorkspaceRolesResponse(WireModel):
+    """``GET``/``PUT /v1/projects/{id}/role/workspace``: the project's general access."""
+
+    project_id: RimeUUID | None = None
+    role_pairs: list[RolePair] = Field(default_factory=list)
+
+
+class SafeURL(WireModel):
+    url: str = ""
+
+
+class ProjectURLResponse(WireModel):
+    """``GET /v1/projects/{id}/url``: the project's web address, without a scheme."""
+
+    url: SafeURL
 
 
 class LoginResponse(WireModel):
@@ -279,7 +323,7 @@ class AddMembersRequest(WireModel):
 
 class CreateApiTokenRequest(WireModel):
     name: str
-    workspace_id: RimeUUID
+    workspace_id: RimeUUID | None = None  # the calling API token's workspace when absent
     token_type: str = "TOKEN_TYPE_USER"
     expiry_days: int | None = None
 
@@ -290,4 +334,28 @@ class CreateProjectRequest(WireModel):
     workspace_id: RimeUUID | None = None
     model_task: str | None = None
     use_case: str | None = None
+    ethical_consideration: str | None = None
     tags: list[str] | None = None
+
+
+class ProjectChanges(WireModel):
+    """The fields ``PUT /v1/projects/{id}`` may change; the mask names which."""
+
+    name: str | None = None
+    description: str | None = None
+    use_case: str | None = None
+    ethical_consideration: str | None = None
+    tags: list[str] | None = None
+    stress_test_categories: list[str] | None = None
+    continuous_test_categories: list[str] | None = None
+
+
+class UpdateProjectRequest(WireModel):
+    """``PUT /v1/projects/{id}``: ``mask`` is a FieldMask, e.g. ``"name,description"``."""
+
+    project: ProjectChanges
+    mask: str
+
+
+class UpdateWorkspaceRolesRequest(WireModel):
+    role_pairs: list[RolePair]

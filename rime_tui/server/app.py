@@ -406,8 +406,31 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
         return store.list_projects(who, workspace_id, page_token, page_size)
 
     @app.get("/v1/projects/{project_id}", tags=["projects"], response_model_exclude_none=True)
-    async def get_project(who: Caller, project_id: str) -> m.ProjectResponse:
-        return m.ProjectResponse(project=store.get_project(who, project_id))
+    async def get_project(who: Caller, project_id: str) -> m.GetProjectResponse:
+        return m.GetProjectResponse(project=store.get_project(who, project_id))
+
+    @app.put("/v1/projects/{project_id}", tags=["projects"], response_model_exclude_none=True)
+    async def update_project(
+        who: Caller, project_id: str, req: m.UpdateProjectRequest
+    ) -> m.ProjectResponse:
+        return m.ProjectResponse(project=store.update_project(who, project_id, req))
+
+    @app.get("/v1/projects/{project_id}/url", tags=["projects"])
+    async def project_url(who: Caller, project_id: str, request: Request) -> m.ProjectURLResponse:
+        # No web app here: the project's own REST address, without a scheme as on a cluster.
+        project = store.get_project(who, project_id).project
+        url = f"{request.url.netloc}/v1/projects/{project.id.uuid}"
+        return m.ProjectURLResponse(url=m.SafeURL(url=url))
+
+    @app.get("/v1/projects/{project_id}/role/workspace", tags=["projects"])
+    async def workspace_roles(who: Caller, project_id: str) -> m.WorkspaceRolesResponse:
+        return store.workspace_roles(who, project_id)
+
+    @app.put("/v1/projects/{project_id}/role/workspace", tags=["projects"])
+    async def set_workspace_roles(
+        who: Caller, project_id: str, req: m.UpdateWorkspaceRolesRequest
+    ) -> m.WorkspaceRolesResponse:
+        return store.set_workspace_roles(who, project_id, req)
 
     @app.delete("/v1/projects/{project_id}", tags=["projects"])
     async def delete_project(who: Caller, project_id: str) -> m.Empty:

@@ -38,7 +38,7 @@ from rime_tui.server.errors import (
 
 Clock = Callable[[], datetime]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_TOKENS = 200
 MAX_EXPIRY_DAYS = 270
 SESSION_HOURS = 12
@@ -70,6 +70,51 @@ TOKEN_TYPES = frozenset(
         "TOKEN_TYPE_FIREWALL_AGENT",
         "TOKEN_TYPE_UNSPECIFIED",
     }
+)
+MODEL_TASKS = frozenset(
+    {
+        "MODEL_TASK_UNSPECIFIED",
+        "MODEL_TASK_REGRESSION",
+        "MODEL_TASK_BINARY_CLASSIFICATION",
+        "MODEL_TASK_MULTICLASS_CLASSIFICATION",
+        "MODEL_TASK_NAMED_ENTITY_RECOGNITION",
+        "MODEL_TASK_RANKING",
+        "MODEL_TASK_OBJECT_DETECTION",
+        "MODEL_TASK_NATURAL_LANGUAGE_INFERENCE",
+        "MODEL_TASK_FILL_MASK",
+        "MODEL_TASK_ANOMALY_DETECTION",
+    }
+)
+TEST_CATEGORIES = frozenset(
+    {
+        "TEST_CATEGORY_TYPE_ABNORMAL_INPUTS",
+        "TEST_CATEGORY_TYPE_ADVERSARIAL",
+        "TEST_CATEGORY_TYPE_BIAS_AND_FAIRNESS",
+        "TEST_CATEGORY_TYPE_DATA_CLEANLINESS",
+        "TEST_CATEGORY_TYPE_DRIFT",
+        "TEST_CATEGORY_TYPE_MODEL_PERFORMANCE",
+        "TEST_CATEGORY_TYPE_DATA_POISONING_DETECTION",
+        "TEST_CATEGORY_TYPE_SUBSET_PERFORMANCE",
+        "TEST_CATEGORY_TYPE_SUBSET_PERFORMANCE_DEGRADATION",
+        "TEST_CATEGORY_TYPE_TRANSFORMATIONS",
+        "TEST_CATEGORY_TYPE_EVASION_ATTACK_DETECTION",
+        "TEST_CATEGORY_TYPE_CUSTOM",
+    }
+)
+# PUT /v1/projects/{id}: the mask paths the local instance updates, and their columns.
+PROJECT_UPDATES = {
+    "name": "name",
+    "description": "description",
+    "useCase": "use_case",
+    "ethicalConsideration": "ethical_consideration",
+    "tags": "tags",
+    "stressTestCategories": "stress_test_categories",
+    "continuousTestCategories": "continuous_test_categories",
+}
+_PROJECT_JSON_COLUMNS = frozenset({"tags", "stress_test_categories", "continuous_test_categories"})
+_PROJECT_SELECT = (
+    "SELECT t.*, u.email AS owner_email, u.full_name AS owner_name"
+    " FROM projects t JOIN users u ON u.id = t.owner_id"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -135,8 +180,17 @@ CREATE TABLE projects (
 );
 """
 
+# Version 2: the project fields the SDK reads and updates, and its workspace roles.
+_PROJECT_DETAILS = """
+ALTER TABLE projects ADD COLUMN ethical_consideration TEXT NOT NULL DEFAULT '';
+ALTER TABLE projects ADD COLUMN stress_test_categories TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE projects ADD COLUMN continuous_test_categories TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE projects ADD COLUMN workspace_roles TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE projects ADD COLUMN updated_at TEXT;
+"""
+
 # Each entry upgrades the schema from version N to N + 1.
-_MIGRATIONS: dict[int, str] = {0: _SCHEMA}
+_MIGRATIONS: dict[int, str] = {0: _SCHEMA, 1: _PROJECT_DETAILS}
 
 
 def new_id() -> str:
@@ -783,6 +837,16 @@ class Store:
             )
         )
 
+    def target_workspace(self, principal: Principal, given: m.RimeUUID | None) -> str:
+        """The workspace a create call names, else the calling API token's one."""
+        target = given.uuid if given else principal.token_workspace
+        if not target:
+            raise invalid(
+                "workspaceId is required when signed in with a session "
+                "(an API token defaults to its own workspace)."
+            )
+        return self.require_workspace(principal, target)
+
     def create_token(
         self, principal: Principal, req: m.CreateApiTokenRequest
     ) -> m.CreateApiTokenResponse:
@@ -794,7 +858,7 @@ class Store:
         days = MAX_EXPIRY_DAYS if req.expiry_days is None else req.expiry_days
         if not 1 <= days <= MAX_EXPIRY_DAYS:
             raise invalid(f"expiryDays must be between 1 and {MAX_EXPIRY_DAYS}, not {days}.")
-        workspace_id = self.require_workspace(principal, req.workspace_id.uuid)
+        workspace_id = self.target_workspace(principal, req.workspace_id)
         secret = security.new_api_token()
         with self._write() as db:
             total, expired = self.token_counts()
@@ -854,37 +918,64 @@ class Store:
             id=m.RimeUUID(uuid=row["id"]),
             name=row["name"],
             description=row["description"],
+            use_case=row["use_case"],
+            ethical_consideration=row["ethical_consideration"],
             workspace_id=m.RimeUUID(uuid=row["workspace_id"]),
             owner_id=m.RimeUUID(uuid=row["owner_id"]),
             creation_time=_dt(row["created_at"]),
             model_task=row["model_task"],
-            use_case=row["use_case"],
             tags=json.loads(row["tags"]),
+            stress_test_categories=json.loads(row["stress_test_categories"]),
+            continuous_test_categories=json.loads(row["continuous_test_categories"]),
         )
 
-    def create_project(self, principal: Principal, req: m.CreateProjectRequest) -> m.Project:
-        target = req.workspace_id.uuid if req.workspace_id else principal.token_workspace
-        if not target:
-            raise invalid("workspaceId is required when signed in with a session.")
-        workspace_id = self.require_workspace(principal, target)
-        name = clean_name(req.name, "The project name")
-        if len(req.description) > 2000:
-            raise invalid("The description must be at most 2000 characters long.")
-        tags = req.tags or []
+    @classmethod
+    def _project_info(cls, row: sqlite3.Row) -> m.ProjectInfo:
+        """A project row of :data:`_PROJECT_SELECT` with its owner and last update."""
+        return m.ProjectInfo(
+            project=cls._project(row),
+            owner_details=m.ProjectOwnerDetails(
+                name=row["owner_name"] or row["owner_email"], email=row["owner_email"]
+            ),
+            last_updated_time=_dt(row["updated_at"] or row["created_at"]),
+        )
+
+    @staticmethod
+    def _check_project_text(value: str, what: str) -> str:
+        if len(value) > 2000:
+            raise invalid(f"The {what} must be at most 2000 characters long.")
+        return value
+
+    @staticmethod
+    def _check_tags(tags: list[str]) -> list[str]:
         if len(tags) > 50 or any(len(t) > 100 for t in tags):
             raise invalid("At most 50 tags of at most 100 characters each.")
+        return tags
+
+    @staticmethod
+    def _check_categories(values: list[str], what: str) -> list[str]:
+        for value in values:
+            if value not in TEST_CATEGORIES:
+                raise invalid(f"{what} {value[:80]!r} is not a TestCategoryType.")
+        return values
+
+    def create_project(self, principal: Principal, req: m.CreateProjectRequest) -> m.Project:
+        workspace_id = self.target_workspace(principal, req.workspace_id)
+        name = clean_name(req.name, "The project name")
+        self._check_project_text(req.description, "description")
+        self._check_project_text(req.use_case or "", "use case")
+        self._check_project_text(req.ethical_consideration or "", "ethical consideration")
+        tags = self._check_tags(req.tags or [])
+        model_task = req.model_task or "MODEL_TASK_UNSPECIFIED"
+        if model_task not in MODEL_TASKS:
+            raise invalid(f"modelTask {model_task[:80]!r} is not a ModelTask.")
         project_id = new_id()
         with self._write() as db:
-            clash = db.execute(
-                "SELECT 1 FROM projects WHERE workspace_id = ? AND name = ?", (workspace_id, name)
-            ).fetchone()
-            if clash:
-                raise ServiceError(
-                    Code.ALREADY_EXISTS, f"A project named {name!r} exists in this workspace."
-                )
+            self._check_project_name_free(workspace_id, name)
             db.execute(
                 "INSERT INTO projects (id, name, description, workspace_id, owner_id,"
-                " created_at, model_task, use_case, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, model_task, use_case, tags, ethical_consideration)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     project_id,
                     name,
@@ -892,25 +983,102 @@ class Store:
                     workspace_id,
                     principal.user_id,
                     _ts(self.clock()),
-                    req.model_task or "MODEL_TASK_UNSPECIFIED",
+                    model_task,
                     req.use_case or "",
                     json.dumps(tags),
+                    req.ethical_consideration or "",
                 ),
             )
-        return self.get_project(principal, project_id)
+        return self._project(self._visible_project(principal, project_id))
+
+    def _check_project_name_free(self, workspace_id: str, name: str, but: str = "") -> None:
+        clash = self.db.execute(
+            "SELECT 1 FROM projects WHERE workspace_id = ? AND name = ? AND id != ?",
+            (workspace_id, name, but),
+        ).fetchone()
+        if clash:
+            raise ServiceError(
+                Code.ALREADY_EXISTS, f"A project named {name!r} exists in this workspace."
+            )
 
     def _visible_project(self, principal: Principal, project_id: str) -> sqlite3.Row:
         project_id = check_uuid(project_id, "projectId")
         row: sqlite3.Row | None = self.db.execute(
-            "SELECT * FROM projects WHERE id = ?", (project_id,)
+            _PROJECT_SELECT + " WHERE t.id = ?", (project_id,)
         ).fetchone()
         if row is None:
             raise not_found(f"No project with id {project_id}.")
         self.require_workspace(principal, row["workspace_id"])
         return row
 
-    def get_project(self, principal: Principal, project_id: str) -> m.Project:
+    def get_project(self, principal: Principal, project_id: str) -> m.ProjectInfo:
+        return self._project_info(self._visible_project(principal, project_id))
+
+    def update_project(
+        self, principal: Principal, project_id: str, req: m.UpdateProjectRequest
+    ) -> m.Project:
+        """Change the fields *req.mask* names (a FieldMask: comma-separated wire names)."""
+        paths = [path.strip() for path in req.mask.split(",") if path.strip()]
+        if not paths:
+            raise invalid('mask must name the fields to update, e.g. "name,description".')
+        for path in paths:
+            if path not in PROJECT_UPDATES:
+                raise invalid(
+                    f"The local instance cannot update {path[:80]!r}; "
+                    f"it updates {', '.join(PROJECT_UPDATES)}."
+                )
+        row = self._visible_project(principal, project_id)
+        changes: dict[str, Any] = {}
+        for path in paths:
+            column = PROJECT_UPDATES[path]
+            value = getattr(req.project, column)
+            if column == "name":
+                changes[column] = clean_name(value or "", "The project name")
+            elif column in _PROJECT_JSON_COLUMNS:
+                values = value or []
+                if column == "tags":
+                    self._check_tags(values)
+                else:
+                    self._check_categories(values, path)
+                changes[column] = json.dumps(values)
+            else:
+                changes[column] = self._check_project_text(value or "", path)
+        with self._write() as db:
+            if "name" in changes:
+                self._check_project_name_free(row["workspace_id"], changes["name"], row["id"])
+            # Column names come from PROJECT_UPDATES only; every value is a parameter.
+            assignments = "".join(f"{column} = ?, " for column in changes)
+            db.execute(
+                f"UPDATE projects SET {assignments}updated_at = ? WHERE id = ?",  # noqa: S608
+                (*changes.values(), _ts(self.clock()), row["id"]),
+            )
         return self._project(self._visible_project(principal, project_id))
+
+    def workspace_roles(self, principal: Principal, project_id: str) -> m.WorkspaceRolesResponse:
+        """Which project role each workspace role grants (the SDK's general access)."""
+        row = self._visible_project(principal, project_id)
+        return m.WorkspaceRolesResponse(
+            project_id=m.RimeUUID(uuid=row["id"]),
+            role_pairs=[m.RolePair.model_validate(p) for p in json.loads(row["workspace_roles"])],
+        )
+
+    def set_workspace_roles(
+        self, principal: Principal, project_id: str, req: m.UpdateWorkspaceRolesRequest
+    ) -> m.WorkspaceRolesResponse:
+        row = self._visible_project(principal, project_id)
+        parents = [pair.parent_role for pair in req.role_pairs]
+        for role in (*parents, *(pair.subject_role for pair in req.role_pairs)):
+            if role not in ACTOR_ROLES:
+                raise invalid(f"rolePairs: {role[:80]!r} is not an ActorRole.")
+        if len(set(parents)) != len(parents):
+            raise invalid("rolePairs names a parentRole more than once.")
+        pairs = [pair.model_dump(mode="json") for pair in req.role_pairs]
+        with self._write() as db:
+            db.execute(
+                "UPDATE projects SET workspace_roles = ?, updated_at = ? WHERE id = ?",
+                (json.dumps(pairs), _ts(self.clock()), row["id"]),
+            )
+        return self.workspace_roles(principal, project_id)
 
     def delete_project(self, principal: Principal, project_id: str) -> None:
         row = self._visible_project(principal, project_id)
@@ -924,10 +1092,7 @@ class Store:
         page_token: str,
         page_size: int | None,
     ) -> m.ListProjectsResponse:
-        sql = (
-            "SELECT t.*, u.id AS uid, u.email, u.full_name, u.org_role"
-            " FROM projects t JOIN users u ON u.id = t.owner_id WHERE 1"
-        )
+        sql = _PROJECT_SELECT + " WHERE 1"
         args: tuple[Any, ...] = ()
         scope = workspace_id or principal.token_workspace
         if scope:
@@ -937,22 +1102,8 @@ class Store:
             sql += " AND t.workspace_id IN (SELECT workspace_id FROM members WHERE user_id = ?)"
             args = (principal.user_id,)
         page = self._page(f"projects-{scope or ''}", sql, args, page_token, page_size)
-        items = []
-        for r in page.rows:
-            owner = m.UserDetail(
-                id=m.RimeUUID(uuid=r["uid"]),
-                name=r["full_name"] or r["email"],
-                email=r["email"],
-                full_name=r["full_name"],
-                org_role=r["org_role"],
-            )
-            items.append(
-                m.ProjectListItem(
-                    project=self._project(r),
-                    owner_details=owner,
-                    last_updated_time=_dt(r["created_at"]),
-                )
-            )
         return m.ListProjectsResponse(
-            projects=items, next_page_token=page.next_page_token, has_more=page.has_more
+            projects=[self._project_info(r) for r in page.rows],
+            next_page_token=page.next_page_token,
+            has_more=page.has_more,
         )

@@ -5,11 +5,18 @@ reached over SSH it has no mechanism and raises.  Then the text goes to the
 terminal's clipboard with the OSC 52 escape sequence (``App.copy_to_clipboard``),
 which the terminal on the user's own machine honours; inside tmux that needs
 ``set -g set-clipboard on``.
+
+Over SSH (``SSH_CONNECTION`` or ``SSH_TTY`` set) a clipboard pyperclip finds is the
+*server's* (an X server or xclip there), not the user's: then the text goes out over
+OSC 52 as well, and the message names both clipboards.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+from collections.abc import Mapping
 from enum import Enum
 
 from textual.app import App
@@ -36,20 +43,33 @@ def _lines(text: str) -> str:
     return text.replace("\r\n", "\n").rstrip("\n")
 
 
-async def copy(app: App[object], text: str) -> Via:
-    """Copy *text* and say which clipboard received it."""
-    try:
+def over_ssh(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether this process runs in an SSH session (the user's terminal is elsewhere)."""
+    return bool(environ.get("SSH_CONNECTION") or environ.get("SSH_TTY"))
+
+
+async def copy(app: App[object], text: str) -> frozenset[Via]:
+    """Copy *text*; answers which clipboards received it."""
+    received: set[Via] = set()
+    # PyperclipException, missing tools, a hung helper: all mean "no desktop clipboard".
+    with contextlib.suppress(Exception):
         await asyncio.wait_for(asyncio.to_thread(_pyperclip_copy, text), PYPERCLIP_TIMEOUT)
-    except Exception:  # PyperclipException, missing tools, a hung helper: all mean "no"
+        received.add(Via.SYSTEM)
+    if not received or over_ssh():
         app.copy_to_clipboard(text)
-        return Via.OSC52
-    return Via.SYSTEM
+        received.add(Via.OSC52)
+    return frozenset(received)
 
 
-def copied_message(what: str, via: Via) -> str:
-    if via is Via.SYSTEM:
+TMUX_HINT = "In tmux this needs `set -g set-clipboard on`."
+
+
+def copied_message(what: str, received: frozenset[Via]) -> str:
+    if received == {Via.SYSTEM}:
         return f"Copied {what} to the system clipboard."
+    if received == {Via.OSC52}:
+        return f"Copied {what} to your terminal's clipboard with OSC 52. {TMUX_HINT}"
     return (
-        f"Copied {what} to your terminal's clipboard with OSC 52. "
-        "In tmux this needs `set -g set-clipboard on`."
+        f"Copied {what} to your terminal's clipboard with OSC 52 (you are on SSH) and to "
+        f"this server's clipboard. {TMUX_HINT}"
     )

@@ -1,8 +1,10 @@
 """All benchmarks: ``.venv/bin/python -m tests.benchmarks``. They print figures."""
 
-from tests.benchmarks import bench_server, bench_tui
+from tests.benchmarks import bench_cli, bench_server, bench_tui
 
 print("== TUI ==", flush=True)
 bench_tui.main([])
 print("\n== local instance under load ==", flush=True)
 bench_server.main([])
+print("\n== rime-tui token list ==", flush=True)
+bench_cli.main([])

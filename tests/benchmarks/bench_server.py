@@ -31,7 +31,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.serve_process import ServeProcess, serving
+from tests.support.serve_process import ServeProcess, serving
 
 MAX_TOKENS = 200
 TARGET_RATIO = 1.5

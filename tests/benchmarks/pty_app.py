@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import codecs
 import fcntl
 import os
 import pty
@@ -19,6 +20,27 @@ from pathlib import Path
 _ESCAPES = re.compile(
     rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-B]"
 )
+
+_LONGEST_ESCAPE = 4096  # an "unfinished" sequence longer than this is not one
+
+
+def _unfinished(tail: bytes) -> bool:
+    """Whether *tail* (starting with ESC) may be the start of a sequence still arriving."""
+    if len(tail) > _LONGEST_ESCAPE:
+        return False
+    if len(tail) == 1 or tail[:2] in (b"\x1b(", b"\x1b)"):
+        return len(tail) <= 2
+    if tail.startswith(b"\x1b["):  # CSI: parameters and intermediates until a final byte
+        return all(0x20 <= byte <= 0x3F for byte in tail[2:])
+    if tail.startswith(b"\x1b]"):  # OSC: until BEL or ST
+        return b"\x07" not in tail and b"\x1b\\" not in tail
+    return False
+
+
+def user_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment users run with: bytecode caching on, a 256-colour terminal."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "TERM": "xterm-256color", **(extra or {})}
 
 
 class PtyApp:
@@ -41,25 +63,33 @@ class PtyApp:
             stdin=slave,
             stdout=slave,
             stderr=slave,
-            env={**os.environ, "TERM": "xterm-256color", **(env or {})},
+            env=user_env(env),
             cwd=cwd,
             start_new_session=True,
         )
         os.close(slave)
         # If the benchmark dies, its app must not outlive it (it has no terminal left).
         atexit.register(self._reap)
-        self.raw = b""
+        # Output is stripped of escape sequences as it arrives, once: re-stripping the
+        # whole history on every poll made later runs measure slower than early ones.
+        self.text = ""
+        self._pending = b""  # bytes that may end inside an escape sequence or a character
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.seen = 0  # offset in .text that has been matched already
 
-    @property
-    def text(self) -> str:
-        return _ESCAPES.sub(b"", self.raw).decode("utf-8", "replace")
+    def _feed(self, data: bytes) -> None:
+        pending = self._pending + data
+        cut = pending.rfind(b"\x1b")
+        if cut < 0 or not _unfinished(pending[cut:]):
+            cut = len(pending)
+        done, self._pending = pending[:cut], pending[cut:]
+        self.text += self._decoder.decode(_ESCAPES.sub(b"", done))
 
     def _pump(self, wait: float) -> None:
         ready, _, _ = select.select([self.master], [], [], wait)
         if ready:
             try:
-                self.raw += os.read(self.master, 65536)
+                self._feed(os.read(self.master, 65536))
             except OSError:  # the child closed the pty
                 time.sleep(wait)
 
@@ -75,6 +105,15 @@ class PtyApp:
                 tail = self.text[-400:]
                 raise TimeoutError(f"{needle!r} did not appear within {timeout} s; saw …{tail!r}")
             self._pump(0.005)
+
+    def wait_exit(self, timeout: float = 120.0) -> int:
+        """Read the output until the child exits; its exit code."""
+        deadline = time.perf_counter() + timeout
+        while self.process.poll() is None:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{self.process.args!r} still runs after {timeout} s")
+            self._pump(0.01)
+        return self.process.returncode
 
     def mark(self) -> None:
         """Only output from now on counts for the next wait_for."""

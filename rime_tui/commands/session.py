@@ -1,0 +1,164 @@
+"""Exit codes, messages, and whom a command talks to as whom.
+
+A cluster (``--cluster URL`` or ``RIME_CLUSTER_URL``) is reached with
+``RIME_API_TOKEN``. With no cluster, the command acts as the admin of the
+local instance in the data dir: it starts the instance when it is not
+running (and stops it afterwards), then signs in with the admin's email and
+password from ``bootstrap.json``, which keep working after the bootstrap
+token is deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+from rime_tui.api import models as m
+from rime_tui.api.client import RimeClient, normalize_cluster_url
+from rime_tui.api.errors import AuthenticationError, RimeError
+from rime_tui.local import LocalInstance
+from rime_tui.paths import BOOTSTRAP_FILE, default_data_dir
+
+MIN_SUFFIX = 4
+"""A listed token's suffix must be this long to tell our own API token by it."""
+
+
+class Exit(IntEnum):
+    """The exit codes, as ``rime-tui --help`` and the README list them."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    EXPIRING = 3
+    AUTH = 4
+    NOT_FOUND = 5
+
+
+class CommandError(Exception):
+    """A command cannot go on; *message* says why, *exit_code* tells the script."""
+
+    def __init__(self, exit_code: Exit, message: str) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.message = message
+
+
+def printable(text: str) -> str:
+    """*text* without control characters, which could drive the terminal."""
+    return "".join(c if c.isprintable() or c == "\n" else "?" for c in text)
+
+
+def say(message: str) -> None:
+    """A message for the person: stderr, so that stdout stays for data and secrets."""
+    print(printable(message), file=sys.stderr, flush=True)
+
+
+def confirm(question: str, yes: bool) -> bool:
+    """``--yes``, or the person's answer on the terminal (see :func:`need_consent`)."""
+    if yes:
+        return True
+    print(f"{printable(question)} [y/N] ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def need_consent(yes: bool, what: str) -> None:
+    """Without a terminal to ask on, deleting needs ``--yes``; checked before any request."""
+    if not yes and not sys.stdin.isatty():
+        raise CommandError(
+            Exit.USAGE,
+            f"{what} asks for confirmation, and standard input is not a terminal: "
+            "add --yes to confirm.",
+        )
+
+
+@dataclass
+class Session:
+    """A signed-in client and what is known about whom it acts as."""
+
+    client: RimeClient
+    user: m.UserDetail | None
+    """The signed-in user (password sign-in); None with an API token."""
+    api_token: str | None
+    data_dir: Path | None
+    """The local instance's data dir; None for a cluster."""
+    started_local: bool
+    """Whether this command started the local instance (and stops it at the end)."""
+
+    def user_id(self, tokens: Iterable[m.ApiTokenInfo]) -> str | None:
+        """Our user id; with an API token, the owner of the listed token that is ours."""
+        if self.user is not None:
+            return self.user.id.uuid
+        ours = {t.user_id for t in tokens if self.is_our_token(t)}
+        return ours.pop() if len(ours) == 1 else None
+
+    def is_our_token(self, token: m.ApiTokenInfo) -> bool:
+        """Whether *token* is the API token this session authenticates with."""
+        return bool(
+            self.api_token
+            and len(token.suffix) >= MIN_SUFFIX
+            and self.api_token.endswith(token.suffix)
+        )
+
+    async def org_admin(self) -> bool:
+        if self.user is not None:
+            return self.user.is_org_admin
+        return any(
+            r.subject_type == "SUBJECT_TYPE_ORGANIZATION" and r.role == "ACTOR_ROLE_ADMIN"
+            for r in await self.client.my_roles()
+        )
+
+
+@contextlib.asynccontextmanager
+async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
+    """The session for *args*' target (see the module docstring)."""
+    if args.cluster and not args.local:
+        try:
+            url = normalize_cluster_url(args.cluster)
+        except ValueError as exc:
+            raise CommandError(Exit.USAGE, f"--cluster: {exc}") from None
+        token = os.environ.get("RIME_API_TOKEN", "").strip()
+        if not token:
+            raise CommandError(
+                Exit.AUTH,
+                f"set RIME_API_TOKEN to an API token of {url} (a cluster is reached "
+                "with an API token).",
+            )
+        async with RimeClient(url, api_token=token) as client:
+            yield Session(client, None, token, None, started_local=False)
+        return
+
+    data_dir = args.data_dir or default_data_dir()
+    instance = LocalInstance(data_dir, args.port)
+    started = await instance.ensure_running()
+    try:
+        boot = instance.bootstrap() or {}
+        email, password = boot.get("admin_email"), boot.get("admin_password")
+        if not (isinstance(email, str) and isinstance(password, str)):
+            raise CommandError(
+                Exit.AUTH,
+                f"{data_dir / BOOTSTRAP_FILE} does not hold the admin's email and password; "
+                "use --cluster with RIME_API_TOKEN instead.",
+            )
+        async with RimeClient(instance.url) as client:
+            try:
+                answer = await client.login(email, password)
+            except AuthenticationError as exc:
+                raise CommandError(
+                    Exit.AUTH,
+                    f"signing in to the local instance as {email} with the password in "
+                    f"{data_dir / BOOTSTRAP_FILE} failed: {exc.message}",
+                ) from None
+            try:
+                yield Session(client, answer.user, None, data_dir, started_local=started)
+            finally:
+                with contextlib.suppress(RimeError):
+                    await client.logout()
+    finally:
+        if started:
+            instance.stop()

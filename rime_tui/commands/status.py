@@ -1,0 +1,67 @@
+"""``rime-tui status``: where the commands go, whom they act as, and the token counts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rime_tui.commands.inventory import TOKEN_LIMIT, owners, tokens_in, workspaces
+from rime_tui.commands.session import Exit, connect, printable
+
+EXPIRY_NOTICE_DAYS = 14
+
+
+async def status(args: argparse.Namespace) -> Exit:
+    async with connect(args) as session:
+        client = session.client
+        info = await client.rime_info()
+        admin = await session.org_admin()
+        spaces = await workspaces(client)
+        rows = await tokens_in(client, spaces)
+        me = session.user_id(r.token for r in rows)
+        user = session.user.email if session.user else (await owners(client)).get(me or "")
+    now = datetime.now(UTC)
+    horizon = now + timedelta(days=EXPIRY_NOTICE_DAYS)
+    report: dict[str, Any] = {
+        "target": "cluster" if session.data_dir is None else "local",
+        "clusterUrl": client.cluster_url,
+        "dataDir": None if session.data_dir is None else str(session.data_dir),
+        "startedLocalInstance": session.started_local,
+        "auth": "password" if session.user else "apiToken",
+        "user": user,
+        "orgAdmin": admin,
+        "buildVersion": info.build_version,
+        "workspaces": len(spaces),
+        "tokens": len(rows),
+        "expired": sum(r.expired(now) for r in rows),
+        "expiringSoon": sum(r.expires_within(now, horizon) for r in rows),
+        "tokenLimit": TOKEN_LIMIT,
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(printable(_text(report)))
+    return Exit.OK
+
+
+def _text(r: dict[str, Any]) -> str:
+    if r["target"] == "local":
+        started = "; started for this command and stopped" if r["startedLocalInstance"] else ""
+        target = f"the local instance at {r['clusterUrl']} (data dir {r['dataDir']}{started})"
+        how = "the admin password from bootstrap.json"
+    else:
+        target = r["clusterUrl"]
+        how = "RIME_API_TOKEN"
+    role = " (organization admin)" if r["orgAdmin"] else ""
+    return "\n".join(
+        [
+            f"Target:     {target}, {r['buildVersion'] or 'version unknown'}",
+            f"Signed in:  {r['user'] or 'unknown user'}{role}, with {how}",
+            f"Workspaces: {r['workspaces']} you can see",
+            f"Tokens:     {r['tokens']} you can see (an instance holds at most "
+            f"{r['tokenLimit']}): {r['expired']} expired, {r['expiringSoon']} expiring "
+            f"within {EXPIRY_NOTICE_DAYS} days",
+        ]
+    )

@@ -1,0 +1,63 @@
+"""A real local instance on an ephemeral 127.0.0.1 port, and its injectable clock."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rime_tui.api import RimeClient
+from rime_tui.server.runner import ServerThread
+
+
+class FakeClock:
+    """An injectable clock for the server: tests move time instead of sleeping."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime.now(UTC)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, **delta: float) -> None:
+        with self._lock:
+            self._now += timedelta(**delta)
+
+
+@dataclass
+class Local:
+    """A running local instance and what its first start created."""
+
+    server: ServerThread
+    clock: FakeClock
+    data_dir: Path
+    url: str
+    admin_email: str
+    admin_password: str
+    workspace_id: str
+    api_token: str
+
+    def client(self, api_token: str | None = None, session_token: str | None = None) -> RimeClient:
+        if api_token is None and session_token is None:
+            api_token = self.api_token
+        return RimeClient(self.url, api_token=api_token, session_token=session_token)
+
+
+def start_local(data_dir: Path, clock: FakeClock | None = None, port: int = 0) -> Local:
+    clock = clock or FakeClock()
+    server = ServerThread(data_dir, clock=clock, port=port).start()
+    boot = json.loads((data_dir / "bootstrap.json").read_text())
+    return Local(
+        server=server,
+        clock=clock,
+        data_dir=data_dir,
+        url=server.url,
+        admin_email=boot["admin_email"],
+        admin_password=boot["admin_password"],
+        workspace_id=boot["workspace_id"],
+        api_token=boot["api_token"],
+    )

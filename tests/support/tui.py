@@ -1,0 +1,144 @@
+"""Driving the real app with Pilot against a real local instance."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static, TextArea
+
+from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.settings import SettingsScreen
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from tests.support.local import Local
+
+S = TypeVar("S", bound=Screen[Any])
+
+
+class MakeApp(Protocol):
+    """The ``make_app`` fixture: the real app, aimed at the test's local instance."""
+
+    def __call__(self, **kwargs: Any) -> RimeApp: ...
+
+
+WAIT = 10.0  # an upper bound for things that take milliseconds; not a timing assert
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], object], what: str) -> None:
+    """Let the app run until *condition* holds (bounded, so a bug fails instead of hanging)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"gave up waiting for {what}; screen is {pilot.app.screen!r}")
+        await pilot.pause(0.01)
+
+
+async def screen(pilot: Pilot[Any], cls: type[S]) -> S:
+    await until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, cls) and pilot.app.screen.is_mounted,
+        cls.__name__,
+    )
+    current = pilot.app.screen
+    assert isinstance(current, cls)
+    return current
+
+
+def text_of(widget: Widget) -> str:
+    if isinstance(widget, Static):
+        return str(widget.render())
+    if isinstance(widget, Input):
+        return widget.value
+    if isinstance(widget, TextArea):
+        return widget.text
+    return ""
+
+
+def error_text(app: RimeApp) -> str:
+    return text_of(app.screen.query_one("#error", Static))
+
+
+def table_text(table: DataTable[Any]) -> str:
+    return "\n".join(
+        " ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)
+    )
+
+
+def notifications(app: RimeApp) -> list[str]:
+    """The messages of the notifications the app shows now (toasts)."""
+    return [n.message for n in app._notifications]
+
+
+def widgets_holding(app: RimeApp, secret: str) -> list[Widget]:
+    """Every widget on every screen whose content holds *secret*."""
+    found: list[Widget] = []
+    for scr in app.screen_stack:
+        for widget in scr.walk_children(Widget, with_self=False):
+            content = text_of(widget)
+            if isinstance(widget, DataTable):
+                content = table_text(widget)
+            if secret in content:
+                found.append(widget)
+    return found
+
+
+# -- reaching a screen the way a person does ---------------------------------------------
+
+
+async def ready_sign_in(pilot: Pilot[Any]) -> SignInScreen:
+    """The sign-in screen once the local instance answers and the form is prefilled."""
+    signin = await screen(pilot, SignInScreen)
+    await until(
+        pilot,
+        lambda: "ready" in text_of(signin.query_one("#status", Static)),
+        "the local instance",
+    )
+    return signin
+
+
+async def reach_workspaces(pilot: Pilot[Any], rows: int = 1) -> WorkspacesScreen:
+    """Enter on the prefilled sign-in; the Workspaces table shows *rows* rows."""
+    await ready_sign_in(pilot)
+    await pilot.press("enter")
+    workspaces = await screen(pilot, WorkspacesScreen)
+    table = workspaces.query_one(DataTable)
+    await until(pilot, lambda: table.row_count == rows, f"{rows} workspace row(s)")
+    return workspaces
+
+
+async def reach_tokens(pilot: Pilot[Any], rows: int = 1, workspaces: int = 1) -> TokensScreen:
+    """Enter, Enter, s, t: API Access Tokens of the first workspace, with *rows* tokens."""
+    await reach_workspaces(pilot, workspaces)
+    return await open_tokens(pilot, lambda n: n == rows)
+
+
+async def open_tokens(pilot: Pilot[Any], rows: Callable[[int], bool]) -> TokensScreen:
+    """From Workspaces: Enter, s, t, until the token table's row count satisfies *rows*."""
+    await pilot.press("enter")
+    await screen(pilot, OverviewScreen)
+    await pilot.press("s")
+    await screen(pilot, SettingsScreen)
+    await pilot.press("t")
+    tokens = await screen(pilot, TokensScreen)
+    table = tokens.query_one(DataTable)
+    await until(pilot, lambda: rows(table.row_count), "the token rows")
+    return tokens
+
+
+async def gc_flow(local: Local) -> None:
+    """The README's flow once, in-process: sign in, open Workspace 1, s, t, create a token."""
+    from rime_tui.local import LocalInstance
+
+    app = RimeApp(local=LocalInstance(local.data_dir, local.server.port), remember=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot)
+        await pilot.press("n", *"gc flow", "enter")
+        await until(pilot, lambda: app.screen is not tokens, "the token dialog")

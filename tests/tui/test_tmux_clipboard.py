@@ -1,0 +1,92 @@
+"""Over SSH there is no X clipboard: in tmux with set-clipboard on, `c` fills tmux's buffer.
+
+This runs the real `rime-tui` command in a real tmux server (its own socket), with
+DISPLAY removed so that pyperclip has no mechanism and the OSC 52 path is taken,
+exactly as on a headless server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.net import free_port
+
+WAIT = 30.0
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[list[str]]:
+    if shutil.which("tmux") is None:
+        if os.environ.get("CI"):
+            pytest.fail("tmux is required in CI (.ci/run installs it)")
+        pytest.skip("tmux is not installed")
+    base = ["tmux", "-L", f"rime-test-{os.getpid()}", "-f", "/dev/null"]
+    try:
+        yield base
+    finally:
+        subprocess.run([*base, "kill-server"], capture_output=True, check=False)
+
+
+def _screen(tmux: list[str]) -> str:
+    return subprocess.run(
+        [*tmux, "capture-pane", "-p", "-t", "t"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _wait_for(tmux: list[str], needle: str) -> str:
+    deadline = time.monotonic() + WAIT
+    while True:
+        screen = _screen(tmux)
+        if needle in screen:
+            return screen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{needle!r} never appeared; screen:\n{screen}")
+        time.sleep(0.05)
+
+
+def _keys(tmux: list[str], *keys: str, literal: bool = False) -> None:
+    flag = ["-l"] if literal else []
+    subprocess.run([*tmux, "send-keys", "-t", "t", *flag, *keys], check=True)
+
+
+def test_copy_in_tmux_puts_the_token_in_tmux_buffer(tmux: list[str], tmp_path: Path) -> None:
+    command = (
+        f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
+        f"{sys.executable} -m rime_tui --local --data-dir {tmp_path / 'data'} "
+        f"--port {free_port()}"
+    )
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command], check=True
+    )
+    subprocess.run([*tmux, "set", "-g", "set-clipboard", "on"], check=True)
+    _wait_for(tmux, "Local instance ready")
+    _keys(tmux, "Enter")
+    _wait_for(tmux, "workspace(s)")
+    _keys(tmux, "Enter")
+    _wait_for(tmux, "Your API tokens")
+    _keys(tmux, "s")
+    _wait_for(tmux, "General")
+    _keys(tmux, "t")
+    _wait_for(tmux, "in this workspace")
+    _keys(tmux, "n")
+    _keys(tmux, "over ssh", literal=True)
+    _keys(tmux, "Enter")
+    screen = _wait_for(tmux, "API access token created")
+    shown = re.search(r"rime_[A-Za-z0-9_-]{20,}", screen)
+    assert shown is not None, screen
+    _keys(tmux, "c")
+    _wait_for(tmux, "OSC 52")
+    buffer = subprocess.run(
+        [*tmux, "show-buffer"], capture_output=True, text=True, check=True
+    ).stdout
+    assert buffer == shown.group(0)
+    _keys(tmux, "C-q")

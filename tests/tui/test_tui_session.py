@@ -1,0 +1,209 @@
+"""Moving around a session: 401 mid-session, the command palette, help, Esc, the filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.command import CommandList, CommandPalette
+from textual.widgets import DataTable, Input, Static
+
+from rime_tui.api import RimeClient
+from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.help import HelpScreen
+from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.settings import SettingsScreen
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from tests.support.local import Local
+from tests.support.tui import (
+    error_text,
+    reach_tokens,
+    reach_workspaces,
+    screen,
+    table_text,
+    text_of,
+    until,
+)
+
+# -- 401 mid-session -------------------------------------------------------------------------
+
+
+async def test_a_401_mid_session_signs_in_again_keeping_what_was_typed(
+    local: Local, make_app: Any
+) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tokens = await reach_tokens(pilot)
+        await pilot.press("n", *"half typed")
+        name = tokens.query_one("#token-name", Input)
+        assert name.value == "half typed"
+        await pilot.press("tab", "tab", "tab")  # past the expiry and the button, to the table
+        table = tokens.query_one(DataTable)
+        assert table.has_focus
+
+        # The session ends on the server (it expired, or was signed out elsewhere).
+        assert app.session is not None
+        old_session = app.session.client.session_token
+        assert old_session
+        async with RimeClient(local.url, session_token=old_session) as elsewhere:
+            await elsewhere.logout()
+
+        await pilot.press("r")
+        signin = await screen(pilot, SignInScreen)
+        assert error_text(app) == "The session is not valid; sign in again."  # the server's words
+        # Same cluster and email; only the password is asked for.
+        assert signin.query_one("#cluster", Input).value == local.url
+        assert signin.query_one("#email", Input).value == local.admin_email
+        password = signin.query_one("#password", Input)
+        assert password.value == ""
+        assert password.has_focus
+
+        password.post_message(events.Paste(local.admin_password))
+        await until(pilot, lambda: password.value == local.admin_password, "the password")
+        await pilot.press("enter")
+        back = await screen(pilot, TokensScreen)
+        assert back is tokens  # the same page, not a new one
+        assert name.value == "half typed"
+        assert app.session is not None and app.session.client.session_token != old_session
+        # The renewed session works: a refresh shows a token created meanwhile.
+        async with local.client() as admin:
+            await admin.create_api_token("made meanwhile", local.workspace_id)
+        table.focus()
+        await pilot.press("r")
+        await until(pilot, lambda: "made meanwhile" in table_text(table), "the refreshed list")
+        assert isinstance(app.screen, TokensScreen)
+
+
+# -- the command palette ---------------------------------------------------------------------
+
+
+async def palette_run(pilot: Any, typed: str, command: str) -> None:
+    """ctrl+p, type *typed*, check *command* is the best match, Enter."""
+    await pilot.press("ctrl+p")
+    palette = await screen(pilot, CommandPalette)
+    await pilot.press(*typed)
+    hits = palette.query_one(CommandList)
+
+    def best() -> str:
+        if not hits.option_count or hits.highlighted is None:
+            return ""
+        return str(hits.get_option_at_index(hits.highlighted).prompt)
+
+    await until(pilot, lambda: best().startswith(command), f"{command!r} in the palette")
+    await pilot.press("enter")
+
+
+async def test_the_command_palette_offers_the_flows_commands(local: Local, make_app: Any) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_workspaces(pilot)
+        await pilot.press("enter")
+        await screen(pilot, OverviewScreen)
+
+        await palette_run(pilot, "access tok", "API Access Tokens")
+        tokens = await screen(pilot, TokensScreen)
+        await until(pilot, lambda: tokens.query_one(DataTable).row_count == 1, "the tokens")
+
+        await palette_run(pilot, "works", "Workspaces")
+        await screen(pilot, WorkspacesScreen)
+        assert not any(isinstance(s, OverviewScreen | TokensScreen) for s in app.screen_stack)
+
+        await palette_run(pilot, "sign", "Sign out")
+        await screen(pilot, SignInScreen)
+        await until(pilot, lambda: app.session is None, "the session to end")
+
+        await palette_run(pilot, "quit", "Quit")
+        await until(pilot, lambda: app._exit, "the app to quit")
+
+
+# -- help, Esc -------------------------------------------------------------------------------
+
+
+async def test_question_mark_opens_help_listing_the_keys(local: Local, make_app: Any) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tokens = await reach_tokens(pilot)
+        assert tokens.query_one(DataTable).has_focus
+        await pilot.press("question_mark")
+        help_screen = await screen(pilot, HelpScreen)
+        text = text_of(help_screen.query_one("#help-text", Static))
+        for words in [
+            "ctrl+p",
+            "ctrl+q",
+            "Esc",
+            "Password/Token",  # sign-in
+            "Filter",  # workspaces
+            "Settings",  # overview
+            "New token",  # tokens
+            "Delete",
+            "Refresh",
+            "Copy",  # the created-token dialog
+            "Save to file",
+            "Test token",
+        ]:
+            assert words in text, words
+        assert "ctrl+t" in text and "/" in text
+        await pilot.press("escape")
+        assert await screen(pilot, TokensScreen) is tokens
+
+
+async def test_escape_goes_back_one_screen_at_a_time(local: Local, make_app: Any) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_tokens(pilot)
+        for page in (SettingsScreen, OverviewScreen, WorkspacesScreen):
+            await pilot.press("escape")
+            await screen(pilot, page)
+            assert app.session is not None
+        # From Workspaces, Esc signs out: back one more, to sign-in.
+        await pilot.press("escape")
+        await screen(pilot, SignInScreen)
+        await until(pilot, lambda: app.session is None, "the session to end")
+        # Esc on the sign-in screen goes nowhere.
+        await pilot.press("escape")
+        assert isinstance(app.screen, SignInScreen)
+
+
+# -- the workspace filter --------------------------------------------------------------------
+
+
+async def test_slash_filters_workspaces_by_name(
+    local: Local, admin: RimeClient, make_app: Any
+) -> None:
+    for name in ("Alpha team", "Beta team", "alphabet soup"):
+        await admin.create_workspace(name, description=f"about {name}")
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        workspaces = await reach_workspaces(pilot, rows=4)
+        table = workspaces.query_one(DataTable)
+        status = workspaces.query_one("#status", Static)
+
+        await pilot.press("slash")
+        field = workspaces.query_one("#filter", Input)
+        assert field.display and field.has_focus
+        await pilot.press(*"ALPHA")  # any case
+        await until(pilot, lambda: table.row_count == 2, "the filtered list")
+        shown = table_text(table)
+        assert "Alpha team" in shown and "alphabet soup" in shown
+        assert "Beta" not in shown and "Workspace 1" not in shown
+        assert text_of(status) == "2 of 4 workspaces match the filter."
+
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
+        await pilot.press(*"soup")
+        await until(pilot, lambda: table.row_count == 1, "one match")
+        # Enter leaves the filter; Enter again opens the one shown.
+        await pilot.press("enter")
+        assert table.has_focus
+        await pilot.press("enter")
+        overview = await screen(pilot, OverviewScreen)
+        assert overview.workspace.name == "alphabet soup"
+
+        # Back on the list, Esc clears the filter before anything else.
+        await pilot.press("escape")
+        await screen(pilot, WorkspacesScreen)
+        await pilot.press("slash", "escape")
+        await until(pilot, lambda: table.row_count == 4, "the whole list again")
+        assert not field.display
+        assert app.session is not None

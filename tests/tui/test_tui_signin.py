@@ -1,0 +1,238 @@
+"""The sign-in screen: failures in words, the target cluster, the remembered settings."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import tomllib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Static
+
+from rime_tui.local import LocalInstance
+from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from tests.support.local import Local
+from tests.support.net import closed_port
+from tests.support.tui import error_text, ready_sign_in, screen, text_of, until
+
+
+async def submit_and_wait_for_error(pilot: Any, app: RimeApp, previous: str = "") -> str:
+    """Enter, then the words under the form (which differ from *previous*)."""
+    await pilot.press("enter")
+    signin = app.screen
+    assert isinstance(signin, SignInScreen)
+    await until(pilot, lambda: error_text(app) not in ("", previous), "a message under the form")
+    await signin.workers.wait_for_complete()
+    return error_text(app)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "config"
+    monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(path))
+    return path
+
+
+# -- failures, in words under the form ------------------------------------------------------
+
+
+async def test_wrong_password_is_said_under_the_form(local: Local, make_app: Any) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await ready_sign_in(pilot)
+        signin.query_one("#password", Input).value = "not the password"
+        message = await submit_and_wait_for_error(pilot, app)
+        assert message == "Wrong email or password."
+        assert app.screen is signin
+        assert app.session is None
+        # The form is usable again: not busy, the email kept.
+        assert not signin.query_one("#submit").disabled
+        assert signin.query_one("#email", Input).value == local.admin_email
+
+
+async def test_unreachable_cluster_says_host_unreachable(config_dir: Path) -> None:
+    port = closed_port()
+    app = RimeApp(cluster_url=f"http://127.0.0.1:{port}", api_token="rime_whatever", local=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        assert signin.query_one("#api-token", Input).display  # the API token method
+        message = await submit_and_wait_for_error(pilot, app)
+        assert message.startswith("Host unreachable.")
+        assert f"127.0.0.1:{port}" in message
+        assert app.screen is signin and app.session is None
+    assert not (config_dir / "config.toml").exists()  # nothing remembered from a failure
+
+
+async def test_throttled_sign_in_says_when_to_retry(local: Local, make_app: Any) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await ready_sign_in(pilot)
+        password = signin.query_one("#password", Input)
+        message = ""
+        for attempt in range(5):
+            password.value = f"wrong {attempt}"
+            await pilot.press("enter")
+            await until(pilot, lambda: error_text(app) != "", "the refusal")
+            await signin.workers.wait_for_complete()
+            message = error_text(app)
+            assert message == "Wrong email or password.", attempt
+            signin.query_one("#error", Static).update("")
+
+        # The sixth try, even with the right password, is refused with the time to wait.
+        password.value = local.admin_password
+        message = await submit_and_wait_for_error(pilot, app)
+        assert "Too many failed sign-ins" in message
+        assert "try again in 900 seconds" in message  # 15 minutes; the server's clock is fake
+        assert app.screen is signin and app.session is None
+
+
+class HtmlHandler(BaseHTTPRequestHandler):
+    """A web server that is not an RI cluster: HTML for everything."""
+
+    status = 200
+
+    def _answer(self) -> None:
+        body = b"<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>"
+        self.send_response(self.status)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class NotFoundHandler(HtmlHandler):
+    status = 404
+
+
+@pytest.fixture(params=[HtmlHandler, NotFoundHandler], ids=["html-200", "html-404"])
+def web_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), request.param)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.parametrize("method", ["token", "password"])
+async def test_a_web_server_that_is_not_an_ri_cluster_is_said_so(
+    web_server: str, method: str, config_dir: Path
+) -> None:
+    app = RimeApp(
+        cluster_url=web_server,
+        api_token="rime_whatever" if method == "token" else None,
+        email="me@example.com",
+        local=None,
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        if method == "password":
+            signin.query_one("#password", Input).value = "secret"
+        message = await submit_and_wait_for_error(pilot, app)
+        assert message.startswith("Not an RI cluster?"), message
+        assert web_server.removeprefix("http://") in message
+        assert app.screen is signin and app.session is None
+
+
+# -- what it targets and what it remembers ---------------------------------------------------
+
+
+async def test_the_sign_in_screen_says_which_cluster_it_targets(
+    local: Local, make_app: Any, config_dir: Path
+) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await ready_sign_in(pilot)
+        target = signin.query_one("#target", Static)
+        assert text_of(target) == f"Target: the local instance at {local.url}"
+
+        # Editing the URL retargets, in words, as it is typed.
+        cluster = signin.query_one("#cluster", Input)
+        cluster.value = ""
+        await pilot.click(cluster)
+        await pilot.press(*"rime.example.io")
+        await until(pilot, lambda: "rime.example.io" in text_of(target), "the new target")
+        assert text_of(target) == "Target: rime.example.io"
+
+    remote = RimeApp(cluster_url="https://rime.example.io", local=None)
+    async with remote.run_test(size=(80, 24)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        assert text_of(signin.query_one("#target", Static)) == "Target: https://rime.example.io"
+
+
+async def test_config_remembers_cluster_and_email_and_no_secret(
+    local: Local, config_dir: Path
+) -> None:
+    # The instance reached by URL, as any remote cluster is (not as the local instance).
+    app = RimeApp(cluster_url=local.url + "/", email=local.admin_email, local=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        password = signin.query_one("#password", Input)
+        assert password.has_focus  # the first empty field
+        password.value = local.admin_password
+        await pilot.press("enter")
+        await screen(pilot, WorkspacesScreen)
+        assert app.session is not None
+        session_token = app.session.client.session_token
+        assert session_token
+
+    path = config_dir / "config.toml"
+    text = path.read_text(encoding="utf-8")
+    assert tomllib.loads(text) == {"cluster_url": local.url, "email": local.admin_email}
+    assert path.stat().st_mode & 0o777 == 0o600
+    for secret in (local.admin_password, session_token, local.api_token):
+        assert secret not in text
+
+    # Signing in with an API token keeps the email and still writes no secret.
+    app = RimeApp(cluster_url=local.url, api_token=local.api_token, local=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await screen(pilot, SignInScreen)
+        await pilot.press("enter")
+        await screen(pilot, WorkspacesScreen)
+    text = path.read_text(encoding="utf-8")
+    assert tomllib.loads(text) == {"cluster_url": local.url, "email": local.admin_email}
+    assert local.api_token not in text and local.api_token[-12:] not in text
+
+
+class GatedLocalInstance(LocalInstance):
+    """The real local instance, whose start the test lets finish when it chooses."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        super().__init__(data_dir, port)
+        self.gate = asyncio.Event()
+
+    async def ensure_running(self, timeout: float = 30.0) -> bool:  # noqa: ASYNC109 - the base's
+        await self.gate.wait()
+        return await super().ensure_running(timeout)
+
+
+async def test_typing_while_the_local_instance_starts_keeps_the_focus(
+    local: Local, config_dir: Path
+) -> None:
+    instance = GatedLocalInstance(local.data_dir, local.server.port)
+    app = RimeApp(local=instance)
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        await until(pilot, lambda: "Starting" in text_of(signin.query_one("#status")), "start")
+        cluster = signin.query_one("#cluster", Input)
+        await pilot.click(cluster)
+        await pilot.press("end", *"/x")
+        instance.gate.set()
+        await until(pilot, lambda: "ready" in text_of(signin.query_one("#status")), "ready")
+        assert cluster.has_focus
+        await pilot.press("backspace", "backspace")
+        assert cluster.value == local.url
