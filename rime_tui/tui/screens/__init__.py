@@ -23,18 +23,18 @@ if TYPE_CHECKING:
 
 # Each screen's module, by class name.
 SCREENS = {
-    "ConfirmScreen": "confirm",
-    "HelpScreen": "help",
-    "OverviewScreen": "overview",
-    "SaveTokenScreen": "save_token",
-    "SettingsScreen": "settings",
-    "SignInScreen": "signin",
-    "TokenCreatedScreen": "token_created",
-    "TokensScreen": "tokens",
-    "WorkspacesScreen": "workspaces",
+    "ConfirmScreen": "rime_tui.tui.screens.confirm",
+    "HelpScreen": "rime_tui.tui.screens.help",
+    "OverviewScreen": "rime_tui.tui.screens.overview",
+    "SaveTokenScreen": "rime_tui.tui.screens.save_token",
+    "SettingsScreen": "rime_tui.tui.screens.settings",
+    "SignInScreen": "rime_tui.tui.screens.signin",
+    "TokenCreatedScreen": "rime_tui.tui.screens.token_created",
+    "TokensScreen": "rime_tui.tui.screens.tokens",
+    "WorkspacesScreen": "rime_tui.tui.screens.workspaces",
 }
 
-__all__ = [
+__all__ = [  # spelled out for type checkers and linters, as SCREENS
     "ConfirmScreen",
     "HelpScreen",
     "OverviewScreen",
@@ -52,6 +52,6 @@ def __getattr__(name: str) -> type:
         module = SCREENS[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    screen: type = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    screen: type = getattr(importlib.import_module(module), name)
     globals()[name] = screen
     return screen
