@@ -85,16 +85,18 @@ class SignInForm:
     api_token: str = ""
 
     def cluster_url(self) -> str:
-        """The normalised cluster URL, once every field the method needs is filled in
-        sensibly; raises :class:`FormError`."""
+        """The normalised cluster URL; raises :class:`FormError`."""
         from rime_tui.api import normalize_cluster_url
 
         try:
-            url = normalize_cluster_url(self.cluster)
+            return normalize_cluster_url(self.cluster)
         except ValueError as exc:
             raise FormError(
                 f"{exc} Enter the cluster URL, e.g. rime.example.io.", "cluster"
             ) from None
+
+    def check_credentials(self) -> None:
+        """Raise :class:`FormError` unless the method's fields are filled in sensibly."""
         token = self.api_token.strip()
         if self.method == "password" and not (self.email.strip() and self.password):
             raise FormError("Enter your email and password.")
@@ -108,7 +110,6 @@ class SignInForm:
                 "symbols. Paste it again.",
                 "api-token",
             )
-        return url
 
 
 class LocalStart:

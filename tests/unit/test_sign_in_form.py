@@ -24,15 +24,19 @@ def test_what_cannot_be_sent_says_what_to_fix_and_where(
     form: SignInForm, message: str, field: str | None
 ) -> None:
     with pytest.raises(FormError) as raised:
-        form.cluster_url()
+        form.cluster_url()  # the cluster first: a local instance that failed is said then
+        form.check_credentials()
     assert message in raised.value.message
     assert raised.value.field == field
 
 
-def test_a_filled_form_gives_the_normalised_url() -> None:
-    assert SignInForm("rime.example.io/", "token", api_token="rime_x").cluster_url() == (
-        "https://rime.example.io"
-    )
-    assert SignInForm("http://127.0.0.1:8477", "password", "a@b.c", "pw").cluster_url() == (
-        "http://127.0.0.1:8477"
-    )
+@pytest.mark.parametrize(
+    ("form", "url"),
+    [
+        (SignInForm("rime.example.io/", "token", api_token="rime_x"), "https://rime.example.io"),
+        (SignInForm("http://127.0.0.1:8477", "password", "a@b.c", "pw"), "http://127.0.0.1:8477"),
+    ],
+)
+def test_a_filled_form_passes_and_gives_the_normalised_url(form: SignInForm, url: str) -> None:
+    form.check_credentials()
+    assert form.cluster_url() == url

@@ -197,16 +197,17 @@ class SignInScreen(BaseScreen[None]):
         form = self._form()
         try:
             url = form.cluster_url()
+            local = self.local_start if self.local_start and url == self.local_start.url else None
+            if local is not None and local.error:  # the form cannot help: say why
+                self.show_error(local.error)
+                return
+            form.check_credentials()
         except FormError as problem:
             self.show_error(problem.message)
             if problem.field:
                 self.query_one(f"#{problem.field}", Input).focus()
             else:
                 self._focus_first_empty()
-            return
-        local = self.local_start if self.local_start and url == self.local_start.url else None
-        if local is not None and local.error:  # the form cannot help: say why
-            self.show_error(local.error)
             return
         self._busy(True, "Signing in…")
         try:
