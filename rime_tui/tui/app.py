@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -203,6 +204,15 @@ class RimeApp(App[None]):
 
     def action_help(self) -> None:
         self.open_help()
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quit, once every open dialog agrees (one may ask first)."""
+        from rime_tui.tui.screens.base import Dialog
+
+        quit_: Callable[[], object] = self.exit
+        for dialog in [s for s in self.screen_stack if isinstance(s, Dialog)]:
+            quit_ = partial(dialog.before_closing, quit_)
+        quit_()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield SystemCommand("Workspaces", "Go to the list of workspaces", self.open_workspaces)

@@ -13,6 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.benchmarks.bare_app import GREETING
@@ -255,13 +256,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--instruction-runs", type=int, default=2)
     parser.add_argument("--create-runs", type=int, default=50)
     parser.add_argument("--workspaces", type=int, default=5000)
+    parser.add_argument(
+        "--only", choices=["paint", "instructions", "create", "gc", "scale"], help="one part"
+    )
     args = parser.parse_args(argv)
+    parts: dict[str, Callable[[Path], None]] = {
+        "paint": lambda tmp: first_paint(args.paint_runs, tmp),
+        "instructions": lambda tmp: first_paint_instructions(args.instruction_runs, tmp),
+        "create": lambda tmp: create_latency(args.create_runs, tmp),
+        "gc": gc_pauses,
+        "scale": lambda tmp: scale(args.workspaces, tmp),
+    }
     with tempfile.TemporaryDirectory(prefix="rime-bench-") as tmp:
-        first_paint(args.paint_runs, Path(tmp))
-        first_paint_instructions(args.instruction_runs, Path(tmp))
-        create_latency(args.create_runs, Path(tmp))
-        gc_pauses(Path(tmp))
-        scale(args.workspaces, Path(tmp))
+        for name, part in parts.items():
+            if args.only in (None, name):
+                part(Path(tmp))
 
 
 if __name__ == "__main__":

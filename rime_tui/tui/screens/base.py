@@ -10,6 +10,7 @@ BaseScreen        every screen: the app, keys that focus a field, the one error 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual import work
@@ -161,3 +162,8 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
     def body(self) -> ComposeResult:
         """The box's contents, under the title."""
         yield from ()
+
+    def before_closing(self, then: Callable[[], object]) -> None:
+        """Call *then* once closing this dialog (or quitting over it) is fine; a dialog
+        holding something that closing would lose asks first."""
+        then()
