@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from textual import events
-from textual.widgets import Input
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import Input, Static
 
 from rime_tui.tui.text import input_text
 
@@ -79,3 +82,32 @@ class TextInput(Input):
                 severity="warning",
                 markup=False,
             )
+
+
+class KeyLine(Static):
+    """A screen's keys on one line at the bottom, as Textual's Footer shows them, but
+    one widget built once: a Footer rebuilds a widget per key each time its screen is
+    shown, which is most of the cost of showing a dialog again."""
+
+    DEFAULT_CSS = """
+    KeyLine {
+        dock: bottom;
+        height: 1;
+        padding: 0 1;
+        background: $footer-background;
+        color: $footer-description-foreground;
+    }
+    """
+
+    def __init__(self, bindings: Iterable[BindingType], *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.bindings = [b for b in bindings if isinstance(b, Binding) and b.show]
+
+    def on_mount(self) -> None:
+        key_style = "bold $footer-key-foreground"
+        self.update(
+            Content("  ").join(
+                Content.assemble((self.app.get_key_display(b), key_style), " ", b.description)
+                for b in self.bindings
+            )
+        )

@@ -142,7 +142,9 @@ def create_latency(runs: int, tmp: Path) -> None:
                 time.sleep(0.2)
                 rss_first = app.rss_mb()
             app.mark()
-            app.send("\x1b")
+            app.send("\x1b")  # not copied: the dialog asks first
+            app.wait_for("Close anyway?")
+            app.send("y")
             # The list reloaded with the new token: the dialog is gone, keys reach the list.
             app.wait_for(f"{i + 2} tokens in this workspace")
         rss_after = app.rss_mb()

@@ -157,6 +157,10 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
         with Vertical(id=self.FRAME or None, classes="dialog"):
             yield Static(self.heading, classes="dialog-title", markup=False)
             yield from self.body()
+        yield from self.keys()
+
+    def keys(self) -> ComposeResult:
+        """What shows the keys, under the box."""
         yield Footer()
 
     def body(self) -> ComposeResult:

@@ -24,6 +24,7 @@ from rime_tui.tui.screens.base import Dialog
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.text import one_line
+from rime_tui.tui.widgets import KeyLine
 
 if TYPE_CHECKING:
     from rime_tui.tui.app import RimeApp
@@ -37,8 +38,6 @@ class TokenCreatedScreen(Dialog[None]):
 
     DEFAULT_CSS = """
     TokenCreatedScreen {
-        background: $background;  /* opaque: nothing under it to draw */
-
         #created.use-it {
             height: 100%;
         }
@@ -48,19 +47,29 @@ class TokenCreatedScreen(Dialog[None]):
         #token {
             width: 100%;
             height: auto;
-            margin-top: 1;
             border: round $accent;
             text-style: bold;
         }
         #warning {
             color: $warning;
         }
-        #test-result {
-            height: auto;
+        .buttons Button {
+            min-width: 10;
         }
-        #use-it-title {
+        &.-narrow .buttons {
+            layout: grid;
+            grid-size: 2;
+            grid-rows: 3;
+            grid-gutter: 0 1;
+        }
+        &.-narrow .buttons Button {
+            width: 1fr;
+            margin: 0;
+        }
+        #test-result {
+            display: none;
+            height: auto;
             margin-top: 1;
-            text-style: bold;
         }
         #snippets {
             display: none;
@@ -83,6 +92,8 @@ class TokenCreatedScreen(Dialog[None]):
         }
     }
     """
+    # Under 56 columns the four buttons go two by two.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (56, "-wide")]
     AUTO_FOCUS = "#copy"
     FRAME = "created"
     heading = "API access token created"
@@ -137,7 +148,7 @@ class TokenCreatedScreen(Dialog[None]):
         )
         with Horizontal(classes="buttons"):
             yield Button("Copy (c)", id="copy", variant="primary")
-            yield Button("Save to file (w)", id="save")
+            yield Button("Save (w)", id="save")
             yield Button("Test (v)", id="test")
             yield Button("Done (Esc)", id="done")
         yield Static("", id="test-result")
@@ -145,7 +156,12 @@ class TokenCreatedScreen(Dialog[None]):
         # Built on the first `u`, below the token: they scroll, the token stays.
         yield VerticalScroll(id="snippets")
 
+    def keys(self) -> ComposeResult:
+        yield KeyLine([*self.BINDINGS, *self.app.BINDINGS])
+
     def on_mount(self) -> None:
+        # Opaque, over app.tcss's dimmed page behind dialogs: nothing under it to blend.
+        self.styles.background = self.app.get_css_variables()["background"]
         self._fill()
 
     def _fill(self) -> None:
@@ -153,7 +169,7 @@ class TokenCreatedScreen(Dialog[None]):
             Content.assemble("Token Name: ", (one_line(self.token_name), "bold"))
         )
         self.query_one("#token", Static).update(self.token)
-        self.query_one("#test-result", Static).update("")
+        self.query_one("#test-result", Static).display = False
         self._show_use_it(False)
         self.query_one("#copy", Button).focus()
 
@@ -232,6 +248,7 @@ class TokenCreatedScreen(Dialog[None]):
     async def test_token(self) -> None:
         result = self.query_one("#test-result", Static)
         result.update("Testing: GET /v1/rime-info with the new token…")
+        result.display = True
         try:
             async with self.rime.new_client(self.cluster_url, api_token=self.token) as client:
                 info = await client.rime_info()
