@@ -59,7 +59,7 @@ def test_the_check_sees_textual_when_it_is_imported() -> None:
         (
             "rime_tui.api",
             "rime_tui.api.client",
-            "rime_tui.api.models",
+            "rime_tui.wire.models",
             "rime_tui.api.errors",
             "rime_tui.server",
             "rime_tui.server.app",
