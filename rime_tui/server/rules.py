@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rime_tui.server import security
@@ -46,9 +47,15 @@ class Principal:
 
 
 def _live(
-    store: Store, row: sqlite3.Row | None, wanted: str, unknown: str, expired: str
+    store: Store,
+    lookup: Callable[[str], sqlite3.Row | None],
+    secret: str,
+    unknown: str,
+    expired: str,
 ) -> sqlite3.Row:
-    """*row* of a credential found by its digest *wanted*, if it is there and live."""
+    """The row of the credential *secret*, found by its digest, if it is live."""
+    wanted = security.digest(secret)
+    row = lookup(wanted)
     if row is None or not security.same_digest(row["digest"], wanted):
         raise unauthenticated(unknown)
     if row["expires_at"] <= db_time(store.clock()):
@@ -57,37 +64,32 @@ def _live(
 
 
 def authenticate_api_token(store: Store, secret: str) -> Principal:
-    wanted = security.digest(secret)
     row = _live(
         store,
-        store.api_token_credential(wanted),
-        wanted,
+        store.api_token_credential,
+        secret,
         unknown="The API token is not valid: it is unknown or was deleted.",
         expired="The API token expired on {date}; create a new one.",
     )
     return Principal(
-        user_id=row["user_id"],
-        email=row["email"],
-        org_admin=row["org_role"] == ADMIN,
+        row["user_id"],
+        row["email"],
+        row["org_role"] == ADMIN,
         token_id=row["id"],
         token_workspace=row["workspace_id"],
     )
 
 
 def authenticate_session(store: Store, secret: str) -> Principal:
-    wanted = security.digest(secret)
     row = _live(
         store,
-        store.session_credential(wanted),
-        wanted,
+        store.session_credential,
+        secret,
         unknown="The session is not valid; sign in again.",
         expired="The session expired; sign in again.",
     )
     return Principal(
-        user_id=row["user_id"],
-        email=row["email"],
-        org_admin=row["org_role"] == ADMIN,
-        session_digest=row["digest"],
+        row["user_id"], row["email"], row["org_role"] == ADMIN, session_digest=row["digest"]
     )
 
 
