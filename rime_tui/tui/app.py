@@ -1,65 +1,34 @@
-"""The Textual application: screens, the signed-in session, errors in one place."""
+"""The Textual application: the session, and navigation in one place.
+
+Screens never push or pop each other: they ask the app ("open workspace W", "open
+the tokens", "back", "sign out") and the app decides which screen comes next. Every
+change of screen goes through :meth:`RimeApp._push` and :meth:`RimeApp._pop_to`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
-from textual.screen import Screen
+from textual.screen import Screen, ScreenResultCallbackType
 
+from rime_tui.tui import compat, screens
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.text import one_line
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
-    from rime_tui.api.models import ApiTokenInfo, UserDetail, Workspace
     from rime_tui.local import LocalInstance
+    from rime_tui.tui.screens.base import Dialog
+    from rime_tui.tui.session import Session
+    from rime_tui.wire.models import Workspace
 
-
-@dataclass
-class Session:
-    """Who is signed in, where, and how."""
-
-    client: RimeClient
-    user: UserDetail | None
-    org_admin: bool
-    method: str  # "password" or "token"
-    token_suffix: str | None = None  # the suffix of the API token signed in with
-
-    @property
-    def host(self) -> str:
-        return self.client.host
-
-    inferred_user_id: str | None = None
-
-    @property
-    def user_id(self) -> str | None:
-        return self.user.id.uuid if self.user else self.inferred_user_id
-
-    def resolve_user_id(self, tokens: Iterable[ApiTokenInfo]) -> str | None:
-        """Our user id; signed in with a token, it is that token's owner."""
-        if self.user_id is None and self.token_suffix:
-            for token in tokens:
-                if token.suffix == self.token_suffix:
-                    self.inferred_user_id = token.user_id
-                    break
-        return self.user_id
-
-    def is_own_token(self, token: ApiTokenInfo) -> bool:
-        """Whether *token* is the one this session signed in with."""
-        return (
-            self.method == "token"
-            and token.suffix == self.token_suffix
-            and (self.user_id is None or token.user_id == self.user_id)
-        )
-
-
+T = TypeVar("T")
 WATCHER_SWEEP_SECONDS = 5.0
 
 
@@ -84,6 +53,7 @@ class RimeApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         timeout: float | None = None,
     ) -> None:
+        compat.check_textual()  # fails loudly, before anything is drawn
         super().__init__()
         # Seconds every call may wait to connect or for an answer; None: the client's
         # defaults (5 s to connect, 15 s to read).
@@ -105,24 +75,16 @@ class RimeApp(App[None]):
     def on_mount(self) -> None:
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
 
-    def release_closed_watchers(self) -> int:
-        """Drop watcher registrations held for widgets that were removed.
-
-        Textual 8.2 prunes a reactive's watcher list only when that reactive
-        changes, so watchers registered on long-lived nodes (the app's theme, each
-        Footer's ``compact``) keep every removed FooterKey and TextArea alive: about
-        0.8 MB per token dialog. This sweep lets them go. Returns how many it dropped.
-        """
-        dropped = 0
+    def dom_nodes(self) -> list[DOMNode]:
+        """The app and every node of every screen on the stack."""
         nodes: list[DOMNode] = [self]
         for screen in self.screen_stack:
             nodes += screen.walk_children(with_self=True)
-        for node in nodes:
-            for watchers in getattr(node, "__watchers", {}).values():
-                alive = [(owner, callback) for owner, callback in watchers if not owner._closing]
-                dropped += len(watchers) - len(alive)
-                watchers[:] = alive
-        return dropped
+        return nodes
+
+    def release_closed_watchers(self) -> int:
+        """Let go of removed widgets that Textual's watchers keep (see compat.py)."""
+        return compat.release_closed_watchers(self.dom_nodes())
 
     async def on_unmount(self) -> None:
         if self.session is not None:
@@ -138,39 +100,44 @@ class RimeApp(App[None]):
             return RimeClient(cluster_url, api_token=api_token)
         return RimeClient(cluster_url, api_token=api_token, timeout=self.client_timeout)
 
-    # -- navigation ---------------------------------------------------------------
-
     def breadcrumb(self, *parts: str) -> str:
         where = [self.session.host] if self.session else []
         return " › ".join(one_line(part) for part in [*where, *parts])
 
-    def signed_in(self, session: Session) -> None:
-        from rime_tui.tui.screens.workspaces import WorkspacesScreen
+    # -- navigation: which screen comes next is decided here, and only here ---------
 
-        self.session = session
-        self.workspace = None
-        self.pop_to_sign_in()
-        self.push_screen(WorkspacesScreen())
+    def _push(self, screen: Screen[T], callback: ScreenResultCallbackType[T] | None = None) -> None:
+        self.push_screen(screen, callback)
 
-    def pop_to_sign_in(self) -> None:
-        """Back to the first screen, the sign-in screen."""
-        while len(self.screen_stack) > 1:
+    def _pop_to(self, depth: int) -> None:
+        """Pop screens until *depth* are left (1: the sign-in screen)."""
+        while len(self.screen_stack) > max(depth, 1):
             self.pop_screen()
 
-    async def session_expired(self, message: str) -> None:
-        """A 401 mid-session: ask to sign in again on top of where the user was."""
-        if isinstance(self.screen, SignInScreen):
+    def signed_in(self, session: Session) -> None:
+        """A sign-in succeeded. Signed in again as the same user on the same cluster
+        (after a 401 mid-session): carry on where the user was; otherwise start at
+        Workspaces."""
+        previous, self.session = self.session, session
+        if previous is not None and previous.client is not session.client:
+            self.run_worker(previous.client.aclose(), exit_on_error=False)
+        reauth = self._index_of(SignInScreen, start=1)  # over the page the user was on
+        if reauth is not None and previous is not None and previous.same_user(session):
+            self._pop_to(reauth)
+            self.notify("Signed in again. Repeat your last action.", title="Session renewed")
             return
-        self.push_screen(SignInScreen(reauth_message=message))
+        self.workspace = None
+        self._pop_to(1)
+        self._push(screens.WorkspacesScreen())
 
-    def resume_after_reauth(self, session: Session) -> None:
-        """Signed in again as the same user on the same cluster: carry on."""
-        old = self.session
-        self.session = session
-        if old is not None and old.client is not session.client:
-            self.run_worker(old.client.aclose(), exit_on_error=False)
-        self.pop_screen()
-        self.notify("Signed in again. Repeat your last action.", title="Session renewed")
+    def session_expired(self, screen: Screen[Any], message: str) -> bool:
+        """A 401 on *screen*: mid-session, ask to sign in again on top of where the user
+        was. False when it is no session's expiry but a sign-in's refusal."""
+        if self.session is None or isinstance(screen, SignInScreen):
+            return False
+        if not isinstance(self.screen, SignInScreen):
+            self._push(SignInScreen(reauth_message=message))
+        return True
 
     async def sign_out(self) -> None:
         session, self.session = self.session, None
@@ -182,50 +149,70 @@ class RimeApp(App[None]):
                 except Exception as exc:  # the session is dropped locally either way
                     self.log.warning(f"logout failed: {type(exc).__name__}")
             await session.client.aclose()
-        self.pop_to_sign_in()
+        self._pop_to(1)
         self.notify("Signed out.")
 
-    # -- actions -------------------------------------------------------------------
+    def back(self) -> None:
+        """Esc on a page: the page before; from the first page after sign-in, sign out."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+        else:
+            self.run_worker(self.sign_out(), exit_on_error=False)
 
-    def action_help(self) -> None:
-        from rime_tui.tui.screens.help import HelpScreen
+    def open_workspace(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._push(screens.OverviewScreen(workspace))
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+    def open_settings(self) -> None:
+        if self.workspace is not None:
+            self._push(screens.SettingsScreen(self.workspace))
 
-    async def action_sign_out(self) -> None:
-        await self.sign_out()
-
-    def action_workspaces(self) -> None:
-        from rime_tui.tui.screens.workspaces import WorkspacesScreen
-
-        if self.session is None:
-            self.notify("Sign in first.", severity="warning")
-            return
-        for index, screen in enumerate(self.screen_stack):
-            if isinstance(screen, WorkspacesScreen):
-                while len(self.screen_stack) > index + 1:
-                    self.pop_screen()
-                return
-
-    def action_tokens(self) -> None:
-        from rime_tui.tui.screens.tokens import TokensScreen
-
+    def open_tokens(self) -> None:
+        """API Access Tokens of the open workspace (from Settings, or ctrl+p anywhere)."""
         if self.session is None or self.workspace is None:
             self.notify("Sign in and open a workspace first.", severity="warning")
             return
-        if not isinstance(self.screen, TokensScreen):
-            self.push_screen(TokensScreen(self.workspace))
+        if not isinstance(self.screen, screens.TokensScreen):
+            self._push(screens.TokensScreen(self.workspace))
+
+    def open_workspaces(self) -> None:
+        """Back to the list of workspaces, from anywhere in the session."""
+        if self.session is None:
+            self.notify("Sign in first.", severity="warning")
+            return
+        index = self._index_of(screens.WorkspacesScreen)
+        if index is not None:
+            self._pop_to(index + 1)
+
+    def open_dialog(
+        self, dialog: Dialog[T], callback: ScreenResultCallbackType[T] | None = None
+    ) -> None:
+        """A modal over the current screen; *callback* gets its answer."""
+        self._push(dialog, callback)
+
+    def open_help(self) -> None:
+        if not isinstance(self.screen, screens.HelpScreen):
+            self._push(screens.HelpScreen())
+
+    def _index_of(self, kind: type[Screen[Any]], start: int = 0) -> int | None:
+        """Where the topmost screen of *kind* is on the stack, looking from *start* up."""
+        for index in range(len(self.screen_stack) - 1, start - 1, -1):
+            if isinstance(self.screen_stack[index], kind):
+                return index
+        return None
+
+    def action_help(self) -> None:
+        self.open_help()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield SystemCommand("Workspaces", "Go to the list of workspaces", self.action_workspaces)
+        yield SystemCommand("Workspaces", "Go to the list of workspaces", self.open_workspaces)
         yield SystemCommand(
             "API Access Tokens",
             "Create and delete API access tokens in the open workspace",
-            self.action_tokens,
+            self.open_tokens,
         )
-        yield SystemCommand("Sign out", "End this session", self.action_sign_out)
-        yield SystemCommand("Help", "Show every key", self.action_help)
+        yield SystemCommand("Sign out", "End this session", self.sign_out)
+        yield SystemCommand("Help", "Show every key", self.open_help)
         yield SystemCommand("Quit", "Quit rime-tui", self.action_quit)
 
 

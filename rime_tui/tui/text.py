@@ -14,16 +14,13 @@ from __future__ import annotations
 
 from textual.content import Content
 
-_CONTROL = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
-# Bidirectional marks, embeddings, overrides and isolates, and zero-width characters
-# but the joiner and non-joiner (emoji sequences and some scripts need those).
-_INVISIBLE = [0x061C, 0x180E, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F), 0xFEFF]
-_INVISIBLE += [*range(0x2060, 0x2065), *range(0x2066, 0x206A)]
+from rime_tui.tui.limits import CONTROL_CHARACTERS, HIDDEN_CHARACTERS
+
 _VISIBLE = str.maketrans(
     {
         **{c: chr(0x2400 + c) for c in range(0x20)},  # ␀ … ␟, the Unicode control pictures
         0x7F: "␡",
-        **{c: "\ufffd" for c in [*range(0x80, 0xA0), *_INVISIBLE]},
+        **{c: "\ufffd" for c in [*range(0x80, 0xA0), *map(ord, HIDDEN_CHARACTERS)]},
     }
 )
 
@@ -42,7 +39,9 @@ def one_line(text: str) -> str:
 def input_text(text: str) -> str:
     """What an input field keeps of typed or pasted *text*: tabs and line breaks
     become spaces, other control characters are dropped."""
-    return "".join(" " if c.isspace() else c for c in text if c.isspace() or c not in _CONTROL)
+    return "".join(
+        " " if c.isspace() else c for c in text if c.isspace() or c not in CONTROL_CHARACTERS
+    )
 
 
 def label_rows(rows: list[tuple[str, str]]) -> Content:

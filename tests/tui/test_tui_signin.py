@@ -148,6 +148,37 @@ async def test_a_web_server_that_is_not_an_ri_cluster_is_said_so(
         assert app.screen is signin and app.session is None
 
 
+@pytest.fixture
+def stranger() -> Iterator[int]:
+    """The port of a web server that is not the local instance."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HtmlHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+async def test_each_enter_on_sign_in_submits_even_right_after_the_last(
+    local: Local, stranger: int, config_dir: Path
+) -> None:
+    # Another program holds the local instance's port: every sign-in says so at once,
+    # and the focus stays on the Sign in button, which must take Enter after Enter.
+    app = RimeApp(local=LocalInstance(local.data_dir, stranger))
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        await until(pilot, lambda: error_text(app), "the local instance's failure")
+        assert signin.query_one("#submit").has_focus
+        for attempt in range(1, 4):
+            signin.query_one("#error", Static).update("")
+            await pilot.press("enter")
+            await until(pilot, lambda: error_text(app), f"the answer to Enter {attempt}")
+            assert f"port {stranger}" in error_text(app)
+
+
 # -- what it targets and what it remembers ---------------------------------------------------
 
 

@@ -1,5 +1,6 @@
-"""The API client and the local server never import textual (issue 2, item 1), and the
-wire package none of textual, httpx and fastapi (issue 11).
+"""Import hygiene: the API client and the local server never import textual (issue 2,
+item 1), the wire package none of textual, httpx and fastapi, the first paint loads no
+HTTP client or server, the declared layers hold.
 
 Checked twice: at run time in a fresh interpreter (catches indirect imports), and
 statically over the source (catches imports on paths a plain import does not run).
@@ -204,3 +205,28 @@ def test_the_ui_reaches_the_cluster_only_through_the_client() -> None:
         (1, "httpx"),
         (2, "httpx"),
     ]
+
+
+# -- the first paint's import path, and the declared layers ------------------------------------
+
+
+@pytest.mark.parametrize("package", ["httpx", "pydantic", "fastapi"])
+def test_importing_the_app_loads_no_http_client_model_or_server(package: str) -> None:
+    """What the sign-in screen's first paint imports: none of these (they load after it)."""
+    assert package in _modules_after(f"import {package}", package)  # the check sees it
+    assert _modules_after("import rime_tui.tui.app", package) == []
+
+
+def test_the_import_linter_contracts_hold() -> None:
+    """pyproject.toml's [tool.importlinter] contracts: api and server never import
+    textual; wire none of textual, httpx and fastapi; screens never import httpx."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports")],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 kept, 0 broken" in done.stdout

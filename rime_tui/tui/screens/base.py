@@ -1,26 +1,41 @@
-"""What every screen after sign-in shares: header, footer, Esc, errors in one place."""
+"""The bases the screens stand on.
+
+BaseScreen        every screen: the app, keys that focus a field, the one error path
+├── SignInScreen      before sign-in (signin.py)
+├── RimeScreen        after sign-in: the session, the breadcrumb, Esc, load and refresh
+│   ├── WorkspacesScreen
+│   └── WorkspaceScreen   one workspace: Overview, Settings, API Access Tokens
+└── Dialog            a modal over the others, with the dialog chrome
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
+from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import Input
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from rime_tui.api.errors import AuthenticationError
 from rime_tui.tui.errors import describe
 
 if TYPE_CHECKING:
-    from rime_tui.tui.app import RimeApp, Session
+    from rime_tui.tui.app import RimeApp
+    from rime_tui.tui.session import Session
+    from rime_tui.wire.models import Workspace
+
+R = TypeVar("R")
+
+REFRESH = Binding("r", "refresh", "Refresh")
 
 
-class RimeScreen(Screen[None]):
-    """A page of the flow.  Workers it starts report failures to :meth:`show_error`."""
+class BaseScreen(Screen[R]):
+    """What every screen shares. Workers it starts report failures to :meth:`handle_error`."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
-    PAGE: ClassVar[str] = ""
     # Actions bound to printable keys with priority (so that what is typed right after
     # them lands in the field they focus); while a field has focus they are off and
     # the key is just a character being typed.
@@ -29,6 +44,34 @@ class RimeScreen(Screen[None]):
     @property
     def rime(self) -> RimeApp:
         return cast("RimeApp", self.app)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.FIELD_ACTIONS and isinstance(self.focused, Input))
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        event.stop()
+        self.handle_error(event.worker.error)
+
+    def handle_error(self, error: BaseException) -> None:
+        """Every failure of this screen's workers lands here: a 401 mid-session is the
+        app's to handle (it asks to sign in again); the rest is shown in words."""
+        message = describe(error)
+        if isinstance(error, AuthenticationError) and self.rime.session_expired(self, message):
+            return
+        self.show_error(message)
+
+    def show_error(self, message: str) -> None:
+        """Where this screen shows a failure; by default a notification."""
+        self.notify(message, title="Error", severity="error", timeout=8, markup=False)
+
+
+class RimeScreen(BaseScreen[None]):
+    """A page of the flow after sign-in: it exists only with a session."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    PAGE: ClassVar[str] = ""
 
     @property
     def session(self) -> Session:
@@ -42,26 +85,79 @@ class RimeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.rime.breadcrumb(*self.crumbs())
+        self.load()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in self.FIELD_ACTIONS and isinstance(self.focused, Input))
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load(self) -> None:
+        """Fetch what the page shows, in a worker: on mount, and again on refresh (r)."""
+        await self.fetch()
+
+    async def fetch(self) -> None:
+        """What :meth:`load` fetches and shows; by default nothing."""
+
+    def action_refresh(self) -> None:
+        self.load()
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.rime.back()
 
-    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR or event.worker.error is None:
-            return
-        event.stop()
-        await self.handle_error(event.worker.error)
 
-    async def handle_error(self, error: BaseException) -> None:
-        """Every failure of this screen's workers lands here."""
-        if isinstance(error, AuthenticationError) and self.rime.session is not None:
-            await self.rime.session_expired(describe(error))
-            return
-        self.show_error(describe(error))
+class WorkspaceScreen(RimeScreen):
+    """A page of one workspace."""
 
-    def show_error(self, message: str) -> None:
-        """Where this screen shows a failure; by default a notification."""
-        self.notify(message, title="Error", severity="error", timeout=8, markup=False)
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+
+    def crumbs(self) -> list[str]:
+        return [self.workspace.name, self.PAGE]
+
+
+class Dialog(ModalScreen[R], BaseScreen[R]):
+    """A modal: a framed box in the middle of the dimmed screen, and the keys below.
+
+    Subclasses give :attr:`heading` and compose the box's contents in :meth:`body`.
+    (ModalScreen comes first: Textual takes a class's CSS type names from its first base.)
+    """
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+
+        & > .dialog {
+            width: 78;
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            border: thick $primary;
+            background: $panel;
+            padding: 0 1;
+        }
+        .dialog-title {
+            text-style: bold;
+            color: $accent;
+            width: 100%;
+            content-align: center middle;
+        }
+        .buttons {
+            height: auto;
+            margin-top: 1;
+        }
+        .buttons Button {
+            margin-right: 1;
+        }
+    }
+    """
+
+    FRAME: ClassVar[str] = ""  # the id of the box
+    heading = ""  # the box's title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id=self.FRAME or None, classes="dialog"):
+            yield Static(self.heading, classes="dialog-title", markup=False)
+            yield from self.body()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        """The box's contents, under the title."""
+        yield from ()

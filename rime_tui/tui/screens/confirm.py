@@ -7,15 +7,27 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.containers import Horizontal
+from textual.widgets import Button, Static
+
+from rime_tui.tui.screens.base import Dialog
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Answers True (confirmed) or False."""
 
+    DEFAULT_CSS = """
+    ConfirmScreen {
+        #confirm {
+            width: 64;
+        }
+        #confirm-message {
+            margin-top: 1;
+        }
+    }
+    """
     AUTO_FOCUS = "#no"
+    FRAME = "confirm"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
@@ -24,26 +36,20 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def __init__(self, title: str, message: str, *, confirm: str = "Yes", danger: bool = False):
         super().__init__()
-        self.title_text = title
+        self.heading = title
         self.message = message
         self.confirm = confirm
         self.danger = danger
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm", classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Static(self.message, id="confirm-message", markup=False)
-            with Horizontal(classes="buttons"):
-                yield Button(
-                    f"{self.confirm} (y)",
-                    id="yes",
-                    variant="error" if self.danger else "primary",
-                )
-                yield Button("Cancel (n)", id="no")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+    def body(self) -> ComposeResult:
+        yield Static(self.message, id="confirm-message", markup=False)
+        with Horizontal(classes="buttons"):
+            yield Button(
+                f"{self.confirm} (y)",
+                id="yes",
+                variant="error" if self.danger else "primary",
+            )
+            yield Button("Cancel (n)", id="no")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -7,10 +7,11 @@ from typing import Any, ClassVar
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
 
+from rime_tui.tui.screens.base import Dialog
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
@@ -67,8 +68,6 @@ def _bindings(screen: type[Screen[Any]]) -> list[tuple[str, str]]:
         for item in cls.__dict__.get("BINDINGS", []):
             if isinstance(item, Binding) and item.description:
                 seen[_keys(item)] = item.description  # a subclass's meaning wins
-    if screen is SignInScreen:
-        seen.pop("Esc", None)
     return list(seen.items())
 
 
@@ -81,18 +80,27 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    HelpScreen {
+        #help {
+            height: 90%;
+        }
+        #help-text {
+            height: auto;
+        }
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "Close"),
     ]
+    FRAME = "help"
+    heading = "Keys"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="help", classes="dialog"):
-            yield Static("Keys", classes="dialog-title")
-            with VerticalScroll():
-                yield Static(help_text(), id="help-text")
-            yield Static("Esc or ? closes this help.", classes="hint")
-        yield Footer()
+    def body(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(help_text(), id="help-text")
+        yield Static("Esc or ? closes this help.", classes="hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

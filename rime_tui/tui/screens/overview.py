@@ -4,59 +4,68 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Footer, Header, Static
 
-from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
 from rime_tui.tui.text import label_rows, one_line, visible
-
-if TYPE_CHECKING:
-    from rime_tui.api.models import Workspace
 
 T = TypeVar("T")
 SHOWN = 5  # members and projects named on the overview
 COUNT_CAP = 5000  # beyond this the overview says "5000+"
 
 
-class OverviewScreen(RimeScreen):
+class OverviewScreen(WorkspaceScreen):
     """Workspace Overview, as in the web UI."""
+
+    DEFAULT_CSS = """
+    OverviewScreen {
+        #overview {
+            padding: 1 2;
+        }
+        #ws-name {
+            text-style: bold;
+            color: $accent;
+        }
+        #ws-description {
+            color: $text-muted;
+            margin-bottom: 1;
+        }
+        #details {
+            height: auto;
+            min-height: 5;
+        }
+        #settings {
+            dock: bottom;
+            margin: 0 0 0 1;
+        }
+    }
+    """
 
     AUTO_FOCUS = "#settings"
     PAGE = "Overview"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "settings", "Settings"),
-        Binding("r", "refresh", "Refresh"),
+        REFRESH,
     ]
-
-    def __init__(self, workspace: Workspace) -> None:
-        super().__init__()
-        self.workspace = workspace
-
-    def crumbs(self) -> list[str]:
-        return [self.workspace.name, self.PAGE]
 
     def compose(self) -> ComposeResult:
         ws = self.workspace
         yield Header()
         with VerticalScroll(id="overview"):
-            yield Static(one_line(ws.name), id="ws-name", classes="title", markup=False)
+            yield Static(one_line(ws.name), id="ws-name", markup=False)
             yield Static(
                 visible(ws.description) or "No description.", id="ws-description", markup=False
             )
             yield Static(self._details(), id="details")
         yield Button("⚙ Settings", id="settings", tooltip="Workspace Settings (s)")
         yield Footer()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#settings", Button).focus()
-        self.load()
 
     def _details(
         self,
@@ -74,17 +83,11 @@ class OverviewScreen(RimeScreen):
         ]
         return label_rows(rows)
 
-    def action_refresh(self) -> None:
-        self.load()
-
     @on(Button.Pressed, "#settings")
     def action_settings(self) -> None:
-        from rime_tui.tui.screens.settings import SettingsScreen
+        self.rime.open_settings()
 
-        self.app.push_screen(SettingsScreen(self.workspace))
-
-    @work(exclusive=True, group="load", exit_on_error=False)
-    async def load(self) -> None:
+    async def fetch(self) -> None:
         client = self.session.client
         ws_id = self.workspace.workspace_id.uuid
         details = self.query_one("#details", Static)

@@ -8,11 +8,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Static
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Static
 
 from rime_tui.paths import write_private
+from rime_tui.tui.screens.base import Dialog
 from rime_tui.tui.widgets import TextInput
 
 
@@ -28,10 +28,12 @@ def save_token_file(path: Path, token: str) -> Path:
     return path
 
 
-class SaveTokenScreen(ModalScreen[Path | None]):
+class SaveTokenScreen(Dialog[Path | None]):
     """Answers the path written, or None when cancelled."""
 
     AUTO_FOCUS = "#path"
+    FRAME = "save"
+    heading = "Save the token to a file"
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -40,19 +42,13 @@ class SaveTokenScreen(ModalScreen[Path | None]):
         self._token: str | None = token
         self.default = default_token_path(name)
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="save", classes="dialog"):
-            yield Static("Save the token to a file", classes="dialog-title")
-            yield Static("The file is created readable by you only (mode 0600).")
-            yield TextInput(str(self.default), id="path")
-            yield Static("", id="save-error", classes="error", markup=False)
-            with Horizontal(classes="buttons"):
-                yield Button("Save", id="save-button", variant="primary")
-                yield Button("Cancel", id="cancel")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
+    def body(self) -> ComposeResult:
+        yield Static("The file is created readable by you only (mode 0600).")
+        yield TextInput(str(self.default), id="path")
+        yield Static("", id="save-error", classes="error", markup=False)
+        with Horizontal(classes="buttons"):
+            yield Button("Save", id="save-button", variant="primary")
+            yield Button("Cancel", id="cancel")
 
     @on(Input.Submitted, "#path")
     @on(Button.Pressed, "#save-button")

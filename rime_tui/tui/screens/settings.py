@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -12,12 +12,9 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.screens.base import WorkspaceScreen
 from rime_tui.tui.screens.workspaces import role_name
 from rime_tui.tui.text import label_rows, one_line
-
-if TYPE_CHECKING:
-    from rime_tui.api.models import Workspace
 
 MENU = [
     ("general", "General"),
@@ -26,8 +23,26 @@ MENU = [
 ]
 
 
-class SettingsScreen(RimeScreen):
+class SettingsScreen(WorkspaceScreen):
     """The Workspace Settings page."""
+
+    DEFAULT_CSS = """
+    SettingsScreen {
+        #menu {
+            width: 24;
+            height: 1fr;
+            margin: 1 0 0 1;
+        }
+        #pane {
+            width: 1fr;
+            height: 1fr;
+            margin: 1 1 0 1;
+        }
+        #general {
+            padding: 0 1;
+        }
+    }
+    """
 
     AUTO_FOCUS = "#menu"
     PAGE = "Settings"
@@ -35,13 +50,7 @@ class SettingsScreen(RimeScreen):
         Binding("t", "tokens", "API Access Tokens"),
     ]
 
-    def __init__(self, workspace: Workspace) -> None:
-        super().__init__()
-        self.workspace = workspace
-        self._members_loaded = False
-
-    def crumbs(self) -> list[str]:
-        return [self.workspace.name, self.PAGE]
+    _members_loaded = False  # loaded when the Members pane is first shown
 
     def compose(self) -> ComposeResult:
         ws = self.workspace
@@ -70,9 +79,7 @@ class SettingsScreen(RimeScreen):
         members.add_column("Name", width=24)
         members.add_column("Email", width=26)
         members.add_column("Role", width=8)
-        menu = self.query_one("#menu", OptionList)
-        menu.highlighted = 0
-        menu.focus()
+        self.query_one("#menu", OptionList).highlighted = 0
 
     @on(OptionList.OptionHighlighted, "#menu")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -92,9 +99,7 @@ class SettingsScreen(RimeScreen):
             self.load_members()
 
     def action_tokens(self) -> None:
-        from rime_tui.tui.screens.tokens import TokensScreen
-
-        self.app.push_screen(TokensScreen(self.workspace))
+        self.rime.open_tokens()
 
     @work(exclusive=True, group="members", exit_on_error=False)
     async def load_members(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar
 
 from textual import on, work
@@ -11,19 +10,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
-from rime_tui.tui.errors import describe
-from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.screens.base import BaseScreen
+from rime_tui.tui.session import FormError, LocalStart, Method, SignInForm, remember, sign_in
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 
-LOCAL_START_TIMEOUT = 30.0
 
-
-class SignInScreen(RimeScreen):
+class SignInScreen(BaseScreen[None]):
     """The first screen; also shown on top of the others when a session expires."""
 
     AUTO_FOCUS = None
-    PAGE = "Sign in"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t", "toggle_method", "Password/Token"),
     ]
@@ -31,8 +27,7 @@ class SignInScreen(RimeScreen):
     def __init__(self, reauth_message: str | None = None) -> None:
         super().__init__()
         self.reauth_message = reauth_message
-        self._local_ready = asyncio.Event()
-        self._local_error: str | None = None
+        self.local_start = LocalStart(self.rime.local) if self.rime.local else None
 
     def compose(self) -> ComposeResult:
         app = self.rime
@@ -70,7 +65,11 @@ class SignInScreen(RimeScreen):
                 )
                 yield Label("")
                 with Horizontal(id="submit-row"):
-                    yield Button("Sign in", id="submit", variant="primary")
+                    submit = Button("Sign in", id="submit", variant="primary")
+                    # A pressed button ignores Enter for 200 ms (its "active" effect): an
+                    # Enter typed right after the last one must still sign in.
+                    submit.active_effect_duration = 0
+                    yield submit
                     yield Static("", id="status", markup=False)
             yield Static(self.reauth_message or "", id="error", classes="error", markup=False)
         yield Footer()
@@ -82,18 +81,14 @@ class SignInScreen(RimeScreen):
         return f"Target: {one_line(cluster) or 'enter a cluster URL'}"
 
     def on_mount(self) -> None:
-        super().on_mount()
+        self.sub_title = self.rime.breadcrumb("Sign in")
         self._show_method()
-        app = self.rime
-        if app.local is not None and self.reauth_message is None:
+        if self.local_start is not None and self.reauth_message is None:
             self._prefill_local()
             self.call_after_refresh(self.start_local)  # paint first, then start
-        else:
-            self._local_ready.set()
+        elif self.local_start is not None:
+            self.local_start.skip()  # re-authenticating: it is running
         self._focus_first_empty()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action != "back"  # the first screen has nowhere to go back to
 
     # -- the local instance ---------------------------------------------------------
 
@@ -115,14 +110,11 @@ class SignInScreen(RimeScreen):
 
     @work(group="local", exit_on_error=False)
     async def start_local(self) -> None:
-        local = self.rime.local
-        assert local is not None
+        assert self.local_start is not None
         self._set_status("Starting the local instance…")
-        try:
-            started = await self._ensure_local()
-        finally:
-            self._local_ready.set()
-        if not started:
+        await self.local_start.run()
+        if self.local_start.error:
+            self.show_error(self.local_start.error)
             self._set_status("")
             return
         filled = self._prefill_local()
@@ -130,22 +122,9 @@ class SignInScreen(RimeScreen):
         if self.focused is None or self.focused in filled:  # never pull focus from typing
             self._focus_first_empty()
 
-    async def _ensure_local(self) -> bool:
-        """Start or find the local instance, which proves it holds the data dir's key;
-        False, with the reason shown, when something else answers or it cannot start."""
-        local = self.rime.local
-        assert local is not None
-        try:
-            await local.ensure_running(LOCAL_START_TIMEOUT)
-        except Exception as exc:
-            self._local_error = str(exc)
-            self.show_error(self._local_error)
-            return False
-        return True
-
     # -- the form ---------------------------------------------------------------------
 
-    def _method(self) -> str:
+    def _method(self) -> Method:
         return "token" if self.query_one("#method-token", RadioButton).value else "password"
 
     def _show_method(self) -> None:
@@ -196,9 +175,6 @@ class SignInScreen(RimeScreen):
     def show_error(self, message: str) -> None:
         self.query_one("#error", Static).update(message)
 
-    async def handle_error(self, error: BaseException) -> None:
-        self.show_error(describe(error))
-
     def _busy(self, busy: bool, text: str = "") -> None:
         self.query_one("#submit", Button).disabled = busy
         self.query_one("#signin-form").set_class(busy, "busy")
@@ -206,106 +182,55 @@ class SignInScreen(RimeScreen):
         if not busy and self.focused is None:  # disabling the button took the focus
             self._focus_first_empty()
 
+    def _form(self) -> SignInForm:
+        return SignInForm(
+            cluster=self.query_one("#cluster", Input).value,
+            method=self._method(),
+            email=self.query_one("#email", Input).value,
+            password=self.query_one("#password", Input).value,
+            api_token=self.query_one("#api-token", Input).value,
+        )
+
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self) -> None:
-        from rime_tui.api import normalize_cluster_url
-        from rime_tui.api.errors import NotFoundError, ProtocolError
-        from rime_tui.tui.app import Session
-
         self.show_error("")
+        form = self._form()
         try:
-            url = normalize_cluster_url(self.query_one("#cluster", Input).value)
-        except ValueError as exc:
-            self.show_error(f"{exc} Enter the cluster URL, e.g. rime.example.io.")
-            self.query_one("#cluster", Input).focus()
-            return
-        local = self.rime.local
-        is_local = local is not None and url == local.url
-        if is_local and self._local_error:  # the form cannot help: say why
-            self.show_error(self._local_error)
-            return
-        method = self._method()
-        email = self.query_one("#email", Input).value.strip()
-        password = self.query_one("#password", Input).value
-        token = self.query_one("#api-token", Input).value.strip()
-        if method == "password" and not (email and password):
-            self.show_error("Enter your email and password.")
-            self._focus_first_empty()
-            return
-        if method == "token" and not token:
-            self.show_error("Paste your API token.")
-            self._focus_first_empty()
-            return
-        if method == "token" and not (token.isascii() and token.isprintable() and " " not in token):
-            self.show_error(
-                "That is not an API token: a token is one word of ASCII letters, digits and "
-                "symbols. Paste it again."
-            )
-            self.query_one("#api-token", Input).focus()
+            url = form.cluster_url()
+            local = self.local_start if self.local_start and url == self.local_start.url else None
+            if local is not None and local.error:  # the form cannot help: say why
+                self.show_error(local.error)
+                return
+            form.check_credentials()
+        except FormError as problem:
+            self.show_error(problem.message)
+            if problem.field:
+                self.query_one(f"#{problem.field}", Input).focus()
+            else:
+                self._focus_first_empty()
             return
         self._busy(True, "Signing in…")
         try:
-            if is_local and not self._local_ready.is_set():
-                self._set_status("Waiting for the local instance…")
-                await asyncio.wait_for(self._local_ready.wait(), LOCAL_START_TIMEOUT)
-            if is_local and self._local_error:  # it failed while we waited
-                self.show_error(self._local_error)
-                return
-            # Proved again just before a secret goes there: the instance may have
-            # stopped since, and anyone could have bound its port.
-            if is_local and not await self._ensure_local():
-                return
-            client = self.rime.new_client(url)
-            try:
-                if method == "password":
-                    try:
-                        answer = await client.login(email, password)
-                    except (NotFoundError, ProtocolError) as exc:
-                        if is_local:
-                            raise
-                        raise ProtocolError(
-                            f"{client.host} does not offer email & password sign-in (only the "
-                            "local instance does). Sign in with an API token instead."
-                        ) from exc
-                    session = Session(client, answer.user, answer.user.is_org_admin, "password")
-                else:
-                    client.api_token = token
-                    await client.rime_info()
-                    roles = await client.my_roles()
-                    admin = any(
-                        r.subject_type == "SUBJECT_TYPE_ORGANIZATION"
-                        and r.role == "ACTOR_ROLE_ADMIN"
-                        for r in roles
-                    )
-                    session = Session(client, None, admin, "token", token_suffix=token[-4:])
-            except BaseException:
-                await client.aclose()
-                raise
+            if local is not None:
+                if not local.done:
+                    self._set_status("Waiting for the local instance…")
+                await local.ready()
+                # Proved again just before a secret goes there: the instance may have
+                # stopped since, and anyone could have bound its port.
+                if local.error or not await local.prove():
+                    self.show_error(local.error or "")
+                    return
+            session = await sign_in(form, url, self.rime.new_client, local=local is not None)
         finally:
             self._busy(False)
-        self._remember(url, email if method == "password" else None, is_local)
+        if self.rime.remember:
+            try:
+                remember(
+                    url,
+                    form.email.strip() if form.method == "password" else None,
+                    local=local is not None,
+                )
+            except OSError as exc:
+                self.notify(f"Could not save settings: {exc}", severity="warning", markup=False)
         self.query_one("#password", Input).value = ""
-        previous = self.rime.session
-        if (
-            self.reauth_message is not None
-            and previous is not None
-            and previous.client.cluster_url == url
-            and previous.user_id == session.user_id
-        ):
-            self.rime.resume_after_reauth(session)
-        else:
-            self.rime.signed_in(session)
-
-    def _remember(self, url: str, email: str | None, is_local: bool) -> None:
-        if not self.rime.remember:
-            return
-        from rime_tui.config import load_settings, save_settings
-
-        settings = load_settings()
-        settings.cluster_url = None if is_local else url
-        if email:
-            settings.email = email
-        try:
-            save_settings(settings)
-        except OSError as exc:
-            self.notify(f"Could not save settings: {exc}", severity="warning", markup=False)
+        self.rime.signed_in(session)

@@ -8,20 +8,59 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Button, Collapsible, Footer, Static, TextArea
+from textual.widgets import Button, Collapsible, Static, TextArea
 
 from rime_tui.tui.clipboard import copied_message, copy
 from rime_tui.tui.errors import describe
+from rime_tui.tui.screens.base import Dialog
+from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.text import one_line
 
 
-class TokenCreatedScreen(ModalScreen[None]):
+class TokenCreatedScreen(Dialog[None]):
     """Shows the secret of a token just created; after closing, nothing holds it."""
 
+    DEFAULT_CSS = """
+    TokenCreatedScreen {
+        #created-body {
+            height: auto;
+            max-height: 20;
+        }
+        #token-row {
+            height: auto;
+            margin-top: 1;
+        }
+        #token {
+            width: 1fr;
+            height: 3;
+            border: round $accent !important;  /* over the compact TextArea's none */
+        }
+        #warning {
+            color: $warning;
+            margin-top: 1;
+        }
+        #test-result {
+            height: auto;
+            margin-top: 1;
+        }
+        .snippet-head {
+            height: auto;
+        }
+        .snippet-title {
+            width: 1fr;
+            padding: 1 0 0 0;
+        }
+        .snippet {
+            height: auto;
+            max-height: 12;
+        }
+    }
+    """
     AUTO_FOCUS = "#copy"
+    FRAME = "created"
+    heading = "API access token created"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "copy", "Copy"),
@@ -40,32 +79,24 @@ class TokenCreatedScreen(ModalScreen[None]):
     def token(self) -> str:
         return self._token or ""
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="created", classes="dialog"):
-            yield Static("API access token created", classes="dialog-title")
-            with VerticalScroll(id="created-body"):
-                yield Static(Content.assemble("Token Name: ", (one_line(self.token_name), "bold")))
-                with Horizontal(id="token-row"):
-                    yield TextArea(
-                        self.token, read_only=True, id="token", soft_wrap=True, compact=True
-                    )
-                    yield Button("⧉ Copy to Clipboard", id="copy", variant="primary")
-                yield Static(
-                    "⚠ This is the only time this token is shown. Copy it or save it to a file "
-                    "now, and keep it somewhere secure.",
-                    id="warning",
-                )
-                with Horizontal(classes="buttons"):
-                    yield Button("Save to file (w)", id="save")
-                    yield Button("Test token (v)", id="test")
-                    yield Button("Done (Esc)", id="done")
-                yield Static("", id="test-result")
-                with Collapsible(title="Use it: SDK · requests · curl", id="use-it"):
-                    yield Static("", id="snippets-placeholder")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#copy", Button).focus()
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="created-body"):
+            yield Static(Content.assemble("Token Name: ", (one_line(self.token_name), "bold")))
+            with Horizontal(id="token-row"):
+                yield TextArea(self.token, read_only=True, id="token", soft_wrap=True, compact=True)
+                yield Button("⧉ Copy to Clipboard", id="copy", variant="primary")
+            yield Static(
+                "⚠ This is the only time this token is shown. Copy it or save it to a file "
+                "now, and keep it somewhere secure.",
+                id="warning",
+            )
+            with Horizontal(classes="buttons"):
+                yield Button("Save to file (w)", id="save")
+                yield Button("Test token (v)", id="test")
+                yield Button("Done (Esc)", id="done")
+            yield Static("", id="test-result")
+            with Collapsible(title="Use it: SDK · requests · curl", id="use-it"):
+                yield Static("", id="snippets-placeholder")
 
     @on(Collapsible.Expanded, "#use-it")
     async def _show_snippets(self) -> None:
@@ -118,8 +149,6 @@ class TokenCreatedScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        from rime_tui.tui.screens.save_token import SaveTokenScreen
-
         if self._token is None:
             return
 
@@ -127,7 +156,7 @@ class TokenCreatedScreen(ModalScreen[None]):
             if path is not None:
                 self.notify(f"Saved the token to {path} (mode 0600).", title="Saved", markup=False)
 
-        self.app.push_screen(SaveTokenScreen(self._token, self.token_name), saved)
+        self.rime.open_dialog(SaveTokenScreen(self._token, self.token_name), saved)
 
     @on(Button.Pressed, "#test")
     def action_test(self) -> None:
@@ -135,12 +164,10 @@ class TokenCreatedScreen(ModalScreen[None]):
 
     @work(exclusive=True, group="test", exit_on_error=False)
     async def test_token(self) -> None:
-        from rime_tui.api import RimeClient
-
         result = self.query_one("#test-result", Static)
         result.update("Testing: GET /v1/rime-info with the new token…")
         try:
-            async with RimeClient(self.cluster_url, api_token=self.token) as client:
+            async with self.rime.new_client(self.cluster_url, api_token=self.token) as client:
                 info = await client.rime_info()
         except Exception as exc:
             result.update(

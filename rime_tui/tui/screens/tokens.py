@@ -13,14 +13,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Footer, Header, Input, Select, Static
 
-from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.limits import CONTROL_CHARACTERS, MAX_NAME_LENGTH
+from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
+from rime_tui.tui.screens.confirm import ConfirmScreen
+from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 
 if TYPE_CHECKING:
-    from rime_tui.api.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
+    from rime_tui.wire.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
 
-MAX_NAME = 100
 EXPIRY_CHOICES = [270, 180, 90, 30, 7, 1]
 SOON_DAYS = 30
 
@@ -42,15 +44,37 @@ def validate_name(name: str) -> str | None:
     """Why *name* cannot be a token name, or None; checked before any request."""
     if not name:
         return "Enter a token name first."
-    if len(name) > MAX_NAME:
-        return f"The name is {len(name)} characters long; at most {MAX_NAME} are allowed."
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
+    if len(name) > MAX_NAME_LENGTH:
+        return f"The name is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed."
+    if any(c in CONTROL_CHARACTERS for c in name):
         return "The name must not contain control characters (tabs, newlines)."
     return None
 
 
-class TokensScreen(RimeScreen):
+class TokensScreen(WorkspaceScreen):
     """The API Access Tokens page."""
+
+    DEFAULT_CSS = """
+    TokensScreen {
+        #create-row {
+            height: auto;
+            margin: 1 1 0 1;
+        }
+        #token-name {
+            width: 1fr;
+        }
+        #expiry {
+            width: 16;
+        }
+        #create {
+            min-width: 16;
+        }
+        #tokens {
+            height: 1fr;
+            margin: 0 1;
+        }
+    }
+    """
 
     AUTO_FOCUS = "#tokens"
     PAGE = "API Access Tokens"
@@ -61,18 +85,14 @@ class TokensScreen(RimeScreen):
         Binding("n", "focus_name", "New token", priority=True),
         Binding("d", "delete", "Delete"),
         Binding("delete", "delete", "Delete", show=False),
-        Binding("r", "refresh", "Refresh"),
+        REFRESH,
     ]
 
     def __init__(self, workspace: Workspace) -> None:
-        super().__init__()
-        self.workspace = workspace
+        super().__init__(workspace)
         self.tokens: list[ApiTokenInfo] = []
         self.owners: dict[str, str] = {}
         self._creating = False
-
-    def crumbs(self) -> list[str]:
-        return [self.workspace.name, self.PAGE]
 
     @property
     def shows_owner(self) -> bool:
@@ -81,7 +101,9 @@ class TokensScreen(RimeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="create-row"):
-            yield TextInput(placeholder="Token Name", id="token-name", max_length=MAX_NAME * 2)
+            yield TextInput(
+                placeholder="Token Name", id="token-name", max_length=MAX_NAME_LENGTH * 2
+            )
             yield Select(
                 [(f"{d} days", d) for d in EXPIRY_CHOICES],
                 value=EXPIRY_CHOICES[0],
@@ -97,7 +119,6 @@ class TokensScreen(RimeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        super().on_mount()
         table = self.query_one("#tokens", DataTable)
         # The name gets what the fixed columns leave (each column pads 2 cells; 4 for
         # the table's margin and scrollbar), so 80 columns fit.
@@ -109,15 +130,11 @@ class TokensScreen(RimeScreen):
         table.add_column("Token", key="suffix", width=5)
         table.add_column("Created", key="created", width=10)
         table.add_column("Expires", key="expires", width=22)
-        self.load()
+        super().on_mount()
 
     # -- listing --------------------------------------------------------------------
 
-    def action_refresh(self) -> None:
-        self.load()
-
-    @work(exclusive=True, group="load", exit_on_error=False)
-    async def load(self) -> None:
+    async def fetch(self) -> None:
         client = self.session.client
         ws_id = self.workspace.workspace_id.uuid
         table = self.query_one("#tokens", DataTable)
@@ -196,8 +213,6 @@ class TokensScreen(RimeScreen):
     # Not exclusive: cancelling a create in flight could lose a token the server made.
     @work(group="create", exit_on_error=False)
     async def create(self) -> None:
-        from rime_tui.tui.screens.token_created import TokenCreatedScreen
-
         try:
             field = self.query_one("#token-name", Input)
             name = field.value.strip()
@@ -213,9 +228,9 @@ class TokensScreen(RimeScreen):
             )
         finally:
             self._creating = False
-        self.app.push_screen(
+        self.rime.open_dialog(
             TokenCreatedScreen(created.full_api_token, name, self.session.client.cluster_url),
-            callback=self._modal_closed,
+            self._modal_closed,
         )
         field.value = ""  # under the dialog: after the push, so the dialog comes first
 
@@ -227,8 +242,6 @@ class TokensScreen(RimeScreen):
     # -- deleting -------------------------------------------------------------------
 
     def action_delete(self) -> None:
-        from rime_tui.tui.screens.confirm import ConfirmScreen
-
         token = self.selected()
         if token is None:
             self.notify("No token selected.", severity="warning")
@@ -245,7 +258,7 @@ class TokensScreen(RimeScreen):
             if ok:
                 self.delete(token, own)
 
-        self.app.push_screen(
+        self.rime.open_dialog(
             ConfirmScreen("Delete API token", message, confirm="Delete", danger=True), decided
         )
 

@@ -12,12 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from rime_tui.tui.screens.base import RimeScreen
+from rime_tui.tui.screens.base import REFRESH, RimeScreen
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 
 if TYPE_CHECKING:
-    from rime_tui.api.models import Workspace
+    from rime_tui.wire.models import Workspace
 
 PAGE_SIZE = 200
 FILTER_DELAY = 0.12  # seconds of no typing before the filter applies
@@ -37,6 +37,18 @@ def role_name(role: str) -> str:
 class WorkspacesScreen(RimeScreen):
     """The Workspaces page that appears after signing in."""
 
+    DEFAULT_CSS = """
+    WorkspacesScreen {
+        #filter {
+            margin: 0 1;
+        }
+        #workspaces {
+            height: 1fr;
+            margin: 0 1;
+        }
+    }
+    """
+
     AUTO_FOCUS = "#workspaces"
     PAGE = "Workspaces"
     FIELD_ACTIONS = frozenset({"filter"})
@@ -44,7 +56,7 @@ class WorkspacesScreen(RimeScreen):
         Binding("escape", "back", "Sign out"),
         Binding("enter", "open", "Open", show=True),
         Binding("slash", "filter", "Filter", key_display="/", priority=True),
-        Binding("r", "refresh", "Refresh"),
+        REFRESH,
     ]
 
     def __init__(self) -> None:
@@ -64,14 +76,12 @@ class WorkspacesScreen(RimeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        super().on_mount()
         table = self.query_one(DataTable)
         table.add_column("Name", key="name", width=30)
         table.add_column("Description", key="description", width=34)
         table.add_column("Your role", key="role", width=10)
         self.query_one("#filter", Input).display = False
-        table.focus()
-        self.load()
+        super().on_mount()
 
     def action_back(self) -> None:
         field = self.query_one("#filter", Input)
@@ -80,10 +90,7 @@ class WorkspacesScreen(RimeScreen):
             field.display = False
             self.query_one(DataTable).focus()
             return
-        self.run_worker(self.rime.sign_out(), exit_on_error=False)
-
-    def action_refresh(self) -> None:
-        self.load()
+        super().action_back()  # the app signs out: this is the first page after sign-in
 
     def action_filter(self) -> None:
         # A priority binding and an immediate set_focus: what is typed right after
@@ -103,8 +110,7 @@ class WorkspacesScreen(RimeScreen):
     def _filter_done(self) -> None:
         self.query_one(DataTable).focus()
 
-    @work(exclusive=True, group="load", exit_on_error=False)
-    async def load(self) -> None:
+    async def fetch(self) -> None:
         client = self.session.client
         table = self.query_one(DataTable)
         status = self.query_one("#status", Static)
@@ -123,15 +129,16 @@ class WorkspacesScreen(RimeScreen):
                     for r in roles
                     if r.subject_type == "SUBJECT_TYPE_WORKSPACE"
                 }
-            token = ""
-            while True:
-                page = await client.list_workspaces_page(page_size=PAGE_SIZE, page_token=token)
-                self._append(page.workspaces)
-                table.loading = False
-                token = page.next_page_token
-                if not page.has_more or not token:
-                    break
-                status.update(f"Loading workspaces… {len(self.workspaces)} so far")
+            # Rows are added a page at a time: keys and paints get their turn in between.
+            chunk: list[Workspace] = []
+            async for workspace in client.iter_workspaces(page_size=PAGE_SIZE):
+                chunk.append(workspace)
+                if len(chunk) == PAGE_SIZE:
+                    self._append(chunk)
+                    chunk = []
+                    table.loading = False
+                    status.update(f"Loading workspaces… {len(self.workspaces)} so far")
+            self._append(chunk)
         finally:
             table.loading = False
         self._update_status()
@@ -199,10 +206,6 @@ class WorkspacesScreen(RimeScreen):
         self.action_open()
 
     def action_open(self) -> None:
-        from rime_tui.tui.screens.overview import OverviewScreen
-
         workspace = self.selected()
-        if workspace is None:
-            return
-        self.rime.workspace = workspace
-        self.app.push_screen(OverviewScreen(workspace))
+        if workspace is not None:
+            self.rime.open_workspace(workspace)

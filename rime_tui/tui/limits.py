@@ -1,0 +1,13 @@
+"""What the RI Platform accepts, as the UI checks it before sending: one home in the UI.
+
+The values are :mod:`rime_tui.wire`'s, which the local instance enforces too; those
+modules load no pydantic, so the first paint does not pay for them.
+"""
+
+from __future__ import annotations
+
+from rime_tui.wire.constants import MAX_NAME_LENGTH
+from rime_tui.wire.text import CONTROL as CONTROL_CHARACTERS
+from rime_tui.wire.text import HIDDEN as HIDDEN_CHARACTERS
+
+__all__ = ["CONTROL_CHARACTERS", "HIDDEN_CHARACTERS", "MAX_NAME_LENGTH"]

@@ -1,0 +1,208 @@
+"""Signing in, without the screen: check the form, wait for the local instance,
+authenticate, read the roles, and the :class:`Session` that results.
+
+Nothing here draws or navigates; the sign-in screen shows what these functions
+answer or raise, and the app decides where to go next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from rime_tui.api import RimeClient
+    from rime_tui.local import LocalInstance
+    from rime_tui.wire.models import ApiTokenInfo, UserDetail
+
+LOCAL_START_TIMEOUT = 30.0
+
+Method = Literal["password", "token"]
+Field = Literal["cluster", "api-token"]
+
+
+@dataclass
+class Session:
+    """Who is signed in, where, and how."""
+
+    client: RimeClient
+    user: UserDetail | None
+    org_admin: bool
+    method: Method
+    token_suffix: str | None = None  # the suffix of the API token signed in with
+    inferred_user_id: str | None = None
+
+    @property
+    def host(self) -> str:
+        return self.client.host
+
+    @property
+    def user_id(self) -> str | None:
+        return self.user.id.uuid if self.user else self.inferred_user_id
+
+    def same_user(self, other: Session) -> bool:
+        """Whether *other* is this session's user on this session's cluster."""
+        return other.client.cluster_url == self.client.cluster_url and other.user_id == self.user_id
+
+    def resolve_user_id(self, tokens: Iterable[ApiTokenInfo]) -> str | None:
+        """Our user id; signed in with a token, it is that token's owner."""
+        if self.user_id is None and self.token_suffix:
+            for token in tokens:
+                if token.suffix == self.token_suffix:
+                    self.inferred_user_id = token.user_id
+                    break
+        return self.user_id
+
+    def is_own_token(self, token: ApiTokenInfo) -> bool:
+        """Whether *token* is the one this session signed in with."""
+        return (
+            self.method == "token"
+            and token.suffix == self.token_suffix
+            and (self.user_id is None or token.user_id == self.user_id)
+        )
+
+
+class FormError(ValueError):
+    """The form cannot be sent: what to fix, and the field to fix it in (None: the
+    first empty one)."""
+
+    def __init__(self, message: str, field: Field | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class SignInForm:
+    """What the sign-in form holds."""
+
+    cluster: str
+    method: Method
+    email: str = ""
+    password: str = ""
+    api_token: str = ""
+
+    def cluster_url(self) -> str:
+        """The normalised cluster URL; raises :class:`FormError`."""
+        from rime_tui.api import normalize_cluster_url
+
+        try:
+            return normalize_cluster_url(self.cluster)
+        except ValueError as exc:
+            raise FormError(
+                f"{exc} Enter the cluster URL, e.g. rime.example.io.", "cluster"
+            ) from None
+
+    def check_credentials(self) -> None:
+        """Raise :class:`FormError` unless the method's fields are filled in sensibly."""
+        token = self.api_token.strip()
+        if self.method == "password" and not (self.email.strip() and self.password):
+            raise FormError("Enter your email and password.")
+        if self.method == "token" and not token:
+            raise FormError("Paste your API token.")
+        if self.method == "token" and not (
+            token.isascii() and token.isprintable() and " " not in token
+        ):
+            raise FormError(
+                "That is not an API token: a token is one word of ASCII letters, digits and "
+                "symbols. Paste it again.",
+                "api-token",
+            )
+
+
+class LocalStart:
+    """The local instance starting behind the sign-in screen."""
+
+    def __init__(self, instance: LocalInstance) -> None:
+        self.instance = instance
+        self.error: str | None = None
+        self._done = asyncio.Event()
+
+    @property
+    def url(self) -> str:
+        return self.instance.url
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    async def run(self) -> None:
+        """Start the instance (or find it running); a failure is kept in :attr:`error`."""
+        try:
+            await self.instance.ensure_running(LOCAL_START_TIMEOUT)
+        except Exception as exc:
+            self.error = str(exc)
+        finally:
+            self._done.set()
+
+    async def prove(self) -> bool:
+        """Make sure the instance answering now is ours (it proves it holds the data dir's
+        key; started again if it stopped); False, with :attr:`error` set, if not."""
+        try:
+            await self.instance.ensure_running(LOCAL_START_TIMEOUT)
+        except Exception as exc:
+            self.error = str(exc)
+            return False
+        return True
+
+    def skip(self) -> None:
+        """Nothing to start: sign-in need not wait."""
+        self._done.set()
+
+    async def ready(self) -> None:
+        """Wait until the start has succeeded or failed (then :attr:`error` says why)."""
+        await asyncio.wait_for(self._done.wait(), LOCAL_START_TIMEOUT)
+
+
+async def sign_in(
+    form: SignInForm,
+    url: str,
+    new_client: Callable[[str], RimeClient],
+    *,
+    local: bool = False,
+) -> Session:
+    """Authenticate at *url* with what *form* holds; *local*: *url* is the local instance.
+
+    Raises the client's errors (a wrong password is an ``AuthenticationError``).
+    """
+    from rime_tui.api.errors import NotFoundError, ProtocolError
+
+    client = new_client(url)
+    try:
+        if form.method == "password":
+            try:
+                answer = await client.login(form.email.strip(), form.password)
+            except (NotFoundError, ProtocolError) as exc:
+                if local:
+                    raise
+                raise ProtocolError(
+                    f"{client.host} does not offer email & password sign-in (only the "
+                    "local instance does). Sign in with an API token instead."
+                ) from exc
+            return Session(client, answer.user, answer.user.is_org_admin, "password")
+        token = form.api_token.strip()
+        client.api_token = token
+        await client.rime_info()
+        roles = await client.my_roles()
+        admin = any(
+            r.subject_type == "SUBJECT_TYPE_ORGANIZATION" and r.role == "ACTOR_ROLE_ADMIN"
+            for r in roles
+        )
+        return Session(client, None, admin, "token", token_suffix=token[-4:])
+    except BaseException:
+        await client.aclose()
+        raise
+
+
+def remember(url: str, email: str | None, *, local: bool) -> None:
+    """Keep the cluster (none for the local instance) and the email for the next run;
+    never a secret. Raises OSError when the config file cannot be written."""
+    from rime_tui.config import load_settings, save_settings
+
+    settings = load_settings()
+    settings.cluster_url = None if local else url
+    if email:
+        settings.email = email
+    save_settings(settings)

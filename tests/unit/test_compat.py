@@ -1,0 +1,35 @@
+"""rime_tui/tui/compat.py: the private Textual names it relies on are checked at start-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import textual
+from textual import dom
+from textual.dom import DOMNode
+
+from rime_tui.tui import compat
+from rime_tui.tui.app import RimeApp
+
+
+def test_the_installed_textual_passes_the_check() -> None:
+    compat.check_textual()
+
+
+def test_a_textual_that_renamed_the_watcher_registry_fails_loudly_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Textual whose reactives keep their watchers under another name.
+    def watch_elsewhere(node: DOMNode, obj: Any, name: str, callback: Any, **_: Any) -> None:
+        obj.__dict__.setdefault("_watcher_registry", {}).setdefault(name, []).append(
+            (node, callback)
+        )
+
+    monkeypatch.setattr(dom, "_watch", watch_elsewhere)
+    with pytest.raises(compat.TextualChangedError) as raised:
+        RimeApp(local=None)
+    message = str(raised.value)
+    assert f"Textual {textual.__version__}" in message
+    assert "__watchers" in message
+    assert compat.UPSTREAM_ISSUE in message
