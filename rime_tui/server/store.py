@@ -4,13 +4,14 @@ One :class:`Store` owns one connection. It reads and writes rows and maps them
 to wire models; what callers may do is for :mod:`rime_tui.server.rules`, what
 they send is checked by :mod:`rime_tui.server.validation`, and the routes put
 the two together. The web app calls the store only from its event-loop thread,
-so calls never interleave. Methods that write (``insert_*``, ``set_*``,
-``update_*``, ``delete_*``) do so in the caller's :meth:`Store.transaction`
-(``BEGIN IMMEDIATE``), which also holds the checks made before them, so that the
-200-token cap also holds between processes sharing a data dir; the whole
-operations (bootstrap, sessions, passwords) open their own. The database runs in WAL mode with
-``synchronous=FULL``: a write that was answered has been fsynced and survives a
-crash.
+so calls never interleave.
+
+Methods that write (``insert_*``, ``set_*``, ``update_*``, ``delete_*``) do so in
+the caller's :meth:`Store.transaction` (``BEGIN IMMEDIATE``), which also holds
+the checks the caller makes in it: so the 200-token cap holds even between
+processes sharing a data dir. Whole operations (bootstrap, sessions, passwords)
+open their own. The database runs in WAL mode with ``synchronous=FULL``: a
+write that was answered has been fsynced and survives a crash.
 """
 
 from __future__ import annotations
