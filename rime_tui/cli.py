@@ -138,7 +138,10 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     create.add_argument("name", metavar="NAME")
     create.add_argument("--workspace", metavar="W", help=workspace_help)
     create.add_argument(
-        "--expires-in", metavar="DAYS", type=_at_least(1), help=f"lifetime (default: {MAX_EXPIRY_DAYS} days)"
+        "--expires-in",
+        metavar="DAYS",
+        type=_at_least(1),
+        help=f"lifetime (default: {MAX_EXPIRY_DAYS} days)",
     )
     _add_output(create)
 
