@@ -21,7 +21,7 @@ from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 
 if TYPE_CHECKING:
-    from rime_tui.api.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
+    from rime_tui.wire.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
 
 EXPIRY_CHOICES = [270, 180, 90, 30, 7, 1]
 SOON_DAYS = 30
