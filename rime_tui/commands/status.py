@@ -7,7 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rime_tui.commands.inventory import TOKEN_LIMIT, owners, tokens_in, workspaces
+from rime_tui.api.tokens import TOKEN_LIMIT, tokens_in, workspaces
+from rime_tui.commands.inventory import owners
 from rime_tui.commands.session import Exit, connect, printable
 
 EXPIRY_NOTICE_DAYS = 14
