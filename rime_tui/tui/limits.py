@@ -12,3 +12,7 @@ MAX_NAME_LENGTH = 100
 
 CONTROL_CHARACTERS = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
 """C0 and C1 control characters and DEL: never in a name, never sent to the terminal."""
+
+TOKEN_LIMIT = 200
+"""API tokens an RI Platform instance holds at most, across all workspaces (the same
+as :data:`rime_tui.api.tokens.TOKEN_LIMIT`; a test keeps them equal)."""
