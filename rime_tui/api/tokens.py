@@ -10,10 +10,13 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rime_tui.api import models as m
-from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import NotFoundError, RimeError
+
+if TYPE_CHECKING:  # the TUI's screens use this module: it must not load httpx itself
+    from rime_tui.api.client import RimeClient
 
 TOKEN_LIMIT = 200
 """API tokens an RI Platform instance holds at most, across all workspaces."""
@@ -80,7 +83,7 @@ async def create_checked(
     """Create a token and prove that its secret works; a token that does not is deleted."""
     made = await client.create_api_token(name, workspace_id, expiry_days=days)
     try:
-        async with RimeClient(client.cluster_url, api_token=made.full_api_token) as probe:
+        async with type(client)(client.cluster_url, api_token=made.full_api_token) as probe:
             await probe.rime_info()
     except RimeError:
         await delete_quietly(client, made.id.uuid, warn)

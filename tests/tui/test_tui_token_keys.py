@@ -3,6 +3,7 @@ Settings (issue 9), in the real app against a real local instance over real HTTP
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.widgets import Button, Footer, Input, Select, Static
@@ -280,7 +281,12 @@ async def test_a_create_adds_its_row_without_listing_again_and_resets_the_expiry
         error = tokens.query_one("#error", Static)
         updates: list[object] = []
         update = error.update
-        error.update = lambda *a, **k: (updates.append(a), update(*a, **k))[1]  # type: ignore[method-assign]
+
+        def counting_update(*args: Any, **kwargs: Any) -> None:
+            updates.append(args)
+            update(*args, **kwargs)
+
+        error.update = counting_update  # type: ignore[method-assign]
         await pilot.press(*"er")
         assert updates == []  # typing with no error on show redraws nothing
         await pilot.press("enter")
@@ -311,10 +317,13 @@ async def test_token_columns_fit_every_size_without_sideways_scrolling(
         def name_width() -> int:
             return fit.columns[fit.shown_keys[0]].width  # type: ignore[index]
 
+        def refitted(old: int) -> Callable[[], bool]:
+            return lambda: name_width() != old
+
         before = name_width()
         for size in [(120, 40), (60, 20), (80, 24)]:
             await pilot.resize_terminal(*size)
-            await until(pilot, lambda b=before: name_width() != b, "the columns to refit")
+            await until(pilot, refitted(before), "the columns to refit")
             before = widths[size] = name_width()
             assert fit.max_scroll_x == 0, size
             expires = fit.columns[fit.shown_keys[-1]]  # type: ignore[index]

@@ -214,6 +214,7 @@ class TokensScreen(WorkspaceScreen):
     # -- listing --------------------------------------------------------------------
 
     async def fetch(self) -> None:
+        from rime_tui.api.errors import RimeError
         from rime_tui.api.tokens import Listed, tokens_in, workspaces
 
         client = self.session.client
@@ -222,8 +223,16 @@ class TokensScreen(WorkspaceScreen):
         try:
             if self.shows_owner and not self.owners:
                 self.owners = {
-                    u.id.uuid: u.display_name async for u in client.iter_users(page_size=500)
+                    m.user_detail.id.uuid: m.user_detail.display_name
+                    async for m in client.iter_workspace_members(
+                        self.workspace.workspace_id.uuid, page_size=500
+                    )
                 }
+            if self.shows_owner and self.all_workspaces:
+                with contextlib.suppress(RimeError):  # other workspaces' members, if allowed
+                    self.owners |= {
+                        u.id.uuid: u.display_name async for u in client.iter_users(page_size=500)
+                    }
             if self.all_workspaces:
                 self.rows = await tokens_in(client, await workspaces(client))
                 if self.shows_owner:
