@@ -30,7 +30,7 @@ class SettingsScreen(WorkspaceScreen):
     DEFAULT_CSS = """
     SettingsScreen {
         #menu {
-            width: 24;
+            width: 22;
             height: 1fr;
             margin: 1 0 0 1;
         }

@@ -85,7 +85,6 @@ async def instance_tokens(client: RimeClient) -> list[Listed]:
 METER_CSS = """
     #meter {
         height: auto;
-        padding: 0 1;
         color: $text-muted;
         &.amber { color: $warning; text-style: bold; }
         &.red { color: $error; text-style: bold; }
@@ -115,6 +114,9 @@ class TokensScreen(WorkspaceScreen):
         #filter {
             margin: 0 1;
         }
+        #meter {
+            padding: 0 1;
+        }
         #tokens {
             height: 1fr;
             margin: 0 1;
@@ -134,8 +136,8 @@ class TokensScreen(WorkspaceScreen):
         Binding("d", "delete", "Delete"),
         Binding("delete", "delete", "Delete", show=False),
         Binding("R", "rotate", "Rotate"),
-        Binding("P", "prune", "Prune expired"),
-        Binding("a", "all_workspaces", "All workspaces"),
+        Binding("P", "prune", "Prune"),
+        Binding("a", "all_workspaces", "All"),
         Binding("slash", "filter", "Filter", key_display="/", priority=True),
         Binding("o", "sort", "Sort"),
         REFRESH,
