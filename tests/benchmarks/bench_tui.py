@@ -13,6 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.benchmarks.bare_app import GREETING
@@ -249,19 +250,87 @@ def scale(n: int, tmp: Path) -> None:
     )
 
 
+async def _seed_tokens(data_dir: Path, port: int, spaces: int, per_space: int) -> None:
+    """*spaces* workspaces of *per_space* tokens each, the bootstrap token included."""
+    from rime_tui.api import RimeClient
+    from tests.support.local import start_local
+
+    local = start_local(data_dir, port=port)
+    try:
+        async with RimeClient(local.url) as root:
+            await root.login(local.admin_email, local.admin_password)
+            ids = [local.workspace_id]
+            ids += [await root.create_workspace(f"Team {i:02d}") for i in range(1, spaces)]
+            for n, ws in enumerate(ids):
+                for i in range(per_space - (1 if n == 0 else 0)):
+                    await root.create_api_token(f"token {n:02d}-{i}", ws)
+    finally:
+        local.server.stop()
+
+
+def token_scale(runs: int, tmp: Path, spaces: int = 50, per_space: int = 4) -> None:
+    """API Access Tokens with 200 tokens across 50 workspaces: `a` to the all-workspaces
+    view and `a` back to one workspace, in turn; each until its rows are painted."""
+    data_dir, port = tmp / "tokens", free_port()
+    total = spaces * per_space
+    asyncio.run(_seed_tokens(data_dir, port, spaces, per_space))
+    app = PtyApp(tui_argv(data_dir, port), env={"RIME_TUI_CONFIG_DIR": str(tmp / "config")})
+    one: list[float] = []
+    every: list[float] = []
+    try:
+        app.wait_for("Local instance ready", timeout=60)
+        app.send("\r")
+        app.wait_for(f"{spaces} workspace")
+        app.send("\r")
+        app.wait_for("Your API tokens")
+        app.send("s")
+        app.wait_for("API Access Tokens")
+        app.send("t")
+        app.wait_for(f"{per_space} tokens in this workspace")
+        app.wait_for(f"{total} of 200 tokens on this instance")
+        for _ in range(runs):
+            time.sleep(0.2)
+            app.mark()
+            start = time.perf_counter()
+            app.send("a")
+            every.append(app.wait_for(f"{total} tokens in all workspaces") - start)
+            time.sleep(0.2)
+            app.mark()
+            start = time.perf_counter()
+            app.send("a")
+            one.append(app.wait_for(f"{per_space} tokens in this workspace") - start)
+    finally:
+        app.close()
+    o, e = statistics.median(one), statistics.median(every)
+    print(f"tokens: {total} tokens across {spaces} workspaces, real pty, {runs} runs each:")
+    print(f"  `a` to one workspace ({per_space} rows) painted:  median {o * 1000:6.0f} ms")
+    print(f"  `a` to all workspaces ({total} rows) painted:  median {e * 1000:6.0f} ms")
+    print(f"  ratio all / one:                            {e / o:.2f}   (target <= 1.5)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--paint-runs", type=int, default=10)
     parser.add_argument("--instruction-runs", type=int, default=2)
     parser.add_argument("--create-runs", type=int, default=50)
     parser.add_argument("--workspaces", type=int, default=5000)
+    parser.add_argument("--token-runs", type=int, default=10)
+    parser.add_argument(
+        "--only", choices=["paint", "instructions", "create", "gc", "scale", "tokens"]
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rime-bench-") as tmp:
-        first_paint(args.paint_runs, Path(tmp))
-        first_paint_instructions(args.instruction_runs, Path(tmp))
-        create_latency(args.create_runs, Path(tmp))
-        gc_pauses(Path(tmp))
-        scale(args.workspaces, Path(tmp))
+        work: dict[str, Callable[[], None]] = {
+            "paint": lambda: first_paint(args.paint_runs, Path(tmp)),
+            "instructions": lambda: first_paint_instructions(args.instruction_runs, Path(tmp)),
+            "create": lambda: create_latency(args.create_runs, Path(tmp)),
+            "gc": lambda: gc_pauses(Path(tmp)),
+            "scale": lambda: scale(args.workspaces, Path(tmp)),
+            "tokens": lambda: token_scale(args.token_runs, Path(tmp)),
+        }
+        for name, run in work.items():
+            if args.only in (None, name):
+                run()
 
 
 if __name__ == "__main__":

@@ -153,6 +153,7 @@ class TokensScreen(WorkspaceScreen):
         self.sort: tuple[str, bool] | None = None  # column key, descending
         self._creating = False
         self._error = ""
+        self._all_owners = False  # every user's name looked up (all workspaces)
 
     @property
     def tokens(self) -> list[ApiTokenInfo]:
@@ -216,7 +217,6 @@ class TokensScreen(WorkspaceScreen):
     # -- listing --------------------------------------------------------------------
 
     async def fetch(self) -> None:
-        from rime_tui.api.errors import RimeError
         from rime_tui.api.tokens import Listed, tokens_in, workspaces
 
         client = self.session.client
@@ -231,10 +231,7 @@ class TokensScreen(WorkspaceScreen):
                     )
                 }
             if self.shows_owner and self.all_workspaces:
-                with contextlib.suppress(RimeError):  # other workspaces' members, if allowed
-                    self.owners |= {
-                        u.id.uuid: u.display_name async for u in client.iter_users(page_size=500)
-                    }
+                await self._name_every_owner()
             if self.all_workspaces:
                 self.rows = await tokens_in(client, await workspaces(client))
                 if self.shows_owner:
@@ -253,10 +250,25 @@ class TokensScreen(WorkspaceScreen):
         if self.shows_owner and not self.all_workspaces:
             self.count_instance()
 
+    async def _name_every_owner(self) -> None:
+        """Every user's name, for the owners in other workspaces (once, if allowed)."""
+        from rime_tui.api.errors import RimeError
+
+        if self._all_owners:
+            return
+        with contextlib.suppress(RimeError):
+            self.owners |= {
+                u.id.uuid: u.display_name
+                async for u in self.session.client.iter_users(page_size=500)
+            }
+        self._all_owners = True
+
     @work(exclusive=True, group="meter", exit_on_error=False)
     async def count_instance(self) -> None:
-        """The meter: every token on the instance, after the list is shown."""
+        """The meter: every token on the instance, after the list is shown; with their
+        owners' names, the all-workspaces view (a) is then ready at once."""
         self.instance = await instance_tokens(self.session.client)
+        await self._name_every_owner()
         self._show_meter()
 
     def _show_meter(self) -> None:
@@ -335,11 +347,15 @@ class TokensScreen(WorkspaceScreen):
     # -- what the list shows: all workspaces, filter, sort ---------------------------
 
     def action_all_workspaces(self) -> None:
+        """This workspace or all. An org admin's meter has just listed every token:
+        those are shown at once (r lists them again)."""
         self.all_workspaces = not self.all_workspaces
-        self.rows = []
+        known = self.instance if self.all_workspaces else None
+        self.rows = list(known or [])
         self._set_columns()
         self._show_tokens()
-        self.load()
+        if known is None:
+            self.load()
 
     def action_filter(self) -> None:
         # A priority binding and an immediate set_focus: what is typed right after
