@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.widgets import Button, Footer, Input, Select, Static
 
 from rime_tui.api import RimeClient
+from rime_tui.api.errors import ApiError
 from rime_tui.api.models import ApiTokenInfo
 from rime_tui.api.tokens import TOKEN_LIMIT
 from rime_tui.tui.app import RimeApp
@@ -90,6 +92,34 @@ async def test_R_asks_then_rotates_and_shows_the_new_secret(
     assert (new.expiration_time - new.creation_time).days == 30  # the old one's lifetime
     async with RimeClient(local.url, api_token=secret) as works:
         await works.rime_info()
+
+
+async def test_R_on_the_token_of_this_session_keeps_the_session_on_the_new_token(
+    local: Local, make_app: Any
+) -> None:
+    from tests.tui.test_tui_tokens import sign_in_with_api_token
+
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tokens = await sign_in_with_api_token(pilot, local.api_token)
+        await until(pilot, lambda: table(tokens).row_count == 1, "the token list")
+        table(tokens).focus()
+        await pilot.press("R")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        dialog = await screen(pilot, TokenCreatedScreen)
+        secret = dialog.token
+        await pilot.press("c", "escape")
+        await screen(pilot, TokensScreen)
+        # The session goes on with the new token: the list loads with it, and it is
+        # the one marked as this session's.
+        assert app.session is not None and app.session.client.api_token == secret
+        await pilot.press("r")
+        await until(pilot, lambda: f"…{secret[-4:]}" in table_text(table(tokens)), "new row")
+        assert "(this session)" in table_text(table(tokens))
+    async with local.client() as old:
+        with pytest.raises(ApiError):
+            await old.rime_info()
 
 
 async def test_R_refuses_a_token_of_someone_else(
