@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rime_tui import __version__
 from rime_tui.paths import DEFAULT_PORT, default_data_dir
+from rime_tui.wire.constants import MAX_EXPIRY_DAYS
 
 EXIT_CODES = """\
 exit codes (token and status):
@@ -137,7 +138,10 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     create.add_argument("name", metavar="NAME")
     create.add_argument("--workspace", metavar="W", help=workspace_help)
     create.add_argument(
-        "--expires-in", metavar="DAYS", type=_at_least(1), help="lifetime (default: 270 days)"
+        "--expires-in",
+        metavar="DAYS",
+        type=_at_least(1),
+        help=f"lifetime (default: {MAX_EXPIRY_DAYS} days)",
     )
     _add_output(create)
 

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from rime_tui.api import models as m
 from rime_tui.api.errors import NotFoundError, RimeError
+from rime_tui.wire import models as m
+from rime_tui.wire.constants import MAX_NAME_LENGTH
+from rime_tui.wire.constants import MAX_TOKENS as TOKEN_LIMIT
 
 if TYPE_CHECKING:  # the TUI's screens use this module: it must not load httpx itself
     from rime_tui.api.client import RimeClient
 
-TOKEN_LIMIT = 200
-"""API tokens an RI Platform instance holds at most, across all workspaces."""
+__all__ = ["TOKEN_LIMIT", "Listed", "SuccessorFailed", "rotate", "tokens_in", "workspaces"]
 
-MAX_NAME_LENGTH = 100
 PAGE_SIZE = 500
 CONCURRENT_LISTS = 8
 

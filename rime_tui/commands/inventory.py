@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rime_tui.api import models as m
 from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import PermissionDeniedError
 from rime_tui.api.tokens import Listed, tokens_in
 from rime_tui.commands.session import CommandError, Exit
+from rime_tui.wire import models as m
 
 PAGE_SIZE = 500
 SHOWN_CHOICES = 20

@@ -15,7 +15,6 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rime_tui.api import models as m
 from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import NotFoundError, RimeError
 from rime_tui.api.tokens import Listed, SuccessorFailed, tokens_in, workspaces
@@ -37,6 +36,7 @@ from rime_tui.commands.session import (
     printable,
     say,
 )
+from rime_tui.wire import models as m
 
 
 def _now() -> datetime:

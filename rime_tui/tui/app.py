@@ -23,10 +23,10 @@ from rime_tui.tui.text import one_line
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
-    from rime_tui.api.models import Workspace
     from rime_tui.local import LocalInstance
     from rime_tui.tui.screens.base import Dialog
     from rime_tui.tui.session import Session
+    from rime_tui.wire.models import Workspace
 
 T = TypeVar("T")
 WATCHER_SWEEP_SECONDS = 5.0

@@ -204,9 +204,9 @@ def scale(n: int, tmp: Path) -> None:
 
     data_dir, port = tmp / "scale", free_port()
     instance = open_instance(data_dir, f"http://127.0.0.1:{port}")
-    with instance.store._write():  # one transaction for the benchmark's fixture data
+    with instance.store.transaction():  # one transaction for the benchmark's fixture data
         for i in range(1, n):
-            instance.store._insert_workspace(f"Team {i:05d}", f"Workspace number {i}", None)
+            instance.store.insert_workspace(f"Team {i:05d}", f"Workspace number {i}", None)
     instance.store.close()
     app = PtyApp(tui_argv(data_dir, port), env={"RIME_TUI_CONFIG_DIR": str(tmp / "config")})
     try:

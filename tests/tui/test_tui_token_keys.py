@@ -11,10 +11,7 @@ from textual.widgets import Button, Footer, Input, Select, Static
 
 from rime_tui.api import RimeClient
 from rime_tui.api.errors import ApiError
-from rime_tui.api.models import ApiTokenInfo
-from rime_tui.api.tokens import TOKEN_LIMIT
 from rime_tui.tui.app import RimeApp
-from rime_tui.tui.limits import TOKEN_LIMIT as UI_TOKEN_LIMIT
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.settings import SettingsScreen
@@ -22,6 +19,7 @@ from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.tui.table import FitTable
+from rime_tui.wire.models import ApiTokenInfo
 from tests.support.local import Local
 from tests.support.tui import (
     error_text,
@@ -53,10 +51,6 @@ async def select(pilot: Any, tokens: TokensScreen, name: str) -> None:
     table(tokens).focus()
     await pilot.press("home", *["down"] * names(tokens).index(name))
     assert tokens.selected() is not None and tokens.selected().name == name  # type: ignore[union-attr]
-
-
-def test_the_ui_knows_the_same_token_limit_as_the_api() -> None:
-    assert UI_TOKEN_LIMIT == TOKEN_LIMIT == 200
 
 
 # -- R rotates ---------------------------------------------------------------------------

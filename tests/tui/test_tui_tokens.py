@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from rime_tui.api import RimeClient
 from rime_tui.api.errors import ApiError
-from rime_tui.api.models import ApiTokenInfo
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.base import RimeScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
@@ -22,6 +21,7 @@ from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.wire.models import ApiTokenInfo
 from tests.support.local import Local
 from tests.support.tui import error_text, reach_tokens, screen, table_text, text_of, until
 

@@ -24,9 +24,9 @@ from rime_tui.api.errors import AuthenticationError
 from rime_tui.tui.errors import describe
 
 if TYPE_CHECKING:
-    from rime_tui.api.models import Workspace
     from rime_tui.tui.app import RimeApp
     from rime_tui.tui.session import Session
+    from rime_tui.wire.models import Workspace
 
 R = TypeVar("R")
 

@@ -25,8 +25,8 @@ from rime_tui.tui.widgets import TextInput
 
 if TYPE_CHECKING:
     from rime_tui.api.client import RimeClient
-    from rime_tui.api.models import ApiTokenInfo, Workspace
     from rime_tui.api.tokens import Listed
+    from rime_tui.wire.models import ApiTokenInfo, Workspace
 
 EXPIRY_CHOICES = [270, 180, 90, 30, 7, 1]
 SOON_DAYS = 30
@@ -476,8 +476,8 @@ class TokensScreen(WorkspaceScreen):
 
     def _add_created(self, token_id: str, name: str, suffix: str, days: int) -> None:
         """The new token into the list, without fetching and redrawing the list."""
-        from rime_tui.api.models import ApiTokenInfo, RimeUUID
         from rime_tui.api.tokens import Listed
+        from rime_tui.wire.models import ApiTokenInfo, RimeUUID
 
         now = self.rime.now()
         token = ApiTokenInfo(
