@@ -1,58 +1,34 @@
-"""Workspaces and tokens as the commands find them, with the API calls the contract has.
-
-There is no "every token" call: an instance-wide view is every workspace's
-token list, paged, fetched a few workspaces at a time.
-"""
+"""Workspaces and tokens as the commands find them (the listing itself is shared with
+the TUI in :mod:`rime_tui.api.tokens`)."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import PermissionDeniedError
+from rime_tui.api.tokens import Listed, tokens_in
 from rime_tui.commands.session import CommandError, Exit
 from rime_tui.wire import models as m
 
 PAGE_SIZE = 500
-CONCURRENT_LISTS = 8
 SHOWN_CHOICES = 20
 
 
-@dataclass(frozen=True)
-class Listed:
-    """A token and the workspace it was listed in."""
-
-    token: m.ApiTokenInfo
-    workspace: m.Workspace
-
-    @property
-    def id(self) -> str:
-        return self.token.id.uuid
-
-    def expired(self, now: datetime) -> bool:
-        expires = self.token.expiration_time
-        return expires is not None and expires <= now
-
-    def expires_within(self, now: datetime, horizon: datetime) -> bool:
-        expires = self.token.expiration_time
-        return expires is not None and now < expires <= horizon
-
-    def as_json(self, owners: dict[str, str], now: datetime) -> dict[str, Any]:
-        """The ``token list --json`` item."""
-        token = self.token
-        return {
-            "id": self.id,
-            "name": token.name,
-            "owner": owners.get(token.user_id, token.user_id),
-            "suffix": token.suffix,
-            "workspaceId": self.workspace.workspace_id.uuid,
-            "creationTime": stamp(token.creation_time),
-            "expirationTime": stamp(token.expiration_time),
-            "expired": self.expired(now),
-        }
+def as_json(row: Listed, owners: dict[str, str], now: datetime) -> dict[str, Any]:
+    """The ``token list --json`` item."""
+    token = row.token
+    return {
+        "id": row.id,
+        "name": token.name,
+        "owner": owners.get(token.user_id, token.user_id),
+        "suffix": token.suffix,
+        "workspaceId": row.workspace.workspace_id.uuid,
+        "creationTime": stamp(token.creation_time),
+        "expirationTime": stamp(token.expiration_time),
+        "expired": row.expired(now),
+    }
 
 
 def stamp(value: datetime | None) -> str | None:
@@ -70,11 +46,6 @@ def choices(lines: list[str]) -> str:
     if len(lines) > SHOWN_CHOICES:
         shown.append(f"  … and {len(lines) - SHOWN_CHOICES} more")
     return "\n".join(shown)
-
-
-async def workspaces(client: RimeClient) -> list[m.Workspace]:
-    """Every workspace the caller can see."""
-    return [w async for w in client.iter_workspaces(page_size=PAGE_SIZE)]
 
 
 def pick_workspace(spaces: list[m.Workspace], wanted: str | None) -> m.Workspace:
@@ -107,23 +78,6 @@ def pick_workspace(spaces: list[m.Workspace], wanted: str | None) -> m.Workspace
         f"no workspace is named {key!r} or has that UUID; the workspaces are:\n"
         + choices([describe(w) for w in spaces]),
     )
-
-
-async def tokens_in(client: RimeClient, spaces: list[m.Workspace]) -> list[Listed]:
-    """The tokens of *spaces*, workspace by workspace, in list order."""
-    gate = asyncio.Semaphore(CONCURRENT_LISTS)
-
-    async def one(space: m.Workspace) -> list[Listed]:
-        async with gate:
-            return [
-                Listed(token, space)
-                async for token in client.iter_api_tokens(
-                    space.workspace_id.uuid, page_size=PAGE_SIZE
-                )
-            ]
-
-    lists = await asyncio.gather(*(one(space) for space in spaces))
-    return [row for rows in lists for row in rows]
 
 
 async def owners(client: RimeClient) -> dict[str, str]:

@@ -7,7 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rime_tui.commands.inventory import owners, tokens_in, workspaces
+from rime_tui.api.tokens import tokens_in, workspaces
+from rime_tui.commands.inventory import owners
 from rime_tui.commands.session import Exit, connect, printable
 from rime_tui.wire.constants import MAX_TOKENS
 

@@ -17,15 +17,15 @@ from typing import Any
 
 from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import NotFoundError, RimeError
+from rime_tui.api.tokens import Listed, SuccessorFailed, tokens_in, workspaces
+from rime_tui.api.tokens import rotate as rotate_token
 from rime_tui.commands.inventory import (
-    Listed,
+    as_json,
     describe,
     find_token,
     owners,
     pick_workspace,
     stamp,
-    tokens_in,
-    workspaces,
 )
 from rime_tui.commands.session import (
     CommandError,
@@ -37,7 +37,6 @@ from rime_tui.commands.session import (
     say,
 )
 from rime_tui.wire import models as m
-from rime_tui.wire.constants import MAX_NAME_LENGTH
 
 
 def _now() -> datetime:
@@ -63,7 +62,7 @@ async def list_tokens(args: argparse.Namespace) -> Exit:
         horizon = now + timedelta(days=args.expiring)
         rows = [r for r in rows if r.expires_within(now, horizon)]
     if args.json:
-        print(json.dumps([r.as_json(names, now) for r in rows], indent=2))
+        print(json.dumps([as_json(r, names, now) for r in rows], indent=2))
     elif rows:
         _print_table(rows, names, now, with_workspace=args.all_workspaces)
     if args.expiring is None:
@@ -153,41 +152,9 @@ async def create(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
-def _lifetime_days(token: m.ApiTokenInfo) -> int | None:
-    if token.creation_time is None or token.expiration_time is None:
-        return None
-    return max(1, round((token.expiration_time - token.creation_time) / timedelta(days=1)))
-
-
-async def _create_checked(
-    client: RimeClient, space: m.Workspace, name: str, days: int | None
-) -> m.CreateApiTokenResponse:
-    """Create a token and prove that its secret works; a token that does not is deleted."""
-    made = await client.create_api_token(name, space.workspace_id.uuid, expiry_days=days)
-    try:
-        async with RimeClient(client.cluster_url, api_token=made.full_api_token) as probe:
-            await probe.rime_info()
-    except RimeError:
-        await _delete_quietly(client, made.id.uuid)
-        raise
-    return made
-
-
-async def _delete_quietly(client: RimeClient, token_id: str) -> None:
-    try:
-        await client.delete_api_token(token_id)
-    except RimeError as exc:
-        say(f"warning: could not delete token {token_id}: {exc}")
-
-
 async def rotate(args: argparse.Namespace) -> Exit:
-    """Same name and lifetime, new secret, and never neither token.
-
-    Token names are unique per user and workspace, so the new token cannot
-    be made beside the old one: a stand-in is made first, then the old token
-    is deleted, then the new one made and the stand-in deleted. If making the
-    new one fails, the stand-in's secret is handed out instead.
-    """
+    """Same name and lifetime, new secret, and never neither token (see
+    :func:`rime_tui.api.tokens.rotate`)."""
     async with connect(args) as session:
         client = session.client
         spaces = await workspaces(client)
@@ -201,33 +168,22 @@ async def rotate(args: argparse.Namespace) -> Exit:
                 f"token {old.token.name!r} ({old.id}) is not yours: a new token always "
                 "belongs to whoever creates it, so only its owner can rotate it.",
             )
-        name, space, days = old.token.name, old.workspace, _lifetime_days(old.token)
-        ours = session.is_our_token(old.token)
-        stand_in = await _create_checked(
-            client, space, f"{name[: MAX_NAME_LENGTH - 11]} (rotating)", days
-        )
-        if ours:  # the old token is about to go: go on with the stand-in
-            client.api_token = stand_in.full_api_token
+        name, space = old.token.name, old.workspace
         try:
-            await client.delete_api_token(old.id)
-        except NotFoundError:
-            pass  # already gone
-        except RimeError:
-            await _delete_quietly(client, stand_in.id.uuid)
-            raise
-        try:
-            made = await _create_checked(client, space, name, days)
-        except RimeError as exc:
+            made = await rotate_token(
+                client,
+                old.token,
+                space.workspace_id.uuid,
+                ours=session.is_our_token(old.token),
+                warn=lambda message: say(f"warning: {message}"),
+            )
+        except SuccessorFailed as failed:
+            stand_in = failed.stand_in
             info = await _listed(client, space, stand_in.id.uuid)
             _emit(args.output, stand_in, info.token.name if info else name, info)
             raise CommandError(
-                Exit.FAILED,
-                f"the old token is deleted, but making its successor failed ({exc}); "
-                f"the secret above is of the stand-in token {stand_in.id.uuid}.",
+                Exit.FAILED, f"{failed}; the secret above is the stand-in's."
             ) from None
-        if ours:
-            client.api_token = made.full_api_token
-        await _delete_quietly(client, stand_in.id.uuid)
         info = await _listed(client, space, made.id.uuid)
     _emit(args.output, made, name, info)
     expires = _date(info.token.expiration_time) if info else "(unknown)"

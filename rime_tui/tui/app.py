@@ -8,7 +8,7 @@ change of screen goes through :meth:`RimeApp._push` and :meth:`RimeApp._pop_to`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 WATCHER_SWEEP_SECONDS = 5.0
+EXPIRING_DAYS = 14  # after sign-in, one notice names your tokens expiring this soon
 
 
 class RimeApp(App[None]):
@@ -130,6 +131,34 @@ class RimeApp(App[None]):
         self.workspace = None
         self._pop_to(1)
         self._push(screens.WorkspacesScreen())
+        # Off the sign-in's critical path: once Workspaces shows.
+        self.call_after_refresh(
+            self.run_worker, self.notice_expiring(session), group="expiring", exit_on_error=False
+        )
+
+    async def notice_expiring(self, session: Session) -> None:
+        """One notice naming your tokens that expire within EXPIRING_DAYS days."""
+        from rime_tui.api.tokens import tokens_in, workspaces
+
+        rows = await tokens_in(session.client, await workspaces(session.client))
+        me = session.resolve_user_id(r.token for r in rows)
+        now = self.now()
+        soon = [
+            r
+            for r in rows
+            if r.token.user_id == me and r.expires_within(now, now + timedelta(EXPIRING_DAYS))
+        ]
+        if soon:
+            names = ", ".join(
+                f"“{one_line(r.token.name)}” ({one_line(r.workspace.name)})" for r in soon
+            )
+            self.notify(
+                f"{names} expire{'s' if len(soon) == 1 else ''} within {EXPIRING_DAYS} days.",
+                title=f"Your API token{'s' if len(soon) > 1 else ''} expiring soon",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
 
     def session_expired(self, screen: Screen[Any], message: str) -> bool:
         """A 401 on *screen*: mid-session, ask to sign in again on top of where the user

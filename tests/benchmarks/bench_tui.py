@@ -252,14 +252,75 @@ def scale(n: int, tmp: Path) -> None:
     )
 
 
+async def _seed_tokens(data_dir: Path, port: int, spaces: int, per_space: int) -> None:
+    """*spaces* workspaces of *per_space* tokens each, the bootstrap token included."""
+    from rime_tui.api import RimeClient
+    from tests.support.local import start_local
+
+    local = start_local(data_dir, port=port)
+    try:
+        async with RimeClient(local.url) as root:
+            await root.login(local.admin_email, local.admin_password)
+            ids = [local.workspace_id]
+            ids += [await root.create_workspace(f"Team {i:02d}") for i in range(1, spaces)]
+            for n, ws in enumerate(ids):
+                for i in range(per_space - (1 if n == 0 else 0)):
+                    await root.create_api_token(f"token {n:02d}-{i}", ws)
+    finally:
+        local.server.stop()
+
+
+def token_scale(runs: int, tmp: Path, spaces: int = 50, per_space: int = 4) -> None:
+    """API Access Tokens with 200 tokens across 50 workspaces: `a` to the all-workspaces
+    view and `a` back to one workspace, in turn; each until its rows are painted."""
+    data_dir, port = tmp / "tokens", free_port()
+    total = spaces * per_space
+    asyncio.run(_seed_tokens(data_dir, port, spaces, per_space))
+    app = PtyApp(tui_argv(data_dir, port), env={"RIME_TUI_CONFIG_DIR": str(tmp / "config")})
+    one: list[float] = []
+    every: list[float] = []
+    try:
+        app.wait_for("Local instance ready", timeout=60)
+        app.send("\r")
+        app.wait_for(f"{spaces} workspace")
+        app.send("\r")
+        app.wait_for("Your API tokens")
+        app.send("s")
+        app.wait_for("API Access Tokens")
+        app.send("t")
+        app.wait_for(f"{per_space} tokens in this workspace")
+        app.wait_for(f"{total} of 200 tokens on this instance")
+        for _ in range(runs):
+            time.sleep(0.2)
+            app.mark()
+            start = time.perf_counter()
+            app.send("a")
+            every.append(app.wait_for(f"{total} tokens in all workspaces") - start)
+            time.sleep(0.2)
+            app.mark()
+            start = time.perf_counter()
+            app.send("a")
+            one.append(app.wait_for(f"{per_space} tokens in this workspace") - start)
+    finally:
+        app.close()
+    o, e = statistics.median(one), statistics.median(every)
+    print(f"tokens: {total} tokens across {spaces} workspaces, real pty, {runs} runs each:")
+    print(f"  `a` to one workspace ({per_space} rows) painted:  median {o * 1000:6.0f} ms")
+    print(f"  `a` to all workspaces ({total} rows) painted:  median {e * 1000:6.0f} ms")
+    print(f"  ratio all / one:                            {e / o:.2f}   (target <= 1.5)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--paint-runs", type=int, default=10)
     parser.add_argument("--instruction-runs", type=int, default=2)
     parser.add_argument("--create-runs", type=int, default=50)
     parser.add_argument("--workspaces", type=int, default=5000)
+    parser.add_argument("--token-runs", type=int, default=10)
     parser.add_argument(
-        "--only", choices=["paint", "instructions", "create", "gc", "scale"], help="one part"
+        "--only",
+        choices=["paint", "instructions", "create", "gc", "scale", "tokens"],
+        help="one part",
     )
     args = parser.parse_args(argv)
     parts: dict[str, Callable[[Path], None]] = {
@@ -268,6 +329,7 @@ def main(argv: list[str] | None = None) -> None:
         "create": lambda tmp: create_latency(args.create_runs, tmp),
         "gc": gc_pauses,
         "scale": lambda tmp: scale(args.workspaces, tmp),
+        "tokens": lambda tmp: token_scale(args.token_runs, tmp),
     }
     with tempfile.TemporaryDirectory(prefix="rime-bench-") as tmp:
         for name, part in parts.items():

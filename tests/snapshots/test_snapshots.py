@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 
 from tests.support.local import Local
-from tests.support.scenario import SIZE, STEPS, demo_app, demo_instance
+from tests.support.scenario import (
+    SIZE,
+    STEPS,
+    demo_app,
+    demo_instance,
+    to_all_workspaces,
+    to_members,
+    to_overview,
+    to_tokens,
+)
 
 
 @pytest.fixture
@@ -40,3 +49,18 @@ def test_token_dialog(size: tuple[int, int], use_it: bool, demo: Local, snap_com
     """The one-time dialog where terminals are small: the token wraps, whole."""
     run_before = _created_with_use_it if use_it else STEPS["6-token-created"]
     assert snap_compare(demo_app(demo), terminal_size=size, run_before=run_before)
+
+
+NARROW = {
+    "overview": to_overview,
+    "settings-members": to_members,
+    "api-tokens": to_tokens,
+    "api-tokens-all-workspaces": to_all_workspaces,
+}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
+@pytest.mark.parametrize("step", list(NARROW))
+def test_narrow_screen(step: str, size: tuple[int, int], demo: Local, snap_compare: Any) -> None:
+    """Tokens, Overview and Settings at 80x24 and 60x20: nothing scrolls sideways."""
+    assert snap_compare(demo_app(demo), terminal_size=size, run_before=NARROW[step])

@@ -17,7 +17,7 @@ from typing import Any
 from unittest import mock
 
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from rime_tui.api import RimeClient
 from rime_tui.local import LocalInstance
@@ -118,6 +118,8 @@ async def to_overview(pilot: Pilot[Any]) -> None:
     await until(
         pilot, lambda: "…" not in text_of(overview.query_one("#details", Static)), "details"
     )
+    meter = overview.query_one("#meter", Static)
+    await until(pilot, lambda: meter.display, "the instance meter")
 
 
 async def to_settings(pilot: Pilot[Any]) -> None:
@@ -127,7 +129,23 @@ async def to_settings(pilot: Pilot[Any]) -> None:
 
 
 async def to_tokens(pilot: Pilot[Any]) -> None:
-    await reach_tokens(pilot, rows=5, workspaces=4)
+    tokens = await reach_tokens(pilot, rows=5, workspaces=4)
+    meter = tokens.query_one("#meter", Static)
+    await until(pilot, lambda: text_of(meter), "the instance meter")
+
+
+async def to_members(pilot: Pilot[Any]) -> None:
+    await to_settings(pilot)
+    await pilot.press("down")
+    members = pilot.app.screen.query_one("#members", DataTable)
+    await until(pilot, lambda: members.row_count == 3, "the members")
+
+
+async def to_all_workspaces(pilot: Pilot[Any]) -> None:
+    await to_tokens(pilot)
+    await pilot.press("a", "o")
+    table = pilot.app.screen.query_one("#tokens", DataTable)
+    await until(pilot, lambda: "workspace" in table.columns, "all workspaces")
 
 
 async def to_created(pilot: Pilot[Any]) -> None:

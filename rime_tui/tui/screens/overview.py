@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import ClassVar, TypeVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import Button, Footer, Header, Static
 
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
+from rime_tui.tui.screens.tokens import METER_CSS, instance_meter, instance_tokens
 from rime_tui.tui.text import label_rows, one_line, visible
 
 T = TypeVar("T")
@@ -24,7 +25,8 @@ COUNT_CAP = 5000  # beyond this the overview says "5000+"
 class OverviewScreen(WorkspaceScreen):
     """Workspace Overview, as in the web UI."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     OverviewScreen {
         #overview {
             padding: 1 2;
@@ -42,11 +44,15 @@ class OverviewScreen(WorkspaceScreen):
             min-height: 5;
         }
         #settings {
-            dock: bottom;
             margin: 0 0 0 1;
         }
-    }
+        #meter {
+            margin-bottom: 1;
+        }
     """
+        + METER_CSS
+        + "}"
+    )
 
     AUTO_FOCUS = "#settings"
     PAGE = "Overview"
@@ -64,6 +70,7 @@ class OverviewScreen(WorkspaceScreen):
                 visible(ws.description) or "No description.", id="ws-description", markup=False
             )
             yield Static(self._details(), id="details")
+            yield Static("", id="meter", markup=False)
         yield Button("⚙ Settings", id="settings", tooltip="Workspace Settings (s)")
         yield Footer()
 
@@ -87,8 +94,14 @@ class OverviewScreen(WorkspaceScreen):
     def action_settings(self) -> None:
         self.rime.open_settings()
 
+    def on_mount(self) -> None:
+        self.query_one("#meter", Static).display = False
+        super().on_mount()
+
     async def fetch(self) -> None:
         client = self.session.client
+        if self.session.org_admin:
+            self.count_instance()
         ws_id = self.workspace.workspace_id.uuid
         details = self.query_one("#details", Static)
         details.loading = True
@@ -111,6 +124,15 @@ class OverviewScreen(WorkspaceScreen):
                 tokens=_count(mine, len(tokens) >= COUNT_CAP),
             )
         )
+
+    @work(exclusive=True, group="meter", exit_on_error=False)
+    async def count_instance(self) -> None:
+        """Org admins: what the instance-wide cap means, from every workspace's list."""
+        text, level = instance_meter(await instance_tokens(self.session.client), self.rime.now())
+        meter = self.query_one("#meter", Static)
+        meter.update(text)
+        meter.set_classes(level)
+        meter.display = True
 
 
 async def _take(items: AsyncIterator[T]) -> list[T]:

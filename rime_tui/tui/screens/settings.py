@@ -9,11 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import ContentSwitcher, DataTable, Footer, Header, OptionList, Static
+from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rime_tui.tui.screens.base import WorkspaceScreen
 from rime_tui.tui.screens.workspaces import role_name
+from rime_tui.tui.table import Column, FitTable
 from rime_tui.tui.text import label_rows, one_line
 
 MENU = [
@@ -29,7 +30,7 @@ class SettingsScreen(WorkspaceScreen):
     DEFAULT_CSS = """
     SettingsScreen {
         #menu {
-            width: 24;
+            width: 22;
             height: 1fr;
             margin: 1 0 0 1;
         }
@@ -69,16 +70,18 @@ class SettingsScreen(WorkspaceScreen):
                     ),
                     id="general",
                 )
-                members: DataTable[Text] = DataTable(id="members", cursor_type="row")
-                yield members
+                yield FitTable(id="members", zebra_stripes=False)
         yield Footer()
 
     def on_mount(self) -> None:
         super().on_mount()
-        members = self.query_one("#members", DataTable)
-        members.add_column("Name", width=24)
-        members.add_column("Email", width=26)
-        members.add_column("Role", width=8)
+        self.query_one("#members", FitTable).set_columns(
+            [
+                Column("name", "Name", 8, flex=True),
+                Column("email", "Email", 8, flex=True),
+                Column("role", "Role", 8),
+            ]
+        )
         self.query_one("#menu", OptionList).highlighted = 0
 
     @on(OptionList.OptionHighlighted, "#menu")
@@ -103,19 +106,28 @@ class SettingsScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="members", exit_on_error=False)
     async def load_members(self) -> None:
-        table = self.query_one("#members", DataTable)
+        table = self.query_one("#members", FitTable)
         table.loading = True
         try:
-            table.clear()
-            async for member in self.session.client.iter_workspace_members(
-                self.workspace.workspace_id.uuid, page_size=500
-            ):
-                user = member.user_detail
-                table.add_row(
-                    Text(one_line(user.display_name)),
-                    Text(one_line(user.email)),
-                    Text(role_name(member.user_role)),
+            members = [
+                m
+                async for m in self.session.client.iter_workspace_members(
+                    self.workspace.workspace_id.uuid, page_size=500
                 )
+            ]
+            table.set_rows(
+                [
+                    (
+                        m.user_detail.id.uuid,
+                        {
+                            "name": Text(one_line(m.user_detail.display_name)),
+                            "email": Text(one_line(m.user_detail.email)),
+                            "role": Text(role_name(m.user_role)),
+                        },
+                    )
+                    for m in members
+                ]
+            )
             self._members_loaded = True
         finally:
             table.loading = False

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -13,18 +15,33 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Footer, Header, Input, Select, Static
 
-from rime_tui.tui.limits import CONTROL_CHARACTERS, MAX_NAME_LENGTH
+from rime_tui.tui.limits import CONTROL_CHARACTERS, MAX_NAME_LENGTH, TOKEN_LIMIT
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.table import Column, FitTable, Row
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 
 if TYPE_CHECKING:
-    from rime_tui.wire.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
+    from rime_tui.api.client import RimeClient
+    from rime_tui.api.tokens import Listed
+    from rime_tui.wire.models import ApiTokenInfo, Workspace
 
 EXPIRY_CHOICES = [270, 180, 90, 30, 7, 1]
 SOON_DAYS = 30
+METER_AMBER = 180  # the instance meter turns amber from here, and red at the limit
+
+# Sorting: `o` walks these columns, each ascending then descending; a click on a
+# column's header sorts by it (again: the other way).
+SORT_KEYS: dict[str, Callable[[Listed, dict[str, str]], Any]] = {
+    "name": lambda r, _: r.token.name.casefold(),
+    "owner": lambda r, owners: owners.get(r.token.user_id, "").casefold(),
+    "workspace": lambda r, _: r.workspace.name.casefold(),
+    "suffix": lambda r, _: r.token.suffix,
+    "created": lambda r, _: r.token.creation_time or datetime.min.replace(tzinfo=UTC),
+    "expires": lambda r, _: r.token.expiration_time or datetime.max.replace(tzinfo=UTC),
+}
 
 
 def expiry_text(expires: datetime | None, now: datetime) -> Text:
@@ -51,10 +68,35 @@ def validate_name(name: str) -> str | None:
     return None
 
 
+def instance_meter(rows: list[Listed], now: datetime) -> tuple[str, str]:
+    """ "N of 200 tokens on this instance (K expired)" and its level: ok, amber or red."""
+    expired = sum(1 for r in rows if r.expired(now))
+    level = "red" if len(rows) >= TOKEN_LIMIT else "amber" if len(rows) >= METER_AMBER else "ok"
+    return f"{len(rows)} of {TOKEN_LIMIT} tokens on this instance ({expired} expired)", level
+
+
+async def instance_tokens(client: RimeClient) -> list[Listed]:
+    """Every token on the instance an org admin sees: every workspace's list, paged."""
+    from rime_tui.api.tokens import tokens_in, workspaces
+
+    return await tokens_in(client, await workspaces(client))
+
+
+METER_CSS = """
+    #meter {
+        height: auto;
+        color: $text-muted;
+        &.amber { color: $warning; text-style: bold; }
+        &.red { color: $error; text-style: bold; }
+    }
+"""
+
+
 class TokensScreen(WorkspaceScreen):
     """The API Access Tokens page."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     TokensScreen {
         #create-row {
             height: auto;
@@ -69,30 +111,54 @@ class TokensScreen(WorkspaceScreen):
         #create {
             min-width: 16;
         }
+        #filter {
+            margin: 0 1;
+        }
+        #meter {
+            padding: 0 1;
+        }
         #tokens {
             height: 1fr;
             margin: 0 1;
         }
-    }
     """
+        + METER_CSS
+        + "}"
+    )
 
     AUTO_FOCUS = "#tokens"
     PAGE = "API Access Tokens"
-    FIELD_ACTIONS = frozenset({"focus_name"})
+    FIELD_ACTIONS = frozenset({"focus_name", "filter"})
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: handled before the key reaches the focused table, so that keys
-        # typed right after `n` (a paste, a fast typist) land in the field.
+        # typed right after `n` or `/` (a paste, a fast typist) land in the field.
         Binding("n", "focus_name", "New token", priority=True),
         Binding("d", "delete", "Delete"),
         Binding("delete", "delete", "Delete", show=False),
+        Binding("R", "rotate", "Rotate"),
+        Binding("P", "prune", "Prune"),
+        Binding("a", "all_workspaces", "All"),
+        Binding("slash", "filter", "Filter", key_display="/", priority=True),
+        Binding("o", "sort", "Sort"),
         REFRESH,
     ]
 
     def __init__(self, workspace: Workspace) -> None:
         super().__init__(workspace)
-        self.tokens: list[ApiTokenInfo] = []
+        self.rows: list[Listed] = []  # what the list holds, before filter and sort
+        self.shown: list[Listed] = []  # what the table shows, row by row
+        self.instance: list[Listed] | None = None  # every token (org admins), for the meter
         self.owners: dict[str, str] = {}
+        self.all_workspaces = False
+        self.sort: tuple[str, bool] | None = None  # column key, descending
         self._creating = False
+        self._error = ""
+        self._all_owners = False  # every user's name looked up (all workspaces)
+
+    @property
+    def tokens(self) -> list[ApiTokenInfo]:
+        """The tokens the table shows, row by row."""
+        return [r.token for r in self.shown]
 
     @property
     def shows_owner(self) -> bool:
@@ -116,80 +182,229 @@ class TokensScreen(WorkspaceScreen):
             )
             yield Button("Create Token", id="create", variant="primary")
         yield Static("", id="error", classes="error", markup=False)
-        table: DataTable[str | Text] = DataTable(id="tokens", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield Static("", id="meter", markup=False)
+        yield TextInput(placeholder="Filter by name or owner…", id="filter")
+        yield FitTable(id="tokens")
         yield Static("", id="status", classes="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#tokens", DataTable)
-        # The name gets what the fixed columns leave (each column pads 2 cells; 4 for
-        # the table's margin and scrollbar), so 80 columns fit.
-        owner = 12 if self.shows_owner else 0
-        fixed = owner + 5 + 10 + 22 + 2 * (5 if owner else 4) + 4
-        table.add_column("Name", key="name", width=max(12, self.app.size.width - fixed))
-        if self.shows_owner:
-            table.add_column("Owner", key="owner", width=owner)
-        table.add_column("Token", key="suffix", width=5)
-        table.add_column("Created", key="created", width=10)
-        table.add_column("Expires", key="expires", width=22)
+        self.query_one("#filter", Input).display = False
+        self.query_one("#meter", Static).display = self.shows_owner
+        self._set_columns()
         super().on_mount()
+
+    def _set_columns(self) -> None:
+        """The columns for who is signed in and what the list shows; the sorted one
+        carries an arrow."""
+        columns = [Column("name", "Name", 10, flex=True)]
+        if self.shows_owner:
+            columns.append(Column("owner", "Owner", 12, drop=2))
+        if self.all_workspaces:
+            columns.append(Column("workspace", "Workspace", 10, drop=1))
+        columns += [
+            Column("suffix", "Token", 5),
+            Column("created", "Created", 10, drop=3),
+            Column("expires", "Expires", 23),  # "2027-08-25 within a day"
+        ]
+        if self.sort is not None:
+            key, descending = self.sort
+            columns = [
+                Column(c.key, f"{c.label} {'▼' if descending else '▲'}", c.width, c.flex, c.drop)
+                if c.key == key
+                else c
+                for c in columns
+            ]
+        self.query_one("#tokens", FitTable).set_columns(columns)
 
     # -- listing --------------------------------------------------------------------
 
     async def fetch(self) -> None:
+        from rime_tui.api.tokens import Listed, tokens_in, workspaces
+
         client = self.session.client
-        ws_id = self.workspace.workspace_id.uuid
-        table = self.query_one("#tokens", DataTable)
-        table.loading = not self.tokens
+        table = self.query_one("#tokens", FitTable)
+        table.loading = not self.rows
         try:
             if self.shows_owner and not self.owners:
                 self.owners = {
                     m.user_detail.id.uuid: m.user_detail.display_name
-                    async for m in client.iter_workspace_members(ws_id, page_size=500)
+                    async for m in client.iter_workspace_members(
+                        self.workspace.workspace_id.uuid, page_size=500
+                    )
                 }
-            self.tokens = [t async for t in client.iter_api_tokens(ws_id, page_size=500)]
+            if self.shows_owner and self.all_workspaces:
+                await self._name_every_owner()
+            if self.all_workspaces:
+                self.rows = await tokens_in(client, await workspaces(client))
+                if self.shows_owner:
+                    self.instance = self.rows
+            else:
+                self.rows = [
+                    Listed(t, self.workspace)
+                    async for t in client.iter_api_tokens(
+                        self.workspace.workspace_id.uuid, page_size=500
+                    )
+                ]
         finally:
             table.loading = False
-        self.session.resolve_user_id(self.tokens)
+        self.session.resolve_user_id(r.token for r in self.rows)
         self._show_tokens()
+        if self.shows_owner and not self.all_workspaces:
+            self.count_instance()
 
-    def _show_tokens(self) -> None:
-        table = self.query_one("#tokens", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        now = self.rime.now()
-        me = self.session.user_id
-        for token in self.tokens:
-            name = Text(one_line(token.name))
-            if self.session.is_own_token(token):
-                name.append(" (this session)", style="italic dim")
-            row: list[str | Text] = [name]
-            if self.shows_owner:
-                owner = "you" if token.user_id == me else self.owners.get(token.user_id, "—")
-                row.append(Text(one_line(owner)))
-            created = token.creation_time.strftime("%Y-%m-%d") if token.creation_time else "—"
-            row += [
-                Text(f"…{one_line(token.suffix)}"),
-                created,
-                expiry_text(token.expiration_time, now),
-            ]
-            table.add_row(*row, key=token.id.uuid)
-        if self.tokens:
-            table.move_cursor(row=min(keep, len(self.tokens) - 1))
-        count = len(self.tokens)
-        scope = "in this workspace" if self.shows_owner else "of yours in this workspace"
-        self.query_one("#status", Static).update(
-            f"{count} token{'s' if count != 1 else ''} {scope}."
-            if count
-            else "No API tokens yet. Type a Token Name and press Enter to create one."
+    async def _name_every_owner(self) -> None:
+        """Every user's name, for the owners in other workspaces (once, if allowed)."""
+        from rime_tui.api.errors import RimeError
+
+        if self._all_owners:
+            return
+        with contextlib.suppress(RimeError):
+            self.owners |= {
+                u.id.uuid: u.display_name
+                async for u in self.session.client.iter_users(page_size=500)
+            }
+        self._all_owners = True
+
+    @work(exclusive=True, group="meter", exit_on_error=False)
+    async def count_instance(self) -> None:
+        """The meter: every token on the instance, after the list is shown; with their
+        owners' names, the all-workspaces view (a) is then ready at once."""
+        self.instance = await instance_tokens(self.session.client)
+        await self._name_every_owner()
+        self._show_meter()
+
+    def _show_meter(self) -> None:
+        if self.instance is None:
+            return
+        text, level = instance_meter(self.instance, self.rime.now())
+        meter = self.query_one("#meter", Static)
+        meter.update(text)
+        meter.set_classes(level)
+
+    def _visible(self) -> list[Listed]:
+        """The rows that pass the filter, in the chosen order."""
+        wanted = self.query_one("#filter", Input).value.strip().casefold()
+        rows = [
+            r
+            for r in self.rows
+            if not wanted
+            or wanted in r.token.name.casefold()
+            or wanted in self._owner(r.token).casefold()
+        ]
+        if self.sort is not None:
+            key, descending = self.sort
+            rows.sort(key=lambda r: SORT_KEYS[key](r, self.owners), reverse=descending)
+        return rows
+
+    def _owner(self, token: ApiTokenInfo) -> str:
+        return (
+            "you" if token.user_id == self.session.user_id else self.owners.get(token.user_id, "—")
         )
 
+    def _cells(self, row: Listed, now: datetime) -> Row:
+        token = row.token
+        name = Text(one_line(token.name))
+        if self.session.is_own_token(token):
+            name.append(" (this session)", style="italic dim")
+        return {
+            "name": name,
+            "owner": Text(one_line(self._owner(token))),
+            "workspace": Text(one_line(row.workspace.name)),
+            "suffix": Text(f"…{one_line(token.suffix)}"),
+            "created": token.creation_time.strftime("%Y-%m-%d") if token.creation_time else "—",
+            "expires": expiry_text(token.expiration_time, now),
+        }
+
+    def _show_tokens(self) -> None:
+        now = self.rime.now()
+        self.shown = self._visible()
+        table = self.query_one("#tokens", FitTable)
+        table.set_rows([(r.id, self._cells(r, now)) for r in self.shown])
+        self._show_status()
+        self._show_meter()
+
+    def _show_status(self) -> None:
+        count = len(self.rows)
+        if self.all_workspaces:
+            scope = "in all workspaces" if self.shows_owner else "of yours in all workspaces"
+        else:
+            scope = "in this workspace" if self.shows_owner else "of yours in this workspace"
+        text = f"{count} token{'s' if count != 1 else ''} {scope}."
+        if len(self.shown) != count:
+            text += f" {len(self.shown)} match the filter."
+        if not count and not self.all_workspaces:
+            text = "No API tokens yet. Type a Token Name and press Enter to create one."
+        self.query_one("#status", Static).update(text)
+
     def selected(self) -> ApiTokenInfo | None:
-        table = self.query_one("#tokens", DataTable)
-        if not self.tokens or not table.row_count:
+        row = self.selected_row()
+        return row.token if row else None
+
+    def selected_row(self) -> Listed | None:
+        table = self.query_one("#tokens", FitTable)
+        if not self.shown or not table.row_count:
             return None
-        return self.tokens[table.cursor_row]
+        return self.shown[table.cursor_row]
+
+    # -- what the list shows: all workspaces, filter, sort ---------------------------
+
+    def action_all_workspaces(self) -> None:
+        """This workspace or all. An org admin's meter has just listed every token:
+        those are shown at once (r lists them again)."""
+        self.all_workspaces = not self.all_workspaces
+        known = self.instance if self.all_workspaces else None
+        self.rows = list(known or [])
+        self._set_columns()
+        self._show_tokens()
+        if known is None:
+            self.load()
+
+    def action_filter(self) -> None:
+        # A priority binding and an immediate set_focus: what is typed right after
+        # `/` lands in the filter even when it arrives in the same burst.
+        field = self.query_one("#filter", Input)
+        field.display = True
+        self.set_focus(field)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._show_tokens()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.set_focus(self.query_one("#tokens", FitTable))
+
+    def action_back(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.display:  # Esc first leaves the filter
+            field.value = ""
+            field.display = False
+            self.set_focus(self.query_one("#tokens", FitTable))
+            return
+        super().action_back()
+
+    def action_sort(self) -> None:
+        """Name ▲, Name ▼, then the next column shown, and round again."""
+        keys = [k for k in self.query_one("#tokens", FitTable).shown_keys if k in SORT_KEYS]
+        if self.sort is None:
+            self.sort = (keys[0], False)
+        elif not self.sort[1]:
+            self.sort = (self.sort[0], True)
+        else:
+            at = keys.index(self.sort[0]) if self.sort[0] in keys else -1
+            self.sort = (keys[(at + 1) % len(keys)], False)
+        self._sorted()
+
+    @on(DataTable.HeaderSelected, "#tokens")
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        self.sort = (key, self.sort == (key, False))
+        self._sorted()
+
+    def _sorted(self) -> None:
+        self._set_columns()
+        self._show_tokens()
 
     # -- creating -------------------------------------------------------------------
 
@@ -197,9 +412,9 @@ class TokensScreen(WorkspaceScreen):
         self.set_focus(self.query_one("#token-name", Input))
 
     def show_error(self, message: str) -> None:
-        error = self.query_one("#error", Static)
-        if str(error.content) != message:  # no layout pass per key typed in the name
-            error.update(message)
+        if message != self._error:  # no layout pass per keystroke when nothing changed
+            self._error = message
+            self.query_one("#error", Static).update(message)
 
     @on(Input.Submitted, "#token-name")
     @on(Button.Pressed, "#create")
@@ -218,6 +433,8 @@ class TokensScreen(WorkspaceScreen):
     # Not exclusive: cancelling a create in flight could lose a token the server made.
     @work(group="create", exit_on_error=False)
     async def create(self) -> None:
+        from rime_tui.api.errors import LimitExceededError
+
         try:
             field = self.query_one("#token-name", Input)
             name = field.value.strip()
@@ -226,24 +443,81 @@ class TokensScreen(WorkspaceScreen):
                 self.show_error(problem)
                 field.focus()
                 return
-            expiry = self.query_one("#expiry", Select).value
-            days = expiry if isinstance(expiry, int) else None
-            created: CreateApiTokenResponse = await self.session.client.create_api_token(
-                name, self.workspace.workspace_id.uuid, expiry_days=days
-            )
+            expiry = self.query_one("#expiry", Select)
+            days = expiry.value if isinstance(expiry.value, int) else EXPIRY_CHOICES[0]
+            try:
+                created = await self.session.client.create_api_token(
+                    name, self.workspace.workspace_id.uuid, expiry_days=days
+                )
+            except LimitExceededError as refused:
+                self.show_error(f"{refused.message} {self._expired_hint()}".strip())
+                return
         finally:
             self._creating = False
+        self._show_secret(created.full_api_token, name)
+        # Under the dialog, after the push, so that the dialog comes first.
+        field.value = ""
+        expiry.value = EXPIRY_CHOICES[0]
+        self._add_created(created.id.uuid, name, created.full_api_token[-4:], days)
+
+    def _expired_hint(self) -> str:
+        """At the cap: how many tokens are expired, and the key that deletes them."""
+        now = self.rime.now()
+        here = sum(1 for r in self.rows if r.expired(now))
+        if here:
+            return f"{here} token{'s' if here != 1 else ''} here expired: press P to delete them."
+        there = sum(1 for r in self.instance or [] if r.expired(now))
+        if there:
+            return (
+                f"{there} token{'s' if there != 1 else ''} on this instance expired: press a "
+                "for all workspaces, then P to delete them."
+            )
+        return ""
+
+    def _add_created(self, token_id: str, name: str, suffix: str, days: int) -> None:
+        """The new token into the list, without fetching and redrawing the list."""
+        from rime_tui.api.tokens import Listed
+        from rime_tui.wire.models import ApiTokenInfo, RimeUUID
+
+        now = self.rime.now()
+        token = ApiTokenInfo(
+            id=RimeUUID(uuid=token_id),
+            name=name,
+            suffix=suffix,
+            creation_time=now,
+            expiration_time=now + timedelta(days=days),
+            user_id=self.session.user_id or "",
+        )
+        row = Listed(token, self.workspace)
+        self.rows.append(row)
+        if self.instance is not None and self.instance is not self.rows:
+            self.instance.append(row)
+        if self.sort is None and row in self._visible():
+            self.shown.append(row)
+            self.query_one("#tokens", FitTable).append_row(row.id, self._cells(row, now))
+            self._show_status()
+            self._show_meter()
+        else:
+            self._show_tokens()
+
+    def _show_secret(self, secret: str, name: str) -> None:
+        """The one-time dialog with a new token's secret (the one dialog, reused)."""
         dialog = TokenCreatedScreen.reused(self.rime)
-        dialog.show_token(created.full_api_token, name, self.session.client.cluster_url)
+        dialog.show_token(secret, name, self.session.client.cluster_url)
         self.rime.open_dialog(dialog, self._modal_closed)
-        field.value = ""  # under the dialog: after the push, so the dialog comes first
 
     def _modal_closed(self, _: object) -> None:
         # Back on the list, where the new token's suffix shows and the keys work.
-        self.set_focus(self.query_one("#tokens", DataTable))
-        self.load()
+        self.set_focus(self.query_one("#tokens", FitTable))
 
-    # -- deleting -------------------------------------------------------------------
+    # -- deleting, rotating, pruning -------------------------------------------------
+
+    def _ask(self, title: str, message: str, confirm: str, then: Callable[[], object]) -> None:
+        def decided(ok: bool | None) -> None:
+            if ok:
+                then()
+
+        self.rime.open_dialog(ConfirmScreen(title, message, confirm=confirm, danger=True), decided)
 
     def action_delete(self) -> None:
         token = self.selected()
@@ -257,14 +531,7 @@ class TokensScreen(WorkspaceScreen):
             message += (
                 "\n\nWarning: this session signed in with this token; you will be signed out."
             )
-
-        def decided(ok: bool | None) -> None:
-            if ok:
-                self.delete(token, own)
-
-        self.rime.open_dialog(
-            ConfirmScreen("Delete API token", message, confirm="Delete", danger=True), decided
-        )
+        self._ask("Delete API token", message, "Delete", lambda: self.delete(token, own))
 
     @work(exclusive=True, group="delete", exit_on_error=False)
     async def delete(self, token: ApiTokenInfo, own: bool) -> None:
@@ -273,4 +540,76 @@ class TokensScreen(WorkspaceScreen):
         if own:
             await self.rime.sign_out()
             return
+        self.load()
+
+    def action_rotate(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.notify("No token selected.", severity="warning")
+            return
+        token = row.token
+        name, suffix = one_line(token.name), one_line(token.suffix)
+        if token.user_id != self.session.user_id:
+            self.notify(
+                f"“{name}” is not yours: a new token always belongs to whoever makes it, "
+                "so only its owner can rotate it.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self._ask(
+            "Rotate API token",
+            f"Rotate “{name}” (…{suffix})? A new secret with the same name and lifetime "
+            "replaces it; programs using the old one stop working.",
+            "Rotate",
+            lambda: self.rotate(row),
+        )
+
+    @work(exclusive=True, group="rotate", exit_on_error=False)
+    async def rotate(self, row: Listed) -> None:
+        from rime_tui.api.tokens import SuccessorFailed, rotate
+
+        session = self.session
+        ours = session.is_own_token(row.token)
+        try:
+            made = await rotate(
+                session.client,
+                row.token,
+                row.workspace.workspace_id.uuid,
+                ours=ours,
+                warn=lambda message: self.notify(message, severity="warning", markup=False),
+            )
+        except SuccessorFailed as failed:
+            made = failed.stand_in
+            self.show_error(str(failed))
+        if ours:
+            session.token_suffix = made.full_api_token[-4:]
+        self._show_secret(made.full_api_token, row.token.name)
+        self.load()
+
+    def action_prune(self) -> None:
+        now = self.rime.now()
+        expired = [r for r in self.shown if r.expired(now)]
+        if not expired:
+            self.notify("No expired tokens in view.")
+            return
+        n = len(expired)
+        self._ask(
+            "Delete expired tokens",
+            f"Delete the {n} expired token{'s' if n != 1 else ''} in view? "
+            "They no longer work, and each counts towards the instance's "
+            f"{TOKEN_LIMIT}.",
+            "Delete",
+            lambda: self.prune(expired),
+        )
+
+    @work(exclusive=True, group="delete", exit_on_error=False)
+    async def prune(self, rows: list[Listed]) -> None:
+        from rime_tui.api.errors import NotFoundError
+
+        for row in rows:
+            with contextlib.suppress(NotFoundError):  # deleted meanwhile
+                await self.session.client.delete_api_token(row.id)
+        n = len(rows)
+        self.notify(f"Deleted {n} expired token{'s' if n != 1 else ''}.")
         self.load()

@@ -1,0 +1,119 @@
+"""A row table whose columns fit the terminal, on every resize.
+
+The screens give the columns (fixed widths, one flexible column that takes what
+is left, and an order in which columns are dropped when even the minimum does
+not fit) and the rows as cells by column key; the table lays them out for its
+width, so it never scrolls sideways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+Cell = str | Text
+Row = dict[str, Cell]
+
+SCROLLBAR = 2  # the vertical scrollbar's width, always kept free
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int  # the width of a fixed column; the least a flexible one gets
+    flex: bool = False  # shares what the fixed columns leave
+    drop: int = 0  # dropped when the table is too narrow: highest first; 0 never
+
+
+def fit(columns: list[Column], width: int, padding: int = 1) -> list[tuple[Column, int]]:
+    """The columns shown in *width* cells, and each one's width."""
+    shown = list(columns)
+    while True:
+        fixed = sum(c.width for c in shown if not c.flex)
+        flexible = [c for c in shown if c.flex]
+        spare = width - SCROLLBAR - fixed - 2 * padding * len(shown)
+        droppable = [c for c in shown if c.drop]
+        if spare >= sum(c.width for c in flexible) or not droppable:
+            break
+        shown.remove(max(droppable, key=lambda c: c.drop))
+    share = max(0, spare) // max(1, len(flexible))
+    return [(c, max(c.width, share) if c.flex else c.width) for c in shown]
+
+
+class FitTable(DataTable[Cell]):
+    """A row-cursor table that lays its columns out for its width; Home and End move
+    the cursor to the first and the last row."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "first_row", "First row", show=False),
+        Binding("end", "last_row", "Last row", show=False),
+    ]
+
+    def __init__(self, *, id: str, zebra_stripes: bool = True) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=zebra_stripes)
+        self._columns: list[Column] = []
+        self._rows: list[tuple[str, Row]] = []
+        self._layout: list[tuple[Column, int]] = []
+
+    @property
+    def shown_keys(self) -> list[str]:
+        """The keys of the columns shown now, in order."""
+        return [c.key for c, _ in self._layout]
+
+    def set_columns(self, columns: list[Column]) -> None:
+        self._columns = columns
+        self._relayout(force=True)
+
+    def set_rows(self, rows: list[tuple[str, Row]]) -> None:
+        """Show *rows* (row key, cells by column key), keeping the cursor's position."""
+        self._rows = list(rows)
+        keep = self.cursor_row
+        self.clear()
+        self._add(self._rows)
+        if self._rows:
+            self.move_cursor(row=min(keep, len(self._rows) - 1))
+
+    def append_row(self, key: str, row: Row) -> None:
+        """One more row at the end, without redrawing the others."""
+        self._rows.append((key, row))
+        self._add([(key, row)])
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._relayout()
+
+    def _relayout(self, force: bool = False) -> None:
+        width = self.size.width
+        if not width or not self._columns:
+            return
+        layout = fit(self._columns, width, self.cell_padding)
+        if layout == self._layout and not force:
+            return
+        self._layout = layout
+        keep = self.cursor_row
+        self.clear(columns=True)
+        for column, size in layout:
+            self.add_column(column.label, key=column.key, width=size)
+        self._add(self._rows)
+        if self._rows:
+            self.move_cursor(row=min(keep, len(self._rows) - 1))
+
+    def _add(self, rows: list[tuple[str, Row]]) -> None:
+        if not self._layout:
+            return  # laid out (and filled) on the first resize
+        keys = self.shown_keys
+        for key, row in rows:
+            self.add_row(*(row.get(k, "") for k in keys), key=key)
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
