@@ -18,6 +18,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen, ScreenResultCallbackType
 
 from rime_tui.tui import compat, screens
+from rime_tui.tui.screens.base import WorkspaceScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.text import one_line
 
@@ -65,7 +66,6 @@ class RimeApp(App[None]):
         self.initial_api_token = api_token or ""
         self.remember = remember
         self.session: Session | None = None
-        self.workspace: Workspace | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         # The sign-in screen is the app's first screen: one screen set up before the
@@ -100,6 +100,15 @@ class RimeApp(App[None]):
             return RimeClient(cluster_url, api_token=api_token)
         return RimeClient(cluster_url, api_token=api_token, timeout=self.client_timeout)
 
+    @property
+    def workspace(self) -> Workspace | None:
+        """The open workspace: the one of the topmost workspace page on the stack (None
+        once the user has gone back past it)."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, WorkspaceScreen):
+                return screen.workspace
+        return None
+
     def breadcrumb(self, *parts: str) -> str:
         where = [self.session.host] if self.session else []
         return " › ".join(one_line(part) for part in [*where, *parts])
@@ -126,7 +135,6 @@ class RimeApp(App[None]):
             self._pop_to(reauth)
             self.notify("Signed in again. Repeat your last action.", title="Session renewed")
             return
-        self.workspace = None
         self._pop_to(1)
         self._push(screens.WorkspacesScreen())
 
@@ -141,26 +149,39 @@ class RimeApp(App[None]):
 
     async def sign_out(self) -> None:
         session, self.session = self.session, None
-        self.workspace = None
-        if session is not None:
-            if session.method == "password":
-                try:
-                    await session.client.logout()
-                except Exception as exc:  # the session is dropped locally either way
-                    self.log.warning(f"logout failed: {type(exc).__name__}")
-            await session.client.aclose()
+        if session is None:
+            self.notify("You are not signed in.")
+            return
+        if session.method == "password":
+            try:
+                await session.client.logout()
+            except Exception as exc:  # the session is dropped locally either way
+                self.log.warning(f"logout failed: {type(exc).__name__}")
+        await session.client.aclose()
         self._pop_to(1)
+        first = self.screen_stack[0]
+        if isinstance(first, SignInScreen):
+            first.signed_out()
         self.notify("Signed out.")
 
     def back(self) -> None:
-        """Esc on a page: the page before; from the first page after sign-in, sign out."""
+        """Esc on a page: the page before; from the first page after sign-in, sign out
+        once the user says yes."""
         if len(self.screen_stack) > 2:
             self.pop_screen()
-        else:
-            self.run_worker(self.sign_out(), exit_on_error=False)
+            return
+        host = self.session.host if self.session else "the cluster"
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self.sign_out(), exit_on_error=False)
+
+        self.open_dialog(
+            screens.ConfirmScreen("Sign out?", f"Sign out of {host}?", confirm="Sign out"),
+            decided,
+        )
 
     def open_workspace(self, workspace: Workspace) -> None:
-        self.workspace = workspace
         self._push(screens.OverviewScreen(workspace))
 
     def open_settings(self) -> None:
@@ -192,7 +213,7 @@ class RimeApp(App[None]):
 
     def open_help(self) -> None:
         if not isinstance(self.screen, screens.HelpScreen):
-            self._push(screens.HelpScreen())
+            self._push(screens.HelpScreen(at=type(self.screen)))
 
     def _index_of(self, kind: type[Screen[Any]], start: int = 0) -> int | None:
         """Where the topmost screen of *kind* is on the stack, looking from *start* up."""

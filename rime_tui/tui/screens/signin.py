@@ -35,9 +35,12 @@ class SignInScreen(BaseScreen[None]):
         email = app.initial_email
         cluster = app.initial_cluster_url
         token = app.initial_api_token
+        # A real cluster takes only API tokens: email & password is the local instance's.
+        method: Method = "token" if token or app.local is None else "password"
         if previous is not None:  # re-authenticating: keep what was there
             cluster = previous.client.cluster_url
             email = previous.user.email if previous.user else email
+            method = previous.method
         yield Header()
         with VerticalScroll(id="signin"), Vertical(id="signin-form"):
             yield Static("Sign in to the RI Platform", id="signin-title")
@@ -47,8 +50,10 @@ class SignInScreen(BaseScreen[None]):
                 yield TextInput(cluster, placeholder="rime.example.io", id="cluster")
                 yield Label("Sign in with")
                 with RadioSet(id="method"):
-                    yield RadioButton("Email & password", id="method-password", value=not token)
-                    yield RadioButton("API token", id="method-token", value=bool(token))
+                    yield RadioButton(
+                        "Email & password", id="method-password", value=method == "password"
+                    )
+                    yield RadioButton("API token", id="method-token", value=method == "token")
                 yield Label("Email", classes="password-field")
                 yield TextInput(
                     email, placeholder="you@example.com", id="email", classes="password-field"
@@ -153,7 +158,19 @@ class SignInScreen(BaseScreen[None]):
 
     @on(RadioSet.Changed, "#method")
     def _method_changed(self) -> None:
+        self.show_error("")  # it was about the other method
         self._show_method()
+        self._focus_first_empty()
+
+    @on(Input.Changed)
+    def _field_changed(self) -> None:
+        self.show_error("")  # it was about what the fields held before
+
+    def signed_out(self) -> None:
+        """Back to this form after signing out: the local admin's password again."""
+        self.show_error("")
+        if self.local_start is not None:
+            self._prefill_local()
         self._focus_first_empty()
 
     def action_toggle_method(self) -> None:
@@ -173,7 +190,9 @@ class SignInScreen(BaseScreen[None]):
         self.query_one("#status", Static).update(text)
 
     def show_error(self, message: str) -> None:
-        self.query_one("#error", Static).update(message)
+        error = self.query_one("#error", Static)
+        if str(error.render()) != message:  # an update lays the screen out again
+            error.update(message)
 
     def _busy(self, busy: bool, text: str = "") -> None:
         self.query_one("#submit", Button).disabled = busy

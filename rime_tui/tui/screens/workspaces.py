@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from rime_tui.tui.screens.base import REFRESH, RimeScreen
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
+from rime_tui.words import plural
 
 if TYPE_CHECKING:
     from rime_tui.api.models import Workspace
@@ -190,9 +191,11 @@ class WorkspacesScreen(RimeScreen):
         if not self.workspaces:
             status.update("No workspaces. Ask an organization admin to add you to one.")
         elif shown < len(self.workspaces):
-            status.update(f"{shown} of {len(self.workspaces)} workspaces match the filter.")
+            status.update(
+                f"{shown} of {plural(len(self.workspaces), 'workspace')} match the filter."
+            )
         else:
-            status.update(f"{len(self.workspaces)} workspace(s).")
+            status.update(f"{plural(len(self.workspaces), 'workspace')}.")
 
     def selected(self) -> Workspace | None:
         table = self.query_one(DataTable)
