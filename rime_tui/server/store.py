@@ -377,6 +377,8 @@ class Store:
         self.db.execute("PRAGMA busy_timeout=10000")
         self._migrate()
         self._token_json: dict[str, bytes] = {}  # token id -> its ApiTokenInfo JSON
+        # Called with the digest of each deleted token (the runner keeps bootstrap.json true).
+        self.on_token_deleted: Callable[[str], None] | None = None
 
     def close(self) -> None:
         self.db.close()
@@ -1020,7 +1022,7 @@ class Store:
         token_id = check_uuid(token_id, "id")
         with self._write() as db:
             row = db.execute(
-                "SELECT workspace_id, user_id FROM api_tokens WHERE id = ?", (token_id,)
+                "SELECT workspace_id, user_id, digest FROM api_tokens WHERE id = ?", (token_id,)
             ).fetchone()
             # Anyone may delete their own tokens (whatever their role now); workspace
             # admins also those of the workspace's members.
@@ -1033,6 +1035,8 @@ class Store:
             self._confine(principal, row["workspace_id"])
             db.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
         self._token_json.pop(token_id, None)
+        if self.on_token_deleted is not None:
+            self.on_token_deleted(row["digest"])
 
     def token_counts(self) -> tuple[int, int]:
         """(all tokens, expired tokens) on the instance."""

@@ -18,7 +18,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen, ScreenResultCallbackType
 
 from rime_tui.tui import compat, screens
-from rime_tui.tui.screens.base import WorkspaceScreen
+from rime_tui.tui.screens.base import RimeScreen, WorkspaceScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.text import one_line
 
@@ -66,6 +66,7 @@ class RimeApp(App[None]):
         self.initial_api_token = api_token or ""
         self.remember = remember
         self.session: Session | None = None
+        self.asking_restart = False  # whether the local instance's restart is being offered
 
     def get_default_screen(self) -> Screen[Any]:
         # The sign-in screen is the app's first screen: one screen set up before the
@@ -146,6 +147,44 @@ class RimeApp(App[None]):
         if not isinstance(self.screen, SignInScreen):
             self._push(SignInScreen(reauth_message=message))
         return True
+
+    def local_instance_gone(self) -> bool:
+        """A call could not reach the cluster. When the session is on the local instance,
+        it has stopped (the TUI that ran it quit, or it was killed): say so and offer to
+        start it again. False when the session is on another cluster."""
+        local, session = self.local, self.session
+        if local is None or session is None or session.client.cluster_url != local.url:
+            return False
+        if not self.asking_restart:  # asked once, not once per failed call
+            self.asking_restart = True
+
+            def decided(yes: bool | None) -> None:
+                self.asking_restart = False
+                if yes:
+                    self.run_worker(self._restart_local(), exit_on_error=False)
+
+            self.open_dialog(
+                screens.ConfirmScreen(
+                    "The local instance stopped",
+                    f"The local instance at {local.url} is not running any more. Start it again?",
+                    confirm="Start it",
+                ),
+                decided,
+            )
+        return True
+
+    async def _restart_local(self) -> None:
+        assert self.local is not None
+        from rime_tui.local import LocalInstanceError
+
+        try:
+            await self.local.ensure_running()
+        except LocalInstanceError as exc:
+            self.notify(str(exc), title="Error", severity="error", timeout=8, markup=False)
+            return
+        self.notify("The local instance is running again.")
+        if isinstance(self.screen, RimeScreen):
+            self.screen.load()
 
     async def sign_out(self) -> None:
         session, self.session = self.session, None
