@@ -8,12 +8,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from rime_tui.tui.screens.base import BaseScreen
 from rime_tui.tui.session import FormError, LocalStart, Method, SignInForm, remember, sign_in
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
+
+METHOD_NAMES: dict[Method, str] = {
+    "password": "Email & password  (ctrl+t: API token)",
+    "token": "API token  (ctrl+t: email & password)",
+}
 
 
 class SignInScreen(BaseScreen[None]):
@@ -27,6 +32,8 @@ class SignInScreen(BaseScreen[None]):
     def __init__(self, reauth_message: str | None = None) -> None:
         super().__init__()
         self.reauth_message = reauth_message
+        self.method: Method = "password"  # set in compose
+        self._error_form: SignInForm | None = None  # what the form held when the error came
         self.local_start = LocalStart(self.rime.local) if self.rime.local else None
 
     def compose(self) -> ComposeResult:
@@ -41,6 +48,7 @@ class SignInScreen(BaseScreen[None]):
             cluster = previous.client.cluster_url
             email = previous.user.email if previous.user else email
             method = previous.method
+        self.method = method
         yield Header()
         with VerticalScroll(id="signin"), Vertical(id="signin-form"):
             yield Static("Sign in to the RI Platform", id="signin-title")
@@ -49,11 +57,8 @@ class SignInScreen(BaseScreen[None]):
                 yield Label("Cluster URL")
                 yield TextInput(cluster, placeholder="rime.example.io", id="cluster")
                 yield Label("Sign in with")
-                with RadioSet(id="method"):
-                    yield RadioButton(
-                        "Email & password", id="method-password", value=method == "password"
-                    )
-                    yield RadioButton("API token", id="method-token", value=method == "token")
+                # One button, not a radio set: ctrl+t or Enter on it switches the method.
+                yield Button(METHOD_NAMES[method], id="method", compact=True)
                 yield Label("Email", classes="password-field")
                 yield TextInput(
                     email, placeholder="you@example.com", id="email", classes="password-field"
@@ -86,6 +91,8 @@ class SignInScreen(BaseScreen[None]):
         return f"Target: {one_line(cluster) or 'enter a cluster URL'}"
 
     def on_mount(self) -> None:
+        if self.reauth_message:
+            self._error_form = self._form()
         self.sub_title = self.rime.breadcrumb("Sign in")
         self._show_method()
         if self.local_start is not None and self.reauth_message is None:
@@ -129,11 +136,9 @@ class SignInScreen(BaseScreen[None]):
 
     # -- the form ---------------------------------------------------------------------
 
-    def _method(self) -> Method:
-        return "token" if self.query_one("#method-token", RadioButton).value else "password"
-
     def _show_method(self) -> None:
-        token = self._method() == "token"
+        self.query_one("#method", Button).label = METHOD_NAMES[self.method]
+        token = self.method == "token"
         for widget in self.query(".token-field"):
             widget.display = token
         for widget in self.query(".password-field"):
@@ -142,7 +147,7 @@ class SignInScreen(BaseScreen[None]):
     def _focus_first_empty(self) -> None:
         ids = (
             ["#cluster", "#api-token"]
-            if self._method() == "token"
+            if self.method == "token"
             else [
                 "#cluster",
                 "#email",
@@ -156,15 +161,18 @@ class SignInScreen(BaseScreen[None]):
                 return
         self.query_one("#submit", Button).focus()
 
-    @on(RadioSet.Changed, "#method")
-    def _method_changed(self) -> None:
-        self.show_error("")  # it was about the other method
+    @on(Button.Pressed, "#method")
+    def action_toggle_method(self) -> None:
+        self.method = "password" if self.method == "token" else "token"
+        self._form_changed()
         self._show_method()
         self._focus_first_empty()
 
     @on(Input.Changed)
-    def _field_changed(self) -> None:
-        self.show_error("")  # it was about what the fields held before
+    def _form_changed(self) -> None:
+        """An error is about what the form held: it goes once the form changes."""
+        if self._error_form is not None and self._form() != self._error_form:
+            self.show_error("")
 
     def signed_out(self) -> None:
         """Back to this form after signing out: the local admin's password again."""
@@ -172,10 +180,6 @@ class SignInScreen(BaseScreen[None]):
         if self.local_start is not None:
             self._prefill_local()
         self._focus_first_empty()
-
-    def action_toggle_method(self) -> None:
-        other = "#method-password" if self._method() == "token" else "#method-token"
-        self.query_one(other, RadioButton).value = True
 
     @on(Input.Changed, "#cluster")
     def _cluster_changed(self, event: Input.Changed) -> None:
@@ -190,9 +194,8 @@ class SignInScreen(BaseScreen[None]):
         self.query_one("#status", Static).update(text)
 
     def show_error(self, message: str) -> None:
-        error = self.query_one("#error", Static)
-        if str(error.render()) != message:  # an update lays the screen out again
-            error.update(message)
+        self._error_form = self._form() if message else None
+        self.query_one("#error", Static).update(message)
 
     def _busy(self, busy: bool, text: str = "") -> None:
         self.query_one("#submit", Button).disabled = busy
@@ -204,7 +207,7 @@ class SignInScreen(BaseScreen[None]):
     def _form(self) -> SignInForm:
         return SignInForm(
             cluster=self.query_one("#cluster", Input).value,
-            method=self._method(),
+            method=self.method,
             email=self.query_one("#email", Input).value,
             password=self.query_one("#password", Input).value,
             api_token=self.query_one("#api-token", Input).value,
