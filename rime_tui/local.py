@@ -26,6 +26,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,9 +262,15 @@ class LocalInstance:
                 self._stop_pid(pid)
 
     def _stop_pid(self, pid: int) -> None:
-        """Stop the instance another TUI started (it is not our child)."""
+        """Stop the instance another TUI started, and wait (up to 5 s) until it is gone."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            with contextlib.suppress(ChildProcessError):  # reap it if it is our child
+                os.waitpid(pid, os.WNOHANG)
+            if not _running(pid):
+                return
+            time.sleep(0.05)
 
     def _stop_child(self) -> None:
         """Stop the instance if this process started it."""
