@@ -231,3 +231,15 @@ async def test_slash_filters_workspaces_by_name(
         await until(pilot, lambda: table.row_count == 4, "the whole list again")
         assert not field.display
         assert app.session is not None
+
+
+async def test_help_opens_at_the_current_screens_section(local: Local, make_app: Any) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_tokens(pilot)
+        await pilot.press("question_mark")
+        help_screen = await screen(pilot, HelpScreen)
+        scroll = help_screen.query_one("#help-scroll")
+        lines = text_of(help_screen.query_one("#help-text", Static)).splitlines()
+        start = lines.index("API Access Tokens")
+        await until(pilot, lambda: scroll.scroll_y == start, "the tokens section at the top")
