@@ -18,6 +18,11 @@ from rime_tui.local import LocalInstance
 from tests.support.net import free_port
 
 
+def spawn(*args: str) -> subprocess.Popen[str]:
+    """Our own interpreter running *args*, its stdout a pipe."""
+    return subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, text=True)
+
+
 async def answers(instance: LocalInstance) -> bool:
     import httpx
 
@@ -54,9 +59,7 @@ async def test_a_killed_tui_does_not_keep_the_instance_alive(tmp_path: Path) -> 
         time.sleep(60)
         """
     )
-    other = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
-    )
+    other = spawn("-c", script)
     try:
         assert other.stdout is not None and other.stdout.readline().strip() == "ready"
         assert await mine.ensure_running() is False  # the other TUI started it
@@ -73,20 +76,8 @@ async def test_a_killed_tui_does_not_keep_the_instance_alive(tmp_path: Path) -> 
 
 async def test_a_hand_started_serve_is_never_stopped_by_a_tui(tmp_path: Path) -> None:
     data_dir, port = tmp_path / "data", free_port()
-    served = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [
-            sys.executable,
-            "-m",
-            "rime_tui",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            "--no-banner",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    served = spawn(
+        "-m", "rime_tui", "serve", "--port", str(port), "--data-dir", str(data_dir), "--no-banner"
     )
     tui = LocalInstance(data_dir, port)
     try:

@@ -11,7 +11,7 @@ import pytest
 
 
 def rime_tui(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own interpreter
+    return subprocess.run(
         [sys.executable, "-m", "rime_tui", *args],
         capture_output=True,
         text=True,
