@@ -7,6 +7,7 @@ change of screen goes through :meth:`RimeApp._push` and :meth:`RimeApp._pop_to`.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,9 @@ class RimeApp(App[None]):
         timeout: float | None = None,
     ) -> None:
         compat.check_textual()  # fails loudly, before anything is drawn
+        # No garbage collection until the first paint: start-up creates many objects
+        # and frees few, and collections in between only delay the first screen.
+        gc.disable()
         super().__init__()
         # Seconds every call may wait to connect or for an answer; None: the client's
         # defaults (5 s to connect, 15 s to read).
@@ -76,6 +80,12 @@ class RimeApp(App[None]):
     def on_mount(self) -> None:
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
 
+    def on_ready(self) -> None:
+        """Painted: what start-up made lives as long as the app, so later collections
+        need not scan it again (gen-2 pauses); then collect as usual."""
+        gc.freeze()
+        gc.enable()
+
     def dom_nodes(self) -> list[DOMNode]:
         """The app and every node of every screen on the stack."""
         nodes: list[DOMNode] = [self]
@@ -88,6 +98,7 @@ class RimeApp(App[None]):
         return compat.release_closed_watchers(self.dom_nodes())
 
     async def on_unmount(self) -> None:
+        gc.enable()  # never left off, even by an app that did not paint
         if self.session is not None:
             await self.session.client.aclose()
         if self.local is not None:
@@ -136,6 +147,7 @@ class RimeApp(App[None]):
             self._pop_to(reauth)
             self.notify("Signed in again. Repeat your last action.", title="Session renewed")
             return
+        gc.freeze()  # what sign-in loaded (the client, its models) stays: no gen-2 rescans
         self._pop_to(1)
         self._push(screens.WorkspacesScreen())
 
