@@ -24,7 +24,7 @@ async def test_the_workspaces_table_never_scrolls_sideways(local: Local, make_ap
             await pilot.resize_terminal(width, height)
             await until(
                 pilot,
-                lambda: table.row_count == 1 and table.size.width == width - 2,
+                lambda width=width: table.row_count == 1 and table.size.width == width - 2,
                 f"the table at {width} columns",
             )
             await pilot.pause()

@@ -218,9 +218,7 @@ class WorkspacesScreen(RimeScreen):
         if not self.workspaces:
             status.update("No workspaces. Ask an organization admin to add you to one.")
         elif shown < len(self.workspaces):
-            status.update(
-                f"{shown} of {plural(len(self.workspaces), 'workspace')} match the filter."
-            )
+            status.update(f"{shown} of {len(self.workspaces)} workspaces match the filter.")
         else:
             status.update(f"{plural(len(self.workspaces), 'workspace')}.")
 
