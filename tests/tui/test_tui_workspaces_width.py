@@ -22,9 +22,10 @@ async def test_the_workspaces_table_never_scrolls_sideways(local: Local, make_ap
         wide = [c.width for c in table.ordered_columns]
         for width, height in [(60, 20), (120, 40)]:
             await pilot.resize_terminal(width, height)
+            inner = width - 2  # the table's margins
             await until(
                 pilot,
-                lambda width=width: table.row_count == 1 and table.size.width == width - 2,
+                lambda: table.row_count == 1 and table.size.width == inner,  # noqa: B023
                 f"the table at {width} columns",
             )
             await pilot.pause()
