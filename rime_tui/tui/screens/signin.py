@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, Static
 
 from rime_tui.tui.screens.base import BaseScreen
 from rime_tui.tui.session import FormError, LocalStart, Method, SignInForm, remember, sign_in
@@ -49,40 +49,46 @@ class SignInScreen(BaseScreen[None]):
             email = previous.user.email if previous.user else email
             method = previous.method
         self.method = method
-        yield Header()
-        with VerticalScroll(id="signin"), Vertical(id="signin-form"):
+        # Lean on purpose (the first paint waits for it): no Header (a title line says
+        # where you are), labels as the fields' border titles. (The Footer stays in
+        # compose: mounted after the paint it cost a restyle of the whole screen.)
+        yield Static(self._title(), id="signin-where", markup=False)
+        with Vertical(id="signin-form"):
             yield Static("Sign in to the RI Platform", id="signin-title")
             yield Static(self._target_text(cluster), id="target", markup=False)
-            with Grid(id="signin-grid"):
-                yield Label("Cluster URL")
-                yield TextInput(cluster, placeholder="rime.example.io", id="cluster")
-                yield Label("Sign in with")
-                # One button, not a radio set: ctrl+t or Enter on it switches the method.
-                yield Button(METHOD_NAMES[method], id="method", compact=True)
-                yield Label("Email", classes="password-field")
-                yield TextInput(
-                    email, placeholder="you@example.com", id="email", classes="password-field"
-                )
-                yield Label("Password", classes="password-field")
-                yield TextInput(password=True, id="password", classes="password-field")
-                yield Label("API token", classes="token-field")
-                yield TextInput(
-                    token,
-                    password=True,
-                    placeholder="rime_…",
-                    id="api-token",
-                    classes="token-field",
-                )
-                yield Label("")
-                with Horizontal(id="submit-row"):
-                    submit = Button("Sign in", id="submit", variant="primary")
-                    # A pressed button ignores Enter for 200 ms (its "active" effect): an
-                    # Enter typed right after the last one must still sign in.
-                    submit.active_effect_duration = 0
-                    yield submit
-                    yield Static("", id="status", markup=False)
+            yield self._field("Cluster URL", cluster, placeholder="rime.example.io", id="cluster")
+            # One button, not a radio set: ctrl+t or Enter on it switches the method.
+            yield Button(METHOD_NAMES[method], id="method", compact=True)
+            yield self._field(
+                "Email", email, placeholder="you@example.com", id="email", classes="password-field"
+            )
+            yield self._field("Password", password=True, id="password", classes="password-field")
+            yield self._field(
+                "API token",
+                token,
+                password=True,
+                placeholder="rime_…",
+                id="api-token",
+                classes="token-field",
+            )
+            with Horizontal(id="submit-row"):
+                submit = Button("Sign in", id="submit", variant="primary", compact=True)
+                # A pressed button ignores Enter for 200 ms (its "active" effect): an
+                # Enter typed right after the last one must still sign in.
+                submit.active_effect_duration = 0
+                yield submit
+                yield Static("", id="status", markup=False)
             yield Static(self.reauth_message or "", id="error", classes="error", markup=False)
         yield Footer()
+
+    @staticmethod
+    def _field(label: str, value: str = "", **options: Any) -> TextInput:
+        field = TextInput(value, **options)
+        field.border_title = label
+        return field
+
+    def _title(self) -> str:
+        return f"{self.rime.title} — {self.rime.breadcrumb('Sign in')}"
 
     def _target_text(self, cluster: str) -> str:
         local = self.rime.local

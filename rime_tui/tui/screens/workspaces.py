@@ -208,9 +208,10 @@ class WorkspacesScreen(RimeScreen):
         self._row_ids = []
         matches = [w for w in self.workspaces if self._matches(w)]
         for start in range(0, len(matches), PAGE_SIZE):
+            if start:
+                await asyncio.sleep(0)  # keys and paints get their turn between chunks
             self._add_rows(matches[start : start + PAGE_SIZE])
-            await asyncio.sleep(0)  # keys and paints get their turn between chunks
-        self._update_status()
+        self._update_status()  # with the last rows: the two never disagree
 
     def _update_status(self) -> None:
         status = self.query_one("#status", Static)
