@@ -53,8 +53,8 @@ class SignInScreen(BaseScreen[None]):
         # where you are), labels as the fields' border titles. (The Footer stays in
         # compose: mounted after the paint it cost a restyle of the whole screen.)
         yield Static(self._title(), id="signin-where", markup=False)
-        with Vertical(id="signin-form"):
-            yield Static("Sign in to the RI Platform", id="signin-title")
+        with Vertical(id="signin-form", classes=f"-{method}") as form:  # the method's fields
+            form.border_title = "Sign in to the RI Platform"
             yield Static(self._target_text(cluster), id="target", markup=False)
             yield self._field("Cluster URL", cluster, placeholder="rime.example.io", id="cluster")
             # One button, not a radio set: ctrl+t or Enter on it switches the method.
@@ -100,7 +100,6 @@ class SignInScreen(BaseScreen[None]):
         if self.reauth_message:
             self._error_form = self._form()
         self.sub_title = self.rime.breadcrumb("Sign in")
-        self._show_method()
         if self.local_start is not None and self.reauth_message is None:
             self._prefill_local()
             self.call_after_refresh(self.start_local)  # paint first, then start
@@ -144,11 +143,9 @@ class SignInScreen(BaseScreen[None]):
 
     def _show_method(self) -> None:
         self.query_one("#method", Button).label = METHOD_NAMES[self.method]
-        token = self.method == "token"
-        for widget in self.query(".token-field"):
-            widget.display = token
-        for widget in self.query(".password-field"):
-            widget.display = not token
+        form = self.query_one("#signin-form")
+        form.set_class(self.method == "token", "-token")
+        form.set_class(self.method == "password", "-password")
 
     def _focus_first_empty(self) -> None:
         ids = (
