@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
-from textual.screen import Screen, ScreenResultCallbackType
+from textual.screen import ModalScreen, Screen, ScreenResultCallbackType
 
 from rime_tui.tui import compat, screens
 from rime_tui.tui.screens.base import RimeScreen, WorkspaceScreen
@@ -31,6 +31,18 @@ if TYPE_CHECKING:
     from rime_tui.tui.session import Session
 
 T = TypeVar("T")
+
+
+def settle() -> None:
+    """A kind of page is painted for the first time: collect the young garbage, then
+    freeze what is left (mostly what lives as long as the app: the page's module, its
+    styles and caches), so that no gen-2 collection has to scan it again and pause the
+    UI. Once per kind of page: what is frozen is never freed, so at most one page of
+    each kind is kept that way, however long the session."""
+    gc.collect(1)
+    gc.freeze()
+
+
 WATCHER_SWEEP_SECONDS = 5.0
 
 
@@ -70,6 +82,7 @@ class RimeApp(App[None]):
         self.initial_api_token = api_token or ""
         self.remember = remember
         self.session: Session | None = None
+        self.settled: set[type[Screen[Any]]] = set()  # kinds of page frozen (settle())
         self.asking_restart = False  # whether the local instance's restart is being offered
 
     def get_default_screen(self) -> Screen[Any]:
@@ -129,6 +142,10 @@ class RimeApp(App[None]):
 
     def _push(self, screen: Screen[T], callback: ScreenResultCallbackType[T] | None = None) -> None:
         self.push_screen(screen, callback)
+        kind = type(screen)
+        if not isinstance(screen, ModalScreen) and kind not in self.settled:
+            self.settled.add(kind)
+            self.call_after_refresh(settle)
 
     def _pop_to(self, depth: int) -> None:
         """Pop screens until *depth* are left (1: the sign-in screen)."""
@@ -147,7 +164,6 @@ class RimeApp(App[None]):
             self._pop_to(reauth)
             self.notify("Signed in again. Repeat your last action.", title="Session renewed")
             return
-        gc.freeze()  # what sign-in loaded (the client, its models) stays: no gen-2 rescans
         self._pop_to(1)
         self._push(screens.WorkspacesScreen())
 
@@ -219,7 +235,7 @@ class RimeApp(App[None]):
         """Esc on a page: the page before; from the first page after sign-in, sign out
         once the user says yes."""
         if len(self.screen_stack) > 2:
-            self.pop_screen()
+            self._pop_to(len(self.screen_stack) - 1)
             return
         host = self.session.host if self.session else "the cluster"
 
