@@ -22,6 +22,7 @@ from rime_tui.paths import (
     default_data_dir,
     platform_data_dir,
 )
+from rime_tui.wire.constants import MAX_EXPIRY_DAYS
 
 EXIT_CODES = """\
 exit codes (token and status):
@@ -150,7 +151,10 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     create.add_argument("name", metavar="NAME")
     create.add_argument("--workspace", metavar="W", help=workspace_help)
     create.add_argument(
-        "--expires-in", metavar="DAYS", type=_at_least(1), help="lifetime (default: 270 days)"
+        "--expires-in",
+        metavar="DAYS",
+        type=_at_least(1),
+        help=f"lifetime (default: {MAX_EXPIRY_DAYS} days)",
     )
     _add_output(create)
 

@@ -33,15 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rime_tui.paths import BOOTSTRAP_FILE, LOG_FILE
-from rime_tui.proof import (
-    CHALLENGE_HEADER,
-    PROOF_HEADER,
-    InstanceKeyError,
-    new_challenge,
-    proof,
-    read_key,
-    same_proof,
-)
+from rime_tui.proof import InstanceKeyError, new_challenge, proof, read_key, same_proof
+from rime_tui.wire.constants import CHALLENGE_HEADER, PROOF_HEADER
 
 if TYPE_CHECKING:
     import httpx

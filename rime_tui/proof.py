@@ -22,8 +22,6 @@ from pathlib import Path
 
 from rime_tui.paths import INSTANCE_KEY_FILE, write_private
 
-CHALLENGE_HEADER = "rime-local-challenge"
-PROOF_HEADER = "rime-local-proof"
 _CHALLENGE = re.compile(r"[0-9a-f]{32,128}")
 
 

@@ -1,45 +1,38 @@
 """The local instance's HTTP API: the RI Platform v1 wire format, served by FastAPI.
 
-Handlers are ``async`` and call the :class:`~rime_tui.server.store.Store` on the
-event-loop thread, so store methods never interleave; only password hashing,
-which is deliberately slow, runs in threads of its own (:class:`PasswordWork`).
+This module makes the app: its middleware, its error handlers and its routes
+(:mod:`rime_tui.server.routes`, one router per part of the API). Routes check
+what callers send (:mod:`~rime_tui.server.validation`), what they may do
+(:mod:`~rime_tui.server.rules`), and read and write through the
+:class:`~rime_tui.server.store.Store`. Handlers are ``async`` and call the store
+on the event-loop thread, so store calls never interleave; only password hashing,
+which is deliberately slow, runs in threads of its own
+(:class:`~rime_tui.server.throttle.PasswordWork`).
 """
 
-import asyncio
 import logging
-from collections import Counter, deque
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from collections.abc import Iterable
+from typing import Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rime_tui import __version__
-from rime_tui.api import models as m
-from rime_tui.proof import CHALLENGE_HEADER, PROOF_HEADER, proof, valid_challenge
-from rime_tui.server import security
-from rime_tui.server.errors import Code, ServiceError, invalid, unauthenticated
-from rime_tui.server.store import Clock, Principal, Store, normalize_email
+from rime_tui.server.deps import Context
+from rime_tui.server.errors import Code, ServiceError
+from rime_tui.server.routes import ROUTERS
+from rime_tui.server.store import Store
+from rime_tui.wire import models as m
 
 log = logging.getLogger("rime_tui.server")
 
 MAX_BODY_BYTES = 64 * 1024
-LOGIN_WINDOW = timedelta(minutes=15)
-LOGIN_MAX_FAILURES = 5  # per email
-LOGIN_MAX_FAILURES_PER_ADDRESS = 30
-LOGIN_MAX_FAILURES_OVERALL = 100  # also bounds what the throttle keeps in memory
-PASSWORD_THREADS = 2  # password hashes at once (scrypt takes 16 MiB each)
-PASSWORD_QUEUE = 16  # more may wait; beyond, 429
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
-T = TypeVar("T")
 
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": m.ErrorBody, "description": text}
@@ -175,101 +168,6 @@ class HostGuard:
         await error_response(403, Code.PERMISSION_DENIED, refusal)(scope, receive, send)
 
 
-@dataclass(eq=False)
-class Failure:
-    """One failed sign-in (counted as failed from its start until it succeeds)."""
-
-    stamp: datetime
-    email: str
-    address: str
-
-
-class LoginThrottle:
-    """Failed sign-ins in a sliding 15-minute window: at most LOGIN_MAX_FAILURES per
-    email, LOGIN_MAX_FAILURES_PER_ADDRESS per client address and
-    LOGIN_MAX_FAILURES_OVERALL in all.
-
-    It keeps the failures of the window only, so its memory is bounded by the
-    overall limit, however many distinct emails are tried.
-    """
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.failures: deque[Failure] = deque()  # oldest first
-        self.per_email: Counter[str] = Counter()
-        self.per_address: Counter[str] = Counter()
-
-    def _forget(self, failure: Failure) -> None:
-        for counter, key in ((self.per_email, failure.email), (self.per_address, failure.address)):
-            counter[key] -= 1
-            if counter[key] <= 0:
-                del counter[key]
-
-    def _refuse(self, what: str, oldest: Failure) -> ServiceError:
-        wait = oldest.stamp + LOGIN_WINDOW - self.clock()
-        seconds = max(1, int(wait.total_seconds() + 0.999))
-        return ServiceError(
-            Code.RESOURCE_EXHAUSTED,
-            f"Too many failed sign-ins {what}; try again in {seconds} seconds.",
-            headers={"Retry-After": str(seconds)},
-        )
-
-    def begin(self, email: str, address: str) -> Failure:
-        """Check that *email* may try from *address*, and count this attempt as failed
-        until it :meth:`succeeded`.
-
-        Counting up front keeps the limits under concurrent attempts: a check alone
-        would let every attempt in flight through before the first (slow) password
-        verification had failed.
-        """
-        cutoff = self.clock() - LOGIN_WINDOW
-        while self.failures and self.failures[0].stamp <= cutoff:
-            self._forget(self.failures.popleft())
-        if self.per_email[email] >= LOGIN_MAX_FAILURES:
-            oldest = next(f for f in self.failures if f.email == email)
-            raise self._refuse(f"for {email}", oldest)
-        if self.per_address[address] >= LOGIN_MAX_FAILURES_PER_ADDRESS:
-            oldest = next(f for f in self.failures if f.address == address)
-            raise self._refuse(f"from {address}", oldest)
-        if len(self.failures) >= LOGIN_MAX_FAILURES_OVERALL:
-            raise self._refuse("on this instance", self.failures[0])
-        failure = Failure(self.clock(), email, address)
-        self.failures.append(failure)
-        self.per_email[email] += 1
-        self.per_address[address] += 1
-        return failure
-
-    def succeeded(self, failure: Failure) -> None:
-        """The attempt was not a failed guess after all: uncount it."""
-        if failure in self.failures:
-            self.failures.remove(failure)
-            self._forget(failure)
-
-
-class PasswordWork:
-    """Password hashing, bounded: at most PASSWORD_THREADS hashes at once, in threads
-    of its own (so at most that many scrypt buffers ever exist), and at most
-    PASSWORD_QUEUE more waiting; beyond that the answer is 429 with Retry-After.
-    """
-
-    def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(PASSWORD_THREADS, thread_name_prefix="rime-password")
-        self.pending = 0
-
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        if self.pending >= PASSWORD_THREADS + PASSWORD_QUEUE:
-            raise ServiceError(
-                Code.RESOURCE_EXHAUSTED,
-                "The instance is busy checking other passwords; try again in 1 second.",
-                headers={"Retry-After": "1"},
-            )
-        self.pending += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
-        finally:
-            self.pending -= 1
-
-
 def _validation_message(exc: RequestValidationError) -> str:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -289,7 +187,8 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     matched, but each method of a path is a route of its own here.
     """
     methods: set[str] = set()
-    for route in app.router.routes:
+    for context in iter_route_contexts(app.router.routes):  # through the included routers
+        route = context.original_route
         if isinstance(route, Route) and route.methods:
             match, _ = route.matches({**scope, "method": next(iter(route.methods))})
             if match == Match.FULL:
@@ -313,8 +212,9 @@ def create_app(
     )
     app.add_middleware(BodyLimit)
     app.add_middleware(HostGuard, allowed_hosts=tuple(allowed_hosts))
-    throttle = LoginThrottle(store.clock)
-    passwords = PasswordWork()
+    app.state.context = Context(store, instance_key)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -363,207 +263,5 @@ def create_app(
     async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc))
         return error_response(500, Code.INTERNAL, "The local instance failed; see its log.")
-
-    api_key = APIKeyHeader(name="rime-api-key", auto_error=False)
-    bearer = HTTPBearer(auto_error=False)
-
-    async def caller(
-        key: Annotated[str | None, Depends(api_key)],
-        session: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Principal:
-        if key:
-            return store.authenticate_api_token(key)
-        if session is not None and session.credentials:
-            return store.authenticate_session(session.credentials)
-        raise unauthenticated("No credentials: send your API token in the rime-api-key header.")
-
-    Caller = Annotated[Principal, Depends(caller)]
-    PageSize = Annotated[int | None, Query(alias="pageSize", ge=0)]
-    PageToken = Annotated[str, Query(alias="pageToken", max_length=200)]
-    WorkspaceQuery = Annotated[str | None, Query(alias="workspaceId.uuid", max_length=100)]
-
-    # -- local-instance endpoints ------------------------------------------------------
-
-    @app.get("/healthz", tags=["local"])
-    async def healthz(request: Request) -> JSONResponse:
-        """``ok``; with a challenge header, also this instance's proof (rime_tui.proof)."""
-        headers = {}
-        challenge = request.headers.get(CHALLENGE_HEADER, "")
-        server = request.scope.get("server")
-        if instance_key and server and valid_challenge(challenge):
-            headers[PROOF_HEADER] = proof(instance_key, challenge, server[0], server[1])
-        return JSONResponse({"status": "ok"}, headers=headers)
-
-    @app.post("/v1/auth/login", tags=["local"], response_model_exclude_none=True)
-    async def login(request: Request, req: m.LoginRequest) -> m.LoginResponse:
-        email = normalize_email(req.email)
-        if not email or len(email) > 254:
-            raise invalid("Enter the email address of your account.")
-        attempt = throttle.begin(email, request.client.host if request.client else "")
-        found = store.password_hash_for(email)
-        stored = found[1] if found else security.dummy_password_hash()
-        try:
-            ok = await passwords.run(security.verify_password, req.password, stored)
-        except ServiceError:  # too busy to check: not a failed guess
-            throttle.succeeded(attempt)
-            raise
-        if found is None or not ok:
-            raise unauthenticated("Wrong email or password.")
-        throttle.succeeded(attempt)
-        return store.create_session(found[0])
-
-    @app.post("/v1/auth/logout", tags=["local"])
-    async def logout(who: Caller) -> m.Empty:
-        store.end_session(who)
-        return m.Empty()
-
-    @app.post("/v1/auth/logout-all", tags=["local"])
-    async def logout_all(who: Caller) -> m.Empty:
-        """End every password session of the caller's user, this one included."""
-        store.end_all_sessions(who)
-        return m.Empty()
-
-    # -- cluster ------------------------------------------------------------------------
-
-    @app.get("/v1/rime-info", tags=["cluster"], response_model_exclude_none=True)
-    async def rime_info(_: Caller) -> m.RimeInfo:
-        return store.rime_info()
-
-    @app.get("/v1/feature-flags/{customer_name}/limits/{limit}", tags=["cluster"])
-    async def license_limit(_: Caller, customer_name: str, limit: str) -> m.GetLimitStatusResponse:
-        return m.GetLimitStatusResponse(limit_status=store.limit_status(customer_name, limit))
-
-    # -- users ---------------------------------------------------------------------------
-
-    @app.get("/v1/users/roles", tags=["users"])
-    async def roles(who: Caller) -> m.RolesResponse:
-        return store.roles(who)
-
-    @app.get(
-        "/v1/users/api-tokens",
-        tags=["api-tokens"],
-        response_model=m.ListApiTokensResponse,
-        response_model_exclude_none=True,
-    )
-    async def list_api_tokens(
-        who: Caller,
-        workspace_id: WorkspaceQuery = None,
-        page_size: PageSize = None,
-        page_token: PageToken = "",
-        token_type: Annotated[
-            str | None, Query(alias="firstPageQuery.tokenType", max_length=100)
-        ] = None,
-    ) -> Response:
-        body = store.list_tokens_json(who, workspace_id, token_type, page_token, page_size)
-        return Response(body, media_type="application/json")
-
-    @app.post("/v1/users/api-tokens", tags=["api-tokens"])
-    async def create_api_token(
-        who: Caller, req: m.CreateApiTokenRequest
-    ) -> m.CreateApiTokenResponse:
-        return store.create_token(who, req)
-
-    @app.delete("/v1/users/api-tokens/{token_id}", tags=["api-tokens"])
-    async def delete_api_token(who: Caller, token_id: str) -> m.Empty:
-        store.delete_token(who, token_id)
-        return m.Empty()
-
-    @app.get("/v1/users/{user_id}", tags=["users"])
-    async def get_user(who: Caller, user_id: str) -> m.GetUserResponse:
-        return m.GetUserResponse(user=store.visible_user(who, user_id))
-
-    @app.get("/v1/users", tags=["users"])
-    async def list_users(
-        who: Caller, page_size: PageSize = None, page_token: PageToken = ""
-    ) -> m.ListUsersResponse:
-        return store.list_users(who, page_token, page_size)
-
-    @app.post("/v1/users", tags=["users"])
-    async def create_user(who: Caller, req: m.CreateUserRequest) -> m.CreateUserResponse:
-        store.validate_new_user(who, req)
-        password_hash = await passwords.run(security.hash_password, req.password)
-        user_id = store.create_user(req, password_hash)
-        return m.CreateUserResponse(user_id=m.RimeUUID(uuid=user_id))
-
-    # -- workspaces ----------------------------------------------------------------------
-
-    @app.get("/v1/workspace", tags=["workspaces"], response_model_exclude_none=True)
-    async def list_workspaces(
-        who: Caller, page_size: PageSize = None, page_token: PageToken = ""
-    ) -> m.ListWorkspacesResponse:
-        return store.list_workspaces(who, page_token, page_size)
-
-    @app.post("/v1/workspace", tags=["workspaces"])
-    async def create_workspace(
-        who: Caller, req: m.CreateWorkspaceRequest
-    ) -> m.CreateWorkspaceResponse:
-        return m.CreateWorkspaceResponse(
-            workspace_id=m.RimeUUID(uuid=store.create_workspace(who, req))
-        )
-
-    @app.get("/v1/workspace/{workspace_id}", tags=["workspaces"], response_model_exclude_none=True)
-    async def get_workspace(who: Caller, workspace_id: str) -> m.GetWorkspaceResponse:
-        return m.GetWorkspaceResponse(workspace=store.get_workspace(who, workspace_id))
-
-    @app.get("/v1/workspace/{workspace_id}/users", tags=["workspaces"])
-    async def list_members(
-        who: Caller, workspace_id: str, page_size: PageSize = None, page_token: PageToken = ""
-    ) -> m.ListWorkspaceMembersResponse:
-        return store.list_members(who, workspace_id, page_token, page_size)
-
-    @app.post("/v1/workspace/{workspace_id}/users", tags=["workspaces"])
-    async def add_members(who: Caller, workspace_id: str, req: m.AddMembersRequest) -> m.Empty:
-        store.add_members(who, workspace_id, req)
-        return m.Empty()
-
-    # -- projects -------------------------------------------------------------------------
-
-    @app.post("/v1/projects", tags=["projects"], response_model_exclude_none=True)
-    async def create_project(who: Caller, req: m.CreateProjectRequest) -> m.ProjectResponse:
-        return m.ProjectResponse(project=store.create_project(who, req))
-
-    # The seed's `requests` example posts to /projects; it lands in the token's workspace.
-    app.post("/projects", tags=["projects"], response_model_exclude_none=True)(create_project)
-
-    @app.get("/v1/projects", tags=["projects"], response_model_exclude_none=True)
-    async def list_projects(
-        who: Caller,
-        workspace_id: WorkspaceQuery = None,
-        page_size: PageSize = None,
-        page_token: PageToken = "",
-    ) -> m.ListProjectsResponse:
-        return store.list_projects(who, workspace_id, page_token, page_size)
-
-    @app.get("/v1/projects/{project_id}", tags=["projects"], response_model_exclude_none=True)
-    async def get_project(who: Caller, project_id: str) -> m.GetProjectResponse:
-        return m.GetProjectResponse(project=store.get_project(who, project_id))
-
-    @app.put("/v1/projects/{project_id}", tags=["projects"], response_model_exclude_none=True)
-    async def update_project(
-        who: Caller, project_id: str, req: m.UpdateProjectRequest
-    ) -> m.ProjectResponse:
-        return m.ProjectResponse(project=store.update_project(who, project_id, req))
-
-    @app.get("/v1/projects/{project_id}/url", tags=["projects"])
-    async def project_url(who: Caller, project_id: str, request: Request) -> m.ProjectURLResponse:
-        # No web app here: the project's own REST address, without a scheme as on a cluster.
-        project = store.get_project(who, project_id).project
-        url = f"{request.url.netloc}/v1/projects/{project.id.uuid}"
-        return m.ProjectURLResponse(url=m.SafeURL(url=url))
-
-    @app.get("/v1/projects/{project_id}/role/workspace", tags=["projects"])
-    async def workspace_roles(who: Caller, project_id: str) -> m.WorkspaceRolesResponse:
-        return store.workspace_roles(who, project_id)
-
-    @app.put("/v1/projects/{project_id}/role/workspace", tags=["projects"])
-    async def set_workspace_roles(
-        who: Caller, project_id: str, req: m.UpdateWorkspaceRolesRequest
-    ) -> m.WorkspaceRolesResponse:
-        return store.set_workspace_roles(who, project_id, req)
-
-    @app.delete("/v1/projects/{project_id}", tags=["projects"])
-    async def delete_project(who: Caller, project_id: str) -> m.Empty:
-        store.delete_project(who, project_id)
-        return m.Empty()
 
     return app

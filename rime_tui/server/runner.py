@@ -33,7 +33,6 @@ from rime_tui.paths import (
 from rime_tui.proof import ensure_key
 from rime_tui.server import security
 from rime_tui.server.app import create_app
-from rime_tui.server.errors import ServiceError
 from rime_tui.server.store import (
     DEFAULT_ADMIN_EMAIL,
     Bootstrap,
@@ -153,14 +152,14 @@ def reset_admin_password(data_dir: Path) -> int:
         _secure(data_dir)
         store = Store(data_dir / DATABASE_FILE)
         try:
-            store.set_password(DEFAULT_ADMIN_EMAIL, security.hash_password(password))
+            changed = store.change_password(DEFAULT_ADMIN_EMAIL, security.hash_password(password))
         finally:
             store.close()
     except (OSError, UnsafeDataDirError, RuntimeError, sqlite3.Error) as exc:
         print(f"error: cannot open the data dir {data_dir}: {exc}", file=sys.stderr)
         return 1
-    except ServiceError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+    if not changed:
+        print(f"error: No user with email {DEFAULT_ADMIN_EMAIL}.", file=sys.stderr)
         return 1
     _update_bootstrap(data_dir / BOOTSTRAP_FILE, admin_password=password)
     print(f"New password for {DEFAULT_ADMIN_EMAIL} (shown once; all its sessions ended):")

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
-    from rime_tui.api.models import ApiTokenInfo, UserDetail
     from rime_tui.local import LocalInstance
+    from rime_tui.wire.models import ApiTokenInfo, UserDetail
 
 LOCAL_START_TIMEOUT = 30.0
 

@@ -14,17 +14,13 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from rime_tui.tui.limits import CONTROL_CHARACTERS
+from rime_tui.tui.limits import CONTROL_CHARACTERS, HIDDEN_CHARACTERS
 
-# Bidirectional marks, embeddings, overrides and isolates, and zero-width characters
-# but the joiner and non-joiner (emoji sequences and some scripts need those).
-_INVISIBLE = [0x061C, 0x180E, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F), 0xFEFF]
-_INVISIBLE += [*range(0x2060, 0x2065), *range(0x2066, 0x206A)]
 _VISIBLE = str.maketrans(
     {
         **{c: chr(0x2400 + c) for c in range(0x20)},  # ␀ … ␟, the Unicode control pictures
         0x7F: "␡",
-        **{c: "\ufffd" for c in [*range(0x80, 0xA0), *_INVISIBLE]},
+        **{c: "\ufffd" for c in [*range(0x80, 0xA0), *map(ord, HIDDEN_CHARACTERS)]},
     }
 )
 

@@ -22,7 +22,7 @@ from rime_tui.api import (
     PermissionDeniedError,
     RimeClient,
 )
-from rime_tui.api import models as m
+from rime_tui.wire import models as m
 from tests.support.helpers import PASSWORD, error_body, new_user, sign_in, wire_time
 from tests.support.local import Local, start_local
 

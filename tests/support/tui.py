@@ -169,3 +169,16 @@ async def gc_flow(local: Local) -> None:
         tokens = await reach_tokens(pilot)
         await pilot.press("n", *"gc flow", "enter")
         await until(pilot, lambda: app.screen is not tokens, "the token dialog")
+
+
+def screen_lines(app: RimeApp) -> list[str]:
+    """The text on the terminal now, line by line, as the compositor paints it."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def shown_text(app: RimeApp, widget: Widget) -> str:
+    """What of *widget*'s content is on the terminal now, its lines joined (wrapped text
+    comes back whole). Only what is painted counts: cut or hidden characters are missing."""
+    region = widget.content_region.intersection(app.screen.region)
+    strips = app.screen._compositor.render_strips()[region.y : region.bottom]
+    return "".join(strip.crop(region.x, region.right).text.strip() for strip in strips)

@@ -26,7 +26,7 @@ async def test_closed_dialogs_leave_dead_watchers_and_the_sweep_drops_them(
         for n in range(3):
             await pilot.press("n", *f"sweep {n}", "enter")
             await screen(pilot, TokenCreatedScreen)
-            await pilot.press("escape")
+            await pilot.press("escape", "y")  # y: close without keeping the token
             await screen(pilot, TokensScreen)
         await pilot.pause()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rime_tui.server.app import LOGIN_MAX_FAILURES_OVERALL, LoginThrottle
 from rime_tui.server.errors import ServiceError
+from rime_tui.server.throttle import LOGIN_MAX_FAILURES_OVERALL, LoginThrottle
 from tests.support.local import FakeClock
 
 

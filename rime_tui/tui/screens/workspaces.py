@@ -18,7 +18,7 @@ from rime_tui.tui.widgets import TextInput
 from rime_tui.words import plural
 
 if TYPE_CHECKING:
-    from rime_tui.api.models import Workspace
+    from rime_tui.wire.models import Workspace
 
 PAGE_SIZE = 200
 FILTER_DELAY = 0.12  # seconds of no typing before the filter applies
