@@ -99,7 +99,6 @@ class SignInScreen(BaseScreen[None]):
     def on_mount(self) -> None:
         if self.reauth_message:
             self._error_form = self._form()
-        self.sub_title = self.rime.breadcrumb("Sign in")
         if self.local_start is not None and self.reauth_message is None:
             self._prefill_local()
             self.call_after_refresh(self.start_local)  # paint first, then start
