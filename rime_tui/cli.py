@@ -15,7 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rime_tui import __version__
-from rime_tui.paths import DEFAULT_PORT, default_data_dir
+from rime_tui.paths import (
+    DEFAULT_PORT,
+    DataDirError,
+    create_data_dir,
+    default_data_dir,
+    platform_data_dir,
+)
 from rime_tui.wire.constants import MAX_EXPIRY_DAYS
 
 EXIT_CODES = """\
@@ -26,6 +32,13 @@ exit codes (token and status):
   3  `token list --expiring` found some
   4  authentication failed
   5  no such token or workspace"""
+
+ENVIRONMENT = """\
+environment:
+  RIME_CLUSTER_URL     cluster URL, as --cluster (then the TUI signs in with an API token)
+  RIME_API_TOKEN       API token to sign in with (the TUI fills it in; the commands use it)
+  RIME_TUI_DATA_DIR    local instance data dir, as --data-dir
+  RIME_TUI_CONFIG_DIR  where the TUI remembers the last cluster and email"""
 
 TARGET_HELP = (
     "target: --cluster URL (or RIME_CLUSTER_URL) with RIME_API_TOKEN; with no cluster, "
@@ -178,21 +191,42 @@ def _parser() -> argparse.ArgumentParser:
         prog="rime-tui",
         description="Manage RI Platform API access tokens from the terminal. With no\n"
         "cluster configured it runs against an embedded local instance.",
-        epilog=EXIT_CODES,
+        epilog=ENVIRONMENT + "\n\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_target_options(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"rime-tui {__version__}")
     parser.add_argument("--email", metavar="E", help="email to sign in with")
     sub = parser.add_subparsers(dest="command")
-    serve = sub.add_parser("serve", help="run the local RI-compatible instance")
+    serve = sub.add_parser(
+        "serve",
+        help="run the local RI-compatible instance",
+        description="Run the local RI-compatible instance in the foreground until Ctrl-C. "
+        "Its first start creates an admin, a workspace and an API token (printed, and "
+        "kept in DIR/bootstrap.json).",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, dest="serve_port")
-    serve.add_argument("--data-dir", metavar="DIR", type=Path, dest="serve_data_dir")
+    serve.add_argument(
+        "--port",
+        metavar="P",
+        type=int,
+        default=DEFAULT_PORT,
+        dest="serve_port",
+        help=f"port to listen on (default {DEFAULT_PORT})",
+    )
+    serve.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        type=Path,
+        dest="serve_data_dir",
+        help="where the instance keeps its database, key and log (default: RIME_TUI_DATA_DIR, "
+        f"else {platform_data_dir()})",
+    )
     serve.add_argument(
         "--no-banner",
         action="store_true",
-        help="do not print the bootstrap credentials (they are in bootstrap.json)",
+        help="do not print the bootstrap credentials (they are in bootstrap.json; "
+        "default: print them on the first start)",
     )
     serve.add_argument(
         "--allowed-host",
@@ -201,13 +235,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         dest="allowed_hosts",
         help="a host name clients use to reach a non-loopback --host (repeatable); "
-        "requests addressed to other names are refused",
+        "requests addressed to other names are refused (default: none, only loopback "
+        "names and --host)",
     )
     serve.add_argument(
         "--reset-admin-password",
         action="store_true",
         help="give admin@rime.local a new password (printed once, written to "
-        "bootstrap.json), end its sessions, and exit",
+        "bootstrap.json), end its sessions, and exit (default: serve)",
     )
     _scripting_commands(sub)
     return parser
@@ -218,10 +253,16 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.port < 65536:
         print(f"error: --port must be 1..65535, not {args.port}", file=sys.stderr)
         return 2
+    if args.command == "serve" or args.local or not args.cluster:
+        data_dir = getattr(args, "serve_data_dir", None) or args.data_dir or default_data_dir()
+        try:
+            create_data_dir(data_dir)
+        except DataDirError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if args.command == "serve":
         from rime_tui.server.runner import reset_admin_password, serve
 
-        data_dir = args.serve_data_dir or args.data_dir or default_data_dir()
         if args.reset_admin_password:
             return reset_admin_password(data_dir)
         if not 0 < args.serve_port < 65536:

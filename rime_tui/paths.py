@@ -17,10 +17,15 @@ DATABASE_FILE = "rime.db"
 LOG_FILE = "server.log"
 
 
+def platform_data_dir() -> Path:
+    """The platform's user data dir for rime-tui."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
 def default_data_dir() -> Path:
     """``$RIME_TUI_DATA_DIR``, else the platform's user data dir for rime-tui."""
     env = os.environ.get("RIME_TUI_DATA_DIR")
-    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP_NAME))
+    return Path(env).expanduser() if env else platform_data_dir()
 
 
 def config_file() -> Path:
@@ -50,6 +55,24 @@ def write_private(path: Path, text: str, *, overwrite: bool = True) -> None:
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+
+
+class DataDirError(Exception):
+    """A data dir that cannot be created."""
+
+
+def create_data_dir(path: Path) -> None:
+    """Create *path* (0700) unless it exists; DataDirError says why it cannot be."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        why = (exc.strerror or str(exc)).lower()
+        raise DataDirError(
+            f"cannot create the data dir {path} ({why}). Use a directory you can write "
+            "to: --data-dir DIR or RIME_TUI_DATA_DIR."
+        ) from None
+    if not path.is_dir():
+        raise DataDirError(f"the data dir {path} is not a directory; use --data-dir DIR.")
 
 
 class UnsafeDataDirError(Exception):

@@ -37,6 +37,7 @@ from rime_tui.commands.session import (
     say,
 )
 from rime_tui.wire import models as m
+from rime_tui.words import plural
 
 
 def _now() -> datetime:
@@ -69,7 +70,7 @@ async def list_tokens(args: argparse.Namespace) -> Exit:
         if not rows:
             say("No tokens.")
         return Exit.OK
-    say(f"{len(rows)} token(s) expire within {args.expiring} days.")
+    say(f"Expiring within {plural(args.expiring, 'day')}: {plural(len(rows), 'token')}.")
     return Exit.EXPIRING if rows else Exit.OK
 
 
@@ -238,7 +239,7 @@ async def prune(args: argparse.Namespace) -> Exit:
         for row in rows:
             with contextlib.suppress(NotFoundError):  # deleted meanwhile
                 await client.delete_api_token(row.id)
-    say(f"Deleted {len(rows)} expired token(s) in {where}.")
+    say(f"Deleted {plural(len(rows), 'expired token')} in {where}.")
     return Exit.OK
 
 

@@ -98,7 +98,23 @@ def open_instance(data_dir: Path, cluster_url: str, *, clock: Clock = system_clo
         write_private(data_dir / BOOTSTRAP_FILE, json.dumps(asdict(created), indent=2) + "\n")
     else:
         _update_bootstrap(data_dir / BOOTSTRAP_FILE, cluster_url=cluster_url)
+    store.on_token_deleted = lambda digest: _forget_bootstrap_token(
+        data_dir / BOOTSTRAP_FILE, digest
+    )
     return Instance(data_dir, store, key, created)
+
+
+def _forget_bootstrap_token(path: Path, digest: str) -> None:
+    """The bootstrap token was deleted: bootstrap.json no longer names it (api_token
+    becomes null). The admin's email and password there keep working."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    token = data.get("api_token") if isinstance(data, dict) else None
+    if isinstance(token, str) and security.same_digest(security.digest(token), digest):
+        data["api_token"] = None
+        write_private(path, json.dumps(data, indent=2) + "\n")
 
 
 def _secure(data_dir: Path) -> None:

@@ -167,6 +167,8 @@ class Store:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA busy_timeout=10000")
         self._migrate()
+        # Called with the digest of each deleted token (the runner keeps bootstrap.json true).
+        self.on_token_deleted: Callable[[str], None] | None = None
 
     def close(self) -> None:
         self.db.close()
@@ -525,7 +527,11 @@ class Store:
         return row
 
     def delete_token(self, token_id: str) -> None:
-        self.db.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
+        row = self.db.execute(
+            "DELETE FROM api_tokens WHERE id = ? RETURNING digest", (token_id,)
+        ).fetchone()
+        if row is not None and self.on_token_deleted is not None:
+            self.on_token_deleted(row["digest"])
 
     # -- projects ------------------------------------------------------------------
 

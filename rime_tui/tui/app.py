@@ -7,6 +7,7 @@ change of screen goes through :meth:`RimeApp._push` and :meth:`RimeApp._pop_to`.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
-from textual.screen import Screen, ScreenResultCallbackType
+from textual.screen import ModalScreen, Screen, ScreenResultCallbackType
 
 from rime_tui.tui import compat, screens
+from rime_tui.tui.screens.base import RimeScreen, WorkspaceScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.text import one_line
 
@@ -30,6 +32,18 @@ if TYPE_CHECKING:
     from rime_tui.wire.models import Workspace
 
 T = TypeVar("T")
+
+
+def settle() -> None:
+    """A kind of page is painted for the first time: collect the young garbage, then
+    freeze what is left (mostly what lives as long as the app: the page's module, its
+    styles and caches), so that no gen-2 collection has to scan it again and pause the
+    UI. Once per kind of page: what is frozen is never freed, so at most one page of
+    each kind is kept that way, however long the session."""
+    gc.collect(1)
+    gc.freeze()
+
+
 WATCHER_SWEEP_SECONDS = 5.0
 EXPIRING_DAYS = 14  # after sign-in, one notice names your tokens expiring this soon
 
@@ -56,6 +70,9 @@ class RimeApp(App[None]):
         timeout: float | None = None,
     ) -> None:
         compat.check_textual()  # fails loudly, before anything is drawn
+        # No garbage collection until the first paint: start-up creates many objects
+        # and frees few, and collections in between only delay the first screen.
+        gc.disable()
         super().__init__()
         # Seconds every call may wait to connect or for an answer; None: the client's
         # defaults (5 s to connect, 15 s to read).
@@ -67,7 +84,8 @@ class RimeApp(App[None]):
         self.initial_api_token = api_token or ""
         self.remember = remember
         self.session: Session | None = None
-        self.workspace: Workspace | None = None
+        self.settled: set[type[Screen[Any]]] = set()  # kinds of page frozen (settle())
+        self.asking_restart = False  # whether the local instance's restart is being offered
 
     def get_default_screen(self) -> Screen[Any]:
         # The sign-in screen is the app's first screen: one screen set up before the
@@ -76,6 +94,12 @@ class RimeApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
+
+    def on_ready(self) -> None:
+        """Painted: what start-up made lives as long as the app, so later collections
+        need not scan it again (gen-2 pauses); then collect as usual."""
+        gc.freeze()
+        gc.enable()
 
     def dom_nodes(self) -> list[DOMNode]:
         """The app and every node of every screen on the stack."""
@@ -89,6 +113,7 @@ class RimeApp(App[None]):
         return compat.release_closed_watchers(self.dom_nodes())
 
     async def on_unmount(self) -> None:
+        gc.enable()  # never left off, even by an app that did not paint
         if self.session is not None:
             await self.session.client.aclose()
         if self.local is not None:
@@ -102,6 +127,15 @@ class RimeApp(App[None]):
             return RimeClient(cluster_url, api_token=api_token)
         return RimeClient(cluster_url, api_token=api_token, timeout=self.client_timeout)
 
+    @property
+    def workspace(self) -> Workspace | None:
+        """The open workspace: the one of the topmost workspace page on the stack (None
+        once the user has gone back past it)."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, WorkspaceScreen):
+                return screen.workspace
+        return None
+
     def breadcrumb(self, *parts: str) -> str:
         where = [self.session.host] if self.session else []
         return " › ".join(one_line(part) for part in [*where, *parts])
@@ -110,6 +144,10 @@ class RimeApp(App[None]):
 
     def _push(self, screen: Screen[T], callback: ScreenResultCallbackType[T] | None = None) -> None:
         self.push_screen(screen, callback)
+        kind = type(screen)
+        if not isinstance(screen, ModalScreen) and kind not in self.settled:
+            self.settled.add(kind)
+            self.call_after_refresh(settle)
 
     def _pop_to(self, depth: int) -> None:
         """Pop screens until *depth* are left (1: the sign-in screen)."""
@@ -128,7 +166,6 @@ class RimeApp(App[None]):
             self._pop_to(reauth)
             self.notify("Signed in again. Repeat your last action.", title="Session renewed")
             return
-        self.workspace = None
         self._pop_to(1)
         self._push(screens.WorkspacesScreen())
         # Off the sign-in's critical path: once Workspaces shows.
@@ -169,28 +206,79 @@ class RimeApp(App[None]):
             self._push(SignInScreen(reauth_message=message))
         return True
 
+    def local_instance_gone(self) -> bool:
+        """A call could not reach the cluster. When the session is on the local instance,
+        it has stopped (the TUI that ran it quit, or it was killed): say so and offer to
+        start it again. False when the session is on another cluster."""
+        local, session = self.local, self.session
+        if local is None or session is None or session.client.cluster_url != local.url:
+            return False
+        if not self.asking_restart:  # asked once, not once per failed call
+            self.asking_restart = True
+
+            def decided(yes: bool | None) -> None:
+                self.asking_restart = False
+                if yes:
+                    self.run_worker(self._restart_local(), exit_on_error=False)
+
+            self.open_dialog(
+                screens.ConfirmScreen(
+                    "The local instance stopped",
+                    f"The local instance at {local.url} is not running any more. Start it again?",
+                    confirm="Start it",
+                ),
+                decided,
+            )
+        return True
+
+    async def _restart_local(self) -> None:
+        assert self.local is not None
+        from rime_tui.local import LocalInstanceError
+
+        try:
+            await self.local.ensure_running()
+        except LocalInstanceError as exc:
+            self.notify(str(exc), title="Error", severity="error", timeout=8, markup=False)
+            return
+        self.notify("The local instance is running again.")
+        if isinstance(self.screen, RimeScreen):
+            self.screen.load()
+
     async def sign_out(self) -> None:
         session, self.session = self.session, None
-        self.workspace = None
-        if session is not None:
-            if session.method == "password":
-                try:
-                    await session.client.logout()
-                except Exception as exc:  # the session is dropped locally either way
-                    self.log.warning(f"logout failed: {type(exc).__name__}")
-            await session.client.aclose()
+        if session is None:
+            self.notify("You are not signed in.")
+            return
+        if session.method == "password":
+            try:
+                await session.client.logout()
+            except Exception as exc:  # the session is dropped locally either way
+                self.log.warning(f"logout failed: {type(exc).__name__}")
+        await session.client.aclose()
         self._pop_to(1)
+        first = self.screen_stack[0]
+        if isinstance(first, SignInScreen):
+            first.signed_out()
         self.notify("Signed out.")
 
     def back(self) -> None:
-        """Esc on a page: the page before; from the first page after sign-in, sign out."""
+        """Esc on a page: the page before; from the first page after sign-in, sign out
+        once the user says yes."""
         if len(self.screen_stack) > 2:
-            self.pop_screen()
-        else:
-            self.run_worker(self.sign_out(), exit_on_error=False)
+            self._pop_to(len(self.screen_stack) - 1)
+            return
+        host = self.session.host if self.session else "the cluster"
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self.sign_out(), exit_on_error=False)
+
+        self.open_dialog(
+            screens.ConfirmScreen("Sign out?", f"Sign out of {host}?", confirm="Sign out"),
+            decided,
+        )
 
     def open_workspace(self, workspace: Workspace) -> None:
-        self.workspace = workspace
         self._push(screens.OverviewScreen(workspace))
 
     def open_settings(self) -> None:
@@ -222,7 +310,7 @@ class RimeApp(App[None]):
 
     def open_help(self) -> None:
         if not isinstance(self.screen, screens.HelpScreen):
-            self._push(screens.HelpScreen())
+            self._push(screens.HelpScreen(at=type(self.screen)))
 
     def _index_of(self, kind: type[Screen[Any]], start: int = 0) -> int | None:
         """Where the topmost screen of *kind* is on the stack, looking from *start* up."""

@@ -232,3 +232,17 @@ async def test_serve_url_works_with_the_typed_client(tmp_path: Path, serve: list
     assert _terminate(served, signal.SIGINT) == 0
     assert "Traceback" not in served.err()
     assert "KeyboardInterrupt" not in served.err()
+
+
+async def test_bootstrap_json_stops_naming_the_token_once_it_is_deleted(local: Local) -> None:
+    path = local.data_dir / "bootstrap.json"
+    async with await sign_in(local, local.admin_email, local.admin_password) as root:
+        other = await root.create_api_token("another", local.workspace_id)
+        await root.delete_api_token(other.id.uuid)  # another token: bootstrap.json unchanged
+        assert json.loads(path.read_text())["api_token"] == local.api_token
+        (bootstrap,) = [t async for t in root.iter_api_tokens() if t.name == "Default token"]
+        await root.delete_api_token(bootstrap.id.uuid)
+    data = json.loads(path.read_text())
+    assert data["api_token"] is None
+    assert data["admin_password"] == local.admin_password  # still signs in
+    assert _mode(path) == 0o600

@@ -238,7 +238,7 @@ async def test_list_expiring_exits_3_for_cron(local: Local) -> None:
     assert json.loads(quiet.stdout) == []
     found = ok(rime_tui(local, "token", "list", "--expiring", "14", "--json"), 3)
     assert [t["name"] for t in json.loads(found.stdout)] == ["soon"]
-    assert "1 token(s) expire within 14 days" in found.stderr
+    assert "Expiring within 14 days: 1 token." in found.stderr
     items = {t["name"]: t["expired"] for t in listed(local)}
     assert items == {"Default token": False, "long gone": True, "soon": False}
     table = ok(rime_tui(local, "token", "list", "--expiring", "14"), 3).stdout
@@ -324,7 +324,7 @@ async def test_prune_deletes_the_expired_tokens_only(local: Local) -> None:
     assert len(listed(local, "--all-workspaces")) == 5
 
     one = ok(rime_tui(local, "token", "prune", "--expired", "--workspace", "Workspace 1", "--yes"))
-    assert "Deleted 2 expired token(s)" in one.stderr
+    assert "Deleted 2 expired tokens" in one.stderr
     assert {t["name"] for t in listed(local, "--all-workspaces")} == {
         "Default token",
         "old 3",

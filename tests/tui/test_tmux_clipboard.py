@@ -70,7 +70,7 @@ def test_copy_in_tmux_puts_the_token_in_tmux_buffer(tmux: list[str], tmp_path: P
     subprocess.run([*tmux, "set", "-g", "set-clipboard", "on"], check=True)
     _wait_for(tmux, "Local instance ready")
     _keys(tmux, "Enter")
-    _wait_for(tmux, "workspace(s)")
+    _wait_for(tmux, "1 workspace.")
     _keys(tmux, "Enter")
     _wait_for(tmux, "Your API tokens")
     _keys(tmux, "s")

@@ -261,7 +261,7 @@ async def test_slow_workspace_list_esc_goes_back(
         await submit(pilot)
         await screen(pilot, WorkspacesScreen)
         await until(pilot, lambda: faulty.waiting("/v1/workspace"), "the request to arrive")
-        await pilot.press("escape")  # sign out while the list is still loading
+        await pilot.press("escape", "y")  # sign out while the list is still loading
         await screen(pilot, SignInScreen)
         await until(pilot, lambda: app.session is None, "signed out")
         faulty.heal()  # the late answer arrives for nobody

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.help import HelpScreen
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.settings import SettingsScreen
@@ -19,6 +20,7 @@ from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.support.local import Local
 from tests.support.tui import (
     error_text,
+    notifications,
     reach_tokens,
     reach_workspaces,
     screen,
@@ -157,13 +159,35 @@ async def test_escape_goes_back_one_screen_at_a_time(local: Local, make_app: Any
             await pilot.press("escape")
             await screen(pilot, page)
             assert app.session is not None
-        # From Workspaces, Esc signs out: back one more, to sign-in.
+        # Back past the workspace, the app forgets it: ctrl+p → API Access Tokens does
+        # not open the workspace the user left.
+        assert app.workspace is None
+        await palette_run(pilot, "api access", "API Access Tokens")
+        await until(pilot, lambda: "open a workspace first" in " ".join(notifications(app)), "why")
+        assert isinstance(app.screen, WorkspacesScreen)
+        # From Workspaces, Esc asks before signing out; n keeps the session.
         await pilot.press("escape")
-        await screen(pilot, SignInScreen)
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("n")
+        await screen(pilot, WorkspacesScreen)
+        assert app.session is not None
+        # y signs out: back to sign-in, the local admin's password filled in again.
+        await pilot.press("escape")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        signin = await screen(pilot, SignInScreen)
         await until(pilot, lambda: app.session is None, "the session to end")
-        # Esc on the sign-in screen goes nowhere.
+        await until(
+            pilot,
+            lambda: signin.query_one("#password", Input).value == local.admin_password,
+            "the password filled in again",
+        )
+        # Esc on the sign-in screen goes nowhere; Sign out there does not say "Signed out."
         await pilot.press("escape")
         assert isinstance(app.screen, SignInScreen)
+        await palette_run(pilot, "sign out", "Sign out")
+        await until(pilot, lambda: "You are not signed in." in notifications(app), "the notice")
+        assert notifications(app).count("Signed out.") == 1  # the one sign-out before
 
 
 # -- the workspace filter --------------------------------------------------------------------
@@ -207,3 +231,15 @@ async def test_slash_filters_workspaces_by_name(
         await until(pilot, lambda: table.row_count == 4, "the whole list again")
         assert not field.display
         assert app.session is not None
+
+
+async def test_help_opens_at_the_current_screens_section(local: Local, make_app: Any) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_tokens(pilot)
+        await pilot.press("question_mark")
+        help_screen = await screen(pilot, HelpScreen)
+        scroll = help_screen.query_one("#help-scroll")
+        lines = text_of(help_screen.query_one("#help-text", Static)).splitlines()
+        start = lines.index("API Access Tokens")
+        await until(pilot, lambda: scroll.scroll_y == start, "the tokens section at the top")

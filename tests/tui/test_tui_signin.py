@@ -140,7 +140,8 @@ async def test_a_web_server_that_is_not_an_ri_cluster_is_said_so(
     )
     async with app.run_test(size=(80, 24)) as pilot:
         signin = await screen(pilot, SignInScreen)
-        if method == "password":
+        if method == "password":  # a cluster's form starts at API token
+            await pilot.press("ctrl+t")
             signin.query_one("#password", Input).value = "secret"
         message = await submit_and_wait_for_error(pilot, app)
         assert message.startswith("Not an RI cluster?"), message
@@ -212,6 +213,7 @@ async def test_config_remembers_cluster_and_email_and_no_secret(
     app = RimeApp(cluster_url=local.url + "/", email=local.admin_email, local=None)
     async with app.run_test(size=(80, 24)) as pilot:
         signin = await screen(pilot, SignInScreen)
+        await pilot.press("ctrl+t")  # a cluster's form starts at API token
         password = signin.query_one("#password", Input)
         assert password.has_focus  # the first empty field
         password.value = local.admin_password
@@ -267,3 +269,34 @@ async def test_typing_while_the_local_instance_starts_keeps_the_focus(
         assert cluster.has_focus
         await pilot.press("backspace", "backspace")
         assert cluster.value == local.url
+
+
+# -- the form's defaults and its errors ------------------------------------------------------
+
+
+async def test_a_cluster_defaults_to_api_token_sign_in(config_dir: Path) -> None:
+    app = RimeApp(cluster_url="https://rime.example.io", email="me@example.com", local=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        assert signin.query_one("#api-token", Input).display
+        assert not signin.query_one("#password", Input).display
+        assert signin.query_one("#api-token", Input).has_focus
+
+
+async def test_an_error_clears_when_a_field_or_the_method_changes(
+    local: Local, make_app: Any
+) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await ready_sign_in(pilot)
+        password = signin.query_one("#password", Input)
+        password.value = "not the password"
+        assert await submit_and_wait_for_error(pilot, app) == "Wrong email or password."
+        password.focus()
+        await pilot.press("x")  # typing: the error was about what was there before
+        await until(pilot, lambda: error_text(app) == "", "the error to clear")
+
+        password.value = ""
+        assert await submit_and_wait_for_error(pilot, app) == "Enter your email and password."
+        await pilot.press("ctrl+t")  # the other method: the error was about this one
+        await until(pilot, lambda: error_text(app) == "", "the error to clear")

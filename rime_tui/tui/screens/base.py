@@ -21,7 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from rime_tui.api.errors import AuthenticationError
+from rime_tui.api.errors import AuthenticationError, ConnectionFailedError
 from rime_tui.tui.errors import describe
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ class BaseScreen(Screen[R]):
         app's to handle (it asks to sign in again); the rest is shown in words."""
         message = describe(error)
         if isinstance(error, AuthenticationError) and self.rime.session_expired(self, message):
+            return
+        if isinstance(error, ConnectionFailedError) and self.rime.local_instance_gone():
             return
         self.show_error(message)
 

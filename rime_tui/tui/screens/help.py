@@ -71,13 +71,17 @@ def _bindings(screen: type[Screen[Any]]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def help_text() -> str:
+def help_lines() -> tuple[list[str], dict[type[Screen[Any]], int]]:
+    """The help's lines, and the line each screen's section starts at."""
     lines = ["[b]Everywhere[/b]"]
     lines += [f"  [b]{escape(k):<16}[/b] {escape(d)}" for k, d in EVERYWHERE]
+    starts: dict[type[Screen[Any]], int] = {}
     for title, screen in SECTIONS:
-        lines.append(f"\n[b]{escape(title)}[/b]")
+        lines.append("")
+        starts[screen] = len(lines)
+        lines.append(f"[b]{escape(title)}[/b]")
         lines += [f"  [b]{escape(k):<16}[/b] {escape(d)}" for k, d in _bindings(screen)]
-    return "\n".join(lines)
+    return lines, starts
 
 
 class HelpScreen(Dialog[None]):
@@ -97,10 +101,25 @@ class HelpScreen(Dialog[None]):
     FRAME = "help"
     heading = "Keys"
 
+    def __init__(self, at: type[Screen[Any]] | None = None) -> None:
+        """*at*: the screen whose section is shown first (the one help was opened on)."""
+        super().__init__()
+        self.at = at
+
     def body(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(help_text(), id="help-text")
+        lines, starts = help_lines()
+        self.start_line = starts.get(self.at, 0) if self.at else 0
+        with VerticalScroll(id="help-scroll"):
+            yield Static("\n".join(lines), id="help-text")
         yield Static("Esc or ? closes this help.", classes="hint")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._show_section)
+
+    def _show_section(self) -> None:
+        self.query_one("#help-scroll", VerticalScroll).scroll_to(
+            y=self.start_line, animate=False, immediate=True
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, Static
 
 from rime_tui.tui.screens.base import BaseScreen
 from rime_tui.tui.session import FormError, LocalStart, Method, SignInForm, remember, sign_in
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
+
+METHOD_NAMES: dict[Method, str] = {
+    "password": "Email & password  (ctrl+t: API token)",
+    "token": "API token  (ctrl+t: email & password)",
+}
 
 
 class SignInScreen(BaseScreen[None]):
@@ -27,6 +32,8 @@ class SignInScreen(BaseScreen[None]):
     def __init__(self, reauth_message: str | None = None) -> None:
         super().__init__()
         self.reauth_message = reauth_message
+        self.method: Method = "password"  # set in compose
+        self._error_form: SignInForm | None = None  # what the form held when the error came
         self.local_start = LocalStart(self.rime.local) if self.rime.local else None
 
     def compose(self) -> ComposeResult:
@@ -35,44 +42,53 @@ class SignInScreen(BaseScreen[None]):
         email = app.initial_email
         cluster = app.initial_cluster_url
         token = app.initial_api_token
+        # A real cluster takes only API tokens: email & password is the local instance's.
+        method: Method = "token" if token or app.local is None else "password"
         if previous is not None:  # re-authenticating: keep what was there
             cluster = previous.client.cluster_url
             email = previous.user.email if previous.user else email
-        yield Header()
-        with VerticalScroll(id="signin"), Vertical(id="signin-form"):
-            yield Static("Sign in to the RI Platform", id="signin-title")
+            method = previous.method
+        self.method = method
+        # Lean on purpose (the first paint waits for it): no Header (a title line says
+        # where you are), labels as the fields' border titles. (The Footer stays in
+        # compose: mounted after the paint it cost a restyle of the whole screen.)
+        yield Static(self._title(), id="signin-where", markup=False)
+        with Vertical(id="signin-form", classes=f"-{method}") as form:  # the method's fields
+            form.border_title = "Sign in to the RI Platform"
             yield Static(self._target_text(cluster), id="target", markup=False)
-            with Grid(id="signin-grid"):
-                yield Label("Cluster URL")
-                yield TextInput(cluster, placeholder="rime.example.io", id="cluster")
-                yield Label("Sign in with")
-                with RadioSet(id="method"):
-                    yield RadioButton("Email & password", id="method-password", value=not token)
-                    yield RadioButton("API token", id="method-token", value=bool(token))
-                yield Label("Email", classes="password-field")
-                yield TextInput(
-                    email, placeholder="you@example.com", id="email", classes="password-field"
-                )
-                yield Label("Password", classes="password-field")
-                yield TextInput(password=True, id="password", classes="password-field")
-                yield Label("API token", classes="token-field")
-                yield TextInput(
-                    token,
-                    password=True,
-                    placeholder="rime_…",
-                    id="api-token",
-                    classes="token-field",
-                )
-                yield Label("")
-                with Horizontal(id="submit-row"):
-                    submit = Button("Sign in", id="submit", variant="primary")
-                    # A pressed button ignores Enter for 200 ms (its "active" effect): an
-                    # Enter typed right after the last one must still sign in.
-                    submit.active_effect_duration = 0
-                    yield submit
-                    yield Static("", id="status", markup=False)
+            yield self._field("Cluster URL", cluster, placeholder="rime.example.io", id="cluster")
+            # One button, not a radio set: ctrl+t or Enter on it switches the method.
+            yield Button(METHOD_NAMES[method], id="method", compact=True)
+            yield self._field(
+                "Email", email, placeholder="you@example.com", id="email", classes="password-field"
+            )
+            yield self._field("Password", password=True, id="password", classes="password-field")
+            yield self._field(
+                "API token",
+                token,
+                password=True,
+                placeholder="rime_…",
+                id="api-token",
+                classes="token-field",
+            )
+            with Horizontal(id="submit-row"):
+                submit = Button("Sign in", id="submit", variant="primary", compact=True)
+                # A pressed button ignores Enter for 200 ms (its "active" effect): an
+                # Enter typed right after the last one must still sign in.
+                submit.active_effect_duration = 0
+                yield submit
+                yield Static("", id="status", markup=False)
             yield Static(self.reauth_message or "", id="error", classes="error", markup=False)
         yield Footer()
+
+    @staticmethod
+    def _field(label: str, value: str = "", **options: Any) -> TextInput:
+        field = TextInput(value, **options)
+        field.border_title = label
+        return field
+
+    def _title(self) -> str:
+        return f"{self.rime.title} — {self.rime.breadcrumb('Sign in')}"
 
     def _target_text(self, cluster: str) -> str:
         local = self.rime.local
@@ -81,8 +97,8 @@ class SignInScreen(BaseScreen[None]):
         return f"Target: {one_line(cluster) or 'enter a cluster URL'}"
 
     def on_mount(self) -> None:
-        self.sub_title = self.rime.breadcrumb("Sign in")
-        self._show_method()
+        if self.reauth_message:
+            self._error_form = self._form()
         if self.local_start is not None and self.reauth_message is None:
             self._prefill_local()
             self.call_after_refresh(self.start_local)  # paint first, then start
@@ -124,20 +140,16 @@ class SignInScreen(BaseScreen[None]):
 
     # -- the form ---------------------------------------------------------------------
 
-    def _method(self) -> Method:
-        return "token" if self.query_one("#method-token", RadioButton).value else "password"
-
     def _show_method(self) -> None:
-        token = self._method() == "token"
-        for widget in self.query(".token-field"):
-            widget.display = token
-        for widget in self.query(".password-field"):
-            widget.display = not token
+        self.query_one("#method", Button).label = METHOD_NAMES[self.method]
+        form = self.query_one("#signin-form")
+        form.set_class(self.method == "token", "-token")
+        form.set_class(self.method == "password", "-password")
 
     def _focus_first_empty(self) -> None:
         ids = (
             ["#cluster", "#api-token"]
-            if self._method() == "token"
+            if self.method == "token"
             else [
                 "#cluster",
                 "#email",
@@ -151,14 +163,25 @@ class SignInScreen(BaseScreen[None]):
                 return
         self.query_one("#submit", Button).focus()
 
-    @on(RadioSet.Changed, "#method")
-    def _method_changed(self) -> None:
+    @on(Button.Pressed, "#method")
+    def action_toggle_method(self) -> None:
+        self.method = "password" if self.method == "token" else "token"
+        self._form_changed()
         self._show_method()
         self._focus_first_empty()
 
-    def action_toggle_method(self) -> None:
-        other = "#method-password" if self._method() == "token" else "#method-token"
-        self.query_one(other, RadioButton).value = True
+    @on(Input.Changed)
+    def _form_changed(self) -> None:
+        """An error is about what the form held: it goes once the form changes."""
+        if self._error_form is not None and self._form() != self._error_form:
+            self.show_error("")
+
+    def signed_out(self) -> None:
+        """Back to this form after signing out: the local admin's password again."""
+        self.show_error("")
+        if self.local_start is not None:
+            self._prefill_local()
+        self._focus_first_empty()
 
     @on(Input.Changed, "#cluster")
     def _cluster_changed(self, event: Input.Changed) -> None:
@@ -173,6 +196,7 @@ class SignInScreen(BaseScreen[None]):
         self.query_one("#status", Static).update(text)
 
     def show_error(self, message: str) -> None:
+        self._error_form = self._form() if message else None
         self.query_one("#error", Static).update(message)
 
     def _busy(self, busy: bool, text: str = "") -> None:
@@ -185,7 +209,7 @@ class SignInScreen(BaseScreen[None]):
     def _form(self) -> SignInForm:
         return SignInForm(
             cluster=self.query_one("#cluster", Input).value,
-            method=self._method(),
+            method=self.method,
             email=self.query_one("#email", Input).value,
             password=self.query_one("#password", Input).value,
             api_token=self.query_one("#api-token", Input).value,

@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from rime_tui.tui.screens.base import REFRESH, RimeScreen
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
+from rime_tui.words import plural
 
 if TYPE_CHECKING:
     from rime_tui.wire.models import Workspace
@@ -28,6 +29,20 @@ ROLE_NAMES = {
     "ACTOR_ROLE_SUPPORT": "Support",
     "ACTOR_ROLE_VP": "VP",
 }
+
+
+COLUMNS = [("Name", "name"), ("Description", "description"), ("Your role", "role")]
+ROLE_WIDTH = 10
+# Around the table's cells: its margins (2), a vertical scrollbar (2), and each column's
+# padding (2 per column).
+TABLE_CHROME = 2 + 2 + 2 * len(COLUMNS)
+
+
+def column_widths(screen_width: int) -> tuple[int, int, int]:
+    """Name, Description and Your role, filling *screen_width* and no more."""
+    free = max(screen_width - TABLE_CHROME - ROLE_WIDTH, 8)
+    name = max(free * 2 // 5, 4)
+    return name, free - name, ROLE_WIDTH
 
 
 def role_name(role: str) -> str:
@@ -65,6 +80,7 @@ class WorkspacesScreen(RimeScreen):
         self.roles: dict[str, str] = {}
         self._row_ids: list[str] = []  # workspace id of each shown row, in order
         self._filter_timer: Timer | None = None
+        self._column_widths = (0, 0, 0)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -76,12 +92,24 @@ class WorkspacesScreen(RimeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Name", key="name", width=30)
-        table.add_column("Description", key="description", width=34)
-        table.add_column("Your role", key="role", width=10)
+        self._column_widths = self._fit_columns()
         self.query_one("#filter", Input).display = False
         super().on_mount()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The columns follow the terminal's width: the table never scrolls sideways."""
+        if column_widths(event.size.width) != self._column_widths:
+            self._column_widths = self._fit_columns()
+            self._render_rows()
+
+    def _fit_columns(self) -> tuple[int, int, int]:
+        """(Re)create the columns at the widths this screen's width allows."""
+        widths = column_widths(self.size.width or self.app.size.width)
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for (label, key), width in zip(COLUMNS, widths, strict=True):
+            table.add_column(label, key=key, width=width)
+        return widths
 
     def action_back(self) -> None:
         field = self.query_one("#filter", Input)
@@ -180,9 +208,10 @@ class WorkspacesScreen(RimeScreen):
         self._row_ids = []
         matches = [w for w in self.workspaces if self._matches(w)]
         for start in range(0, len(matches), PAGE_SIZE):
+            if start:
+                await asyncio.sleep(0)  # keys and paints get their turn between chunks
             self._add_rows(matches[start : start + PAGE_SIZE])
-            await asyncio.sleep(0)  # keys and paints get their turn between chunks
-        self._update_status()
+        self._update_status()  # with the last rows: the two never disagree
 
     def _update_status(self) -> None:
         status = self.query_one("#status", Static)
@@ -192,7 +221,7 @@ class WorkspacesScreen(RimeScreen):
         elif shown < len(self.workspaces):
             status.update(f"{shown} of {len(self.workspaces)} workspaces match the filter.")
         else:
-            status.update(f"{len(self.workspaces)} workspace(s).")
+            status.update(f"{plural(len(self.workspaces), 'workspace')}.")
 
     def selected(self) -> Workspace | None:
         table = self.query_one(DataTable)

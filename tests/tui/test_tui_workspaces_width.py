@@ -1,0 +1,34 @@
+"""The Workspaces table fits the terminal's width, and follows it on resize."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable
+
+from rime_tui.tui.app import RimeApp
+from tests.support.local import Local
+from tests.support.tui import reach_workspaces, until
+
+
+async def test_the_workspaces_table_never_scrolls_sideways(local: Local, make_app: Any) -> None:
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        workspaces = await reach_workspaces(pilot)
+        table = workspaces.query_one(DataTable)
+        await until(pilot, lambda: table.virtual_size.width > 0, "the table laid out")
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert table.max_scroll_x == 0
+        wide = [c.width for c in table.ordered_columns]
+        for width, height in [(60, 20), (120, 40)]:
+            await pilot.resize_terminal(width, height)
+            inner = width - 2  # the table's margins
+            await until(
+                pilot,
+                lambda: table.row_count == 1 and table.size.width == inner,  # noqa: B023
+                f"the table at {width} columns",
+            )
+            await pilot.pause()
+            assert table.max_scroll_x == 0, width
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert [c.width for c in table.ordered_columns] > wide  # grew again at 120

@@ -1,0 +1,44 @@
+"""``rime-tui --help`` and ``serve --help`` say what a newcomer needs; a data dir that
+cannot be created is said plainly."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+
+def rime_tui(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rime_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_help_names_the_environment_variables() -> None:
+    out = rime_tui("--help").stdout
+    for name in ("RIME_CLUSTER_URL", "RIME_API_TOKEN", "RIME_TUI_DATA_DIR", "RIME_TUI_CONFIG_DIR"):
+        assert re.search(rf"^\s+{name}\s+\S", out, re.MULTILINE), name
+
+
+def test_serve_help_explains_every_option_with_its_default() -> None:
+    out = rime_tui("serve", "--help").stdout
+    options = re.findall(r"^  (--[\w-]+)(.*(?:\n {6,}.*)*)", out, re.MULTILINE)
+    assert {name for name, _ in options} >= {"--host", "--port", "--data-dir", "--no-banner"}
+    for name, text in options:
+        if name != "--help":
+            assert "default" in text, name
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["token", "list"], ["status"]])
+def test_a_data_dir_that_cannot_be_created_is_said_plainly(command: list[str]) -> None:
+    done = rime_tui(*command, "--data-dir", "/proc/rime-tui-x")
+    assert done.returncode == 2
+    assert "cannot create the data dir /proc/rime-tui-x" in done.stderr
+    assert "--data-dir" in done.stderr
+    assert "Errno" not in done.stderr and "Traceback" not in done.stderr
