@@ -48,6 +48,13 @@ class BaseScreen(Screen[R]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in self.FIELD_ACTIONS and isinstance(self.focused, Input))
 
+    def ready(self) -> None:
+        """This screen can take keys: those typed ahead while it opened now come in."""
+        self.rime.release_keys(self)
+
+    def on_unmount(self) -> None:
+        self.ready()  # gone before it was ready: the keys go on to the next screen
+
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
@@ -85,6 +92,7 @@ class RimeScreen(BaseScreen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.rime.breadcrumb(*self.crumbs())
+        self.ready()
         self.load()
 
     @work(exclusive=True, group="load", exit_on_error=False)
@@ -151,6 +159,9 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
 
     FRAME: ClassVar[str] = ""  # the id of the box
     heading = ""  # the box's title
+
+    def on_mount(self) -> None:
+        self.ready()
 
     def compose(self) -> ComposeResult:
         with Vertical(id=self.FRAME or None, classes="dialog"):

@@ -81,6 +81,7 @@ class SignInScreen(BaseScreen[None]):
         return f"Target: {one_line(cluster) or 'enter a cluster URL'}"
 
     def on_mount(self) -> None:
+        self.ready()  # re-authenticating, this screen was pushed: keys may come in
         self.sub_title = self.rime.breadcrumb("Sign in")
         self._show_method()
         if self.local_start is not None and self.reauth_message is None:
@@ -167,6 +168,7 @@ class SignInScreen(BaseScreen[None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
+        self.rime.hold_keys(self.sign_in)  # keys typed after Enter are for the next screen
         self.sign_in()
 
     def _set_status(self, text: str) -> None:
@@ -193,11 +195,21 @@ class SignInScreen(BaseScreen[None]):
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self) -> None:
+        try:
+            await self._sign_in()
+        finally:
+            self.rime.release_keys(self.sign_in)
+
+    async def _sign_in(self) -> None:
         self.show_error("")
         form = self._form()
         try:
             url = form.cluster_url()
             local = self.local_start if self.local_start and url == self.local_start.url else None
+            if local is not None and not local.done:  # Enter during start-up: wait for it
+                self._set_status("Signing in when the local instance is ready…")
+                await local.ready()
+                form = self._form()  # filled in from bootstrap.json meanwhile
             if local is not None and local.error:  # the form cannot help: say why
                 self.show_error(local.error)
                 return
@@ -211,13 +223,6 @@ class SignInScreen(BaseScreen[None]):
             return
         self._busy(True, "Signing in…")
         try:
-            if local is not None:
-                if not local.done:
-                    self._set_status("Waiting for the local instance…")
-                await local.ready()
-                if local.error:  # it failed while we waited
-                    self.show_error(local.error)
-                    return
             session = await sign_in(form, url, self.rime.new_client, local=local is not None)
         finally:
             self._busy(False)

@@ -204,6 +204,7 @@ class TokensScreen(WorkspaceScreen):
         if self._creating:
             return
         self._creating = True
+        self.rime.hold_keys(self.create)  # keys typed after Enter are for the token dialog
         self.create()
 
     @on(Input.Changed, "#token-name")
@@ -226,13 +227,14 @@ class TokensScreen(WorkspaceScreen):
             created: CreateApiTokenResponse = await self.session.client.create_api_token(
                 name, self.workspace.workspace_id.uuid, expiry_days=days
             )
+            self.rime.open_dialog(
+                TokenCreatedScreen(created.full_api_token, name, self.session.client.cluster_url),
+                self._modal_closed,
+            )
+            field.value = ""  # under the dialog: after the push, so the dialog comes first
         finally:
             self._creating = False
-        self.rime.open_dialog(
-            TokenCreatedScreen(created.full_api_token, name, self.session.client.cluster_url),
-            self._modal_closed,
-        )
-        field.value = ""  # under the dialog: after the push, so the dialog comes first
+            self.rime.release_keys(self.create)
 
     def _modal_closed(self, _: object) -> None:
         # Back on the list, where the new token's suffix shows and the keys work.
@@ -256,6 +258,7 @@ class TokensScreen(WorkspaceScreen):
 
         def decided(ok: bool | None) -> None:
             if ok:
+                self.rime.hold_keys(self.delete)  # keys typed after y wait for the delete
                 self.delete(token, own)
 
         self.rime.open_dialog(
@@ -264,9 +267,12 @@ class TokensScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="delete", exit_on_error=False)
     async def delete(self, token: ApiTokenInfo, own: bool) -> None:
-        await self.session.client.delete_api_token(token.id.uuid)
-        self.notify(f"Deleted “{one_line(token.name)}”.", markup=False)
-        if own:
-            await self.rime.sign_out()
-            return
+        try:
+            await self.session.client.delete_api_token(token.id.uuid)
+            self.notify(f"Deleted “{one_line(token.name)}”.", markup=False)
+            if own:
+                await self.rime.sign_out()
+                return
+        finally:
+            self.rime.release_keys(self.delete)
         self.load()

@@ -51,10 +51,11 @@ class WorkspacesScreen(RimeScreen):
 
     AUTO_FOCUS = "#workspaces"
     PAGE = "Workspaces"
-    FIELD_ACTIONS = frozenset({"filter"})
+    FIELD_ACTIONS = frozenset({"filter", "open"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Sign out"),
-        Binding("enter", "open", "Open", show=True),
+        # Priority: Enter typed before the rows arrive still opens the first one.
+        Binding("enter", "open", "Open", show=False, priority=True),
         Binding("slash", "filter", "Filter", key_display="/", priority=True),
         REFRESH,
     ]
@@ -65,6 +66,7 @@ class WorkspacesScreen(RimeScreen):
         self.roles: dict[str, str] = {}
         self._row_ids: list[str] = []  # workspace id of each shown row, in order
         self._filter_timer: Timer | None = None
+        self._open_when_listed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -81,6 +83,7 @@ class WorkspacesScreen(RimeScreen):
         table.add_column("Description", key="description", width=34)
         table.add_column("Your role", key="role", width=10)
         self.query_one("#filter", Input).display = False
+        table.loading = True  # from now: an Enter typed ahead waits for the rows
         super().on_mount()
 
     def action_back(self) -> None:
@@ -137,11 +140,20 @@ class WorkspacesScreen(RimeScreen):
                     self._append(chunk)
                     chunk = []
                     table.loading = False
+                    self._listed()
                     status.update(f"Loading workspaces… {len(self.workspaces)} so far")
             self._append(chunk)
         finally:
             table.loading = False
+            self._listed()
         self._update_status()
+
+    def _listed(self) -> None:
+        """Rows are there (or the load ended): an Enter typed before them opens the first."""
+        if self._open_when_listed:
+            self._open_when_listed = False
+            self.rime.release_keys(self.action_open)
+            self.action_open()
 
     def show_error(self, message: str) -> None:
         """A failed load is told where the list would be, with how to retry."""
@@ -209,3 +221,6 @@ class WorkspacesScreen(RimeScreen):
         workspace = self.selected()
         if workspace is not None:
             self.rime.open_workspace(workspace)
+        elif self.query_one(DataTable).loading:  # typed ahead of the list: open when listed
+            self._open_when_listed = True
+            self.rime.hold_keys(self.action_open)  # and what follows waits for it
