@@ -132,10 +132,10 @@ class RimeApp(App[None]):
 
     # -- type-ahead: every key once, in order, by the screen it was typed for --------
 
-    def hold_keys(self, reason: object) -> None:
-        """Keys wait from now until :meth:`release_keys` with the same *reason* (or for
-        KEYS_WAIT_AT_MOST): a screen is switching, or an action leads to the next one."""
-        self._holds[reason] = asyncio.get_running_loop().time() + KEYS_WAIT_AT_MOST
+    def hold_keys(self, reason: object, at_most: float = KEYS_WAIT_AT_MOST) -> None:
+        """Keys wait from now until :meth:`release_keys` with the same *reason*, or for
+        *at_most* seconds: a screen is switching, or an action leads to the next one."""
+        self._holds[reason] = asyncio.get_running_loop().time() + at_most
 
     def release_keys(self, reason: object) -> None:
         self._holds.pop(reason, None)

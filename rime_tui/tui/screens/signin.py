@@ -11,7 +11,15 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
 from rime_tui.tui.screens.base import BaseScreen
-from rime_tui.tui.session import FormError, LocalStart, Method, SignInForm, remember, sign_in
+from rime_tui.tui.session import (
+    LOCAL_START_TIMEOUT,
+    FormError,
+    LocalStart,
+    Method,
+    SignInForm,
+    remember,
+    sign_in,
+)
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 
@@ -208,7 +216,9 @@ class SignInScreen(BaseScreen[None]):
             local = self.local_start if self.local_start and url == self.local_start.url else None
             if local is not None and not local.done:  # Enter during start-up: wait for it
                 self._set_status("Signing in when the local instance is ready…")
+                self.rime.hold_keys(self.sign_in, at_most=LOCAL_START_TIMEOUT)
                 await local.ready()
+                self.rime.hold_keys(self.sign_in)  # from now on, for the sign-in itself
                 form = self._form()  # filled in from bootstrap.json meanwhile
             if local is not None and local.error:  # the form cannot help: say why
                 self.show_error(local.error)
