@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rime_tui import __version__
 from rime_tui.paths import DEFAULT_PORT, default_data_dir
+from rime_tui.wire.constants import MAX_EXPIRY_DAYS
 
 EXIT_CODES = """\
 exit codes (token and status):
@@ -137,7 +138,10 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     create.add_argument("name", metavar="NAME")
     create.add_argument("--workspace", metavar="W", help=workspace_help)
     create.add_argument(
-        "--expires-in", metavar="DAYS", type=_at_least(1), help="lifetime (default: 270 days)"
+        "--expires-in",
+        metavar="DAYS",
+        type=_at_least(1),
+        help=f"lifetime (default: {MAX_EXPIRY_DAYS} days)",
     )
     _add_output(create)
 
@@ -190,6 +194,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not print the bootstrap credentials (they are in bootstrap.json)",
     )
+    serve.add_argument(
+        "--allowed-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        dest="allowed_hosts",
+        help="a host name clients use to reach a non-loopback --host (repeatable); "
+        "requests addressed to other names are refused",
+    )
+    serve.add_argument(
+        "--reset-admin-password",
+        action="store_true",
+        help="give admin@rime.local a new password (printed once, written to "
+        "bootstrap.json), end its sessions, and exit",
+    )
     _scripting_commands(sub)
     return parser
 
@@ -200,13 +219,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --port must be 1..65535, not {args.port}", file=sys.stderr)
         return 2
     if args.command == "serve":
-        from rime_tui.server.runner import serve
+        from rime_tui.server.runner import reset_admin_password, serve
 
         data_dir = args.serve_data_dir or args.data_dir or default_data_dir()
+        if args.reset_admin_password:
+            return reset_admin_password(data_dir)
         if not 0 < args.serve_port < 65536:
             print(f"error: --port must be 1..65535, not {args.serve_port}", file=sys.stderr)
             return 2
-        return serve(args.host, args.serve_port, data_dir, banner=not args.no_banner)
+        return serve(
+            args.host,
+            args.serve_port,
+            data_dir,
+            banner=not args.no_banner,
+            allowed_hosts=args.allowed_hosts,
+        )
     if args.command in ("token", "status"):
         from rime_tui.commands import run
 

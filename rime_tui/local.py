@@ -3,7 +3,9 @@
 The TUI paints first and calls :meth:`LocalInstance.ensure_running` from a
 worker: an instance already answering on the port for the same data dir is
 reused; otherwise ``rime-tui serve`` is started as a child process, logging to
-``DIR/server.log``, and stopped when the TUI exits.
+``DIR/server.log``, and stopped when the TUI exits. Whatever answers on the port
+must prove that it holds the data dir's key (:mod:`rime_tui.proof`) before it is
+trusted with the admin's password.
 """
 
 from __future__ import annotations
@@ -11,18 +13,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rime_tui.paths import BOOTSTRAP_FILE, INSTANCE_ID_FILE, LOG_FILE
+from rime_tui.paths import BOOTSTRAP_FILE, LOG_FILE
+from rime_tui.proof import InstanceKeyError, new_challenge, proof, read_key, same_proof
+from rime_tui.wire.constants import CHALLENGE_HEADER, PROOF_HEADER
 
 if TYPE_CHECKING:
     import httpx
 
-INSTANCE_HEADER = "rime-instance-id"
+HOST = "127.0.0.1"
 
 
 class LocalInstanceError(Exception):
@@ -37,7 +42,7 @@ class LocalInstance:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{HOST}:{self.port}"
 
     def bootstrap(self) -> dict[str, Any] | None:
         """The credentials the instance created on its first start, if readable."""
@@ -47,39 +52,48 @@ class LocalInstance:
             return None
         return data if isinstance(data, dict) else None
 
-    def _instance_id(self) -> str | None:
-        try:
-            return (self.data_dir / INSTANCE_ID_FILE).read_text(encoding="utf-8").strip()
-        except OSError:
-            return None
-
-    async def _probe(self, http: httpx.AsyncClient) -> str | None:
-        """The instance id answering on the port; "" for a stranger; None for nobody."""
+    async def _probe(self, http: httpx.AsyncClient) -> bool | None:
+        """Whether what answers on the port proved it is this data dir's instance
+        (None: nothing answers)."""
         import httpx
 
+        challenge = new_challenge()
         try:
-            response = await http.get(self.url + "/healthz")
+            response = await http.get(self.url + "/healthz", headers={CHALLENGE_HEADER: challenge})
         except httpx.HTTPError:
             return None
         try:
-            healthy = response.status_code == 200 and response.json().get("status") == "ok"
-        except (ValueError, AttributeError):
-            healthy = False
-        return response.headers.get(INSTANCE_HEADER, "") if healthy else ""
+            key = read_key(self.data_dir)
+        except InstanceKeyError:
+            return False  # no key of ours: whatever answers cannot be ours
+        expected = proof(key, challenge, HOST, self.port)
+        return response.status_code == 200 and same_proof(
+            response.headers.get(PROOF_HEADER, ""), expected
+        )
+
+    def _stranger(self) -> LocalInstanceError:
+        return LocalInstanceError(
+            f"Something else answers on port {self.port}: it cannot prove that it is the "
+            f"local instance of {self.data_dir} (it may be another program, another data "
+            "dir's instance or another user's server), so your password was not sent to "
+            "it. Start rime-tui with --port and another port number, or stop what runs "
+            f"on port {self.port}."
+        )
 
     async def ensure_running(self, within: float = 30.0) -> bool:
-        """Make sure the instance answers; True when this call started it."""
+        """Make sure this data dir's instance answers; True when this call started it.
+
+        Raises LocalInstanceError when something else answers on the port (see
+        :mod:`rime_tui.proof`) or the instance cannot be started.
+        """
         import httpx  # deferred: the sign-in screen paints before this runs
 
         async with httpx.AsyncClient(timeout=2.0) as http:
             found = await self._probe(http)
             if found is not None:
-                if found and found == self._instance_id():
+                if found:
                     return False
-                raise LocalInstanceError(
-                    f"Port {self.port} is in use by another program or another data dir. "
-                    "Start rime-tui with --port to choose a free port."
-                )
+                raise self._stranger()
             self._start()
             loop = asyncio.get_running_loop()
             deadline = loop.time() + within
@@ -90,14 +104,19 @@ class LocalInstance:
                         f"The local instance exited (code {self.process.returncode}): "
                         f"{self._log_tail()}"
                     )
-                if await self._probe(http) is not None:
+                found = await self._probe(http)
+                if found:
                     return True
+                if found is False:  # something else took the port first
+                    self.stop()
+                    raise self._stranger()
                 await asyncio.sleep(0.05)
         raise LocalInstanceError(f"The local instance did not answer within {within:.0f} s.")
 
     def _start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        log = open(self.data_dir / LOG_FILE, "ab")  # noqa: SIM115 - handed to the child
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+        log = os.fdopen(os.open(self.data_dir / LOG_FILE, flags, 0o600), "ab")
         try:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [
@@ -106,7 +125,7 @@ class LocalInstance:
                     "rime_tui",
                     "serve",
                     "--host",
-                    "127.0.0.1",
+                    HOST,
                     "--port",
                     str(self.port),
                     "--data-dir",

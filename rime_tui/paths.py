@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import stat
 from pathlib import Path
 
 import platformdirs
@@ -10,7 +12,7 @@ import platformdirs
 APP_NAME = "rime-tui"
 DEFAULT_PORT = 8477
 BOOTSTRAP_FILE = "bootstrap.json"
-INSTANCE_ID_FILE = "instance-id"
+INSTANCE_KEY_FILE = "instance-key"
 DATABASE_FILE = "rime.db"
 LOG_FILE = "server.log"
 
@@ -32,24 +34,55 @@ def write_private(path: Path, text: str, *, overwrite: bool = True) -> None:
     """Write *text* to *path* with mode 0600, atomically; never readable by others.
 
     With ``overwrite=False`` an existing file is an error (FileExistsError).
+    Files are created with O_EXCL|O_NOFOLLOW: never through a planted file or
+    symlink; the temporary file of an overwrite has a random name.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not overwrite:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    target = path if not overwrite else path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(target, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
         raise
+
+
+class UnsafeDataDirError(Exception):
+    """A data dir that other users could tamper with."""
+
+
+def secure_data_dir(path: Path) -> str | None:
+    """Create *path* (0700) or check an existing one; a warning when it was tightened.
+
+    A data dir owned by someone else, or one that other users can write to
+    (they could have planted a key, a database or symlinks in it), is refused
+    with UnsafeDataDirError; one they can only read or enter is made 0700.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = path.stat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeDataDirError(f"the data dir {path} is not a directory.")
+    if info.st_uid != os.getuid():
+        raise UnsafeDataDirError(
+            f"the data dir {path} belongs to another user (uid {info.st_uid}); "
+            "use a data dir of your own (--data-dir)."
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o022:
+        raise UnsafeDataDirError(
+            f"the data dir {path} is writable by other users (mode {mode:04o}), who may "
+            "have changed its files. Check its contents, then run: chmod 700 "
+            f"{path} (or use another --data-dir)."
+        )
+    if mode & 0o077:
+        os.chmod(path, 0o700)
+        return (
+            f"warning: the data dir {path} was open to other users (mode {mode:04o}); "
+            "it is now 0700."
+        )
+    return None

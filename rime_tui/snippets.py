@@ -6,11 +6,12 @@ import json
 import shlex
 from dataclasses import dataclass
 
+from rime_tui.wire.constants import API_KEY_HEADER
+
 
 @dataclass(frozen=True)
 class Snippet:
     title: str
-    language: str
     code: str
 
 
@@ -34,7 +35,7 @@ def snippets(cluster_url: str, token: str) -> list[Snippet]:
     )
     requests_code = (
         "import requests\n\n"
-        f'headers = {{"rime-api-key": {json.dumps(token)}}}\n\n'
+        f"headers = {{{json.dumps(API_KEY_HEADER)}: {json.dumps(token)}}}\n\n"
         "# CREATE A PROJECT\n"
         f"body = {json.dumps(body)}\n"
         f'res = requests.post("{cluster_url}/projects", json=body, headers=headers)\n'
@@ -42,12 +43,12 @@ def snippets(cluster_url: str, token: str) -> list[Snippet]:
     )
     curl = (
         f"curl -X POST {shlex.quote(cluster_url + '/projects')} \\\n"
-        f"  -H {shlex.quote('rime-api-key: ' + token)} \\\n"
+        f"  -H {shlex.quote(f'{API_KEY_HEADER}: {token}')} \\\n"
         "  -H 'Content-Type: application/json' \\\n"
         f"  -d {shlex.quote(json.dumps(body))}\n"
     )
     return [
-        Snippet("SDK", "python", sdk),
-        Snippet("requests", "python", requests_code),
-        Snippet("curl", "bash", curl),
+        Snippet("SDK", sdk),
+        Snippet("requests", requests_code),
+        Snippet("curl", curl),
     ]

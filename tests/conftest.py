@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from rime_tui.api import RimeClient
 from rime_tui.local import LocalInstance
 from rime_tui.tui.app import RimeApp
 from tests.support.faulty_server import FaultyServer
 from tests.support.local import Local, start_local
-from tests.support.tui import MakeApp
+from tests.support.tui import MakeApp, SignIn, install_session
 from tests.support.tui_health import WorkerFailures, watch_worker_failures
 
 
@@ -90,3 +91,14 @@ def make_app(local: Local) -> MakeApp:
         return RimeApp(**kwargs)
 
     return make
+
+
+@pytest.fixture
+def signed_in(local: Local) -> SignIn:
+    """Signs the admin in to a running app directly, without the sign-in form (for tests
+    whose subject is not sign-in): ``await reach_tokens(pilot, signed_in=signed_in)``."""
+
+    async def install(pilot: Pilot[Any]) -> None:
+        await install_session(pilot, local)
+
+    return install

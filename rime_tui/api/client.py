@@ -21,7 +21,6 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from rime_tui import __version__
-from rime_tui.api import models as m
 from rime_tui.api.errors import (
     ApiError,
     ConnectionFailedError,
@@ -31,12 +30,19 @@ from rime_tui.api.errors import (
     TransportError,
     error_class_for_status,
 )
+from rime_tui.wire import models as m
+from rime_tui.wire.constants import (
+    API_KEY_HEADER,
+    SESSION_HEADER,
+    SESSION_SCHEME,
+    TOKEN_TYPE_USER,
+    USER,
+)
 
 M = TypeVar("M", bound=BaseModel)
 Item = TypeVar("Item")
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
-API_KEY_HEADER = "rime-api-key"
 
 
 def normalize_cluster_url(url: str) -> str:
@@ -56,6 +62,24 @@ def normalize_cluster_url(url: str) -> str:
     except httpx.InvalidURL as exc:
         raise ValueError(f"{url!r} is not a valid URL ({exc}).") from None
     return url.rstrip("/")
+
+
+async def every_item(
+    list_page: Callable[..., Awaitable[m.Page[Item]]], /, *args: Any, **kwargs: Any
+) -> AsyncIterator[Item]:
+    """Every item of a paged list call, page after page.
+
+    *list_page* is one of the client's ``list_*_page`` methods; it is called with
+    *args*, *kwargs* and the ``page_token`` of each page in turn.
+    """
+    token = ""
+    while True:
+        page = await list_page(*args, **kwargs, page_token=token)
+        for item in page.items:
+            yield item
+        token = page.next_page_token
+        if not page.has_more or not token:
+            return
 
 
 def _segment(value: str) -> str:
@@ -106,7 +130,7 @@ class RimeClient:
         if self.api_token:
             return {API_KEY_HEADER: self.api_token}
         if self.session_token:
-            return {"authorization": f"Bearer {self.session_token}"}
+            return {SESSION_HEADER: f"{SESSION_SCHEME} {self.session_token}"}
         return {}
 
     async def _send(
@@ -189,27 +213,7 @@ class RimeClient:
             retry_after=retry_after,
         )
 
-    @staticmethod
-    async def _walk(
-        fetch: Callable[[str], Awaitable[tuple[list[Item], str, bool]]],
-    ) -> AsyncIterator[Item]:
-        token = ""
-        while True:
-            items, token, has_more = await fetch(token)
-            for item in items:
-                yield item
-            if not has_more or not token:
-                return
-
     # -- local instance only ------------------------------------------------------
-
-    async def health(self) -> bool:
-        """``GET /healthz``: True when a local instance answers ``{"status": "ok"}``."""
-        response = await self._send("GET", "/healthz", auth=False)
-        try:
-            return response.status_code == 200 and response.json().get("status") == "ok"
-        except ValueError:
-            return False
 
     async def login(self, email: str, password: str) -> m.LoginResponse:
         """Sign in with email and password; later calls use the session."""
@@ -253,11 +257,7 @@ class RimeClient:
         return await self._call("GET", "/v1/users", m.ListUsersResponse, params=params)
 
     def iter_users(self, *, page_size: int | None = None) -> AsyncIterator[m.UserDetail]:
-        async def fetch(token: str) -> tuple[list[m.UserDetail], str, bool]:
-            page = await self.list_users_page(page_size=page_size, page_token=token)
-            return page.users, page.next_page_token, page.has_more
-
-        return self._walk(fetch)
+        return every_item(self.list_users_page, page_size=page_size)
 
     async def create_user(
         self,
@@ -265,7 +265,7 @@ class RimeClient:
         password: str,
         *,
         full_name: str = "",
-        org_role: str = "ACTOR_ROLE_USER",
+        org_role: str = USER,
     ) -> str:
         body = m.CreateUserRequest(
             email=email, password=password, full_name=full_name, org_role=org_role
@@ -282,11 +282,7 @@ class RimeClient:
         return await self._call("GET", "/v1/workspace", m.ListWorkspacesResponse, params=params)
 
     def iter_workspaces(self, *, page_size: int | None = None) -> AsyncIterator[m.Workspace]:
-        async def fetch(token: str) -> tuple[list[m.Workspace], str, bool]:
-            page = await self.list_workspaces_page(page_size=page_size, page_token=token)
-            return page.workspaces, page.next_page_token, page.has_more
-
-        return self._walk(fetch)
+        return every_item(self.list_workspaces_page, page_size=page_size)
 
     async def get_workspace(self, workspace_id: str) -> m.Workspace:
         path = f"/v1/workspace/{_segment(workspace_id)}"
@@ -317,13 +313,7 @@ class RimeClient:
     def iter_workspace_members(
         self, workspace_id: str, *, page_size: int | None = None
     ) -> AsyncIterator[m.WorkspaceMember]:
-        async def fetch(token: str) -> tuple[list[m.WorkspaceMember], str, bool]:
-            page = await self.list_workspace_members_page(
-                workspace_id, page_size=page_size, page_token=token
-            )
-            return page.users, page.next_page_token, page.has_more
-
-        return self._walk(fetch)
+        return every_item(self.list_workspace_members_page, workspace_id, page_size=page_size)
 
     async def add_workspace_members(self, workspace_id: str, members: dict[str, str]) -> None:
         """Add or update members: ``{user_id: "ACTOR_ROLE_USER", ...}``."""
@@ -363,13 +353,9 @@ class RimeClient:
         page_size: int | None = None,
         token_type: str | None = None,
     ) -> AsyncIterator[m.ApiTokenInfo]:
-        async def fetch(token: str) -> tuple[list[m.ApiTokenInfo], str, bool]:
-            page = await self.list_api_tokens_page(
-                workspace_id, page_size=page_size, page_token=token, token_type=token_type
-            )
-            return page.api_token_infos, page.next_page_token, page.has_more
-
-        return self._walk(fetch)
+        return every_item(
+            self.list_api_tokens_page, workspace_id, page_size=page_size, token_type=token_type
+        )
 
     async def create_api_token(
         self, name: str, workspace_id: str | None = None, *, expiry_days: int | None = None
@@ -381,7 +367,7 @@ class RimeClient:
         body = m.CreateApiTokenRequest(
             name=name,
             workspace_id=m.RimeUUID(uuid=workspace_id) if workspace_id else None,
-            token_type="TOKEN_TYPE_USER",
+            token_type=TOKEN_TYPE_USER,
             expiry_days=expiry_days,
         )
         return await self._call("POST", "/v1/users/api-tokens", m.CreateApiTokenResponse, body=body)
@@ -421,13 +407,7 @@ class RimeClient:
     def iter_projects(
         self, workspace_id: str | None = None, *, page_size: int | None = None
     ) -> AsyncIterator[m.ProjectInfo]:
-        async def fetch(token: str) -> tuple[list[m.ProjectInfo], str, bool]:
-            page = await self.list_projects_page(
-                workspace_id, page_size=page_size, page_token=token
-            )
-            return page.projects, page.next_page_token, page.has_more
-
-        return self._walk(fetch)
+        return every_item(self.list_projects_page, workspace_id, page_size=page_size)
 
     async def get_project(self, project_id: str) -> m.ProjectInfo:
         """The project with its owner and last update (``answer.project.project``)."""

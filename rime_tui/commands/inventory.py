@@ -11,13 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rime_tui.api import models as m
 from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import PermissionDeniedError
 from rime_tui.commands.session import CommandError, Exit
-
-TOKEN_LIMIT = 200
-"""API tokens an RI Platform instance holds at most, across all workspaces."""
+from rime_tui.wire import models as m
 
 PAGE_SIZE = 500
 CONCURRENT_LISTS = 8

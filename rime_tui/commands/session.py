@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from rime_tui.api import models as m
 from rime_tui.api.client import RimeClient, normalize_cluster_url
 from rime_tui.api.errors import AuthenticationError, RimeError
 from rime_tui.local import LocalInstance
 from rime_tui.paths import BOOTSTRAP_FILE, default_data_dir
+from rime_tui.wire import models as m
 
 MIN_SUFFIX = 4
 """A listed token's suffix must be this long to tell our own API token by it."""

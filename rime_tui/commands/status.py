@@ -7,8 +7,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rime_tui.commands.inventory import TOKEN_LIMIT, owners, tokens_in, workspaces
+from rime_tui.commands.inventory import owners, tokens_in, workspaces
 from rime_tui.commands.session import Exit, connect, printable
+from rime_tui.wire.constants import MAX_TOKENS
 
 EXPIRY_NOTICE_DAYS = 14
 
@@ -37,7 +38,7 @@ async def status(args: argparse.Namespace) -> Exit:
         "tokens": len(rows),
         "expired": sum(r.expired(now) for r in rows),
         "expiringSoon": sum(r.expires_within(now, horizon) for r in rows),
-        "tokenLimit": TOKEN_LIMIT,
+        "tokenLimit": MAX_TOKENS,
     }
     if args.json:
         print(json.dumps(report, indent=2))

@@ -15,7 +15,6 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rime_tui.api import models as m
 from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import NotFoundError, RimeError
 from rime_tui.commands.inventory import (
@@ -37,8 +36,8 @@ from rime_tui.commands.session import (
     printable,
     say,
 )
-
-MAX_NAME_LENGTH = 100
+from rime_tui.wire import models as m
+from rime_tui.wire.constants import MAX_NAME_LENGTH
 
 
 def _now() -> datetime:

@@ -1,36 +1,38 @@
 """The local instance's HTTP API: the RI Platform v1 wire format, served by FastAPI.
 
-Handlers are ``async`` and call the :class:`~rime_tui.server.store.Store` on the
-event-loop thread, so store methods never interleave; only password hashing,
-which is deliberately slow, runs in a worker thread.
+This module makes the app: its middleware, its error handlers and its routes
+(:mod:`rime_tui.server.routes`, one router per part of the API). Routes check
+what callers send (:mod:`~rime_tui.server.validation`), what they may do
+(:mod:`~rime_tui.server.rules`), and read and write through the
+:class:`~rime_tui.server.store.Store`. Handlers are ``async`` and call the store
+on the event-loop thread, so store calls never interleave; only password hashing,
+which is deliberately slow, runs in threads of its own
+(:class:`~rime_tui.server.throttle.PasswordWork`).
 """
 
 import logging
-from collections import defaultdict, deque
-from datetime import timedelta
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import Any
 
-import anyio.to_thread
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rime_tui import __version__
-from rime_tui.api import models as m
-from rime_tui.server import security
-from rime_tui.server.errors import Code, ServiceError, invalid, unauthenticated
-from rime_tui.server.store import Clock, Principal, Store
+from rime_tui.server.deps import Context
+from rime_tui.server.errors import Code, ServiceError
+from rime_tui.server.routes import ROUTERS
+from rime_tui.server.store import Store
+from rime_tui.wire import models as m
 
 log = logging.getLogger("rime_tui.server")
 
 MAX_BODY_BYTES = 64 * 1024
-LOGIN_WINDOW = timedelta(minutes=15)
-LOGIN_MAX_FAILURES = 5
-INSTANCE_HEADER = "rime-instance-id"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": m.ErrorBody, "description": text}
@@ -41,6 +43,7 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "Not found",
         409: "Already exists",
         413: "Request body too large",
+        415: "The request body is not JSON",
         429: "Limit reached or too many attempts",
     }.items()
 }
@@ -70,15 +73,24 @@ class BodyLimit:
             Code.RESOURCE_EXHAUSTED,
             f"The request body is larger than {self.limit // 1024} KiB.",
         )
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.limit:
-                    await too_large(scope, receive, send)
-                    return
+        # Only JSON bodies: a web page can send a form or text/plain body to any
+        # address without the browser asking first (no CORS preflight), not JSON.
+        not_json = error_response(
+            415,
+            Code.INVALID_ARGUMENT,
+            "Send the request body as JSON, with the header Content-Type: application/json.",
+        )
+        content_type = _header(scope, b"content-type")
+        if content_type is not None and not _is_json(content_type):
+            await not_json(scope, receive, send)
+            return
+        try:
+            declared = int(_header(scope, b"content-length") or 0)
+        except ValueError:
+            declared = 0
+        if declared > self.limit:
+            await too_large(scope, receive, send)
+            return
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -94,8 +106,9 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body:
-            scope = _as_json(scope)
+        if body and content_type is None:
+            await not_json(scope, receive, send)
+            return
         sent = False
 
         async def replay() -> Message:
@@ -108,61 +121,51 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def _as_json(scope: Scope) -> Scope:
-    """Read any body as JSON, as the RI gateway does (curl -d sends a form type)."""
-    headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
-    for name, value in scope["headers"]:
-        if name == b"content-type" and b"json" in value.lower():
-            return scope
-    headers.append((b"content-type", b"application/json"))
-    return {**scope, "headers": headers}
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
 
 
-class LoginThrottle:
-    """At most five failed sign-ins per email in a sliding 15-minute window."""
+def _is_json(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == "application/json"
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.failures: defaultdict[str, deque[Any]] = defaultdict(deque)
 
-    def _recent(self, email: str) -> deque[Any]:
-        window = self.failures[email]
-        cutoff = self.clock() - LOGIN_WINDOW
-        while window and window[0] <= cutoff:
-            window.popleft()
-        if not window:
-            del self.failures[email]
-        return window
+class HostGuard:
+    """Pure ASGI middleware: only requests addressed to this instance, not from web pages.
 
-    def check(self, email: str) -> None:
-        window = self._recent(email)
-        if len(window) >= LOGIN_MAX_FAILURES:
-            wait = window[0] + LOGIN_WINDOW - self.clock()
-            seconds = max(1, int(wait.total_seconds() + 0.999))
-            raise ServiceError(
-                Code.RESOURCE_EXHAUSTED,
-                f"Too many failed sign-ins for {email}; try again in {seconds} seconds.",
-                headers={"Retry-After": str(seconds)},
+    The Host header must name the instance as its clients reach it (a loopback
+    name, or one of the hosts allowed with ``serve --allowed-host``, with the port
+    it serves on), which defeats DNS rebinding; an Origin header, which browsers
+    send with a web page's requests, must name the same.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = ()) -> None:
+        self.app = app
+        self.hosts = LOOPBACK_HOSTS | {h.lower() for h in allowed_hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("server") is None:
+            await self.app(scope, receive, send)
+            return
+        port = scope["server"][1]
+        names = {f"{host}:{port}" for host in self.hosts}
+        if port == 80:
+            names |= self.hosts
+        host = (_header(scope, b"host") or "").lower()
+        origin = _header(scope, b"origin")
+        if host not in names:
+            refusal = (
+                f"The Host header {host[:100]!r} does not name this instance; "
+                f"address it as http://127.0.0.1:{port}."
             )
-
-    def begin(self, email: str) -> Any:
-        """Check that *email* may try, and count this attempt as failed until it succeeds.
-
-        Counting up front keeps the limit under concurrent attempts: a check alone
-        would let every attempt in flight through before the first (slow) password
-        verification had failed.
-        """
-        self.check(email)
-        stamp = self.clock()
-        self.failures[email].append(stamp)
-        return stamp
-
-    def succeeded(self, email: str, stamp: Any) -> None:
-        window = self.failures.get(email)
-        if window is not None and stamp in window:
-            window.remove(stamp)
-            if not window:
-                del self.failures[email]
+        elif origin is not None and origin.lower() not in {f"http://{n}" for n in names}:
+            refusal = f"Requests from web pages (Origin {origin[:100]!r}) are refused."
+        else:
+            await self.app(scope, receive, send)
+            return
+        await error_response(403, Code.PERMISSION_DENIED, refusal)(scope, receive, send)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -184,7 +187,8 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     matched, but each method of a path is a route of its own here.
     """
     methods: set[str] = set()
-    for route in app.router.routes:
+    for context in iter_route_contexts(app.router.routes):  # through the included routers
+        route = context.original_route
         if isinstance(route, Route) and route.methods:
             match, _ = route.matches({**scope, "method": next(iter(route.methods))})
             if match == Match.FULL:
@@ -192,8 +196,14 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     return sorted(methods)
 
 
-def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
-    """The FastAPI application serving *store*."""
+def create_app(
+    store: Store, *, instance_key: bytes = b"", allowed_hosts: Iterable[str] = ()
+) -> FastAPI:
+    """The FastAPI application serving *store*.
+
+    *instance_key* answers the TUI's challenges (:mod:`rime_tui.proof`);
+    *allowed_hosts* are the names besides loopback that requests may address.
+    """
     app = FastAPI(
         title="rime-tui local instance",
         version=__version__,
@@ -201,7 +211,10 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
         responses=_ERROR_RESPONSES,
     )
     app.add_middleware(BodyLimit)
-    throttle = LoginThrottle(store.clock)
+    app.add_middleware(HostGuard, allowed_hosts=tuple(allowed_hosts))
+    app.state.context = Context(store, instance_key)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -250,191 +263,5 @@ def create_app(store: Store, *, instance_id: str = "") -> FastAPI:
     async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc))
         return error_response(500, Code.INTERNAL, "The local instance failed; see its log.")
-
-    api_key = APIKeyHeader(name="rime-api-key", auto_error=False)
-    bearer = HTTPBearer(auto_error=False)
-
-    async def caller(
-        key: Annotated[str | None, Depends(api_key)],
-        session: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Principal:
-        if key:
-            return store.authenticate_api_token(key)
-        if session is not None and session.credentials:
-            return store.authenticate_session(session.credentials)
-        raise unauthenticated("No credentials: send your API token in the rime-api-key header.")
-
-    Caller = Annotated[Principal, Depends(caller)]
-    PageSize = Annotated[int | None, Query(alias="pageSize", ge=0)]
-    PageToken = Annotated[str, Query(alias="pageToken", max_length=200)]
-    WorkspaceQuery = Annotated[str | None, Query(alias="workspaceId.uuid", max_length=100)]
-
-    # -- local-instance endpoints ------------------------------------------------------
-
-    @app.get("/healthz", tags=["local"])
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"}, headers={INSTANCE_HEADER: instance_id})
-
-    @app.post("/v1/auth/login", tags=["local"], response_model_exclude_none=True)
-    async def login(req: m.LoginRequest) -> m.LoginResponse:
-        email = req.email.strip().lower()
-        if not email or len(email) > 254:
-            raise invalid("Enter the email address of your account.")
-        attempt = throttle.begin(email)
-        found = store.password_hash_for(email)
-        stored = found[1] if found else security.dummy_password_hash()
-        ok = await anyio.to_thread.run_sync(security.verify_password, req.password, stored)
-        if found is None or not ok:
-            raise unauthenticated("Wrong email or password.")
-        throttle.succeeded(email, attempt)
-        return store.create_session(found[0])
-
-    @app.post("/v1/auth/logout", tags=["local"])
-    async def logout(who: Caller) -> m.Empty:
-        store.end_session(who)
-        return m.Empty()
-
-    # -- cluster ------------------------------------------------------------------------
-
-    @app.get("/v1/rime-info", tags=["cluster"], response_model_exclude_none=True)
-    async def rime_info(_: Caller) -> m.RimeInfo:
-        return store.rime_info()
-
-    @app.get("/v1/feature-flags/{customer_name}/limits/{limit}", tags=["cluster"])
-    async def license_limit(_: Caller, customer_name: str, limit: str) -> m.GetLimitStatusResponse:
-        return m.GetLimitStatusResponse(limit_status=store.limit_status(customer_name, limit))
-
-    # -- users ---------------------------------------------------------------------------
-
-    @app.get("/v1/users/roles", tags=["users"])
-    async def roles(who: Caller) -> m.RolesResponse:
-        return store.roles(who)
-
-    @app.get(
-        "/v1/users/api-tokens",
-        tags=["api-tokens"],
-        response_model=m.ListApiTokensResponse,
-        response_model_exclude_none=True,
-    )
-    async def list_api_tokens(
-        who: Caller,
-        workspace_id: WorkspaceQuery = None,
-        page_size: PageSize = None,
-        page_token: PageToken = "",
-        token_type: Annotated[
-            str | None, Query(alias="firstPageQuery.tokenType", max_length=100)
-        ] = None,
-    ) -> Response:
-        body = store.list_tokens_json(who, workspace_id, token_type, page_token, page_size)
-        return Response(body, media_type="application/json")
-
-    @app.post("/v1/users/api-tokens", tags=["api-tokens"])
-    async def create_api_token(
-        who: Caller, req: m.CreateApiTokenRequest
-    ) -> m.CreateApiTokenResponse:
-        return store.create_token(who, req)
-
-    @app.delete("/v1/users/api-tokens/{token_id}", tags=["api-tokens"])
-    async def delete_api_token(who: Caller, token_id: str) -> m.Empty:
-        store.delete_token(who, token_id)
-        return m.Empty()
-
-    @app.get("/v1/users/{user_id}", tags=["users"])
-    async def get_user(_: Caller, user_id: str) -> m.GetUserResponse:
-        return m.GetUserResponse(user=store.get_user(user_id))
-
-    @app.get("/v1/users", tags=["users"])
-    async def list_users(
-        _: Caller, page_size: PageSize = None, page_token: PageToken = ""
-    ) -> m.ListUsersResponse:
-        return store.list_users(page_token, page_size)
-
-    @app.post("/v1/users", tags=["users"])
-    async def create_user(who: Caller, req: m.CreateUserRequest) -> m.CreateUserResponse:
-        store.validate_new_user(who, req)
-        password_hash = await anyio.to_thread.run_sync(security.hash_password, req.password)
-        user_id = store.create_user(req, password_hash)
-        return m.CreateUserResponse(user_id=m.RimeUUID(uuid=user_id))
-
-    # -- workspaces ----------------------------------------------------------------------
-
-    @app.get("/v1/workspace", tags=["workspaces"], response_model_exclude_none=True)
-    async def list_workspaces(
-        who: Caller, page_size: PageSize = None, page_token: PageToken = ""
-    ) -> m.ListWorkspacesResponse:
-        return store.list_workspaces(who, page_token, page_size)
-
-    @app.post("/v1/workspace", tags=["workspaces"])
-    async def create_workspace(
-        who: Caller, req: m.CreateWorkspaceRequest
-    ) -> m.CreateWorkspaceResponse:
-        return m.CreateWorkspaceResponse(
-            workspace_id=m.RimeUUID(uuid=store.create_workspace(who, req))
-        )
-
-    @app.get("/v1/workspace/{workspace_id}", tags=["workspaces"], response_model_exclude_none=True)
-    async def get_workspace(who: Caller, workspace_id: str) -> m.GetWorkspaceResponse:
-        return m.GetWorkspaceResponse(workspace=store.get_workspace(who, workspace_id))
-
-    @app.get("/v1/workspace/{workspace_id}/users", tags=["workspaces"])
-    async def list_members(
-        who: Caller, workspace_id: str, page_size: PageSize = None, page_token: PageToken = ""
-    ) -> m.ListWorkspaceMembersResponse:
-        return store.list_members(who, workspace_id, page_token, page_size)
-
-    @app.post("/v1/workspace/{workspace_id}/users", tags=["workspaces"])
-    async def add_members(who: Caller, workspace_id: str, req: m.AddMembersRequest) -> m.Empty:
-        store.add_members(who, workspace_id, req)
-        return m.Empty()
-
-    # -- projects -------------------------------------------------------------------------
-
-    @app.post("/v1/projects", tags=["projects"], response_model_exclude_none=True)
-    async def create_project(who: Caller, req: m.CreateProjectRequest) -> m.ProjectResponse:
-        return m.ProjectResponse(project=store.create_project(who, req))
-
-    # The seed's `requests` example posts to /projects; it lands in the token's workspace.
-    app.post("/projects", tags=["projects"], response_model_exclude_none=True)(create_project)
-
-    @app.get("/v1/projects", tags=["projects"], response_model_exclude_none=True)
-    async def list_projects(
-        who: Caller,
-        workspace_id: WorkspaceQuery = None,
-        page_size: PageSize = None,
-        page_token: PageToken = "",
-    ) -> m.ListProjectsResponse:
-        return store.list_projects(who, workspace_id, page_token, page_size)
-
-    @app.get("/v1/projects/{project_id}", tags=["projects"], response_model_exclude_none=True)
-    async def get_project(who: Caller, project_id: str) -> m.GetProjectResponse:
-        return m.GetProjectResponse(project=store.get_project(who, project_id))
-
-    @app.put("/v1/projects/{project_id}", tags=["projects"], response_model_exclude_none=True)
-    async def update_project(
-        who: Caller, project_id: str, req: m.UpdateProjectRequest
-    ) -> m.ProjectResponse:
-        return m.ProjectResponse(project=store.update_project(who, project_id, req))
-
-    @app.get("/v1/projects/{project_id}/url", tags=["projects"])
-    async def project_url(who: Caller, project_id: str, request: Request) -> m.ProjectURLResponse:
-        # No web app here: the project's own REST address, without a scheme as on a cluster.
-        project = store.get_project(who, project_id).project
-        url = f"{request.url.netloc}/v1/projects/{project.id.uuid}"
-        return m.ProjectURLResponse(url=m.SafeURL(url=url))
-
-    @app.get("/v1/projects/{project_id}/role/workspace", tags=["projects"])
-    async def workspace_roles(who: Caller, project_id: str) -> m.WorkspaceRolesResponse:
-        return store.workspace_roles(who, project_id)
-
-    @app.put("/v1/projects/{project_id}/role/workspace", tags=["projects"])
-    async def set_workspace_roles(
-        who: Caller, project_id: str, req: m.UpdateWorkspaceRolesRequest
-    ) -> m.WorkspaceRolesResponse:
-        return store.set_workspace_roles(who, project_id, req)
-
-    @app.delete("/v1/projects/{project_id}", tags=["projects"])
-    async def delete_project(who: Caller, project_id: str) -> m.Empty:
-        store.delete_project(who, project_id)
-        return m.Empty()
 
     return app

@@ -2,35 +2,59 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ipaddress
 import json
 import logging
 import signal
 import socket
+import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
+import h11
 import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from rime_tui.paths import BOOTSTRAP_FILE, DATABASE_FILE, INSTANCE_ID_FILE, write_private
+from rime_tui.paths import (
+    BOOTSTRAP_FILE,
+    DATABASE_FILE,
+    UnsafeDataDirError,
+    secure_data_dir,
+    write_private,
+)
+from rime_tui.proof import ensure_key
+from rime_tui.server import security
 from rime_tui.server.app import create_app
-from rime_tui.server.store import Bootstrap, Clock, Store, system_clock
+from rime_tui.server.store import (
+    DEFAULT_ADMIN_EMAIL,
+    Bootstrap,
+    Clock,
+    Store,
+    system_clock,
+)
 
 log = logging.getLogger("rime_tui.server")
+
+KEEP_ALIVE_SECONDS = 5  # an idle connection between requests is closed after this
+REQUEST_SECONDS = 10  # a request must arrive whole within this, or its connection closes
+MAX_CONNECTIONS = 128  # connections beyond this are closed at once
 
 
 @dataclass
 class Instance:
-    """An opened data dir: its store, and what its first start created."""
+    """An opened data dir: its store, its key, and what its first start created."""
 
     data_dir: Path
     store: Store
-    instance_id: str
+    key: bytes
     created: Bootstrap | None
 
 
@@ -43,40 +67,165 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def ipaddress_is_unspecified(host: str) -> bool:
+    """0.0.0.0 or ::, which name no host a request could address."""
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def host_name(host: str) -> str:
+    """*host* as a URL or a Host header names it (IPv6 addresses in brackets)."""
+    return f"[{host}]" if ":" in host else host
+
+
 def url_for(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"http://{host_name(host)}:{port}"
 
 
 def open_instance(data_dir: Path, cluster_url: str, *, clock: Clock = system_clock) -> Instance:
-    """Open (and on first use, bootstrap) the instance in *data_dir*."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Open (and on first use, bootstrap) the instance in *data_dir*.
+
+    A data dir other users can write to is refused (UnsafeDataDirError); one
+    they can read is made private, with a warning on stderr.
+    """
+    _secure(data_dir)
+    key = ensure_key(data_dir)
     store = Store(data_dir / DATABASE_FILE, clock=clock)
     created = store.bootstrap(cluster_url)
     if created is not None:
         write_private(data_dir / BOOTSTRAP_FILE, json.dumps(asdict(created), indent=2) + "\n")
     else:
-        _update_bootstrap_url(data_dir / BOOTSTRAP_FILE, cluster_url)
-    instance_id = store.instance_id()
-    id_file = data_dir / INSTANCE_ID_FILE
-    if not id_file.exists():
-        write_private(id_file, instance_id + "\n")
-    return Instance(data_dir, store, instance_id, created)
+        _update_bootstrap(data_dir / BOOTSTRAP_FILE, cluster_url=cluster_url)
+    return Instance(data_dir, store, key, created)
 
 
-def _update_bootstrap_url(path: Path, cluster_url: str) -> None:
-    """Keep bootstrap.json's cluster_url true when the port changes."""
+def _secure(data_dir: Path) -> None:
+    warning = secure_data_dir(data_dir)
+    if warning:
+        print(warning, file=sys.stderr)
+
+
+def _update_bootstrap(path: Path, **changes: str) -> None:
+    """Keep bootstrap.json true (its cluster_url when the port changes, a new password)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return
-    if isinstance(data, dict) and data.get("cluster_url") != cluster_url:
-        data["cluster_url"] = cluster_url
+        data = None
+    if not isinstance(data, dict):
+        if "admin_password" not in changes:
+            return
+        data = {"admin_email": DEFAULT_ADMIN_EMAIL}
+    if any(data.get(k) != v for k, v in changes.items()):
+        data.update(changes)
         write_private(path, json.dumps(data, indent=2) + "\n")
 
 
-def serve(host: str, port: int, data_dir: Path, *, banner: bool = True) -> int:
-    """Run the local instance in the foreground until Ctrl-C or SIGTERM."""
+def reset_admin_password(data_dir: Path) -> int:
+    """``serve --reset-admin-password``: a new password for the default admin.
+
+    Prints it once, writes it to bootstrap.json (0600) and ends all of that
+    admin's sessions, also on an instance that is running on this data dir.
+    """
+    if not (data_dir / DATABASE_FILE).is_file():
+        print(f"error: there is no local instance in {data_dir}.", file=sys.stderr)
+        return 1
+    password = security.new_password()
+    try:
+        _secure(data_dir)
+        store = Store(data_dir / DATABASE_FILE)
+        try:
+            changed = store.change_password(DEFAULT_ADMIN_EMAIL, security.hash_password(password))
+        finally:
+            store.close()
+    except (OSError, UnsafeDataDirError, RuntimeError, sqlite3.Error) as exc:
+        print(f"error: cannot open the data dir {data_dir}: {exc}", file=sys.stderr)
+        return 1
+    if not changed:
+        print(f"error: No user with email {DEFAULT_ADMIN_EMAIL}.", file=sys.stderr)
+        return 1
+    _update_bootstrap(data_dir / BOOTSTRAP_FILE, admin_password=password)
+    print(f"New password for {DEFAULT_ADMIN_EMAIL} (shown once; all its sessions ended):")
+    print(f"  admin_password: {password}")
+    print(f"(also in {data_dir / BOOTSTRAP_FILE}, mode 0600)")
+    return 0
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with limits on connections.
+
+    A connection must deliver each request whole (headers and body) within
+    REQUEST_SECONDS of opening or of its previous answer, or it is closed: idle
+    and half-sent connections cannot pile up until the process runs out of file
+    descriptors. Connections beyond MAX_CONNECTIONS are closed at once.
+    """
+
+    deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        if len(self.connections) > MAX_CONNECTIONS:
+            self.transport.close()
+        else:
+            self._arm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self.deadline = self.loop.call_later(REQUEST_SECONDS, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+
+    def _too_slow(self) -> None:
+        self.deadline = None
+        if self.conn.their_state is not h11.DONE and not self.transport.is_closing():
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is h11.DONE:  # the request is in: the app takes over
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is not h11.DONE:
+            self._arm()  # waiting for the next request
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
+def uvicorn_config(app: FastAPI, **options: Any) -> uvicorn.Config:
+    """The server settings of every local instance: connection limits and timeouts,
+    and no trust in X-Forwarded-* headers (the client address is the socket's)."""
+    return uvicorn.Config(
+        app,
+        http=GuardedH11Protocol,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        limit_concurrency=MAX_CONNECTIONS,
+        proxy_headers=False,
+        lifespan="off",
+        **options,
+    )
+
+
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    *,
+    banner: bool = True,
+    allowed_hosts: Sequence[str] = (),
+) -> int:
+    """Run the local instance in the foreground until Ctrl-C or SIGTERM.
+
+    Requests must address it by a loopback name, by *host* or by one of
+    *allowed_hosts* (with the port).
+    """
     if not is_loopback(host):
         print(
             f"warning: serving on {host}, which is not a loopback address. The local "
@@ -99,10 +248,11 @@ def serve(host: str, port: int, data_dir: Path, *, banner: bool = True) -> int:
         print(f"  api_token:      {created.api_token}")
         print(f"(also in {data_dir / BOOTSTRAP_FILE}, mode 0600)")
     print(f"rime-tui local instance: {url} (data dir {data_dir})", flush=True)
-    app = create_app(instance.store, instance_id=instance.instance_id)
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level="info", access_log=True, lifespan="off"
-    )
+    names = [*allowed_hosts]
+    if not ipaddress_is_unspecified(host):
+        names.append(host_name(host))
+    app = create_app(instance.store, instance_key=instance.key, allowed_hosts=names)
+    config = uvicorn_config(app, host=host, port=port, log_level="info", access_log=True)
     server = uvicorn.Server(config)
     try:
         with _stop_signals_end_quietly(server):
@@ -159,8 +309,8 @@ class ServerThread:
         self.port = self.sock.getsockname()[1]
         self.url = url_for(host, self.port)
         self.instance = open_instance(data_dir, self.url, clock=clock)
-        app = create_app(self.instance.store, instance_id=self.instance.instance_id)
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        app = create_app(self.instance.store, instance_key=self.instance.key)
+        config = uvicorn_config(app, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name="rime-local", daemon=True)
 

@@ -1,20 +1,23 @@
-"""SQLite storage and the product rules of the local instance.
+"""SQLite storage of the local instance: data access only.
 
-One :class:`Store` owns one connection.  The web app calls it only from its
-event-loop thread, so every method runs to completion without interleaving;
-writes additionally run in ``BEGIN IMMEDIATE`` transactions so that the
-200-token cap also holds between processes sharing a data dir.  The database
-runs in WAL mode with ``synchronous=FULL``: a write that was answered has been
-fsynced and survives a crash.
+One :class:`Store` owns one connection. It reads and writes rows and maps them
+to wire models; what callers may do is for :mod:`rime_tui.server.rules`, what
+they send is checked by :mod:`rime_tui.server.validation`, and the routes put
+the two together. The web app calls the store only from its event-loop thread,
+so calls never interleave.
+
+Methods that write (``insert_*``, ``set_*``, ``update_*``, ``delete_*``) do so in
+the caller's :meth:`Store.transaction` (``BEGIN IMMEDIATE``), which also holds
+the checks the caller makes in it: so the 200-token cap holds even between
+processes sharing a data dir. Whole operations (bootstrap, sessions, passwords)
+open their own. The database runs in WAL mode with ``synchronous=FULL``: a
+write that was answered has been fsynced and survives a crash.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
-import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,173 +27,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rime_tui import __version__
-from rime_tui.api import models as m
-from rime_tui.server import security
-from rime_tui.server.errors import (
-    Code,
-    ServiceError,
-    denied,
-    invalid,
-    not_found,
-    unauthenticated,
-)
+from rime_tui.server import schema, security
+from rime_tui.server.paging import Paged, check_page_size, decode_page_token, encode_page_token
+from rime_tui.wire import models as m
+from rime_tui.wire.constants import ADMIN, MAX_EXPIRY_DAYS, NO_ROLE, TOKEN_TYPE_USER
 
 Clock = Callable[[], datetime]
 
-SCHEMA_VERSION = 2
-MAX_TOKENS = 200
-MAX_EXPIRY_DAYS = 270
-SESSION_HOURS = 12
-DEFAULT_PAGE_SIZE = 50
-_TOKEN_JSON_CACHE_SIZE = 1000  # serialised tokens kept; more than MAX_TOKENS live ones
-MAX_PAGE_SIZE = 500
-MAX_NAME_LENGTH = 100
 DEFAULT_RETENTION_DAYS = 30
 CUSTOMER_NAME = "local"
 DEFAULT_ADMIN_EMAIL = "admin@rime.local"
 DEFAULT_WORKSPACE = "Workspace 1"
 
-ADMIN = "ACTOR_ROLE_ADMIN"
-ACTOR_ROLES = frozenset(
-    {
-        "ACTOR_ROLE_ADMIN",
-        "ACTOR_ROLE_USER",
-        "ACTOR_ROLE_VIEWER",
-        "ACTOR_ROLE_SUPPORT",
-        "ACTOR_ROLE_VP",
-        "ACTOR_ROLE_NONE",
-    }
+# Columns a project update may set (the fields of m.ProjectChanges); lists are JSON.
+_PROJECT_COLUMNS = frozenset(
+    {"name", "description", "use_case", "ethical_consideration", "tags"}
+    | {"stress_test_categories", "continuous_test_categories"}
 )
-TOKEN_TYPES = frozenset(
-    {
-        "TOKEN_TYPE_USER",
-        "TOKEN_TYPE_INTERNAL_AGENT",
-        "TOKEN_TYPE_EXTERNAL_AGENT",
-        "TOKEN_TYPE_FIREWALL_AGENT",
-        "TOKEN_TYPE_UNSPECIFIED",
-    }
-)
-MODEL_TASKS = frozenset(
-    {
-        "MODEL_TASK_UNSPECIFIED",
-        "MODEL_TASK_REGRESSION",
-        "MODEL_TASK_BINARY_CLASSIFICATION",
-        "MODEL_TASK_MULTICLASS_CLASSIFICATION",
-        "MODEL_TASK_NAMED_ENTITY_RECOGNITION",
-        "MODEL_TASK_RANKING",
-        "MODEL_TASK_OBJECT_DETECTION",
-        "MODEL_TASK_NATURAL_LANGUAGE_INFERENCE",
-        "MODEL_TASK_FILL_MASK",
-        "MODEL_TASK_ANOMALY_DETECTION",
-    }
-)
-TEST_CATEGORIES = frozenset(
-    {
-        "TEST_CATEGORY_TYPE_ABNORMAL_INPUTS",
-        "TEST_CATEGORY_TYPE_ADVERSARIAL",
-        "TEST_CATEGORY_TYPE_BIAS_AND_FAIRNESS",
-        "TEST_CATEGORY_TYPE_DATA_CLEANLINESS",
-        "TEST_CATEGORY_TYPE_DRIFT",
-        "TEST_CATEGORY_TYPE_MODEL_PERFORMANCE",
-        "TEST_CATEGORY_TYPE_DATA_POISONING_DETECTION",
-        "TEST_CATEGORY_TYPE_SUBSET_PERFORMANCE",
-        "TEST_CATEGORY_TYPE_SUBSET_PERFORMANCE_DEGRADATION",
-        "TEST_CATEGORY_TYPE_TRANSFORMATIONS",
-        "TEST_CATEGORY_TYPE_EVASION_ATTACK_DETECTION",
-        "TEST_CATEGORY_TYPE_CUSTOM",
-    }
-)
-# PUT /v1/projects/{id}: the mask paths the local instance updates, and their columns.
-PROJECT_UPDATES = {
-    "name": "name",
-    "description": "description",
-    "useCase": "use_case",
-    "ethicalConsideration": "ethical_consideration",
-    "tags": "tags",
-    "stressTestCategories": "stress_test_categories",
-    "continuousTestCategories": "continuous_test_categories",
-}
 _PROJECT_JSON_COLUMNS = frozenset({"tags", "stress_test_categories", "continuous_test_categories"})
 _PROJECT_SELECT = (
     "SELECT t.*, u.email AS owner_email, u.full_name AS owner_name"
     " FROM projects t JOIN users u ON u.id = t.owner_id"
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE users (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    full_name TEXT NOT NULL,
-    org_role TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE workspaces (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL UNIQUE,
-    description TEXT NOT NULL,
-    retention_days INTEGER NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE members (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    role TEXT NOT NULL,
-    implicit INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (workspace_id, user_id)
-);
-CREATE TABLE api_tokens (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    digest TEXT NOT NULL UNIQUE,
-    suffix TEXT NOT NULL,
-    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    token_type TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    UNIQUE (workspace_id, user_id, name)
-);
-CREATE INDEX api_tokens_by_workspace ON api_tokens (workspace_id, seq);
-CREATE TABLE sessions (
-    digest TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    expires_at TEXT NOT NULL
-);
-CREATE TABLE projects (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    description TEXT NOT NULL,
-    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-    owner_id TEXT NOT NULL REFERENCES users(id),
-    created_at TEXT NOT NULL,
-    model_task TEXT NOT NULL,
-    use_case TEXT NOT NULL,
-    tags TEXT NOT NULL,
-    UNIQUE (workspace_id, name)
-);
-"""
-
-# Version 2: the project fields the SDK reads and updates, and its workspace roles.
-_PROJECT_DETAILS = """
-ALTER TABLE projects ADD COLUMN ethical_consideration TEXT NOT NULL DEFAULT '';
-ALTER TABLE projects ADD COLUMN stress_test_categories TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE projects ADD COLUMN continuous_test_categories TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE projects ADD COLUMN workspace_roles TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE projects ADD COLUMN updated_at TEXT;
-"""
-
-# Each entry upgrades the schema from version N to N + 1.
-_MIGRATIONS: dict[int, str] = {0: _SCHEMA, 1: _PROJECT_DETAILS}
 
 
 def new_id() -> str:
@@ -202,74 +60,14 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def _ts(value: datetime) -> str:
+def db_time(value: datetime) -> str:
     """Fixed-width UTC text, so that stored times compare as strings."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _dt(value: str) -> datetime:
-    """The inverse of :func:`_ts` (fromisoformat is ~50x faster than strptime)."""
+    """The inverse of :func:`db_time` (fromisoformat is ~50x faster than strptime)."""
     return datetime.fromisoformat(value)
-
-
-def check_uuid(value: str, what: str) -> str:
-    """The canonical form of a UUID given by a caller, or a 400."""
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, AttributeError, TypeError):
-        raise invalid(f"{what} {value[:80]!r} is not a valid UUID.") from None
-
-
-def clean_name(value: str, what: str) -> str:
-    name = value.strip()
-    if not name:
-        raise invalid(f"{what} must not be empty.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise invalid(f"{what} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}.")
-    if _CONTROL.search(name):
-        raise invalid(f"{what} must not contain control characters such as newlines or tabs.")
-    return name
-
-
-def encode_page_token(kind: str, seq: int) -> str:
-    return base64.urlsafe_b64encode(f"v1:{kind}:{seq}".encode()).decode().rstrip("=")
-
-
-def decode_page_token(kind: str, token: str) -> int:
-    """The position a page token stands for; 0 for the first page."""
-    if not token:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        version, token_kind, seq = raw.split(":")
-        if version != "v1" or token_kind != kind:
-            raise ValueError(raw)
-        return int(seq)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid(
-            "pageToken is not valid here; pass the nextPageToken of a previous answer "
-            "of the same list, or none for the first page."
-        ) from None
-
-
-def check_page_size(page_size: int | None) -> int:
-    if page_size is None or page_size == 0:
-        return DEFAULT_PAGE_SIZE
-    if page_size < 0:
-        raise invalid(f"pageSize must be between 1 and {MAX_PAGE_SIZE}, not {page_size}.")
-    return min(page_size, MAX_PAGE_SIZE)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, and through what."""
-
-    user_id: str
-    email: str
-    org_admin: bool
-    token_id: str | None = None
-    token_workspace: str | None = None
-    session_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -281,21 +79,87 @@ class Bootstrap:
     api_token: str
 
 
-@dataclass(frozen=True)
-class Paged:
-    rows: list[sqlite3.Row]
-    next_page_token: str
-    has_more: bool
+# -- rows to wire models ----------------------------------------------------------------
+
+
+def user_detail(row: sqlite3.Row) -> m.UserDetail:
+    return m.UserDetail(
+        id=m.RimeUUID(uuid=row["id"]),
+        name=row["full_name"] or row["email"],
+        email=row["email"],
+        full_name=row["full_name"],
+        org_role=row["org_role"],
+        role="ROLE_ADMIN" if row["org_role"] == ADMIN else "ROLE_UNSPECIFIED",
+        show_tutorial=False,
+    )
+
+
+def workspace(row: sqlite3.Row) -> m.Workspace:
+    return m.Workspace(
+        workspace_id=m.RimeUUID(uuid=row["id"]),
+        name=row["name"],
+        description=row["description"],
+        results_retention_in_days=row["retention_days"],
+    )
+
+
+def token_info(row: sqlite3.Row) -> m.ApiTokenInfo:
+    return m.ApiTokenInfo(
+        id=m.RimeUUID(uuid=row["id"]),
+        name=row["name"],
+        suffix=row["suffix"],
+        creation_time=_dt(row["created_at"]),
+        expiration_time=_dt(row["expires_at"]),
+        workspace_id=m.RimeUUID(uuid=row["workspace_id"]),
+        user_id=row["user_id"],
+        token_type=row["token_type"],
+    )
+
+
+def project(row: sqlite3.Row) -> m.Project:
+    return m.Project(
+        id=m.RimeUUID(uuid=row["id"]),
+        name=row["name"],
+        description=row["description"],
+        use_case=row["use_case"],
+        ethical_consideration=row["ethical_consideration"],
+        workspace_id=m.RimeUUID(uuid=row["workspace_id"]),
+        owner_id=m.RimeUUID(uuid=row["owner_id"]),
+        creation_time=_dt(row["created_at"]),
+        model_task=row["model_task"],
+        tags=json.loads(row["tags"]),
+        stress_test_categories=json.loads(row["stress_test_categories"]),
+        continuous_test_categories=json.loads(row["continuous_test_categories"]),
+    )
+
+
+def project_info(row: sqlite3.Row) -> m.ProjectInfo:
+    """A project row of :meth:`Store.project_row` with its owner and last update."""
+    return m.ProjectInfo(
+        project=project(row),
+        owner_details=m.ProjectOwnerDetails(
+            name=row["owner_name"] or row["owner_email"], email=row["owner_email"]
+        ),
+        last_updated_time=_dt(row["updated_at"] or row["created_at"]),
+    )
+
+
+def workspace_roles(row: sqlite3.Row) -> m.WorkspaceRolesResponse:
+    """Which project role each workspace role grants (the SDK's general access)."""
+    return m.WorkspaceRolesResponse(
+        project_id=m.RimeUUID(uuid=row["id"]),
+        role_pairs=[m.RolePair.model_validate(p) for p in json.loads(row["workspace_roles"])],
+    )
 
 
 class Store:
-    """The instance's data and rules."""
+    """The instance's data."""
 
     def __init__(self, path: Path, *, clock: Clock = system_clock) -> None:
         self.path = path
         self.clock = clock
         if not path.exists():  # created private; SQLite gives -wal/-shm the same mode
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -303,7 +167,6 @@ class Store:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA busy_timeout=10000")
         self._migrate()
-        self._token_json: dict[str, bytes] = {}  # token id -> its ApiTokenInfo JSON
 
     def close(self) -> None:
         self.db.close()
@@ -311,7 +174,8 @@ class Store:
     # -- plumbing ---------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: the checks made in it hold until it commits."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -323,18 +187,15 @@ class Store:
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
+        if version > schema.SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path} has schema version {version}; this rime-tui knows "
-                f"{SCHEMA_VERSION}. Upgrade rime-tui."
+                f"{schema.SCHEMA_VERSION}. Upgrade rime-tui."
             )
-        while version < SCHEMA_VERSION:
-            with self._write() as db:
-                for statement in _MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                version += 1
-                db.execute(f"PRAGMA user_version = {version}")
+        while version < schema.SCHEMA_VERSION:
+            with self.transaction() as db:
+                schema.upgrade(db, version)
+            version += 1
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -357,153 +218,100 @@ class Store:
 
     # -- bootstrap ----------------------------------------------------------------
 
-    def instance_id(self) -> str:
-        """The organization id, which tells one data dir from another."""
-        return self._meta("org_id") or ""
-
     def is_bootstrapped(self) -> bool:
         return self._meta("org_id") is not None
 
-    def bootstrap(self, cluster_url: str, password: str | None = None) -> Bootstrap | None:
+    def bootstrap(self, cluster_url: str) -> Bootstrap | None:
         """Create the organization, the default admin, "Workspace 1" and its token.
 
         Returns what was created, or None when the instance already existed.
         """
         if self.is_bootstrapped():
             return None
-        password = password or security.new_password()
+        password = security.new_password()
         password_hash = security.hash_password(password)
         secret = security.new_api_token()
         now = self.clock()
-        with self._write() as db:
+        with self.transaction() as db:
             if self._meta("org_id") is not None:
                 return None
             db.execute("INSERT INTO meta VALUES ('org_id', ?)", (new_id(),))
             db.execute("INSERT INTO meta VALUES ('customer_name', ?)", (CUSTOMER_NAME,))
-            db.execute("INSERT INTO meta VALUES ('created_at', ?)", (_ts(now),))
-            admin_id = self._insert_user(DEFAULT_ADMIN_EMAIL, "Default Admin", ADMIN, password_hash)
-            ws_id = self._insert_workspace(DEFAULT_WORKSPACE, "The default workspace.", None)
-            self._insert_token(secret, "Default token", ws_id, admin_id, MAX_EXPIRY_DAYS)
+            db.execute("INSERT INTO meta VALUES ('created_at', ?)", (db_time(now),))
+            admin_id = self.insert_user(DEFAULT_ADMIN_EMAIL, "Default Admin", ADMIN, password_hash)
+            ws_id = self.insert_workspace(DEFAULT_WORKSPACE, "The default workspace.", None)
+            self.insert_token(secret, "Default token", ws_id, admin_id, MAX_EXPIRY_DAYS)
         return Bootstrap(cluster_url, DEFAULT_ADMIN_EMAIL, password, ws_id, secret)
 
-    # -- authentication -------------------------------------------------------------
+    def org_id(self) -> str:
+        return self._meta("org_id") or ""
 
-    def _credential(self, sql: str, secret: str, unknown: str, expired: str) -> sqlite3.Row:
-        """The row of a live credential (API token or session) found by its digest."""
-        wanted = security.digest(secret)
-        row: sqlite3.Row | None = self.db.execute(sql, (wanted,)).fetchone()
-        if row is None or not security.same_digest(row["digest"], wanted):
-            raise unauthenticated(unknown)
-        if row["expires_at"] <= _ts(self.clock()):
-            raise unauthenticated(expired.format(date=row["expires_at"][:10]))
-        return row
+    def created_at(self) -> datetime:
+        return _dt(self._meta("created_at") or db_time(self.clock()))
 
-    def authenticate_api_token(self, secret: str) -> Principal:
-        row = self._credential(
+    # -- credentials ----------------------------------------------------------------
+
+    def api_token_credential(self, digest: str) -> sqlite3.Row | None:
+        """The API token with *digest*, with its user's id, email and org role."""
+        row: sqlite3.Row | None = self.db.execute(
             "SELECT t.id, t.digest, t.workspace_id, t.expires_at, u.id AS user_id, u.email,"
             " u.org_role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?",
-            secret,
-            unknown="The API token is not valid: it is unknown or was deleted.",
-            expired="The API token expired on {date}; create a new one.",
-        )
-        return Principal(
-            user_id=row["user_id"],
-            email=row["email"],
-            org_admin=row["org_role"] == ADMIN,
-            token_id=row["id"],
-            token_workspace=row["workspace_id"],
-        )
+            (digest,),
+        ).fetchone()
+        return row
 
-    def authenticate_session(self, secret: str) -> Principal:
-        row = self._credential(
+    def session_credential(self, digest: str) -> sqlite3.Row | None:
+        """The session with *digest*, with its user's id, email and org role."""
+        row: sqlite3.Row | None = self.db.execute(
             "SELECT s.digest, s.expires_at, u.id AS user_id, u.email, u.org_role"
             " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.digest = ?",
-            secret,
-            unknown="The session is not valid; sign in again.",
-            expired="The session expired; sign in again.",
-        )
-        return Principal(
-            user_id=row["user_id"],
-            email=row["email"],
-            org_admin=row["org_role"] == ADMIN,
-            session_digest=row["digest"],
-        )
+            (digest,),
+        ).fetchone()
+        return row
 
     def password_hash_for(self, email: str) -> tuple[str, str] | None:
+        """(user id, password hash) of the user with *email* (in its normal form)."""
         row = self.db.execute(
-            "SELECT id, password_hash FROM users WHERE email = ?", (email.strip(),)
+            "SELECT id, password_hash FROM users WHERE email = ?", (email,)
         ).fetchone()
         return None if row is None else (row["id"], row["password_hash"])
 
-    def create_session(self, user_id: str) -> m.LoginResponse:
-        secret = security.new_session_token()
-        now = self.clock()
-        expires = now + timedelta(hours=SESSION_HOURS)
-        with self._write() as db:
-            db.execute("DELETE FROM sessions WHERE expires_at <= ?", (_ts(now),))
-            db.execute(
-                "INSERT INTO sessions VALUES (?, ?, ?)",
-                (security.digest(secret), user_id, _ts(expires)),
-            )
-        return m.LoginResponse(
-            session_token=secret, expiration_time=expires, user=self.get_user(user_id)
-        )
+    def add_session(self, digest: str, user_id: str, expires: datetime) -> None:
+        """Keep a new session (and forget the expired ones)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions WHERE expires_at <= ?", (db_time(self.clock()),))
+            db.execute("INSERT INTO sessions VALUES (?, ?, ?)", (digest, user_id, db_time(expires)))
 
-    def end_session(self, principal: Principal) -> None:
-        if principal.session_digest is not None:
-            with self._write() as db:
-                db.execute("DELETE FROM sessions WHERE digest = ?", (principal.session_digest,))
+    def end_session(self, digest: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions WHERE digest = ?", (digest,))
 
-    # -- cluster ---------------------------------------------------------------------
+    def end_all_sessions(self, user_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
 
-    def rime_info(self) -> m.RimeInfo:
-        created = _dt(self._meta("created_at") or _ts(self.clock()))
-        return m.RimeInfo(
-            cluster_info_version="2.13.2",
-            customer_name=CUSTOMER_NAME,
-            expiration_time=created + timedelta(days=3650),
-            grace_period_end_time=created + timedelta(days=3680),
-            ri_plan="RI_PLAN_LOCAL_TRIAL",
-            build_version=f"rime-tui-local/{__version__}",
-        )
-
-    def limit_status(self, customer_name: str, limit: str) -> m.LimitStatus:
-        if customer_name != CUSTOMER_NAME:
-            raise not_found(f"No customer named {customer_name!r}; this instance's is 'local'.")
-        now = self.clock()
-        if limit == "LICENSE_LIMIT_EXPIRATION":
-            expires = self.rime_info().expiration_time or now
-            value, current = int(expires.timestamp()), int(now.timestamp())
-        elif limit == "LICENSE_LIMIT_WORKSPACES":
-            value = 10_000
-            current = self.db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0]
-        elif limit in (
-            "LICENSE_LIMIT_STRESS_TEST_RUNS",
-            "LICENSE_LIMIT_FIREWALL",
-            "LICENSE_LIMIT_FIREWALL_REQUESTS",
-        ):
-            value, current = 1_000_000, 0
-        else:
-            raise invalid(
-                f"Unknown license limit {limit[:80]!r}; use e.g. LICENSE_LIMIT_EXPIRATION."
-            )
-        return m.LimitStatus(
-            limit=limit,
-            limit_status="STATUS_OK" if current < value else "STATUS_ERROR",
-            limit_value=str(value),
-            current_value=str(current),
-        )
+    def change_password(self, email: str, password_hash: str) -> bool:
+        """Give the user with *email* a new password and end all their sessions;
+        False when there is no such user."""
+        with self.transaction() as db:
+            row = db.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+            if row is None:
+                return False
+            db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, row[0]))
+            db.execute("DELETE FROM sessions WHERE user_id = ?", (row[0],))
+        return True
 
     # -- users ---------------------------------------------------------------------
 
-    def _insert_user(self, email: str, full_name: str, org_role: str, password_hash: str) -> str:
+    def insert_user(self, email: str, full_name: str, org_role: str, password_hash: str) -> str:
+        """A new user (in the caller's transaction); org admins join every workspace."""
         user_id = new_id()
         self.db.execute(
             "INSERT INTO users (id, email, full_name, org_role, password_hash, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (user_id, email, full_name, org_role, password_hash, _ts(self.clock())),
+            (user_id, email, full_name, org_role, password_hash, db_time(self.clock())),
         )
-        if org_role == ADMIN:  # org admins are members of every workspace
+        if org_role == ADMIN:
             self.db.execute(
                 "INSERT OR REPLACE INTO members (workspace_id, user_id, role, implicit)"
                 " SELECT id, ?, ?, 1 FROM workspaces",
@@ -511,90 +319,59 @@ class Store:
             )
         return user_id
 
-    @staticmethod
-    def _user(row: sqlite3.Row) -> m.UserDetail:
-        return m.UserDetail(
-            id=m.RimeUUID(uuid=row["id"]),
-            name=row["full_name"] or row["email"],
-            email=row["email"],
-            full_name=row["full_name"],
-            org_role=row["org_role"],
-            role="ROLE_ADMIN" if row["org_role"] == ADMIN else "ROLE_UNSPECIFIED",
-            show_tutorial=False,
-        )
+    def email_taken(self, email: str) -> bool:
+        found = self.db.execute("SELECT 1 FROM users WHERE email = ?", (email,)).fetchone()
+        return found is not None
 
-    def get_user(self, user_id: str) -> m.UserDetail:
-        user_id = check_uuid(user_id, "userId")
+    def get_user(self, user_id: str) -> m.UserDetail | None:
         row = self.db.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
-        if row is None:
-            raise not_found(f"No user with id {user_id}.")
-        return self._user(row)
+        return None if row is None else user_detail(row)
 
-    def list_users(self, page_token: str, page_size: int | None) -> m.ListUsersResponse:
-        page = self._page("users", "SELECT * FROM users t WHERE 1", (), page_token, page_size)
+    def org_role(self, user_id: str) -> str | None:
+        row = self.db.execute("SELECT org_role FROM users WHERE id = ?", (user_id,)).fetchone()
+        return None if row is None else str(row["org_role"])
+
+    def list_users(
+        self, only: str | None, page_token: str, page_size: int | None
+    ) -> m.ListUsersResponse:
+        """Every user, or only the one with id *only*."""
+        sql = "SELECT * FROM users t WHERE 1"
+        args: tuple[str, ...] = ()
+        if only is not None:
+            sql, args = sql + " AND t.id = ?", (only,)
+        page = self._page("users", sql, args, page_token, page_size)
         return m.ListUsersResponse(
-            users=[self._user(r) for r in page.rows],
+            users=[user_detail(r) for r in page.rows],
             next_page_token=page.next_page_token,
             has_more=page.has_more,
         )
 
-    def validate_new_user(self, principal: Principal, req: m.CreateUserRequest) -> None:
-        if not principal.org_admin:
-            raise denied("Only organization admins can create users.")
-        if not _EMAIL.match(req.email.strip()) or len(req.email) > 254:
-            raise invalid(f"{req.email[:80]!r} is not an email address.")
-        if len(req.password) < 8:
-            raise invalid("The password must be at least 8 characters long.")
-        if len(req.password) > 1024:
-            raise invalid("The password must be at most 1024 characters long.")
-        if req.org_role not in ACTOR_ROLES:
-            raise invalid(f"orgRole {req.org_role[:80]!r} is not an ActorRole.")
-        if req.full_name and _CONTROL.search(req.full_name):
-            raise invalid("fullName must not contain control characters.")
-
-    def create_user(self, req: m.CreateUserRequest, password_hash: str) -> str:
-        email = req.email.strip()
-        with self._write():
-            exists = self.db.execute("SELECT 1 FROM users WHERE email = ?", (email,)).fetchone()
-            if exists:
-                raise ServiceError(Code.ALREADY_EXISTS, f"A user with email {email} exists.")
-            return self._insert_user(
-                email, req.full_name.strip()[:200], req.org_role, password_hash
-            )
-
-    def roles(self, principal: Principal) -> m.RolesResponse:
-        roles = [
-            m.Role(
-                subject_type="SUBJECT_TYPE_ORGANIZATION",
-                subject_id=self._meta("org_id") or "",
-                role=ADMIN if principal.org_admin else "ACTOR_ROLE_USER",
-                implicit_grant=False,
-            )
-        ]
+    def memberships(self, user_id: str, only: str | None) -> list[m.Role]:
+        """The user's workspace roles (only in workspace *only*, when given)."""
         sql = "SELECT workspace_id, role, implicit FROM members WHERE user_id = ?"
-        args: tuple[Any, ...] = (principal.user_id,)
-        if principal.token_workspace:
+        args: tuple[Any, ...] = (user_id,)
+        if only:
             sql += " AND workspace_id = ?"
-            args = (*args, principal.token_workspace)
-        for row in self.db.execute(sql + " ORDER BY seq", args):
-            roles.append(
-                m.Role(
-                    subject_type="SUBJECT_TYPE_WORKSPACE",
-                    subject_id=row["workspace_id"],
-                    role=row["role"],
-                    implicit_grant=bool(row["implicit"]),
-                )
+            args = (*args, only)
+        return [
+            m.Role(
+                subject_type="SUBJECT_TYPE_WORKSPACE",
+                subject_id=row["workspace_id"],
+                role=row["role"],
+                implicit_grant=bool(row["implicit"]),
             )
-        return m.RolesResponse(roles=roles)
+            for row in self.db.execute(sql + " ORDER BY seq", args)
+        ]
 
     # -- workspaces ----------------------------------------------------------------
 
-    def _insert_workspace(self, name: str, description: str, retention: int | None) -> str:
+    def insert_workspace(self, name: str, description: str, retention: int | None) -> str:
+        """A new workspace (in the caller's transaction); every org admin is its admin."""
         ws_id = new_id()
         self.db.execute(
             "INSERT INTO workspaces (id, name, description, retention_days, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (ws_id, name, description, retention or DEFAULT_RETENTION_DAYS, _ts(self.clock())),
+            (ws_id, name, description, retention or DEFAULT_RETENTION_DAYS, db_time(self.clock())),
         )
         self.db.execute(
             "INSERT INTO members (workspace_id, user_id, role, implicit)"
@@ -603,76 +380,49 @@ class Store:
         )
         return ws_id
 
-    @staticmethod
-    def _workspace(row: sqlite3.Row) -> m.Workspace:
-        return m.Workspace(
-            workspace_id=m.RimeUUID(uuid=row["id"]),
-            name=row["name"],
-            description=row["description"],
-            results_retention_in_days=row["retention_days"],
-        )
+    def workspace_name_taken(self, name: str) -> bool:
+        found = self.db.execute("SELECT 1 FROM workspaces WHERE name = ?", (name,)).fetchone()
+        return found is not None
 
-    def require_workspace(self, principal: Principal, workspace_id: str) -> str:
-        """The canonical id of a workspace the caller may use, or a 4xx."""
-        workspace_id = check_uuid(workspace_id, "workspaceId")
-        if principal.token_workspace and principal.token_workspace != workspace_id:
-            raise denied(
-                f"This API token is limited to workspace {principal.token_workspace}; "
-                f"it cannot be used for workspace {workspace_id}."
-            )
+    def workspace_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0])
+
+    def member_role(self, user_id: str, workspace_id: str) -> tuple[bool, str | None]:
+        """(whether the workspace exists, the user's role in it or None)."""
         row = self.db.execute(
             "SELECT w.id, m.role FROM workspaces w LEFT JOIN members m"
             " ON m.workspace_id = w.id AND m.user_id = ? WHERE w.id = ?",
-            (principal.user_id, workspace_id),
+            (user_id, workspace_id),
         ).fetchone()
-        if row is None:
-            raise not_found(f"No workspace with id {workspace_id}.")
-        if row["role"] is None and not principal.org_admin:
-            raise denied(f"You are not a member of workspace {workspace_id}.")
-        return workspace_id
+        return (False, None) if row is None else (True, row["role"])
+
+    def get_workspace(self, workspace_id: str) -> m.Workspace | None:
+        row = self.db.execute("SELECT * FROM workspaces WHERE id = ?", (workspace_id,)).fetchone()
+        return None if row is None else workspace(row)
 
     def list_workspaces(
-        self, principal: Principal, page_token: str, page_size: int | None
+        self, only: str | None, member: str | None, page_token: str, page_size: int | None
     ) -> m.ListWorkspacesResponse:
+        """Every workspace, or only the one with id *only*, or only those where the
+        user *member* has a role other than ACTOR_ROLE_NONE (or both)."""
         sql = "SELECT t.* FROM workspaces t WHERE 1"
         args: tuple[Any, ...] = ()
-        if principal.token_workspace:
+        if only:
             sql += " AND t.id = ?"
-            args = (principal.token_workspace,)
-        elif not principal.org_admin:
-            sql += " AND t.id IN (SELECT workspace_id FROM members WHERE user_id = ?)"
-            args = (principal.user_id,)
+            args = (only,)
+        if member is not None:
+            sql += " AND t.id IN (SELECT workspace_id FROM members WHERE user_id = ? AND role != ?)"
+            args = (*args, member, NO_ROLE)
         page = self._page("workspaces", sql, args, page_token, page_size)
         return m.ListWorkspacesResponse(
-            workspaces=[self._workspace(r) for r in page.rows],
+            workspaces=[workspace(r) for r in page.rows],
             next_page_token=page.next_page_token,
             has_more=page.has_more,
         )
 
-    def get_workspace(self, principal: Principal, workspace_id: str) -> m.Workspace:
-        workspace_id = self.require_workspace(principal, workspace_id)
-        row = self.db.execute("SELECT * FROM workspaces WHERE id = ?", (workspace_id,)).fetchone()
-        return self._workspace(row)
-
-    def create_workspace(self, principal: Principal, req: m.CreateWorkspaceRequest) -> str:
-        if not principal.org_admin:
-            raise denied("Only organization admins can create workspaces.")
-        name = clean_name(req.name, "The workspace name")
-        if req.results_retention_in_days is not None and not (
-            0 <= req.results_retention_in_days <= 3650
-        ):
-            raise invalid("resultsRetentionInDays must be between 0 and 3650.")
-        if len(req.description) > 2000:
-            raise invalid("The description must be at most 2000 characters long.")
-        with self._write() as db:
-            if db.execute("SELECT 1 FROM workspaces WHERE name = ?", (name,)).fetchone():
-                raise ServiceError(Code.ALREADY_EXISTS, f"A workspace named {name!r} exists.")
-            return self._insert_workspace(name, req.description, req.results_retention_in_days)
-
     def list_members(
-        self, principal: Principal, workspace_id: str, page_token: str, page_size: int | None
+        self, workspace_id: str, page_token: str, page_size: int | None
     ) -> m.ListWorkspaceMembersResponse:
-        workspace_id = self.require_workspace(principal, workspace_id)
         page = self._page(
             f"members-{workspace_id}",
             "SELECT t.seq, t.role, t.implicit, u.* FROM members t JOIN users u"
@@ -685,7 +435,7 @@ class Store:
             workspace_id=m.RimeUUID(uuid=workspace_id),
             users=[
                 m.WorkspaceMember(
-                    user_detail=self._user(r),
+                    user_detail=user_detail(r),
                     user_role=r["role"],
                     implicit_grant=bool(r["implicit"]),
                 )
@@ -695,41 +445,21 @@ class Store:
             has_more=page.has_more,
         )
 
-    def add_members(
-        self, principal: Principal, workspace_id: str, req: m.AddMembersRequest
-    ) -> None:
-        workspace_id = self.require_workspace(principal, workspace_id)
-        if not principal.org_admin:
-            role = self.db.execute(
-                "SELECT role FROM members WHERE workspace_id = ? AND user_id = ?",
-                (workspace_id, principal.user_id),
-            ).fetchone()
-            if role is None or role["role"] != ADMIN:
-                raise denied("Only organization or workspace admins can add members.")
-        if not req.users:
-            raise invalid("users must name at least one user.")
-        with self._write() as db:
-            for spec in req.users:
-                user_id = check_uuid(spec.user_id.uuid, "userId")
-                if spec.user_role not in ACTOR_ROLES:
-                    raise invalid(f"userRole {spec.user_role[:80]!r} is not an ActorRole.")
-                row = db.execute("SELECT org_role FROM users WHERE id = ?", (user_id,)).fetchone()
-                if row is None:
-                    raise not_found(f"No user with id {user_id}.")
-                if row["org_role"] == ADMIN:
-                    continue  # already an implicit admin member of every workspace
-                db.execute(
-                    "INSERT INTO members (workspace_id, user_id, role, implicit)"
-                    " VALUES (?, ?, ?, 0) ON CONFLICT (workspace_id, user_id)"
-                    " DO UPDATE SET role = excluded.role",
-                    (workspace_id, user_id, spec.user_role),
-                )
+    def set_member(self, workspace_id: str, user_id: str, role: str) -> None:
+        """Add a member or change their role (in the caller's transaction)."""
+        self.db.execute(
+            "INSERT INTO members (workspace_id, user_id, role, implicit)"
+            " VALUES (?, ?, ?, 0) ON CONFLICT (workspace_id, user_id)"
+            " DO UPDATE SET role = excluded.role",
+            (workspace_id, user_id, role),
+        )
 
     # -- API tokens ----------------------------------------------------------------
 
-    def _insert_token(
+    def insert_token(
         self, secret: str, name: str, workspace_id: str, user_id: str, expiry_days: int
     ) -> str:
+        """A new user token (in the caller's transaction); only its digest is kept."""
         token_id = new_id()
         now = self.clock()
         self.db.execute(
@@ -742,368 +472,157 @@ class Store:
                 secret[-security.SUFFIX_LENGTH :],
                 workspace_id,
                 user_id,
-                "TOKEN_TYPE_USER",
-                _ts(now),
-                _ts(now + timedelta(days=expiry_days)),
+                TOKEN_TYPE_USER,
+                db_time(now),
+                db_time(now + timedelta(days=expiry_days)),
             ),
         )
         return token_id
 
-    @staticmethod
-    def _token(row: sqlite3.Row) -> m.ApiTokenInfo:
-        return m.ApiTokenInfo(
-            id=m.RimeUUID(uuid=row["id"]),
-            name=row["name"],
-            suffix=row["suffix"],
-            creation_time=_dt(row["created_at"]),
-            expiration_time=_dt(row["expires_at"]),
-            workspace_id=m.RimeUUID(uuid=row["workspace_id"]),
-            user_id=row["user_id"],
-            token_type=row["token_type"],
-        )
-
-    def _token_page(
-        self,
-        principal: Principal,
-        workspace_id: str | None,
-        token_type: str | None,
-        page_token: str,
-        page_size: int | None,
-    ) -> Paged:
-        sql = "SELECT t.* FROM api_tokens t WHERE 1"
-        args: tuple[Any, ...] = ()
-        scope = workspace_id or principal.token_workspace
-        if scope:
-            sql += " AND t.workspace_id = ?"
-            args = (self.require_workspace(principal, scope),)
-        if not principal.org_admin:
-            sql += " AND t.user_id = ?"
-            args = (*args, principal.user_id)
-        if token_type:
-            if token_type not in TOKEN_TYPES:
-                raise invalid(f"firstPageQuery.tokenType {token_type[:80]!r} is not a TokenType.")
-            sql += " AND t.token_type = ?"
-            args = (*args, token_type)
-        return self._page(f"tokens-{scope or ''}", sql, args, page_token, page_size)
-
-    def list_tokens(
-        self,
-        principal: Principal,
-        workspace_id: str | None,
-        token_type: str | None,
-        page_token: str,
-        page_size: int | None,
-    ) -> m.ListApiTokensResponse:
-        page = self._token_page(principal, workspace_id, token_type, page_token, page_size)
-        return m.ListApiTokensResponse(
-            api_token_infos=[self._token(r) for r in page.rows],
-            next_page_token=page.next_page_token,
-            has_more=page.has_more,
-        )
-
-    def list_tokens_json(
-        self,
-        principal: Principal,
-        workspace_id: str | None,
-        token_type: str | None,
-        page_token: str,
-        page_size: int | None,
-    ) -> bytes:
-        """:meth:`list_tokens` as wire JSON (``exclude_none``), byte for byte.
-
-        The hot path of the token screen: a token row never changes after it is
-        created, so each one is serialised once and its JSON reused.
-        """
-        page = self._token_page(principal, workspace_id, token_type, page_token, page_size)
-        cache = self._token_json
-        items = []
-        for row in page.rows:
-            item = cache.get(row["id"])
-            if item is None:
-                if len(cache) >= _TOKEN_JSON_CACHE_SIZE:
-                    cache.clear()
-                item = self._token(row).model_dump_json(exclude_none=True).encode()
-                cache[row["id"]] = item
-            items.append(item)
-        return b"".join(
-            (
-                b'{"nextPageToken":',
-                json.dumps(page.next_page_token).encode(),
-                b',"hasMore":',
-                b"true" if page.has_more else b"false",
-                b',"apiTokenInfos":[',
-                b",".join(items),
-                b"]}",
-            )
-        )
-
-    def target_workspace(self, principal: Principal, given: m.RimeUUID | None) -> str:
-        """The workspace a create call names, else the calling API token's one."""
-        target = given.uuid if given else principal.token_workspace
-        if not target:
-            raise invalid(
-                "workspaceId is required when signed in with a session "
-                "(an API token defaults to its own workspace)."
-            )
-        return self.require_workspace(principal, target)
-
-    def create_token(
-        self, principal: Principal, req: m.CreateApiTokenRequest
-    ) -> m.CreateApiTokenResponse:
-        if req.token_type != "TOKEN_TYPE_USER":
-            raise invalid(
-                f"Only TOKEN_TYPE_USER tokens can be created here, not {req.token_type[:80]!r}."
-            )
-        name = clean_name(req.name, "The token name")
-        days = MAX_EXPIRY_DAYS if req.expiry_days is None else req.expiry_days
-        if not 1 <= days <= MAX_EXPIRY_DAYS:
-            raise invalid(f"expiryDays must be between 1 and {MAX_EXPIRY_DAYS}, not {days}.")
-        workspace_id = self.target_workspace(principal, req.workspace_id)
-        secret = security.new_api_token()
-        with self._write() as db:
-            total, expired = self.token_counts()
-            if total >= MAX_TOKENS:
-                hint = (
-                    f" {expired} of them {'has' if expired == 1 else 'have'} expired and"
-                    " can be deleted to make room."
-                    if expired
-                    else " Delete a token you no longer use to make room."
-                )
-                raise ServiceError(
-                    Code.RESOURCE_EXHAUSTED,
-                    f"This instance already has {total} API access tokens, the most it "
-                    f"allows ({MAX_TOKENS}, across all workspaces).{hint}",
-                )
-            clash = db.execute(
-                "SELECT 1 FROM api_tokens WHERE workspace_id = ? AND user_id = ? AND name = ?",
-                (workspace_id, principal.user_id, name),
-            ).fetchone()
-            if clash:
-                raise ServiceError(
-                    Code.ALREADY_EXISTS,
-                    f"You already have a token named {name!r} in this workspace; "
-                    "choose another name.",
-                )
-            token_id = self._insert_token(secret, name, workspace_id, principal.user_id, days)
-        return m.CreateApiTokenResponse(id=m.RimeUUID(uuid=token_id), full_api_token=secret)
-
-    def delete_token(self, principal: Principal, token_id: str) -> None:
-        token_id = check_uuid(token_id, "id")
-        with self._write() as db:
-            row = db.execute(
-                "SELECT workspace_id, user_id FROM api_tokens WHERE id = ?", (token_id,)
-            ).fetchone()
-            visible = row is not None and (
-                principal.org_admin or row["user_id"] == principal.user_id
-            )
-            if not visible:
-                raise not_found(f"No API token with id {token_id}.")
-            self.require_workspace(principal, row["workspace_id"])
-            db.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
-        self._token_json.pop(token_id, None)
+    def token_name_taken(self, workspace_id: str, user_id: str, name: str) -> bool:
+        found = self.db.execute(
+            "SELECT 1 FROM api_tokens WHERE workspace_id = ? AND user_id = ? AND name = ?",
+            (workspace_id, user_id, name),
+        ).fetchone()
+        return found is not None
 
     def token_counts(self) -> tuple[int, int]:
         """(all tokens, expired tokens) on the instance."""
         total, expired = self.db.execute(
             "SELECT COUNT(*), COALESCE(SUM(expires_at <= ?), 0) FROM api_tokens",
-            (_ts(self.clock()),),
+            (db_time(self.clock()),),
         ).fetchone()
         return int(total), int(expired)
 
+    def token_page(
+        self,
+        workspace_id: str | None,
+        owner: str | None,
+        token_type: str | None,
+        page_token: str,
+        page_size: int | None,
+    ) -> Paged:
+        """One page of token rows (of one workspace, one owner, one type when given),
+        in one query."""
+        sql = "SELECT t.* FROM api_tokens t WHERE 1"
+        args: tuple[Any, ...] = ()
+        if workspace_id:
+            sql += " AND t.workspace_id = ?"
+            args = (workspace_id,)
+        if owner is not None:
+            sql += " AND t.user_id = ?"
+            args = (*args, owner)
+        if token_type:
+            sql += " AND t.token_type = ?"
+            args = (*args, token_type)
+        return self._page(f"tokens-{workspace_id or ''}", sql, args, page_token, page_size)
+
+    def token_owner(self, token_id: str) -> sqlite3.Row | None:
+        """The workspace_id and user_id of a token."""
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT workspace_id, user_id FROM api_tokens WHERE id = ?", (token_id,)
+        ).fetchone()
+        return row
+
+    def delete_token(self, token_id: str) -> None:
+        self.db.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
+
     # -- projects ------------------------------------------------------------------
 
-    @staticmethod
-    def _project(row: sqlite3.Row) -> m.Project:
-        return m.Project(
-            id=m.RimeUUID(uuid=row["id"]),
-            name=row["name"],
-            description=row["description"],
-            use_case=row["use_case"],
-            ethical_consideration=row["ethical_consideration"],
-            workspace_id=m.RimeUUID(uuid=row["workspace_id"]),
-            owner_id=m.RimeUUID(uuid=row["owner_id"]),
-            creation_time=_dt(row["created_at"]),
-            model_task=row["model_task"],
-            tags=json.loads(row["tags"]),
-            stress_test_categories=json.loads(row["stress_test_categories"]),
-            continuous_test_categories=json.loads(row["continuous_test_categories"]),
-        )
-
-    @classmethod
-    def _project_info(cls, row: sqlite3.Row) -> m.ProjectInfo:
-        """A project row of :data:`_PROJECT_SELECT` with its owner and last update."""
-        return m.ProjectInfo(
-            project=cls._project(row),
-            owner_details=m.ProjectOwnerDetails(
-                name=row["owner_name"] or row["owner_email"], email=row["owner_email"]
-            ),
-            last_updated_time=_dt(row["updated_at"] or row["created_at"]),
-        )
-
-    @staticmethod
-    def _check_project_text(value: str, what: str) -> str:
-        if len(value) > 2000:
-            raise invalid(f"The {what} must be at most 2000 characters long.")
-        return value
-
-    @staticmethod
-    def _check_tags(tags: list[str]) -> list[str]:
-        if len(tags) > 50 or any(len(t) > 100 for t in tags):
-            raise invalid("At most 50 tags of at most 100 characters each.")
-        return tags
-
-    @staticmethod
-    def _check_categories(values: list[str], what: str) -> list[str]:
-        for value in values:
-            if value not in TEST_CATEGORIES:
-                raise invalid(f"{what} {value[:80]!r} is not a TestCategoryType.")
-        return values
-
-    def create_project(self, principal: Principal, req: m.CreateProjectRequest) -> m.Project:
-        workspace_id = self.target_workspace(principal, req.workspace_id)
-        name = clean_name(req.name, "The project name")
-        self._check_project_text(req.description, "description")
-        self._check_project_text(req.use_case or "", "use case")
-        self._check_project_text(req.ethical_consideration or "", "ethical consideration")
-        tags = self._check_tags(req.tags or [])
-        model_task = req.model_task or "MODEL_TASK_UNSPECIFIED"
-        if model_task not in MODEL_TASKS:
-            raise invalid(f"modelTask {model_task[:80]!r} is not a ModelTask.")
-        project_id = new_id()
-        with self._write() as db:
-            self._check_project_name_free(workspace_id, name)
-            db.execute(
-                "INSERT INTO projects (id, name, description, workspace_id, owner_id,"
-                " created_at, model_task, use_case, tags, ethical_consideration)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    project_id,
-                    name,
-                    req.description,
-                    workspace_id,
-                    principal.user_id,
-                    _ts(self.clock()),
-                    model_task,
-                    req.use_case or "",
-                    json.dumps(tags),
-                    req.ethical_consideration or "",
-                ),
-            )
-        return self._project(self._visible_project(principal, project_id))
-
-    def _check_project_name_free(self, workspace_id: str, name: str, but: str = "") -> None:
-        clash = self.db.execute(
-            "SELECT 1 FROM projects WHERE workspace_id = ? AND name = ? AND id != ?",
-            (workspace_id, name, but),
-        ).fetchone()
-        if clash:
-            raise ServiceError(
-                Code.ALREADY_EXISTS, f"A project named {name!r} exists in this workspace."
-            )
-
-    def _visible_project(self, principal: Principal, project_id: str) -> sqlite3.Row:
-        project_id = check_uuid(project_id, "projectId")
+    def project_row(self, project_id: str) -> sqlite3.Row | None:
+        """A project with its owner's email and name (for :func:`project_info`)."""
         row: sqlite3.Row | None = self.db.execute(
             _PROJECT_SELECT + " WHERE t.id = ?", (project_id,)
         ).fetchone()
-        if row is None:
-            raise not_found(f"No project with id {project_id}.")
-        self.require_workspace(principal, row["workspace_id"])
         return row
 
-    def get_project(self, principal: Principal, project_id: str) -> m.ProjectInfo:
-        return self._project_info(self._visible_project(principal, project_id))
+    def project_name_taken(self, workspace_id: str, name: str, but: str = "") -> bool:
+        """Whether a project other than *but* has *name* in the workspace."""
+        found = self.db.execute(
+            "SELECT 1 FROM projects WHERE workspace_id = ? AND name = ? AND id != ?",
+            (workspace_id, name, but),
+        ).fetchone()
+        return found is not None
 
-    def update_project(
-        self, principal: Principal, project_id: str, req: m.UpdateProjectRequest
-    ) -> m.Project:
-        """Change the fields *req.mask* names (a FieldMask: comma-separated wire names)."""
-        paths = [path.strip() for path in req.mask.split(",") if path.strip()]
-        if not paths:
-            raise invalid('mask must name the fields to update, e.g. "name,description".')
-        for path in paths:
-            if path not in PROJECT_UPDATES:
-                raise invalid(
-                    f"The local instance cannot update {path[:80]!r}; "
-                    f"it updates {', '.join(PROJECT_UPDATES)}."
-                )
-        row = self._visible_project(principal, project_id)
-        changes: dict[str, Any] = {}
-        for path in paths:
-            column = PROJECT_UPDATES[path]
-            value = getattr(req.project, column)
-            if column == "name":
-                changes[column] = clean_name(value or "", "The project name")
-            elif column in _PROJECT_JSON_COLUMNS:
-                values = value or []
-                if column == "tags":
-                    self._check_tags(values)
-                else:
-                    self._check_categories(values, path)
-                changes[column] = json.dumps(values)
-            else:
-                changes[column] = self._check_project_text(value or "", path)
-        with self._write() as db:
-            if "name" in changes:
-                self._check_project_name_free(row["workspace_id"], changes["name"], row["id"])
-            # Column names come from PROJECT_UPDATES only; every value is a parameter.
-            assignments = "".join(f"{column} = ?, " for column in changes)
-            db.execute(
-                f"UPDATE projects SET {assignments}updated_at = ? WHERE id = ?",  # noqa: S608
-                (*changes.values(), _ts(self.clock()), row["id"]),
-            )
-        return self._project(self._visible_project(principal, project_id))
+    def insert_project(
+        self,
+        *,
+        name: str,
+        description: str,
+        workspace_id: str,
+        owner_id: str,
+        model_task: str,
+        use_case: str,
+        ethical_consideration: str,
+        tags: list[str],
+    ) -> str:
+        project_id = new_id()
+        self.db.execute(
+            "INSERT INTO projects (id, name, description, workspace_id, owner_id,"
+            " created_at, model_task, use_case, tags, ethical_consideration)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                project_id,
+                name,
+                description,
+                workspace_id,
+                owner_id,
+                db_time(self.clock()),
+                model_task,
+                use_case,
+                json.dumps(tags),
+                ethical_consideration,
+            ),
+        )
+        return project_id
 
-    def workspace_roles(self, principal: Principal, project_id: str) -> m.WorkspaceRolesResponse:
-        """Which project role each workspace role grants (the SDK's general access)."""
-        row = self._visible_project(principal, project_id)
-        return m.WorkspaceRolesResponse(
-            project_id=m.RimeUUID(uuid=row["id"]),
-            role_pairs=[m.RolePair.model_validate(p) for p in json.loads(row["workspace_roles"])],
+    def update_project(self, project_id: str, changes: dict[str, object]) -> None:
+        """Set the columns *changes* names (lists as JSON) and the update time."""
+        if not changes.keys() <= _PROJECT_COLUMNS:
+            raise ValueError(f"not project columns: {sorted(changes.keys() - _PROJECT_COLUMNS)}")
+        values = [
+            json.dumps(value) if column in _PROJECT_JSON_COLUMNS else value
+            for column, value in changes.items()
+        ]
+        # Column names come from _PROJECT_COLUMNS only; every value is a parameter.
+        assignments = "".join(f"{column} = ?, " for column in changes)
+        self.db.execute(
+            f"UPDATE projects SET {assignments}updated_at = ? WHERE id = ?",  # noqa: S608
+            (*values, db_time(self.clock()), project_id),
         )
 
-    def set_workspace_roles(
-        self, principal: Principal, project_id: str, req: m.UpdateWorkspaceRolesRequest
-    ) -> m.WorkspaceRolesResponse:
-        row = self._visible_project(principal, project_id)
-        parents = [pair.parent_role for pair in req.role_pairs]
-        for role in (*parents, *(pair.subject_role for pair in req.role_pairs)):
-            if role not in ACTOR_ROLES:
-                raise invalid(f"rolePairs: {role[:80]!r} is not an ActorRole.")
-        if len(set(parents)) != len(parents):
-            raise invalid("rolePairs names a parentRole more than once.")
-        pairs = [pair.model_dump(mode="json") for pair in req.role_pairs]
-        with self._write() as db:
-            db.execute(
-                "UPDATE projects SET workspace_roles = ?, updated_at = ? WHERE id = ?",
-                (json.dumps(pairs), _ts(self.clock()), row["id"]),
-            )
-        return self.workspace_roles(principal, project_id)
+    def set_workspace_roles(self, project_id: str, pairs: list[m.RolePair]) -> None:
+        self.db.execute(
+            "UPDATE projects SET workspace_roles = ?, updated_at = ? WHERE id = ?",
+            (
+                json.dumps([pair.model_dump(mode="json") for pair in pairs]),
+                db_time(self.clock()),
+                project_id,
+            ),
+        )
 
-    def delete_project(self, principal: Principal, project_id: str) -> None:
-        row = self._visible_project(principal, project_id)
-        with self._write() as db:
-            db.execute("DELETE FROM projects WHERE id = ?", (row["id"],))
+    def delete_project(self, project_id: str) -> None:
+        self.db.execute("DELETE FROM projects WHERE id = ?", (project_id,))
 
     def list_projects(
-        self,
-        principal: Principal,
-        workspace_id: str | None,
-        page_token: str,
-        page_size: int | None,
+        self, workspace_id: str | None, member: str | None, page_token: str, page_size: int | None
     ) -> m.ListProjectsResponse:
+        """Projects of one workspace, or of the workspaces where the user *member* has a
+        role other than ACTOR_ROLE_NONE, or all."""
         sql = _PROJECT_SELECT + " WHERE 1"
         args: tuple[Any, ...] = ()
-        scope = workspace_id or principal.token_workspace
-        if scope:
+        if workspace_id:
             sql += " AND t.workspace_id = ?"
-            args = (self.require_workspace(principal, scope),)
-        elif not principal.org_admin:
-            sql += " AND t.workspace_id IN (SELECT workspace_id FROM members WHERE user_id = ?)"
-            args = (principal.user_id,)
-        page = self._page(f"projects-{scope or ''}", sql, args, page_token, page_size)
+            args = (workspace_id,)
+        elif member is not None:
+            sql += (
+                " AND t.workspace_id IN"
+                " (SELECT workspace_id FROM members WHERE user_id = ? AND role != ?)"
+            )
+            args = (member, NO_ROLE)
+        page = self._page(f"projects-{workspace_id or ''}", sql, args, page_token, page_size)
         return m.ListProjectsResponse(
-            projects=[self._project_info(r) for r in page.rows],
+            projects=[project_info(r) for r in page.rows],
             next_page_token=page.next_page_token,
             has_more=page.has_more,
         )

@@ -19,6 +19,7 @@ import contextlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -36,10 +37,10 @@ from rime_tui.tui.text import one_line
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
-    from rime_tui.api.models import Workspace
     from rime_tui.local import LocalInstance
     from rime_tui.tui.screens.base import Dialog
     from rime_tui.tui.session import Session
+    from rime_tui.wire.models import Workspace
 
 T = TypeVar("T")
 WATCHER_SWEEP_SECONDS = 5.0
@@ -316,6 +317,15 @@ class RimeApp(App[None]):
 
     def action_help(self) -> None:
         self.open_help()
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quit, once every open dialog agrees (one may ask first)."""
+        from rime_tui.tui.screens.base import Dialog
+
+        quit_: Callable[[], object] = self.exit
+        for dialog in [s for s in self.screen_stack if isinstance(s, Dialog)]:
+            quit_ = partial(dialog.before_closing, quit_)
+        quit_()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield SystemCommand("Workspaces", "Go to the list of workspaces", self.open_workspaces)

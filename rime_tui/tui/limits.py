@@ -1,14 +1,13 @@
 """What the RI Platform accepts, as the UI checks it before sending: one home in the UI.
 
-The local instance enforces the same rules (``rime_tui/server/store.py``); importing
-them from there would load the server, so the UI keeps its own copy here until both
-share one wire module.
+The values are :mod:`rime_tui.wire`'s, which the local instance enforces too; those
+modules load no pydantic, so the first paint does not pay for them.
 """
 
 from __future__ import annotations
 
-MAX_NAME_LENGTH = 100
-"""The longest token, workspace or project name, in characters."""
+from rime_tui.wire.constants import MAX_NAME_LENGTH
+from rime_tui.wire.text import CONTROL as CONTROL_CHARACTERS
+from rime_tui.wire.text import HIDDEN as HIDDEN_CHARACTERS
 
-CONTROL_CHARACTERS = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
-"""C0 and C1 control characters and DEL: never in a name, never sent to the terminal."""
+__all__ = ["CONTROL_CHARACTERS", "HIDDEN_CHARACTERS", "MAX_NAME_LENGTH"]

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
-    from rime_tui.api.models import ApiTokenInfo, UserDetail
     from rime_tui.local import LocalInstance
+    from rime_tui.wire.models import ApiTokenInfo, UserDetail
 
 LOCAL_START_TIMEOUT = 30.0
 
@@ -136,6 +136,16 @@ class LocalStart:
             self.error = str(exc)
         finally:
             self._done.set()
+
+    async def prove(self) -> bool:
+        """Make sure the instance answering now is ours (it proves it holds the data dir's
+        key; started again if it stopped); False, with :attr:`error` set, if not."""
+        try:
+            await self.instance.ensure_running(LOCAL_START_TIMEOUT)
+        except Exception as exc:
+            self.error = str(exc)
+            return False
+        return True
 
     def skip(self) -> None:
         """Nothing to start: sign-in need not wait."""

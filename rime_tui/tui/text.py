@@ -4,7 +4,9 @@ Names, descriptions and error messages come from the cluster (a remote one may
 send anything) or from what was typed and pasted.  Control characters must never
 reach the terminal, where an ESC starts an escape sequence: on one line, runs of
 whitespace (tabs, line breaks) become one space; other control characters are
-shown as visible symbols (ESC as ␛, NUL as ␀).  Widgets that show such text do not
+shown as visible symbols (ESC as ␛, NUL as ␀), and so are the invisible
+characters that reorder or hide text (bidirectional overrides and isolates such
+as U+202E, the zero-width space), as �.  Widgets that show such text do not
 parse console markup, so ``[bold]x[/]`` in a name is shown as written.
 """
 
@@ -12,13 +14,13 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from rime_tui.tui.limits import CONTROL_CHARACTERS
+from rime_tui.tui.limits import CONTROL_CHARACTERS, HIDDEN_CHARACTERS
 
 _VISIBLE = str.maketrans(
     {
         **{c: chr(0x2400 + c) for c in range(0x20)},  # ␀ … ␟, the Unicode control pictures
         0x7F: "␡",
-        **{c: "\ufffd" for c in range(0x80, 0xA0)},
+        **{c: "\ufffd" for c in [*range(0x80, 0xA0), *map(ord, HIDDEN_CHARACTERS)]},
     }
 )
 

@@ -13,6 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.benchmarks.bare_app import GREETING
@@ -141,7 +142,9 @@ def create_latency(runs: int, tmp: Path) -> None:
                 time.sleep(0.2)
                 rss_first = app.rss_mb()
             app.mark()
-            app.send("\x1b")
+            app.send("\x1b")  # not copied: the dialog asks first
+            app.wait_for("Close anyway?")
+            app.send("y")
             # The list reloaded with the new token: the dialog is gone, keys reach the list.
             app.wait_for(f"{i + 2} tokens in this workspace")
         rss_after = app.rss_mb()
@@ -203,9 +206,9 @@ def scale(n: int, tmp: Path) -> None:
 
     data_dir, port = tmp / "scale", free_port()
     instance = open_instance(data_dir, f"http://127.0.0.1:{port}")
-    with instance.store._write():  # one transaction for the benchmark's fixture data
+    with instance.store.transaction():  # one transaction for the benchmark's fixture data
         for i in range(1, n):
-            instance.store._insert_workspace(f"Team {i:05d}", f"Workspace number {i}", None)
+            instance.store.insert_workspace(f"Team {i:05d}", f"Workspace number {i}", None)
     instance.store.close()
     app = PtyApp(tui_argv(data_dir, port), env={"RIME_TUI_CONFIG_DIR": str(tmp / "config")})
     try:
@@ -255,13 +258,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--instruction-runs", type=int, default=2)
     parser.add_argument("--create-runs", type=int, default=50)
     parser.add_argument("--workspaces", type=int, default=5000)
+    parser.add_argument(
+        "--only", choices=["paint", "instructions", "create", "gc", "scale"], help="one part"
+    )
     args = parser.parse_args(argv)
+    parts: dict[str, Callable[[Path], None]] = {
+        "paint": lambda tmp: first_paint(args.paint_runs, tmp),
+        "instructions": lambda tmp: first_paint_instructions(args.instruction_runs, tmp),
+        "create": lambda tmp: create_latency(args.create_runs, tmp),
+        "gc": gc_pauses,
+        "scale": lambda tmp: scale(args.workspaces, tmp),
+    }
     with tempfile.TemporaryDirectory(prefix="rime-bench-") as tmp:
-        first_paint(args.paint_runs, Path(tmp))
-        first_paint_instructions(args.instruction_runs, Path(tmp))
-        create_latency(args.create_runs, Path(tmp))
-        gc_pauses(Path(tmp))
-        scale(args.workspaces, Path(tmp))
+        for name, part in parts.items():
+            if args.only in (None, name):
+                part(Path(tmp))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import pytest
 from pydantic import BaseModel
 
 from rime_tui.api import RimeClient
-from rime_tui.api import models as m
+from rime_tui.wire import models as m
 from tests.support.contract import (
     MODELS,
     OPERATIONS,

@@ -102,7 +102,7 @@ def scenario(local: Local) -> Calls:
     users = [
         call(
             "UserApi.create_user",
-            token,
+            session,  # org-wide: an org admin's password session, not a workspace token
             body={
                 "email": f"user{i}@example.com",
                 "password": PASSWORD,
@@ -112,8 +112,8 @@ def scenario(local: Local) -> Calls:
         )["userId"]["uuid"]
         for i in range(2)
     ]
-    call("UserApi.get_user", token, {"userId.uuid": users[0]})
-    call.pages("UserApi.list_users", token, "users")
+    call("UserApi.get_user", session, {"userId.uuid": users[0]})
+    call.pages("UserApi.list_users", session, "users")
 
     for i in range(2):
         body = {"name": f"Workspace {i + 2}", "description": "More", "resultsRetentionInDays": 7}

@@ -106,7 +106,7 @@ def _exercise(served: ServeProcess, record: Exercised) -> None:
                     "fullName": "Ada",
                     "orgRole": "ACTOR_ROLE_USER",
                 },
-                headers=admin,
+                headers=bearer,  # creating users needs the org admin's password session
             )
         )
         user_id = user["userId"]
@@ -267,7 +267,7 @@ def test_files_are_private(exercised: Exercised) -> None:
     data_dir = exercised.data_dir
     assert stat.S_IMODE(data_dir.stat().st_mode) & 0o077 == 0
     assert stat.S_IMODE((data_dir / "bootstrap.json").stat().st_mode) == 0o600
-    for name in ("rime.db", "instance-id"):
+    for name in ("rime.db", "instance-key"):
         assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
     for name in ("rime.db-wal", "rime.db-shm"):
         if (data_dir / name).exists():

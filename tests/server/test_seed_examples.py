@@ -81,10 +81,10 @@ def test_curl_with_the_rime_api_key_header(local: Local) -> None:
     status, info = curl("-H", key, f"{local.url}/v1/rime-info")
     assert status == 200 and info["customerName"] == "local"
 
-    # `curl -d` sends a form content type; the body is read as JSON all the same.
-    status, created = curl(
-        "-H", key, "-d", '{"name": "from curl", "description": "curl -d"}', f"{local.url}/projects"
-    )
+    # As the README shows it, with the JSON content type.
+    body = '{"name": "from curl", "description": "curl -d"}'
+    json_type = "Content-Type: application/json"
+    status, created = curl("-H", key, "-H", json_type, "-d", body, f"{local.url}/projects")
     assert status == 200, created
     project = created["project"]
     assert isinstance(project, dict) and project["name"] == "from curl"
@@ -98,3 +98,7 @@ def test_curl_with_the_rime_api_key_header(local: Local) -> None:
 
     status, error = curl("-H", "rime-api-key: wrong", f"{local.url}/v1/rime-info")
     assert status == 401 and set(error) == {"code", "message", "details"}
+
+    # Without it, `curl -d` sends a form content type, which a web page could send too.
+    status, error = curl("-H", key, "-d", body, f"{local.url}/projects")
+    assert status == 415 and "application/json" in str(error["message"])

@@ -82,10 +82,10 @@ async def test_an_api_token_reads_the_roles(local: Local, clients: list[RimeClie
 
 
 async def test_an_api_token_of_a_plain_user_is_no_org_admin(
-    local: Local, admin: RimeClient, clients: list[RimeClient]
+    local: Local, root: RimeClient, clients: list[RimeClient]
 ) -> None:
-    user_id = await new_user(admin, "ada@example.com")
-    await admin.add_workspace_members(local.workspace_id, {user_id: "ACTOR_ROLE_USER"})
+    user_id = await new_user(root, "ada@example.com")
+    await root.add_workspace_members(local.workspace_id, {user_id: "ACTOR_ROLE_USER"})
     async with await session_for(local, "ada@example.com") as ada:
         created = await ada.create_api_token("ada's", local.workspace_id)
     form = SignInForm(cluster=local.url, method="token", api_token=created.full_api_token)
@@ -144,7 +144,7 @@ async def test_a_stranger_on_the_port_is_said(tmp_path: Path) -> None:
         server.server_close()
         thread.join()
     assert start.done
-    assert start.error and f"Port {server.server_address[1]}" in start.error
+    assert start.error and f"port {server.server_address[1]}" in start.error
 
 
 # -- what is remembered -------------------------------------------------------------------------

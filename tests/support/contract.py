@@ -23,6 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from fastapi.routing import iter_route_contexts
 from starlette.routing import Match, Route
 
 from rime_tui.server.app import create_app
@@ -209,7 +210,8 @@ def served() -> list[str]:
     for key, op in OPERATIONS.items():
         path = concrete_path(op["path"])
         scope = {"type": "http", "method": op["method"], "path": path, "root_path": ""}
-        for route in app.router.routes:
+        for context in iter_route_contexts(app.router.routes):
+            route = context.original_route
             if isinstance(route, Route) and route.matches(scope)[0] is Match.FULL:
                 found.append(key)
                 break

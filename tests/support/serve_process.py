@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,8 +66,12 @@ class ServeProcess:
                 self.kill()
 
 
-def start_serve(data_dir: Path, log_path: Path, *, banner: bool = False) -> ServeProcess:
-    """Start the instance on a free loopback port and wait until /healthz answers."""
+def start_serve(
+    data_dir: Path, log_path: Path, *, banner: bool = False, extra_args: Sequence[str] = ()
+) -> ServeProcess:
+    """Start the instance on a free loopback port and wait until /healthz answers.
+
+    *extra_args* go to ``rime-tui serve`` (e.g. ``--allowed-host``)."""
     last_error: Exception | None = None
     for _attempt in range(3):  # a free port can be taken between probing and binding
         port = free_port()
@@ -85,6 +89,7 @@ def start_serve(data_dir: Path, log_path: Path, *, banner: bool = False) -> Serv
         ]
         if not banner:
             command.append("--no-banner")
+        command += extra_args
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with log_path.open("ab") as log:
             process = subprocess.Popen(
@@ -117,9 +122,11 @@ def _wait_healthy(served: ServeProcess) -> None:
 
 
 @contextlib.contextmanager
-def serving(data_dir: Path, log_path: Path, *, banner: bool = False) -> Iterator[ServeProcess]:
+def serving(
+    data_dir: Path, log_path: Path, *, banner: bool = False, extra_args: Sequence[str] = ()
+) -> Iterator[ServeProcess]:
     """A served instance that is stopped (SIGTERM, else SIGKILL) however the block ends."""
-    served = start_serve(data_dir, log_path, banner=banner)
+    served = start_serve(data_dir, log_path, banner=banner, extra_args=extra_args)
     try:
         yield served
     finally:

@@ -104,19 +104,46 @@ async def ready_sign_in(pilot: Pilot[Any]) -> SignInScreen:
     return signin
 
 
-async def reach_workspaces(pilot: Pilot[Any], rows: int = 1) -> WorkspacesScreen:
-    """Enter on the prefilled sign-in; the Workspaces table shows *rows* rows."""
-    await ready_sign_in(pilot)
-    await pilot.press("enter")
+class SignIn(Protocol):
+    """The ``signed_in`` fixture: puts the admin's session into a running app directly."""
+
+    async def __call__(self, pilot: Pilot[Any]) -> None: ...
+
+
+async def install_session(pilot: Pilot[Any], local: Local) -> None:
+    """Sign the admin in without the form: the same :func:`sign_in` over real HTTP,
+    handed to the app as the sign-in screen would. For tests whose subject is not
+    sign-in (they skip waiting for the local instance's start and for the typing)."""
+    from rime_tui.tui.session import SignInForm, sign_in
+
+    app = pilot.app
+    assert isinstance(app, RimeApp)
+    await screen(pilot, SignInScreen)
+    form = SignInForm(local.url, "password", local.admin_email, local.admin_password)
+    app.signed_in(await sign_in(form, form.cluster_url(), app.new_client, local=True))
+
+
+async def reach_workspaces(
+    pilot: Pilot[Any], rows: int = 1, *, signed_in: SignIn | None = None
+) -> WorkspacesScreen:
+    """Enter on the prefilled sign-in (or the session installed by *signed_in*); the
+    Workspaces table shows *rows* rows."""
+    if signed_in is None:
+        await ready_sign_in(pilot)
+        await pilot.press("enter")
+    else:
+        await signed_in(pilot)
     workspaces = await screen(pilot, WorkspacesScreen)
     table = workspaces.query_one(DataTable)
     await until(pilot, lambda: table.row_count == rows, f"{rows} workspace row(s)")
     return workspaces
 
 
-async def reach_tokens(pilot: Pilot[Any], rows: int = 1, workspaces: int = 1) -> TokensScreen:
+async def reach_tokens(
+    pilot: Pilot[Any], rows: int = 1, workspaces: int = 1, *, signed_in: SignIn | None = None
+) -> TokensScreen:
     """Enter, Enter, s, t: API Access Tokens of the first workspace, with *rows* tokens."""
-    await reach_workspaces(pilot, workspaces)
+    await reach_workspaces(pilot, workspaces, signed_in=signed_in)
     return await open_tokens(pilot, lambda n: n == rows)
 
 
@@ -142,3 +169,16 @@ async def gc_flow(local: Local) -> None:
         tokens = await reach_tokens(pilot)
         await pilot.press("n", *"gc flow", "enter")
         await until(pilot, lambda: app.screen is not tokens, "the token dialog")
+
+
+def screen_lines(app: RimeApp) -> list[str]:
+    """The text on the terminal now, line by line, as the compositor paints it."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def shown_text(app: RimeApp, widget: Widget) -> str:
+    """What of *widget*'s content is on the terminal now, its lines joined (wrapped text
+    comes back whole). Only what is painted counts: cut or hidden characters are missing."""
+    region = widget.content_region.intersection(app.screen.region)
+    strips = app.screen._compositor.render_strips()[region.y : region.bottom]
+    return "".join(strip.crop(region.x, region.right).text.strip() for strip in strips)

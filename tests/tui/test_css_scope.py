@@ -16,7 +16,7 @@ from textual.widgets import Static
 from rime_tui.tui import screens
 from rime_tui.tui.app import RimeApp
 from tests.support.local import Local
-from tests.support.tui import MakeApp, reach_workspaces, ready_sign_in
+from tests.support.tui import MakeApp, SignIn, reach_workspaces, ready_sign_in
 
 
 def rules_for(app: RimeApp, node: Widget) -> list[RuleSet]:
@@ -51,10 +51,12 @@ async def test_the_workspaces_status_line_is_not_styled_by_sign_in(
         assert status.styles.padding == Spacing(1, 1, 0, 1)
 
 
-async def test_no_app_wide_rule_styles_an_id(local: Local, make_app: MakeApp) -> None:
+async def test_no_app_wide_rule_styles_an_id(
+    local: Local, make_app: MakeApp, signed_in: SignIn
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await reach_workspaces(pilot)
+        await reach_workspaces(pilot, signed_in=signed_in)
         bare = [
             rule.selectors
             for rule in app.stylesheet.rules

@@ -16,7 +16,7 @@ from typing import Any
 import pyperclip
 import pytest
 from textual import events
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Static
 
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.save_token import SaveTokenScreen
@@ -32,7 +32,7 @@ async def created_token_modal(pilot: Any, name: str) -> tuple[TokenCreatedScreen
     await reach_tokens(pilot)
     await pilot.press("n", *name, "enter")
     modal = await screen(pilot, TokenCreatedScreen)
-    token = modal.query_one("#token", TextArea).text
+    token = text_of(modal.query_one("#token"))
     assert token.startswith("rime_")
     return modal, token
 

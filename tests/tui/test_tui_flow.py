@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import httpx
-from textual.widgets import DataTable, Input, Static, TextArea
+from textual.widgets import DataTable, Input, Static
 
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
@@ -32,7 +32,7 @@ async def test_documented_flow_creates_a_working_token(local: Local, make_app: A
 
         await pilot.press("n", *"e2e token", "enter")
         modal = await screen(pilot, TokenCreatedScreen)
-        token = modal.query_one("#token", TextArea).text
+        token = text_of(modal.query_one("#token"))
         assert token.startswith("rime_")
         assert "only time" in text_of(modal.query_one("#warning", Static))
 
@@ -41,7 +41,7 @@ async def test_documented_flow_creates_a_working_token(local: Local, make_app: A
             answer = await http.get(f"{local.url}/v1/rime-info", headers={"rime-api-key": token})
         assert answer.status_code == 200, answer.text
 
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # y: close without keeping it
         tokens = await screen(pilot, TokensScreen)
         table = tokens.query_one(DataTable)
         await until(pilot, lambda: table.row_count == 2, "the new token in the list")
@@ -71,11 +71,11 @@ async def test_use_it_snippets_work_as_shown(local: Local, make_app: Any, admin:
         await reach_tokens(pilot)
         await pilot.press("n", *"snippets", "enter")
         modal = await screen(pilot, TokenCreatedScreen)
-        token = modal.query_one("#token", TextArea).text
-        await pilot.click("#use-it CollapsibleTitle")
+        token = text_of(modal.query_one("#token"))
+        await pilot.press("u")
         await until(pilot, lambda: bool(modal.query("#snippet-curl")), "the snippets")
-        curl = modal.query_one("#snippet-curl", TextArea).text
-        requests_code = modal.query_one("#snippet-requests", TextArea).text
+        curl = text_of(modal.query_one("#snippet-curl"))
+        requests_code = text_of(modal.query_one("#snippet-requests"))
         assert token in curl and token in requests_code and local.url in curl
 
         if shutil.which("curl"):

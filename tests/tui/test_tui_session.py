@@ -170,10 +170,10 @@ async def test_escape_goes_back_one_screen_at_a_time(local: Local, make_app: Any
 
 
 async def test_slash_filters_workspaces_by_name(
-    local: Local, admin: RimeClient, make_app: Any
+    local: Local, root: RimeClient, make_app: Any
 ) -> None:
     for name in ("Alpha team", "Beta team", "alphabet soup"):
-        await admin.create_workspace(name, description=f"about {name}")
+        await root.create_workspace(name, description=f"about {name}")
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         workspaces = await reach_workspaces(pilot, rows=4)

@@ -176,7 +176,7 @@ async def test_each_enter_on_sign_in_submits_even_right_after_the_last(
             signin.query_one("#error", Static).update("")
             await pilot.press("enter")
             await until(pilot, lambda: error_text(app), f"the answer to Enter {attempt}")
-            assert f"Port {stranger}" in error_text(app)
+            assert f"port {stranger}" in error_text(app)
 
 
 # -- what it targets and what it remembers ---------------------------------------------------

@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from rime_tui.api import RimeClient
 from rime_tui.api.errors import ApiError
-from rime_tui.api.models import ApiTokenInfo
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.base import RimeScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
@@ -22,6 +21,7 @@ from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.wire.models import ApiTokenInfo
 from tests.support.local import Local
 from tests.support.tui import error_text, reach_tokens, screen, table_text, text_of, until
 
@@ -252,7 +252,7 @@ async def test_the_chosen_expiry_is_what_the_server_records(
         await until(pilot, lambda: expiry.value == 30, "30 days chosen")
         await pilot.press("shift+tab", "enter")  # back to the name; Enter creates
         await screen(pilot, TokenCreatedScreen)
-        await pilot.press("escape")
+        await pilot.press("escape", "y")
         await screen(pilot, TokensScreen)
         await until(pilot, lambda: "thirty days" in table_text(tokens.query_one(DataTable)), "row")
         assert "in 30 days" in table_text(tokens.query_one(DataTable))
@@ -318,7 +318,7 @@ async def test_a_second_enter_while_creating_loses_nothing(
         app.post_message(events.Key("enter", None))
         app.post_message(events.Key("enter", None))
         modal = await screen(pilot, TokenCreatedScreen)
-        shown = modal.query_one("#token").text  # type: ignore[attr-defined]
+        shown = text_of(modal.query_one("#token"))
         await pilot.pause(0.2)
         assert isinstance(app.screen, TokenCreatedScreen)
         assert sent == ["twice"]  # the second Enter sent nothing

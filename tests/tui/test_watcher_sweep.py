@@ -13,20 +13,20 @@ from rime_tui.tui import compat
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from tests.support.local import Local
-from tests.support.tui import MakeApp, reach_tokens, screen
+from tests.support.tui import MakeApp, SignIn, reach_tokens, screen
 
 
 async def test_closed_dialogs_leave_dead_watchers_and_the_sweep_drops_them(
-    local: Local, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+    local: Local, make_app: MakeApp, signed_in: SignIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app_module, "WATCHER_SWEEP_SECONDS", 3600.0)  # only when asked
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await reach_tokens(pilot)
+        await reach_tokens(pilot, signed_in=signed_in)
         for n in range(3):
             await pilot.press("n", *f"sweep {n}", "enter")
             await screen(pilot, TokenCreatedScreen)
-            await pilot.press("escape")
+            await pilot.press("escape", "y")  # y: close without keeping the token
             await screen(pilot, TokensScreen)
         await pilot.pause()
 

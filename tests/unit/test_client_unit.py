@@ -366,12 +366,13 @@ async def test_nothing_listening_is_connection_failed(closed_port: int) -> None:
             await client.rime_info()
         assert not isinstance(caught.value, TLSError)
         assert f"127.0.0.1:{closed_port}" in caught.value.message
-        assert await _health_or_error(client) == "ConnectionFailedError"
+        assert await _login_or_error(client) == "ConnectionFailedError"
 
 
-async def _health_or_error(client: RimeClient) -> str:
+async def _login_or_error(client: RimeClient) -> str:
+    """A call without credentials fails the same way."""
     try:
-        return str(await client.health())
+        return str(await client.login("ada@example.com", "password"))
     except Exception as exc:
         return type(exc).__name__
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rime_tui.server import store
+from rime_tui.wire import constants
 from tests.support.contract import CONTRACT, MODELS, OPERATIONS, served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,10 +55,10 @@ def test_the_contract_covers_the_five_apis() -> None:
 @pytest.mark.parametrize(
     ("ours", "theirs"),
     [
-        (store.ACTOR_ROLES, "RimeActorRole"),
-        (store.TOKEN_TYPES, "RimeTokenType"),
-        (store.MODEL_TASKS, "RimeModelTask"),
-        (store.TEST_CATEGORIES, "TestrunTestCategoryType"),
+        (constants.ACTOR_ROLES, "RimeActorRole"),
+        (constants.TOKEN_TYPES, "RimeTokenType"),
+        (constants.MODEL_TASKS, "RimeModelTask"),
+        (constants.TEST_CATEGORIES, "TestrunTestCategoryType"),
     ],
     ids=["ActorRole", "TokenType", "ModelTask", "TestCategoryType"],
 )

@@ -1,5 +1,6 @@
 """Import hygiene: the API client and the local server never import textual (issue 2,
-item 1), the first paint loads no HTTP client or server, the declared layers hold.
+item 1), the wire package none of textual, httpx and fastapi, the first paint loads no
+HTTP client or server, the declared layers hold.
 
 Checked twice: at run time in a fresh interpreter (catches indirect imports), and
 statically over the source (catches imports on paths a plain import does not run).
@@ -19,7 +20,8 @@ import rime_tui
 from tests.support.local import Local
 
 PACKAGE = Path(rime_tui.__file__).resolve().parent
-NO_TEXTUAL = ["api", "server", "commands"]
+NO_TEXTUAL = ["api", "server", "commands", "wire"]
+WIRE_MODULES = ("rime_tui.wire", "rime_tui.wire.constants", "rime_tui.wire.text")
 
 
 def _modules_after(code: str, package: str = "textual") -> list[str]:
@@ -60,14 +62,24 @@ def test_the_check_sees_textual_when_it_is_imported() -> None:
         (
             "rime_tui.api",
             "rime_tui.api.client",
-            "rime_tui.api.models",
             "rime_tui.api.errors",
+            "rime_tui.wire",
+            "rime_tui.wire.constants",
+            "rime_tui.wire.models",
+            "rime_tui.wire.text",
             "rime_tui.server",
             "rime_tui.server.app",
             "rime_tui.server.runner",
             "rime_tui.server.store",
             "rime_tui.server.security",
             "rime_tui.server.errors",
+            "rime_tui.server.deps",
+            "rime_tui.server.paging",
+            "rime_tui.server.rules",
+            "rime_tui.server.schema",
+            "rime_tui.server.throttle",
+            "rime_tui.server.validation",
+            "rime_tui.server.routes",
         ),
         ("rime_tui.cli",),  # `rime-tui serve` loads the TUI only when it runs it
         (
@@ -82,6 +94,33 @@ def test_the_check_sees_textual_when_it_is_imported() -> None:
 )
 def test_importing_does_not_load_textual(modules: tuple[str, ...]) -> None:
     assert _textual_modules_after_importing(*modules) == []
+
+
+@pytest.mark.parametrize("package", ["textual", "httpx", "fastapi", "starlette"])
+def test_the_wire_package_loads_no_ui_http_or_web_framework(package: str) -> None:
+    """rime_tui.wire is shared by the client, the server and the UI: it needs none of them."""
+    modules = (*WIRE_MODULES, "rime_tui.wire.models")
+    code = "import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
+    assert _modules_after(code, package) == []
+
+
+def test_the_wire_constants_load_no_pydantic() -> None:
+    """The UI takes names and limits from rime_tui.wire without paying for pydantic."""
+    code = "import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in WIRE_MODULES)
+    assert _modules_after(code, "pydantic") == []
+    assert "pydantic" in _modules_after("import rime_tui.wire.models\n", "pydantic")
+
+
+@pytest.mark.parametrize("package", ["httpx", "fastapi", "starlette"])
+def test_no_wire_source_file_imports(package: str) -> None:
+    files = sorted((PACKAGE / "wire").rglob("*.py"))
+    assert files
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {name}"
+        for path in files
+        for line, name in _imports_of(path.read_text(encoding="utf-8"), package)
+    ]
+    assert offenders == []
 
 
 def test_rime_tui_token_list_runs_without_textual(local: Local) -> None:
@@ -180,7 +219,7 @@ def test_importing_the_app_loads_no_http_client_model_or_server(package: str) ->
 
 def test_the_import_linter_contracts_hold() -> None:
     """pyproject.toml's [tool.importlinter] contracts: api and server never import
-    textual; screens never import httpx."""
+    textual; wire none of textual, httpx and fastapi; screens never import httpx."""
     done = subprocess.run(
         [str(Path(sys.executable).parent / "lint-imports")],
         cwd=PACKAGE.parent,
@@ -190,4 +229,4 @@ def test_the_import_linter_contracts_hold() -> None:
         stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 kept, 0 broken" in done.stdout
+    assert "3 kept, 0 broken" in done.stdout

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from rime_tui.api import models as m
-from rime_tui.server import store as store_module
-from rime_tui.server.store import Principal, Store
+from rime_tui.server import schema
+from rime_tui.server.rules import Principal, visible_project
+from rime_tui.server.store import Store, project_info, workspace_roles
+from rime_tui.wire import models as m
 
 USER = "22222222-2222-4222-8222-222222222222"
 PROJECT = "33333333-3333-4333-8333-333333333333"
@@ -16,7 +17,7 @@ PROJECT = "33333333-3333-4333-8333-333333333333"
 def test_schema_1_is_upgraded_and_its_projects_read_as_before(tmp_path: Path) -> None:
     path = tmp_path / "rime.sqlite3"
     db = sqlite3.connect(path)
-    db.executescript(store_module._SCHEMA)
+    db.executescript(schema._SCHEMA)
     db.executescript(
         """
         INSERT INTO users (id, email, full_name, org_role, password_hash, created_at)
@@ -41,9 +42,10 @@ def test_schema_1_is_upgraded_and_its_projects_read_as_before(tmp_path: Path) ->
 
     store = Store(path)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         admin = Principal(user_id=USER, email="ada@example.com", org_admin=True)
-        info = store.get_project(admin, PROJECT)
+        row = visible_project(store, admin, PROJECT)[0]
+        info = project_info(row)
         assert info.owner_details == m.ProjectOwnerDetails(name="Ada", email="ada@example.com")
         assert info.last_updated_time == info.project.creation_time
         project = info.project
@@ -54,6 +56,6 @@ def test_schema_1_is_upgraded_and_its_projects_read_as_before(tmp_path: Path) ->
         )
         assert (project.model_task, project.tags) == ("MODEL_TASK_RANKING", ["old"])
         assert (project.ethical_consideration, project.stress_test_categories) == ("", [])
-        assert store.workspace_roles(admin, PROJECT).role_pairs == []
+        assert workspace_roles(row).role_pairs == []
     finally:
         store.close()

@@ -10,6 +10,7 @@ BaseScreen        every screen: the app, keys that focus a field, the one error 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual import work
@@ -24,9 +25,9 @@ from rime_tui.api.errors import AuthenticationError
 from rime_tui.tui.errors import describe
 
 if TYPE_CHECKING:
-    from rime_tui.api.models import Workspace
     from rime_tui.tui.app import RimeApp
     from rime_tui.tui.session import Session
+    from rime_tui.wire.models import Workspace
 
 R = TypeVar("R")
 
@@ -51,6 +52,9 @@ class BaseScreen(Screen[R]):
     def ready(self) -> None:
         """This screen can take keys: those typed ahead while it opened now come in."""
         self.rime.release_keys(self)
+
+    def on_screen_resume(self) -> None:
+        self.ready()  # shown (again): an installed dialog is not mounted twice
 
     def on_unmount(self) -> None:
         self.ready()  # gone before it was ready: the keys go on to the next screen
@@ -92,7 +96,6 @@ class RimeScreen(BaseScreen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.rime.breadcrumb(*self.crumbs())
-        self.ready()
         self.load()
 
     @work(exclusive=True, group="load", exit_on_error=False)
@@ -160,15 +163,21 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
     FRAME: ClassVar[str] = ""  # the id of the box
     heading = ""  # the box's title
 
-    def on_mount(self) -> None:
-        self.ready()
-
     def compose(self) -> ComposeResult:
         with Vertical(id=self.FRAME or None, classes="dialog"):
             yield Static(self.heading, classes="dialog-title", markup=False)
             yield from self.body()
+        yield from self.keys()
+
+    def keys(self) -> ComposeResult:
+        """What shows the keys, under the box."""
         yield Footer()
 
     def body(self) -> ComposeResult:
         """The box's contents, under the title."""
         yield from ()
+
+    def before_closing(self, then: Callable[[], object]) -> None:
+        """Call *then* once closing this dialog (or quitting over it) is fine; a dialog
+        holding something that closing would lose asks first."""
+        then()

@@ -89,7 +89,6 @@ class SignInScreen(BaseScreen[None]):
         return f"Target: {one_line(cluster) or 'enter a cluster URL'}"
 
     def on_mount(self) -> None:
-        self.ready()  # re-authenticating, this screen was pushed: keys may come in
         self.sub_title = self.rime.breadcrumb("Sign in")
         self._show_method()
         if self.local_start is not None and self.reauth_message is None:
@@ -233,6 +232,11 @@ class SignInScreen(BaseScreen[None]):
             return
         self._busy(True, "Signing in…")
         try:
+            # Proved again just before a secret goes there: the instance may have
+            # stopped since, and anyone could have bound its port.
+            if local is not None and not await local.prove():
+                self.show_error(local.error or "")
+                return
             session = await sign_in(form, url, self.rime.new_client, local=local is not None)
         finally:
             self._busy(False)

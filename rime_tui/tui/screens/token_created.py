@@ -1,22 +1,36 @@
-"""The confirmation dialog that shows a new token once, with Copy to Clipboard."""
+"""The dialog that shows a new token once: copy it, save it, test it, see how to use it.
+
+One dialog per app, built on the first create and shown again for every token after
+(building it is most of the time between Enter and the dialog on screen). Each time
+it closes it forgets the secret: no widget holds it while it is hidden.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Collapsible, Static, TextArea
+from textual.widgets import Button, Static
 
 from rime_tui.tui.clipboard import copied_message, copy
 from rime_tui.tui.errors import describe
 from rime_tui.tui.screens.base import Dialog
+from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.text import one_line
+from rime_tui.tui.widgets import KeyLine
+
+if TYPE_CHECKING:
+    from rime_tui.tui.app import RimeApp
+
+SNIPPETS = ("SDK", "requests", "curl")
+NOT_KEPT = "The token will not be shown again. Close anyway? y/n"
 
 
 class TokenCreatedScreen(Dialog[None]):
@@ -24,40 +38,62 @@ class TokenCreatedScreen(Dialog[None]):
 
     DEFAULT_CSS = """
     TokenCreatedScreen {
-        #created-body {
-            height: auto;
-            max-height: 20;
+        #created.use-it {
+            height: 100%;
         }
-        #token-row {
+        #created-name {
             height: auto;
-            margin-top: 1;
         }
         #token {
-            width: 1fr;
-            height: 3;
-            border: round $accent !important;  /* over the compact TextArea's none */
+            width: 100%;
+            height: auto;
+            border: round $accent;
+            text-style: bold;
         }
         #warning {
             color: $warning;
-            margin-top: 1;
+        }
+        .buttons Button {
+            min-width: 10;
+        }
+        &.-narrow .buttons {
+            layout: grid;
+            grid-size: 2;
+            grid-rows: 3;
+            grid-gutter: 0 1;
+        }
+        &.-narrow .buttons Button {
+            width: 1fr;
+            margin: 0;
         }
         #test-result {
+            display: none;
             height: auto;
             margin-top: 1;
+        }
+        #snippets {
+            display: none;
+            height: 1fr;
+        }
+        #created.use-it #snippets {
+            display: block;
         }
         .snippet-head {
             height: auto;
+            margin-top: 1;
         }
         .snippet-title {
             width: 1fr;
-            padding: 1 0 0 0;
+            text-style: bold;
         }
         .snippet {
             height: auto;
-            max-height: 12;
+            background: $surface;
         }
     }
     """
+    # Under 56 columns the four buttons go two by two.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (56, "-wide")]
     AUTO_FOCUS = "#copy"
     FRAME = "created"
     heading = "API access token created"
@@ -66,79 +102,124 @@ class TokenCreatedScreen(Dialog[None]):
         Binding("c", "copy", "Copy"),
         Binding("w", "save", "Save to file"),
         Binding("v", "test", "Test token"),
+        Binding("u", "use_it", "Use it"),
         Binding("escape", "done", "Done"),
     ]
 
-    def __init__(self, token: str, name: str, cluster_url: str) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._token: str | None = token
-        self.token_name = name
-        self.cluster_url = cluster_url
+        self._token: str | None = None
+        self.token_name = ""
+        self.cluster_url = ""
+        self.kept = False  # copied or saved: closing loses nothing
+
+    @classmethod
+    def reused(cls, app: RimeApp) -> TokenCreatedScreen:
+        """The app's one token dialog (installed, so that closing it keeps it built)."""
+        name = cls.__name__
+        if app.is_screen_installed(name):
+            dialog = app.get_screen(name)
+            assert isinstance(dialog, cls)
+            return dialog
+        dialog = cls()
+        app.install_screen(dialog, name)
+        return dialog
+
+    def show_token(self, token: str, name: str, cluster_url: str) -> TokenCreatedScreen:
+        """Fill the dialog with a new token before it is opened."""
+        self._token, self.token_name, self.cluster_url = token, name, cluster_url
+        self.kept = False
+        if self.is_mounted:
+            self._fill()
+        return self
 
     @property
     def token(self) -> str:
         return self._token or ""
 
     def body(self) -> ComposeResult:
-        with VerticalScroll(id="created-body"):
-            yield Static(Content.assemble("Token Name: ", (one_line(self.token_name), "bold")))
-            with Horizontal(id="token-row"):
-                yield TextArea(self.token, read_only=True, id="token", soft_wrap=True, compact=True)
-                yield Button("⧉ Copy to Clipboard", id="copy", variant="primary")
-            yield Static(
-                "⚠ This is the only time this token is shown. Copy it or save it to a file "
-                "now, and keep it somewhere secure.",
-                id="warning",
-            )
-            with Horizontal(classes="buttons"):
-                yield Button("Save to file (w)", id="save")
-                yield Button("Test token (v)", id="test")
-                yield Button("Done (Esc)", id="done")
-            yield Static("", id="test-result")
-            with Collapsible(title="Use it: SDK · requests · curl", id="use-it"):
-                yield Static("", id="snippets-placeholder")
+        yield Static(id="created-name")
+        # The token wraps inside its box, so every character is on screen at any width.
+        yield Static(id="token", markup=False)
+        yield Static(
+            "⚠ This is the only time this token is shown. Copy it or save it to a file "
+            "now, and keep it somewhere secure.",
+            id="warning",
+        )
+        with Horizontal(classes="buttons"):
+            yield Button("Copy (c)", id="copy", variant="primary")
+            yield Button("Save (w)", id="save")
+            yield Button("Test (v)", id="test")
+            yield Button("Done (Esc)", id="done")
+        yield Static("", id="test-result")
+        yield Static(id="use-it-title")
+        # Built on the first `u`, below the token: they scroll, the token stays.
+        yield VerticalScroll(id="snippets")
 
-    @on(Collapsible.Expanded, "#use-it")
-    async def _show_snippets(self) -> None:
-        """The snippets are built on first expansion, keeping the dialog quick to open."""
-        from rime_tui.snippets import snippets
+    def keys(self) -> ComposeResult:
+        yield KeyLine([*self.BINDINGS, *self.app.BINDINGS])
 
-        placeholder = self.query("#snippets-placeholder")
-        if not placeholder or self._token is None:
-            return
-        collapsible = self.query_one("#use-it", Collapsible)
-        widgets = []
-        for snippet in snippets(self.cluster_url, self._token):
-            key = snippet.title.lower()
-            widgets += [
-                Horizontal(
-                    Static(f"[b]{snippet.title}[/b]", classes="snippet-title"),
-                    Button(f"Copy {snippet.title}", id=f"copy-{key}", classes="snippet-copy"),
-                    classes="snippet-head",
-                ),
-                TextArea(
-                    snippet.code,
-                    language=None,
-                    read_only=True,
-                    classes="snippet",
-                    id=f"snippet-{key}",
-                    soft_wrap=True,
-                ),
-            ]
-        await placeholder.remove()
-        await collapsible.query_one(Collapsible.Contents).mount_all(widgets)
+    def on_mount(self) -> None:
+        # Opaque, over app.tcss's dimmed page behind dialogs: nothing under it to blend.
+        self.styles.background = self.app.get_css_variables()["background"]
+        self._fill()
+
+    def _fill(self) -> None:
+        self.query_one("#created-name", Static).update(
+            Content.assemble("Token Name: ", (one_line(self.token_name), "bold"))
+        )
+        self.query_one("#token", Static).update(self.token)
+        self.query_one("#test-result", Static).display = False
+        self._show_use_it(False)
+        self.query_one("#copy", Button).focus()
+
+    def _show_use_it(self, shown: bool) -> None:
+        self.query_one("#created", Vertical).set_class(shown, "use-it")
+        arrow = "▼" if shown else "▶"
+        self.query_one("#use-it-title", Static).update(f"{arrow} Use it: SDK · requests · curl (u)")
 
     # -- actions ------------------------------------------------------------------------
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:
+        self.kept = True
         self.copy_text(self.token, "the token")
+
+    async def action_use_it(self) -> None:
+        shown = not self.query_one("#created", Vertical).has_class("use-it")
+        if shown and self._token is not None:
+            await self._fill_snippets(self._token)
+        self._show_use_it(shown)
+
+    async def _fill_snippets(self, token: str) -> None:
+        from rime_tui.snippets import snippets
+
+        scroll = self.query_one("#snippets", VerticalScroll)
+        if not scroll.children:
+            await scroll.mount_all(
+                widget
+                for title in SNIPPETS
+                for widget in (
+                    Horizontal(
+                        Static(title, classes="snippet-title", markup=False),
+                        Button(f"Copy {title}", id=f"copy-{title.lower()}", classes="snippet-copy"),
+                        classes="snippet-head",
+                    ),
+                    Static(id=f"snippet-{title.lower()}", classes="snippet", markup=False),
+                )
+            )
+        for snippet in snippets(self.cluster_url, token):
+            self.query_one(f"#snippet-{snippet.title.lower()}", Static).update(snippet.code)
 
     @on(Button.Pressed, ".snippet-copy")
     def _copy_snippet(self, event: Button.Pressed) -> None:
-        key = (event.button.id or "").removeprefix("copy-")
-        area = self.query_one(f"#snippet-{key}", TextArea)
-        self.copy_text(area.text, f"the {key} example")
+        from rime_tui.snippets import snippets
+
+        title = (event.button.id or "").removeprefix("copy-")
+        for snippet in snippets(self.cluster_url, self.token):
+            if snippet.title.lower() == title:
+                self.kept = True
+                self.copy_text(snippet.code, f"the {snippet.title} example")
 
     @work(group="copy", exit_on_error=False)
     async def copy_text(self, text: str, what: str) -> None:
@@ -154,6 +235,7 @@ class TokenCreatedScreen(Dialog[None]):
 
         def saved(path: Path | None) -> None:
             if path is not None:
+                self.kept = True
                 self.notify(f"Saved the token to {path} (mode 0600).", title="Saved", markup=False)
 
         self.rime.open_dialog(SaveTokenScreen(self._token, self.token_name), saved)
@@ -166,6 +248,7 @@ class TokenCreatedScreen(Dialog[None]):
     async def test_token(self) -> None:
         result = self.query_one("#test-result", Static)
         result.update("Testing: GET /v1/rime-info with the new token…")
+        result.display = True
         try:
             async with self.rime.new_client(self.cluster_url, api_token=self.token) as client:
                 info = await client.rime_info()
@@ -185,14 +268,32 @@ class TokenCreatedScreen(Dialog[None]):
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:
+        self.before_closing(self._close)
+
+    def before_closing(self, then: Callable[[], object]) -> None:
+        """Until the token was copied or saved, closing (or quitting) asks first."""
+        if self.kept or self._token is None:
+            then()
+            return
+
+        def decided(close: bool | None) -> None:
+            if close:
+                then()
+
+        self.rime.open_dialog(
+            ConfirmScreen("Close without keeping the token?", NOT_KEPT, confirm="Close"), decided
+        )
+
+    def _close(self) -> None:
         self._forget()
         self.dismiss(None)
 
     def _forget(self) -> None:
         """Drop every copy of the secret this dialog holds."""
         self._token = None
-        for area in self.query(TextArea):
-            area.text = ""
+        self.workers.cancel_group(self, "test")
+        for static in self.query("#token, #test-result, .snippet").results(Static):
+            static.update("")
 
     def on_unmount(self) -> None:
         self._token = None

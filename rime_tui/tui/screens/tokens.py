@@ -21,7 +21,7 @@ from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 
 if TYPE_CHECKING:
-    from rime_tui.api.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
+    from rime_tui.wire.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
 
 EXPIRY_CHOICES = [270, 180, 90, 30, 7, 1]
 SOON_DAYS = 30
@@ -102,7 +102,10 @@ class TokensScreen(WorkspaceScreen):
         yield Header()
         with Horizontal(id="create-row"):
             yield TextInput(
-                placeholder="Token Name", id="token-name", max_length=MAX_NAME_LENGTH * 2
+                placeholder="Token Name",
+                id="token-name",
+                max_length=MAX_NAME_LENGTH,
+                join_lines=True,
             )
             yield Select(
                 [(f"{d} days", d) for d in EXPIRY_CHOICES],
@@ -194,7 +197,9 @@ class TokensScreen(WorkspaceScreen):
         self.set_focus(self.query_one("#token-name", Input))
 
     def show_error(self, message: str) -> None:
-        self.query_one("#error", Static).update(message)
+        error = self.query_one("#error", Static)
+        if str(error.content) != message:  # no layout pass per key typed in the name
+            error.update(message)
 
     @on(Input.Submitted, "#token-name")
     @on(Button.Pressed, "#create")
@@ -227,10 +232,9 @@ class TokensScreen(WorkspaceScreen):
             created: CreateApiTokenResponse = await self.session.client.create_api_token(
                 name, self.workspace.workspace_id.uuid, expiry_days=days
             )
-            self.rime.open_dialog(
-                TokenCreatedScreen(created.full_api_token, name, self.session.client.cluster_url),
-                self._modal_closed,
-            )
+            dialog = TokenCreatedScreen.reused(self.rime)
+            dialog.show_token(created.full_api_token, name, self.session.client.cluster_url)
+            self.rime.open_dialog(dialog, self._modal_closed)
             field.value = ""  # under the dialog: after the push, so the dialog comes first
         finally:
             self._creating = False

@@ -17,7 +17,7 @@ from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 
 if TYPE_CHECKING:
-    from rime_tui.api.models import Workspace
+    from rime_tui.wire.models import Workspace
 
 PAGE_SIZE = 200
 FILTER_DELAY = 0.12  # seconds of no typing before the filter applies

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
+from rime_tui.wire.constants import ADMIN, TOKEN_TYPE_USER, USER
+
+Item = TypeVar("Item")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
@@ -117,22 +120,30 @@ class UserDetail(WireModel):
 
     @property
     def is_org_admin(self) -> bool:
-        return self.org_role == "ACTOR_ROLE_ADMIN"
+        return self.org_role == ADMIN
 
 
 class GetUserResponse(WireModel):
     user: UserDetail
 
 
-class Page(WireModel):
-    """The paging fields every list answer shares."""
+class Page(WireModel, Generic[Item]):
+    """The paging fields every list answer shares; :attr:`items` are the page's items."""
 
     next_page_token: str = ""
     has_more: bool = False
 
+    @property
+    def items(self) -> list[Item]:
+        raise NotImplementedError
 
-class ListUsersResponse(Page):
+
+class ListUsersResponse(Page[UserDetail]):
     users: list[UserDetail] = Field(default_factory=list)
+
+    @property
+    def items(self) -> list[UserDetail]:
+        return self.users
 
 
 class CreateUserResponse(WireModel):
@@ -150,8 +161,12 @@ class Workspace(WireModel):
     results_retention_in_days: int = 0
 
 
-class ListWorkspacesResponse(Page):
+class ListWorkspacesResponse(Page[Workspace]):
     workspaces: list[Workspace] = Field(default_factory=list)
+
+    @property
+    def items(self) -> list[Workspace]:
+        return self.workspaces
 
 
 class GetWorkspaceResponse(WireModel):
@@ -170,9 +185,13 @@ class WorkspaceMember(WireModel):
     implicit_grant: bool = False
 
 
-class ListWorkspaceMembersResponse(Page):
+class ListWorkspaceMembersResponse(Page[WorkspaceMember]):
     workspace_id: RimeUUID | None = None
     users: list[WorkspaceMember] = Field(default_factory=list)
+
+    @property
+    def items(self) -> list[WorkspaceMember]:
+        return self.users
 
 
 class ApiTokenInfo(WireModel):
@@ -188,8 +207,12 @@ class ApiTokenInfo(WireModel):
     token_type: str = "TOKEN_TYPE_UNSPECIFIED"
 
 
-class ListApiTokensResponse(Page):
+class ListApiTokensResponse(Page[ApiTokenInfo]):
     api_token_infos: list[ApiTokenInfo] = Field(default_factory=list)
+
+    @property
+    def items(self) -> list[ApiTokenInfo]:
+        return self.api_token_infos
 
 
 class CreateApiTokenResponse(WireModel):
@@ -243,8 +266,12 @@ class GetProjectResponse(WireModel):
     project: ProjectInfo
 
 
-class ListProjectsResponse(Page):
+class ListProjectsResponse(Page[ProjectInfo]):
     projects: list[ProjectInfo] = Field(default_factory=list)
+
+    @property
+    def items(self) -> list[ProjectInfo]:
+        return self.projects
 
 
 class RolePair(WireModel):
@@ -303,7 +330,7 @@ class CreateUserRequest(WireModel):
     email: str
     password: str
     full_name: str = ""
-    org_role: str = "ACTOR_ROLE_USER"
+    org_role: str = USER
 
 
 class CreateWorkspaceRequest(WireModel):
@@ -314,7 +341,7 @@ class CreateWorkspaceRequest(WireModel):
 
 class MemberSpec(WireModel):
     user_id: RimeUUID
-    user_role: str = "ACTOR_ROLE_USER"
+    user_role: str = USER
 
 
 class AddMembersRequest(WireModel):
@@ -324,7 +351,7 @@ class AddMembersRequest(WireModel):
 class CreateApiTokenRequest(WireModel):
     name: str
     workspace_id: RimeUUID | None = None  # the calling API token's workspace when absent
-    token_type: str = "TOKEN_TYPE_USER"
+    token_type: str = TOKEN_TYPE_USER
     expiry_days: int | None = None
 
 

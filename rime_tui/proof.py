@@ -1,0 +1,82 @@
+"""How the TUI knows that the local instance on its port is its own.
+
+Anyone on the machine can bind a free port and copy a public answer, so the
+instance proves that it holds a secret only the data dir's owner can read: a
+random key kept in ``DIR/instance-key`` (mode 0600). The TUI sends a fresh
+random challenge with ``GET /healthz``; the instance answers with an HMAC of
+the challenge and of the address it was reached at (so that a stranger cannot
+relay the challenge to the real instance on another port). Only after a valid
+answer does the TUI send the admin's password there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import stat
+from pathlib import Path
+
+from rime_tui.paths import INSTANCE_KEY_FILE, write_private
+
+_CHALLENGE = re.compile(r"[0-9a-f]{32,128}")
+
+
+class InstanceKeyError(Exception):
+    """The instance key is missing, unreadable or not private."""
+
+
+def read_key(data_dir: Path) -> bytes:
+    """The data dir's instance key; InstanceKeyError when absent or readable by others."""
+    path = data_dir / INSTANCE_KEY_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise InstanceKeyError(f"cannot read {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+            raise InstanceKeyError(f"{path} is not private to you (it must be yours, mode 0600)")
+        text = handle.read(200).decode("ascii", "replace").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise InstanceKeyError(f"{path} does not hold a key")
+    return key
+
+
+def ensure_key(data_dir: Path) -> bytes:
+    """The data dir's instance key, created (0600) on first use."""
+    path = data_dir / INSTANCE_KEY_FILE
+    if not path.exists():
+        draft = data_dir / f".{INSTANCE_KEY_FILE}.{secrets.token_hex(8)}.tmp"
+        write_private(draft, secrets.token_hex(32) + "\n", overwrite=False)
+        try:  # a whole key appears at once, or the one another process made stays
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            draft.unlink()
+    return read_key(data_dir)
+
+
+def new_challenge() -> str:
+    return secrets.token_hex(32)
+
+
+def valid_challenge(challenge: str) -> bool:
+    return _CHALLENGE.fullmatch(challenge) is not None
+
+
+def proof(key: bytes, challenge: str, host: str, port: int) -> str:
+    """The answer to *challenge* from an instance reached at *host*:*port*."""
+    message = f"rime-tui local instance\n{host}\n{port}\n{challenge}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def same_proof(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
