@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
@@ -63,10 +64,13 @@ async def test_create_then_esc_in_one_burst_closes_the_dialog_not_the_page(
     async with app.run_test(size=(100, 30)) as pilot:
         tokens = await reach_tokens(pilot)
         burst(pilot, "n", "ab", "enter", "escape")
+        # Esc reached the dialog, which asks before closing on a token never copied.
+        await screen(pilot, ConfirmScreen)
+        assert kinds(app)[-3:] == ["TokensScreen", "TokenCreatedScreen", "ConfirmScreen"]
+        await pilot.press("y")
         table = tokens.query_one(DataTable)
         await until(pilot, lambda: "ab" in table_text(table), "the new token in the list")
         assert app.screen is tokens
-        assert kinds(app)[-1] == "TokensScreen"
         assert_healthy(app, failures)
 
 
