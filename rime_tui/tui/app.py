@@ -8,8 +8,8 @@ Type-ahead: every key is handled once, in order, by the screen it was typed for.
 Keys go through one at a time: the next only once everything the last one set off
 has been handled. While a screen is switching, or an action is on its way to the
 next screen (:meth:`RimeApp.hold_keys`), keys wait, and are then delivered to the
-screen that comes next. They wait at most KEYS_WAIT_AT_MOST for any one of these:
-with a slow cluster the app stays usable.
+screen that comes next. They wait at most KEYS_WAIT_AT_MOST for any one of these
+(unless the hold says otherwise): with a slow cluster the app stays usable.
 """
 
 from __future__ import annotations
