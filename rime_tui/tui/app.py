@@ -193,8 +193,6 @@ class RimeApp(App[None]):
                         self._letting_through = self._typed.popleft()
                         self._unsettled = True
                         self.post_message(self._letting_through)
-        except asyncio.CancelledError:
-            raise
         except Exception:  # a bug here would leave every key waiting: stop loudly
             from rich.traceback import Traceback
 
