@@ -1,23 +1,36 @@
-"""The Textual application: the session, and navigation in one place.
+"""The Textual application: the session, navigation and type-ahead in one place.
 
 Screens never push or pop each other: they ask the app ("open workspace W", "open
 the tokens", "back", "sign out") and the app decides which screen comes next. Every
 change of screen goes through :meth:`RimeApp._push` and :meth:`RimeApp._pop_to`.
+
+Type-ahead: every key is handled once, in order, by the screen it was typed for.
+Keys go through one at a time: the next only once everything the last one set off
+has been handled. While a screen is switching, or an action is on its way to the
+next screen (:meth:`RimeApp.hold_keys`), keys wait, and are then delivered to the
+screen that comes next. They wait at most KEYS_WAIT_AT_MOST for any one of these
+(unless the hold says otherwise): with a slow cluster the app stays usable.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen, ScreenResultCallbackType
+from textual.widget import Widget
+from textual.widgets import Input
 
 from rime_tui.tui import compat, screens
 from rime_tui.tui.screens.base import RimeScreen, WorkspaceScreen
@@ -46,6 +59,8 @@ def settle() -> None:
 
 WATCHER_SWEEP_SECONDS = 5.0
 EXPIRING_DAYS = 14  # after sign-in, one notice names your tokens expiring this soon
+SIGNING_OUT = "signing out"  # what keys wait for while the session ends
+KEYS_WAIT_AT_MOST = 2.0  # seconds a hold keeps typed keys waiting
 
 
 class RimeApp(App[None]):
@@ -86,6 +101,14 @@ class RimeApp(App[None]):
         self.session: Session | None = None
         self.settled: set[type[Screen[Any]]] = set()  # kinds of page frozen (settle())
         self.asking_restart = False  # whether the local instance's restart is being offered
+        # Type-ahead: keys typed and not yet let through, in order; what they wait for.
+        self._typed: deque[events.Key] = deque()
+        self._holds: dict[object, float] = {}  # what keys wait for -> until when
+        self._unsettled = False  # the last key let through may still be setting things off
+        self._typing_into: Widget | None = None  # the field the last key was typed into
+        self._letting_through: events.Key | None = None
+        self._keys_moved = asyncio.Event()
+        self._key_task: asyncio.Task[None] | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         # The sign-in screen is the app's first screen: one screen set up before the
@@ -94,6 +117,7 @@ class RimeApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
+        self._key_task = asyncio.create_task(self._deliver_typed_keys())
 
     def on_ready(self) -> None:
         """Painted: what start-up made lives as long as the app, so later collections
@@ -114,6 +138,8 @@ class RimeApp(App[None]):
 
     async def on_unmount(self) -> None:
         gc.enable()  # never left off, even by an app that did not paint
+        if self._key_task is not None:
+            self._key_task.cancel()
         if self.session is not None:
             await self.session.client.aclose()
         if self.local is not None:
@@ -140,9 +166,89 @@ class RimeApp(App[None]):
         where = [self.session.host] if self.session else []
         return " › ".join(one_line(part) for part in [*where, *parts])
 
+    # -- type-ahead: every key once, in order, by the screen it was typed for --------
+
+    def hold_keys(self, reason: object, at_most: float = KEYS_WAIT_AT_MOST) -> None:
+        """Keys wait from now until :meth:`release_keys` with the same *reason*, or for
+        *at_most* seconds: a screen is switching, or an action leads to the next one."""
+        self._holds[reason] = asyncio.get_running_loop().time() + at_most
+
+    def release_keys(self, reason: object) -> None:
+        self._holds.pop(reason, None)
+        self._keys_moved.set()
+
+    def _held_for(self) -> float:
+        """How long keys must still wait for the holds (0: they need not)."""
+        now = asyncio.get_running_loop().time()
+        return max((until - now for until in self._holds.values()), default=0.0)
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        if event is self._letting_through:
+            self._letting_through = None
+        elif self._must_wait(event):
+            self._typed.append(event)  # its turn comes (_deliver_typed_keys)
+            self._keys_moved.set()
+            return
+        typing = self.focused if event.is_printable and isinstance(self.focused, Input) else None
+        await super().on_event(event)
+        # What a priority binding does happens right here (a switch of screen holds
+        # the keys); otherwise the key was passed on, and what it sets off comes later.
+        self._unsettled = event.is_forwarded
+        self._typing_into = typing if event.is_forwarded else None
+        self._keys_moved.set()
+
+    def _must_wait(self, key: events.Key) -> bool:
+        """Whether *key* must wait its turn: keys before it wait, a hold is on, or the
+        last key may still be setting things off (unless both are text for one field)."""
+        if self._typed or self._held_for() > 0:
+            return True
+        if not self._unsettled:
+            return False
+        if key.is_printable and self._typing_into is not None:
+            return self.focused is not self._typing_into
+        return bool(self._busy_nodes())
+
+    def _busy_nodes(self) -> list[DOMNode]:
+        """The app and screen nodes with messages still to handle."""
+        return [node for node in self.dom_nodes() if node.message_queue_size]
+
+    async def _deliver_typed_keys(self) -> None:
+        """Let typed keys through one at a time, each once the last has settled."""
+        try:
+            while True:
+                await self._keys_moved.wait()
+                self._keys_moved.clear()
+                while self._unsettled or self._typed:
+                    await self._settled()
+                    self._unsettled = False
+                    if self._typed:
+                        self._letting_through = self._typed.popleft()
+                        self._unsettled = True
+                        self.post_message(self._letting_through)
+        except Exception:  # a bug here would leave every key waiting: stop loudly
+            from rich.traceback import Traceback
+
+            self.panic(Traceback())
+
+    async def _settled(self) -> None:
+        """Until nothing holds keys and every message that was queued has been handled."""
+        while True:
+            if (wait := self._held_for()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._keys_moved.wait(), wait)
+                self._keys_moved.clear()
+                continue
+            busy = self._busy_nodes()
+            if not busy or not await _handled(busy):
+                return
+
     # -- navigation: which screen comes next is decided here, and only here ---------
 
     def _push(self, screen: Screen[T], callback: ScreenResultCallbackType[T] | None = None) -> None:
+        self.hold_keys(screen)  # until the screen says it is ready (BaseScreen.ready)
         self.push_screen(screen, callback)
         kind = type(screen)
         if not isinstance(screen, ModalScreen) and kind not in self.settled:
@@ -245,21 +351,25 @@ class RimeApp(App[None]):
             self.screen.load()
 
     async def sign_out(self) -> None:
-        session, self.session = self.session, None
-        if session is None:
-            self.notify("You are not signed in.")
-            return
-        if session.method == "password":
-            try:
-                await session.client.logout()
-            except Exception as exc:  # the session is dropped locally either way
-                self.log.warning(f"logout failed: {type(exc).__name__}")
-        await session.client.aclose()
-        self._pop_to(1)
-        first = self.screen_stack[0]
-        if isinstance(first, SignInScreen):
-            first.signed_out()
-        self.notify("Signed out.")
+        self.hold_keys(SIGNING_OUT)  # keys typed meanwhile go to the sign-in screen
+        try:
+            session, self.session = self.session, None
+            if session is None:
+                self.notify("You are not signed in.")
+                return
+            if session.method == "password":
+                try:
+                    await session.client.logout()
+                except Exception as exc:  # the session is dropped locally either way
+                    self.log.warning(f"logout failed: {type(exc).__name__}")
+            await session.client.aclose()
+            self._pop_to(1)
+            first = self.screen_stack[0]
+            if isinstance(first, SignInScreen):
+                first.signed_out()
+            self.notify("Signed out.")
+        finally:
+            self.release_keys(SIGNING_OUT)
 
     def back(self) -> None:
         """Esc on a page: the page before; from the first page after sign-in, sign out
@@ -271,6 +381,7 @@ class RimeApp(App[None]):
 
         def decided(yes: bool | None) -> None:
             if yes:
+                self.hold_keys(SIGNING_OUT)
                 self.run_worker(self.sign_out(), exit_on_error=False)
 
         self.open_dialog(
@@ -371,3 +482,22 @@ def run_tui(
         if instance is not None:
             instance.stop()
     return app.return_code or 0
+
+
+async def _handled(nodes: Iterable[DOMNode]) -> bool:
+    """Wait until each of *nodes* has handled what it has queued; False if none could
+    (all are closing)."""
+    done = asyncio.Event()
+    pending = 0
+
+    def one_done() -> None:
+        nonlocal pending
+        pending -= 1
+        if not pending:
+            done.set()
+
+    posted = sum(1 for node in nodes if node.call_later(one_done))
+    pending = posted  # no callback runs before the wait below
+    if posted:
+        await done.wait()
+    return posted > 0

@@ -1,12 +1,14 @@
-"""Over SSH there is no X clipboard: in tmux with set-clipboard on, `c` fills tmux's buffer.
+"""The real `rime-tui` command in a real tmux server (its own socket), as over SSH.
 
-This runs the real `rime-tui` command in a real tmux server (its own socket), with
-DISPLAY removed so that pyperclip has no mechanism and the OSC 52 path is taken,
-exactly as on a headless server.
+Over SSH there is no X clipboard: in tmux with set-clipboard on, `c` fills tmux's
+buffer (DISPLAY is removed so that pyperclip has no mechanism and the OSC 52 path is
+taken, exactly as on a headless server). And keys typed ahead in one burst at first
+paint, as a slow link delivers them, still reach the token dialog.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from rime_tui.api import RimeClient
 from tests.support.net import free_port
 
 WAIT = 30.0
@@ -29,7 +32,8 @@ def tmux(tmp_path: Path) -> Iterator[list[str]]:
         if os.environ.get("CI"):
             pytest.fail("tmux is required in CI (.ci/run installs it)")
         pytest.skip("tmux is not installed")
-    base = ["tmux", "-L", f"rime-test-{os.getpid()}", "-f", "/dev/null"]
+    # A tmux server of its own per test: the last one's may still be shutting down.
+    base = ["tmux", "-L", f"rime-test-{os.getpid()}-{tmp_path.name}", "-f", "/dev/null"]
     try:
         yield base
     finally:
@@ -90,3 +94,29 @@ def test_copy_in_tmux_puts_the_token_in_tmux_buffer(tmux: list[str], tmp_path: P
     ).stdout
     assert buffer == shown.group(0)
     _keys(tmux, "C-q")
+
+
+def test_the_readme_keys_in_one_burst_at_first_paint_give_a_working_token(
+    tmux: list[str], tmp_path: Path
+) -> None:
+    port = free_port()
+    command = (
+        f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
+        f"{sys.executable} -m rime_tui --local --data-dir {tmp_path / 'data'} --port {port}"
+    )
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command], check=True
+    )
+    _wait_for(tmux, "Sign in to the RI Platform")  # first paint; the instance is not up yet
+    _keys(tmux, "Enter", "Enter", "s", "t", "n", "burst1", "Enter")  # one burst
+    screen = _wait_for(tmux, "API access token created")
+    assert "burst1" in screen
+    shown = re.search(r"rime_[A-Za-z0-9_-]{20,}", screen)
+    assert shown is not None, screen
+
+    async def works() -> str:
+        async with RimeClient(f"http://127.0.0.1:{port}", api_token=shown.group(0)) as client:
+            return (await client.rime_info()).cluster_info_version
+
+    assert asyncio.run(works())
+    _keys(tmux, "Escape", "C-q")

@@ -49,6 +49,16 @@ class BaseScreen(Screen[R]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in self.FIELD_ACTIONS and isinstance(self.focused, Input))
 
+    def ready(self) -> None:
+        """This screen can take keys: those typed ahead while it opened now come in."""
+        self.rime.release_keys(self)
+
+    def on_screen_resume(self) -> None:
+        self.ready()  # shown (again): an installed dialog is not mounted twice
+
+    def on_unmount(self) -> None:
+        self.ready()  # gone before it was ready: the keys go on to the next screen
+
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return

@@ -11,7 +11,15 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Static
 
 from rime_tui.tui.screens.base import BaseScreen
-from rime_tui.tui.session import FormError, LocalStart, Method, SignInForm, remember, sign_in
+from rime_tui.tui.session import (
+    LOCAL_START_TIMEOUT,
+    FormError,
+    LocalStart,
+    Method,
+    SignInForm,
+    remember,
+    sign_in,
+)
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 
@@ -190,6 +198,7 @@ class SignInScreen(BaseScreen[None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
+        self.rime.hold_keys(self.sign_in)  # keys typed after Enter are for the next screen
         self.sign_in()
 
     def _set_status(self, text: str) -> None:
@@ -217,11 +226,23 @@ class SignInScreen(BaseScreen[None]):
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self) -> None:
+        try:
+            await self._sign_in()
+        finally:
+            self.rime.release_keys(self.sign_in)
+
+    async def _sign_in(self) -> None:
         self.show_error("")
         form = self._form()
         try:
             url = form.cluster_url()
             local = self.local_start if self.local_start and url == self.local_start.url else None
+            if local is not None and not local.done:  # Enter during start-up: wait for it
+                self._set_status("Signing in when the local instance is ready…")
+                self.rime.hold_keys(self.sign_in, at_most=LOCAL_START_TIMEOUT)
+                await local.ready()
+                self.rime.hold_keys(self.sign_in)  # from now on, for the sign-in itself
+                form = self._form()  # filled in from bootstrap.json meanwhile
             if local is not None and local.error:  # the form cannot help: say why
                 self.show_error(local.error)
                 return
@@ -235,15 +256,11 @@ class SignInScreen(BaseScreen[None]):
             return
         self._busy(True, "Signing in…")
         try:
-            if local is not None:
-                if not local.done:
-                    self._set_status("Waiting for the local instance…")
-                await local.ready()
-                # Proved again just before a secret goes there: the instance may have
-                # stopped since, and anyone could have bound its port.
-                if local.error or not await local.prove():
-                    self.show_error(local.error or "")
-                    return
+            # Proved again just before a secret goes there: the instance may have
+            # stopped since, and anyone could have bound its port.
+            if local is not None and not await local.prove():
+                self.show_error(local.error or "")
+                return
             session = await sign_in(form, url, self.rime.new_client, local=local is not None)
         finally:
             self._busy(False)

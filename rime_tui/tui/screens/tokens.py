@@ -424,6 +424,7 @@ class TokensScreen(WorkspaceScreen):
         if self._creating:
             return
         self._creating = True
+        self.rime.hold_keys(self.create)  # keys typed after Enter are for the token dialog
         self.create()
 
     @on(Input.Changed, "#token-name")
@@ -454,6 +455,7 @@ class TokensScreen(WorkspaceScreen):
                 return
         finally:
             self._creating = False
+            self.rime.release_keys(self.create)
         self._show_secret(created.full_api_token, name)
         # Under the dialog, after the push, so that the dialog comes first.
         field.value = ""
@@ -531,15 +533,23 @@ class TokensScreen(WorkspaceScreen):
             message += (
                 "\n\nWarning: this session signed in with this token; you will be signed out."
             )
-        self._ask("Delete API token", message, "Delete", lambda: self.delete(token, own))
+
+        def confirmed() -> None:
+            self.rime.hold_keys(self.delete)  # keys typed after y wait for the delete
+            self.delete(token, own)
+
+        self._ask("Delete API token", message, "Delete", confirmed)
 
     @work(exclusive=True, group="delete", exit_on_error=False)
     async def delete(self, token: ApiTokenInfo, own: bool) -> None:
-        await self.session.client.delete_api_token(token.id.uuid)
-        self.notify(f"Deleted “{one_line(token.name)}”.", markup=False)
-        if own:
-            await self.rime.sign_out()
-            return
+        try:
+            await self.session.client.delete_api_token(token.id.uuid)
+            self.notify(f"Deleted “{one_line(token.name)}”.", markup=False)
+            if own:
+                await self.rime.sign_out()
+                return
+        finally:
+            self.rime.release_keys(self.delete)
         self.load()
 
     def action_rotate(self) -> None:

@@ -66,10 +66,11 @@ class WorkspacesScreen(RimeScreen):
 
     AUTO_FOCUS = "#workspaces"
     PAGE = "Workspaces"
-    FIELD_ACTIONS = frozenset({"filter"})
+    FIELD_ACTIONS = frozenset({"filter", "open"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Sign out"),
-        Binding("enter", "open", "Open", show=True),
+        # Priority: Enter typed before the rows arrive still opens the first one.
+        Binding("enter", "open", "Open", show=False, priority=True),
         Binding("slash", "filter", "Filter", key_display="/", priority=True),
         REFRESH,
     ]
@@ -81,6 +82,7 @@ class WorkspacesScreen(RimeScreen):
         self._row_ids: list[str] = []  # workspace id of each shown row, in order
         self._filter_timer: Timer | None = None
         self._column_widths = (0, 0, 0)
+        self._open_when_listed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,6 +96,9 @@ class WorkspacesScreen(RimeScreen):
     def on_mount(self) -> None:
         self._column_widths = self._fit_columns()
         self.query_one("#filter", Input).display = False
+        self.query_one(
+            DataTable
+        ).loading = True  # from now: an Enter typed ahead waits for the rows
         super().on_mount()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -165,11 +170,20 @@ class WorkspacesScreen(RimeScreen):
                     self._append(chunk)
                     chunk = []
                     table.loading = False
+                    self._listed()
                     status.update(f"Loading workspaces… {len(self.workspaces)} so far")
             self._append(chunk)
         finally:
             table.loading = False
+            self._listed()
         self._update_status()
+
+    def _listed(self) -> None:
+        """Rows are there (or the load ended): an Enter typed before them opens the first."""
+        if self._open_when_listed:
+            self._open_when_listed = False
+            self.rime.release_keys(self.action_open)
+            self.action_open()
 
     def show_error(self, message: str) -> None:
         """A failed load is told where the list would be, with how to retry."""
@@ -238,3 +252,6 @@ class WorkspacesScreen(RimeScreen):
         workspace = self.selected()
         if workspace is not None:
             self.rime.open_workspace(workspace)
+        elif self.query_one(DataTable).loading:  # typed ahead of the list: open when listed
+            self._open_when_listed = True
+            self.rime.hold_keys(self.action_open)  # and what follows waits for it

@@ -1,0 +1,148 @@
+"""Type-ahead: keys typed in one burst (a fast typist, a lagging SSH link) are each
+handled once, in order, by the screen they were typed for (issue 9, What to build 1).
+
+A burst is posted to the app all at once, as a terminal delivers it; nothing waits
+between the keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.confirm import ConfirmScreen
+from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from tests.support.local import Local
+from tests.support.tui import (
+    MakeApp,
+    reach_tokens,
+    reach_workspaces,
+    screen,
+    table_text,
+    text_of,
+    until,
+)
+from tests.support.tui_health import WorkerFailures, assert_healthy
+from tests.tui.test_tui_signin import GatedLocalInstance
+
+CHARACTERS = {"enter": "\r", "escape": "\x1b"}
+
+
+def burst(pilot: Pilot[Any], *keys: str) -> None:
+    """Type *keys* in one burst: each a key name or a string of letters and digits."""
+    for key in keys:
+        for name in [key] if key in CHARACTERS else list(key):
+            pilot.app.post_message(events.Key(name, CHARACTERS.get(name, name)))
+
+
+async def dialog_for(pilot: Pilot[Any], name: str) -> TokenCreatedScreen:
+    """The token dialog, for a token named *name* whose secret is on screen."""
+    dialog = await screen(pilot, TokenCreatedScreen)
+    assert dialog.token_name == name
+    assert dialog.token.startswith("rime_")
+    return dialog
+
+
+def kinds(app: RimeApp) -> list[str]:
+    return [type(s).__name__ for s in app.screen_stack]
+
+
+async def test_create_then_esc_in_one_burst_closes_the_dialog_not_the_page(
+    local: Local, make_app: MakeApp, failures: WorkerFailures
+) -> None:
+    # Esc right behind Enter was typed for what Enter opens: the dialog (it used to
+    # leave the page first, open the dialog over Settings, and crash on closing it).
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot)
+        burst(pilot, "n", "ab", "enter", "escape")
+        # Esc reached the dialog, which asks before closing on a token never copied.
+        await screen(pilot, ConfirmScreen)
+        assert kinds(app)[-3:] == ["TokensScreen", "TokenCreatedScreen", "ConfirmScreen"]
+        await pilot.press("y")
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: "ab" in table_text(table), "the new token in the list")
+        assert app.screen is tokens
+        assert_healthy(app, failures)
+
+
+async def test_a_burst_on_workspaces_reaches_the_token_dialog(
+    local: Local, make_app: MakeApp, failures: WorkerFailures
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_workspaces(pilot)
+        burst(pilot, "enter", "s", "t", "n", "fast1", "enter")
+        await dialog_for(pilot, "fast1")
+        assert kinds(app) == [
+            "SignInScreen",
+            "WorkspacesScreen",
+            "OverviewScreen",
+            "SettingsScreen",
+            "TokensScreen",
+            "TokenCreatedScreen",
+        ]
+        assert_healthy(app, failures)
+
+
+async def test_a_burst_on_overview_creates_the_token_typed(
+    local: Local, make_app: MakeApp, failures: WorkerFailures
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_workspaces(pilot)
+        await pilot.press("enter")
+        await screen(pilot, OverviewScreen)
+        burst(pilot, "s", "t", "n", "fast2", "enter")
+        await dialog_for(pilot, "fast2")
+        tokens = app.screen_stack[-2]
+        assert isinstance(tokens, TokensScreen)
+        assert tokens.query_one("#token-name", Input).value == ""  # sent, not left typed
+        assert_healthy(app, failures)
+
+
+async def test_the_readme_sequence_in_one_burst_at_first_paint(
+    local: Local, make_app: MakeApp, failures: WorkerFailures
+) -> None:
+    # Enter, Enter, s, t, n, a name, Enter, typed before the local instance is even found.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        burst(pilot, "enter", "enter", "s", "t", "n", "burst1", "enter")
+        await dialog_for(pilot, "burst1")
+        assert signin.query_one("#email", Input).value == local.admin_email
+        assert kinds(app)[1:] == [
+            "WorkspacesScreen",
+            "OverviewScreen",
+            "SettingsScreen",
+            "TokensScreen",
+            "TokenCreatedScreen",
+        ]
+        assert_healthy(app, failures)
+
+
+async def test_enter_during_start_up_signs_in_once_the_instance_is_ready(
+    local: Local, failures: WorkerFailures
+) -> None:
+    instance = GatedLocalInstance(local.data_dir, local.server.port)
+    app = RimeApp(local=instance, remember=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        status = signin.query_one("#status", Static)
+        await until(pilot, lambda: "Starting" in text_of(status), "the start")
+        burst(pilot, "enter")
+        await until(pilot, lambda: "when the local instance is ready" in text_of(status), "wait")
+        assert text_of(signin.query_one("#error", Static)) == ""  # no "Enter your email…"
+        instance.gate.set()
+        workspaces = await screen(pilot, WorkspacesScreen)
+        table = workspaces.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 1, "the workspace")
+        assert_healthy(app, failures)
