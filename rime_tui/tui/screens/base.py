@@ -33,6 +33,17 @@ R = TypeVar("R")
 
 REFRESH = Binding("r", "refresh", "Refresh")
 
+# A muted line of advice under a page's or a dialog's contents. (Not in app.tcss: the
+# sign-in screen's first paint does without it. Textual scopes a DEFAULT_CSS rule to its
+# class: this one is "RimeScreen .hint" in one, "Dialog .hint" in the other.)
+HINT_CSS = """
+.hint {
+    color: $text-muted;
+    height: auto;
+    padding: 0 1;
+}
+"""
+
 
 class BaseScreen(Screen[R]):
     """What every screen shares. Workers it starts report failures to :meth:`handle_error`."""
@@ -83,6 +94,17 @@ class BaseScreen(Screen[R]):
 class RimeScreen(BaseScreen[None]):
     """A page of the flow after sign-in: it exists only with a session."""
 
+    DEFAULT_CSS = (
+        HINT_CSS
+        + """
+    /* The status line under a page's list. */
+    .status {
+        color: $text-muted;
+        height: auto;
+        padding: 1 1 0 1;
+    }
+    """
+    )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
     PAGE: ClassVar[str] = ""
 
@@ -130,10 +152,13 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
     """A modal: a framed box in the middle of the dimmed screen, and the keys below.
 
     Subclasses give :attr:`heading` and compose the box's contents in :meth:`body`.
-    (ModalScreen comes first: Textual takes a class's CSS type names from its first base.)
+    (ModalScreen comes first: Textual takes a class's CSS type names from its first base.
+    Textual's CSS for ModalScreen dims the page behind.)
     """
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        HINT_CSS
+        + """
     Dialog {
         align: center middle;
 
@@ -161,6 +186,7 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
         }
     }
     """
+    )
 
     FRAME: ClassVar[str] = ""  # the id of the box
     heading = ""  # the box's title
