@@ -300,3 +300,16 @@ async def test_an_error_clears_when_a_field_or_the_method_changes(
         assert await submit_and_wait_for_error(pilot, app) == "Enter your email and password."
         await pilot.press("ctrl+t")  # the other method: the error was about this one
         await until(pilot, lambda: error_text(app) == "", "the error to clear")
+
+
+async def test_the_first_screen_is_styled_as_a_full_restyle_would(config_dir: Path) -> None:
+    """The sign-in screen skips Textual's full restyle on its first resume (first paint
+    speed): every node must already have the styles that restyle would give it."""
+    app = RimeApp(cluster_url="https://rime.example.io", local=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        await pilot.pause()
+        nodes = list(signin.walk_children(with_self=True))
+        painted = [node.styles.css for node in nodes]
+        signin.update_node_styles(animate=False)
+        assert [node.styles.css for node in nodes] == painted

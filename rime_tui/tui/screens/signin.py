@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Footer, Input, Static
 
 from rime_tui.tui.screens.base import BaseScreen
@@ -43,6 +44,14 @@ class SignInScreen(BaseScreen[None]):
         self.method: Method = "password"  # set in compose
         self._error_form: SignInForm | None = None  # what the form held when the error came
         self.local_start = LocalStart(self.rime.local) if self.rime.local else None
+
+    def post_message(self, message: Message) -> bool:
+        if isinstance(message, events.ScreenResume) and not self.is_mounted:
+            # Shown for the first time: each node gets its styles as it is mounted, and
+            # the full restyle Textual asks for here would only repeat that before the
+            # first paint (tests/tui/test_tui_signin.py checks nothing is lost).
+            message.refresh_styles = False
+        return super().post_message(message)
 
     def compose(self) -> ComposeResult:
         app = self.rime
