@@ -46,7 +46,7 @@ async def test_the_workspaces_status_line_is_not_styled_by_sign_in(
 
         workspaces = await reach_workspaces(pilot)
         status = workspaces.query_one("#status", Static)
-        assert own_rules(app, status) == [".status"]  # the status line, as Workspaces declares
+        assert own_rules(app, status) == ["RimeScreen .status"]  # the pages' status line
         # What it looks like is what .status says: a line of space, then muted text.
         assert status.styles.padding == Spacing(1, 1, 0, 1)
 
