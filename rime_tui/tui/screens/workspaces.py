@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rime_tui.tui.screens.base import REFRESH, RimeScreen
+from rime_tui.tui.table import RowTable
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 from rime_tui.words import plural
@@ -88,8 +89,7 @@ class WorkspacesScreen(RimeScreen):
         yield Header()
         yield Static("Select a workspace and press Enter.", id="hint", classes="hint", markup=False)
         yield TextInput(placeholder="Filter by name…", id="filter")
-        table: DataTable[Text] = DataTable(id="workspaces", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield RowTable(id="workspaces")
         yield Static("", id="status", classes="status", markup=False)
         yield Footer()
 
