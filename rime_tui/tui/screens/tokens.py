@@ -365,13 +365,6 @@ class TokensScreen(WorkspaceScreen):
         if known is None:
             self.load()
 
-    def action_filter(self) -> None:
-        # A priority binding and an immediate set_focus: what is typed right after
-        # `/` lands in the filter even when it arrives in the same burst.
-        field = self.query_one("#filter", Input)
-        field.display = True
-        self.set_focus(field)
-
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
         self._show_tokens()

@@ -125,13 +125,6 @@ class WorkspacesScreen(RimeScreen):
             return
         super().action_back()  # the app signs out: this is the first page after sign-in
 
-    def action_filter(self) -> None:
-        # A priority binding and an immediate set_focus: what is typed right after
-        # `/` lands in the filter even when it arrives in the same burst.
-        field = self.query_one("#filter", Input)
-        field.display = True
-        self.set_focus(field)
-
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
         # Re-listing thousands of rows per keystroke would stall typing: wait for a pause.
