@@ -114,7 +114,10 @@ def _forget_bootstrap_token(path: Path, digest: str) -> None:
     token = data.get("api_token") if isinstance(data, dict) else None
     if isinstance(token, str) and security.same_digest(security.digest(token), digest):
         data["api_token"] = None
-        write_private(path, json.dumps(data, indent=2) + "\n")
+        try:
+            write_private(path, json.dumps(data, indent=2) + "\n")
+        except OSError as exc:  # a convenience copy: never a reason to fail the delete
+            print(f"warning: could not update {path}: {exc}", file=sys.stderr)
 
 
 def _secure(data_dir: Path) -> None:

@@ -31,8 +31,10 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen, ScreenResultCallbackType
 from textual.widget import Widget
 from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
 from rime_tui.tui import compat, screens
+from rime_tui.tui.errors import describe
 from rime_tui.tui.screens.base import RimeScreen, WorkspaceScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.text import one_line
@@ -119,6 +121,13 @@ class RimeApp(App[None]):
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
         self._key_task = asyncio.create_task(self._deliver_typed_keys())
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers (the expiry notice, a restart of the local instance,
+        sign-out) fail in words too: screens handle their workers' failures themselves."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            message = describe(event.worker.error)
+            self.notify(message, title="Error", severity="error", timeout=8, markup=False)
+
     def on_ready(self) -> None:
         """Painted: what start-up made lives as long as the app, so later collections
         need not scan it again (gen-2 pauses); then collect as usual."""
@@ -185,6 +194,8 @@ class RimeApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
+            return
+        if not self.screen_stack:  # quitting: no screen is left to take a key
             return
         if event is self._letting_through:
             self._letting_through = None

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rime_tui.wire.models import ApiTokenInfo, UserDetail
 
 LOCAL_START_TIMEOUT = 30.0
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 Method = Literal["password", "token"]
 Field = Literal["cluster", "api-token"]
@@ -123,6 +124,24 @@ class LocalStart:
     @property
     def url(self) -> str:
         return self.instance.url
+
+    def is_for(self, url: str) -> bool:
+        """Whether *url* (normalised) names this instance: http, its port, and any
+        loopback name for it (127.0.0.1, localhost, [::1]), so that no spelling of its
+        address skips the proof before a password is sent."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            return False
+        return (
+            parts.scheme == "http"
+            and parts.hostname in LOOPBACK_NAMES
+            and port == self.instance.port
+            and parts.path in ("", "/")
+        )
 
     @property
     def done(self) -> bool:

@@ -23,6 +23,7 @@ from tests.support.tui import (
     notifications,
     reach_tokens,
     reach_workspaces,
+    ready_sign_in,
     screen,
     table_text,
     text_of,
@@ -243,3 +244,17 @@ async def test_help_opens_at_the_current_screens_section(local: Local, make_app:
         lines = text_of(help_screen.query_one("#help-text", Static)).splitlines()
         start = lines.index("API Access Tokens")
         await until(pilot, lambda: scroll.scroll_y == start, "the tokens section at the top")
+
+
+async def test_a_failing_app_worker_says_why(local: Local, make_app: Any) -> None:
+    # The app's own workers (expiry notice, local restart, sign-out) have no screen to
+    # report to: a failure is still said, in words, and the app goes on.
+    async def broken() -> None:
+        raise OSError("the disk is full")
+
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready_sign_in(pilot)
+        app.run_worker(broken(), exit_on_error=False)
+        await until(pilot, lambda: any("disk is full" in n for n in notifications(app)), "it")
+        assert app.is_running

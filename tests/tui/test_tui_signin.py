@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from textual.widgets import Input, Static
 
+from rime_tui.config import load_settings
 from rime_tui.local import LocalInstance
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.support.local import Local
 from tests.support.net import closed_port
-from tests.support.tui import error_text, ready_sign_in, screen, text_of, until
+from tests.support.tui import error_text, ready_sign_in, screen, text_of, until, widgets_holding
 
 
 async def submit_and_wait_for_error(pilot: Any, app: RimeApp, previous: str = "") -> str:
@@ -300,6 +301,31 @@ async def test_an_error_clears_when_a_field_or_the_method_changes(
         assert await submit_and_wait_for_error(pilot, app) == "Enter your email and password."
         await pilot.press("ctrl+t")  # the other method: the error was about this one
         await until(pilot, lambda: error_text(app) == "", "the error to clear")
+
+
+async def test_any_loopback_spelling_of_the_local_instance_is_proved_first(
+    local: Local, make_app: Any
+) -> None:
+    # localhost may resolve to ::1, where another user could listen: the address typed is
+    # taken as the local instance's own, proved, and signed in to at 127.0.0.1.
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await ready_sign_in(pilot)
+        signin.query_one("#cluster", Input).value = f"http://localhost:{local.server.port}"
+        await pilot.press("enter")
+        await screen(pilot, WorkspacesScreen)
+        assert app.session is not None
+        assert app.session.client.cluster_url == local.url
+    assert load_settings().cluster_url is None  # the local instance, not a cluster
+
+
+async def test_no_api_token_stays_in_the_sign_in_form(local: Local) -> None:
+    app = RimeApp(cluster_url=local.url, api_token=local.api_token, local=None, remember=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await screen(pilot, SignInScreen)
+        await pilot.press("enter")
+        await screen(pilot, WorkspacesScreen)
+        assert widgets_holding(app, local.api_token) == []
 
 
 async def test_the_first_screen_is_styled_as_a_full_restyle_would(config_dir: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Footer, Input, Select, Static
+from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 
 from rime_tui.api import RimeClient
 from rime_tui.api.errors import ApiError
@@ -15,11 +15,13 @@ from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.settings import SettingsScreen
+from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.tui.table import FitTable
 from rime_tui.wire.models import ApiTokenInfo
+from tests.support.helpers import PASSWORD, new_user, sign_in
 from tests.support.local import Local
 from tests.support.tui import (
     error_text,
@@ -432,3 +434,82 @@ async def test_no_expiry_notice_when_nothing_expires_soon(local: Local, make_app
         await reach_workspaces(pilot)
         await pilot.pause(0.5)
         assert not any("expire" in n for n in notifications(app))
+
+
+# -- found in review: who sees owners and the meter; rotate and prune run whole ----------
+
+
+async def test_a_workspace_admin_sees_whose_each_token_is(
+    local: Local, root: RimeClient, make_app: Any
+) -> None:
+    ada = await new_user(root, "ada@example.com", full_name="Ada Admin")
+    bob = await new_user(root, "bob@example.com", full_name="Bob Member")
+    await root.add_workspace_members(
+        local.workspace_id, {ada: "ACTOR_ROLE_ADMIN", bob: "ACTOR_ROLE_USER"}
+    )
+    async with await sign_in(local, "bob@example.com") as as_bob:
+        await as_bob.create_api_token("bob's laptop", local.workspace_id)
+    app: RimeApp = make_app(email="ada@example.com")
+    async with app.run_test(size=(100, 30)) as pilot:
+        signin = await ready_sign_in(pilot)
+        signin.query_one("#password", Input).value = PASSWORD
+        await pilot.press("enter")
+        await screen(pilot, WorkspacesScreen)
+        tokens = await open_tokens(pilot, lambda n: n >= 2)  # the admin's and bob's
+        await until(pilot, lambda: "owner" in table(tokens).shown_keys, "the Owner column")
+        await until(pilot, lambda: "Bob Member" in table_text(table(tokens)), "bob's name")
+        assert not meter(app).display  # not an org admin: no instance meter
+
+
+async def test_no_instance_meter_for_an_api_token(local: Local, make_app: Any) -> None:
+    # An org admin's API token sees its own workspace only: it cannot count the instance.
+    app: RimeApp = make_app(cluster_url=local.url, api_token=local.api_token, local=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await screen(pilot, SignInScreen)
+        await pilot.press("enter")  # the form holds the cluster and the token
+        await screen(pilot, WorkspacesScreen)
+        await until(pilot, lambda: app.screen.query_one(DataTable).row_count == 1, "the rows")
+        tokens = await open_tokens(pilot, lambda n: n == 1)
+        await pilot.pause(0.2)
+        assert app.session is not None and app.session.org_admin
+        assert not tokens.query_one("#meter", Static).display
+
+
+async def test_a_second_rotate_while_one_runs_is_refused(
+    local: Local, admin: RimeClient, make_app: Any
+) -> None:
+    await admin.create_api_token("rotate once", local.workspace_id)
+    app: RimeApp = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, rows=2)
+        await select(pilot, tokens, "rotate once")
+        row = tokens.selected_row()
+        assert row is not None
+        tokens._start(tokens.rotate, row)
+        tokens._start(tokens.rotate, row)  # R, y again before the first one ended
+        await screen(pilot, TokenCreatedScreen)
+        await tokens.workers.wait_for_complete()
+        assert any("still running" in n for n in notifications(app))
+    left = [t.name for t in await server_tokens(admin, local.workspace_id)]
+    assert sorted(left) == ["Default token", "rotate once"]  # one new token, no stand-in
+
+
+async def test_a_delete_does_not_cancel_a_prune(
+    local: Local, admin: RimeClient, make_app: Any
+) -> None:
+    for i in range(3):
+        await admin.create_api_token(f"old {i}", local.workspace_id, expiry_days=1)
+    keep = await admin.create_api_token("delete me", local.workspace_id)
+    local.clock.advance(days=2)
+    app: RimeApp = make_app(clock=local.clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, rows=5)
+        expired = [r for r in tokens.shown if r.expired(local.clock())]
+        assert len(expired) == 3
+        tokens.prune(expired)
+        doomed = next(t for t in tokens.tokens if t.id.uuid == keep.id.uuid)
+        tokens.delete(doomed, False)  # d, y while the prune runs
+        await tokens.workers.wait_for_complete()
+        await until(pilot, lambda: names(tokens) == ["Default token"], "the list reloaded")
+    left = [t.name for t in await server_tokens(admin, local.workspace_id)]
+    assert left == ["Default token"]

@@ -13,6 +13,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.overview import OverviewScreen
@@ -23,6 +24,7 @@ from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.support.local import Local
 from tests.support.tui import (
     MakeApp,
+    SignIn,
     reach_tokens,
     reach_workspaces,
     screen,
@@ -33,7 +35,7 @@ from tests.support.tui import (
 from tests.support.tui_health import WorkerFailures, assert_healthy
 from tests.tui.test_tui_signin import GatedLocalInstance
 
-CHARACTERS = {"enter": "\r", "escape": "\x1b"}
+CHARACTERS = {"enter": "\r", "escape": "\x1b", "slash": "/"}
 
 
 def burst(pilot: Pilot[Any], *keys: str) -> None:
@@ -146,3 +148,19 @@ async def test_enter_during_start_up_signs_in_once_the_instance_is_ready(
         table = workspaces.query_one(DataTable)
         await until(pilot, lambda: table.row_count == 1, "the workspace")
         assert_healthy(app, failures)
+
+
+async def test_enter_right_after_the_filter_opens_a_filtered_row(
+    local: Local, root: RimeClient, make_app: MakeApp, signed_in: SignIn
+) -> None:
+    # `/ Sandbox Enter Enter` in one burst: the second Enter opens Sandbox, not the row
+    # that was highlighted before the filter applied (it waits for a pause in typing).
+    await root.create_workspace("Alpha")
+    await root.create_workspace("Sandbox")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_workspaces(pilot, rows=3, signed_in=signed_in)
+        burst(pilot, "slash", "Sandbox", "enter", "enter")
+        overview = await screen(pilot, OverviewScreen)
+        assert overview.workspace.name == "Sandbox"
+        assert kinds(app)[1:] == ["WorkspacesScreen", "OverviewScreen"]

@@ -194,10 +194,14 @@ class SignInScreen(BaseScreen[None]):
             self.show_error("")
 
     def signed_out(self) -> None:
-        """Back to this form after signing out: the local admin's password again."""
+        """Back to this form after signing out: what it held at start again (the local
+        admin's password, or the API token rime-tui was started with)."""
         self.show_error("")
         if self.local_start is not None:
             self._prefill_local()
+        token = self.query_one("#api-token", Input)
+        if not token.value:
+            token.value = self.rime.initial_api_token
         self._focus_first_empty()
 
     @on(Input.Changed, "#cluster")
@@ -245,7 +249,9 @@ class SignInScreen(BaseScreen[None]):
         form = self._form()
         try:
             url = form.cluster_url()
-            local = self.local_start if self.local_start and url == self.local_start.url else None
+            local = self.local_start if self.local_start and self.local_start.is_for(url) else None
+            if local is not None:
+                url = local.url  # the address the proof is made on, however it was typed
             if local is not None and not local.done:  # Enter during start-up: wait for it
                 self._set_status("Signing in when the local instance is ready…")
                 self.rime.hold_keys(self.sign_in, at_most=LOCAL_START_TIMEOUT)
@@ -282,5 +288,7 @@ class SignInScreen(BaseScreen[None]):
                 )
             except OSError as exc:
                 self.notify(f"Could not save settings: {exc}", severity="warning", markup=False)
+        # No secret stays in a field of the screen that stays under the others.
         self.query_one("#password", Input).value = ""
+        self.query_one("#api-token", Input).value = ""
         self.rime.signed_in(session)

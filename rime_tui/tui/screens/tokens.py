@@ -27,6 +27,7 @@ from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.table import Column, FitTable, Row
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
+from rime_tui.words import plural
 
 if TYPE_CHECKING:
     from rime_tui.api.client import RimeClient
@@ -159,6 +160,8 @@ class TokensScreen(WorkspaceScreen):
         self._creating = False
         self._error = ""
         self._all_owners = False  # every user's name looked up (all workspaces)
+        self._others_listed = False  # the list holds other members' tokens
+        self._rotating = False
 
     @property
     def tokens(self) -> list[ApiTokenInfo]:
@@ -167,7 +170,15 @@ class TokensScreen(WorkspaceScreen):
 
     @property
     def shows_owner(self) -> bool:
-        return self.session.org_admin
+        """The Owner column, for whoever may see other members' tokens: org admins, and
+        workspace admins (their list holds their members' tokens)."""
+        return self.session.org_admin or self._others_listed
+
+    @property
+    def shows_meter(self) -> bool:
+        """The instance meter, for an org admin signed in with the password: an API
+        token sees only its own workspace, so it cannot count the instance's tokens."""
+        return self.session.org_admin and self.session.method == "password"
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -195,7 +206,7 @@ class TokensScreen(WorkspaceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        self.query_one("#meter", Static).display = self.shows_owner
+        self.query_one("#meter", Static).display = self.shows_meter
         self._set_columns()
         super().on_mount()
 
@@ -231,18 +242,13 @@ class TokensScreen(WorkspaceScreen):
         table = self.query_one("#tokens", FitTable)
         table.loading = not self.rows
         try:
-            if self.shows_owner and not self.owners:
-                self.owners = {
-                    m.user_detail.id.uuid: m.user_detail.display_name
-                    async for m in client.iter_workspace_members(
-                        self.workspace.workspace_id.uuid, page_size=500
-                    )
-                }
+            if self.shows_owner:
+                await self._name_members()
             if self.shows_owner and self.all_workspaces:
                 await self._name_every_owner()
             if self.all_workspaces:
                 self.rows = await tokens_in(client, await workspaces(client))
-                if self.shows_owner:
+                if self.shows_meter:
                     self.instance = self.rows
             else:
                 self.rows = [
@@ -253,10 +259,25 @@ class TokensScreen(WorkspaceScreen):
                 ]
         finally:
             table.loading = False
-        self.session.resolve_user_id(r.token for r in self.rows)
+        me = self.session.resolve_user_id(r.token for r in self.rows)
+        if not self._others_listed and any(r.token.user_id != me for r in self.rows):
+            self._others_listed = True  # a workspace admin: say whose each token is
+            self._set_columns()
+            await self._name_members()
         self._show_tokens()
-        if self.shows_owner and not self.all_workspaces:
+        if self.shows_meter and not self.all_workspaces:
             self.count_instance()
+
+    async def _name_members(self) -> None:
+        """The names of this workspace's members, for the Owner column (once)."""
+        if self.owners:
+            return
+        self.owners = {
+            m.user_detail.id.uuid: m.user_detail.display_name
+            async for m in self.session.client.iter_workspace_members(
+                self.workspace.workspace_id.uuid, page_size=500
+            )
+        }
 
     async def _name_every_owner(self) -> None:
         """Every user's name, for the owners in other workspaces (once, if allowed)."""
@@ -335,7 +356,7 @@ class TokensScreen(WorkspaceScreen):
             scope = "in all workspaces" if self.shows_owner else "of yours in all workspaces"
         else:
             scope = "in this workspace" if self.shows_owner else "of yours in this workspace"
-        text = f"{count} token{'s' if count != 1 else ''} {scope}."
+        text = f"{plural(count, 'token')} {scope}."
         if len(self.shown) != count:
             text += f" {len(self.shown)} match the filter."
         if not count and not self.all_workspaces:
@@ -465,11 +486,11 @@ class TokensScreen(WorkspaceScreen):
         now = self.rime.now()
         here = sum(1 for r in self.rows if r.expired(now))
         if here:
-            return f"{here} token{'s' if here != 1 else ''} here expired: press P to delete them."
+            return f"{plural(here, 'token')} here expired: press P to delete them."
         there = sum(1 for r in self.instance or [] if r.expired(now))
         if there:
             return (
-                f"{there} token{'s' if there != 1 else ''} on this instance expired: press a "
+                f"{plural(there, 'token')} on this instance expired: press a "
                 "for all workspaces, then P to delete them."
             )
         return ""
@@ -570,10 +591,20 @@ class TokensScreen(WorkspaceScreen):
             f"Rotate “{name}” (…{suffix})? A new secret with the same name and lifetime "
             "replaces it; programs using the old one stop working.",
             "Rotate",
-            lambda: self.rotate(row),
+            lambda: self._start(self.rotate, row),
         )
 
-    @work(exclusive=True, group="rotate", exit_on_error=False)
+    def _start(self, work: Callable[[Listed], object], row: Listed) -> None:
+        """One rotate at a time; keys typed meanwhile wait for its dialog."""
+        if self._rotating:
+            self.notify("A rotation is still running.", severity="warning")
+            return
+        self._rotating = True
+        self.rime.hold_keys(self.rotate)
+        work(row)
+
+    # Not exclusive: cancelling a rotation half-way could lose the new token's secret.
+    @work(group="rotate", exit_on_error=False)
     async def rotate(self, row: Listed) -> None:
         from rime_tui.api.tokens import SuccessorFailed, rotate
 
@@ -590,6 +621,9 @@ class TokensScreen(WorkspaceScreen):
         except SuccessorFailed as failed:
             made = failed.stand_in
             self.show_error(str(failed))
+        finally:
+            self._rotating = False
+            self.rime.release_keys(self.rotate)
         if ours:
             session.token_suffix = made.full_api_token[-4:]
         self._show_secret(made.full_api_token, row.token.name)
@@ -604,20 +638,22 @@ class TokensScreen(WorkspaceScreen):
         n = len(expired)
         self._ask(
             "Delete expired tokens",
-            f"Delete the {n} expired token{'s' if n != 1 else ''} in view? "
+            f"Delete the {plural(n, 'expired token')} in view? "
             "They no longer work, and each counts towards the instance's "
             f"{TOKEN_LIMIT}.",
             "Delete",
             lambda: self.prune(expired),
         )
 
-    @work(exclusive=True, group="delete", exit_on_error=False)
+    # Its own group, not exclusive: a delete (d) must not cancel it half-way.
+    @work(group="prune", exit_on_error=False)
     async def prune(self, rows: list[Listed]) -> None:
         from rime_tui.api.errors import NotFoundError
 
-        for row in rows:
-            with contextlib.suppress(NotFoundError):  # deleted meanwhile
-                await self.session.client.delete_api_token(row.id)
-        n = len(rows)
-        self.notify(f"Deleted {n} expired token{'s' if n != 1 else ''}.")
-        self.load()
+        try:
+            for row in rows:
+                with contextlib.suppress(NotFoundError):  # deleted meanwhile
+                    await self.session.client.delete_api_token(row.id)
+            self.notify(f"Deleted {plural(len(rows), 'expired token')}.")
+        finally:
+            self.load()  # what was deleted, even if a delete failed

@@ -133,7 +133,17 @@ class WorkspacesScreen(RimeScreen):
         self._filter_timer = self.set_timer(FILTER_DELAY, self._render_rows)
 
     @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
+    async def _filter_done(self) -> None:
+        # Enter in the filter applies it now, not after the pause: an Enter typed right
+        # behind it opens a row of the filtered list, never one of the list before.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+            self.rime.hold_keys(self._filter_done)
+            try:
+                await self._render_rows().wait()
+            finally:
+                self.rime.release_keys(self._filter_done)
         self.query_one(DataTable).focus()
 
     async def fetch(self) -> None:
