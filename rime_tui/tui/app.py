@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -120,6 +121,10 @@ class RimeApp(App[None]):
     def on_mount(self) -> None:
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
         self._key_task = asyncio.create_task(self._deliver_typed_keys())
+        # The SSH link dropped or the terminal closed: quit as with ctrl+q, so that the
+        # local instance is stopped when this was the last TUI on it (not left behind).
+        with contextlib.suppress(AttributeError, NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The app's own workers (the expiry notice, a restart of the local instance,

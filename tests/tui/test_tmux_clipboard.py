@@ -12,6 +12,7 @@ import asyncio
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -37,7 +38,33 @@ def tmux(tmp_path: Path) -> Iterator[list[str]]:
     try:
         yield base
     finally:
+        # Closing the terminal hangs up on rime-tui, which then stops its local instance
+        # (the last TUI on it): nothing is left running.
         subprocess.run([*base, "kill-server"], capture_output=True, check=False)
+        _assert_no_instance_left(tmp_path / "data")
+
+
+def _assert_no_instance_left(data_dir: Path) -> None:
+    deadline = time.monotonic() + WAIT
+    while _instances_serving(data_dir):
+        if time.monotonic() > deadline:
+            for pid in _instances_serving(data_dir):
+                os.kill(pid, signal.SIGKILL)  # do not leave it behind even so
+            raise AssertionError(f"a local instance on {data_dir} outlived its TUI")
+        time.sleep(0.1)
+
+
+def _instances_serving(data_dir: Path) -> list[int]:
+    """Pids of `rime_tui serve` processes for *data_dir*."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in argv and os.fsencode(data_dir) in argv:
+            found.append(int(proc.name))
+    return found
 
 
 def _screen(tmux: list[str]) -> str:
