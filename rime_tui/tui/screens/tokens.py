@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -425,6 +426,7 @@ class TokensScreen(WorkspaceScreen):
             return
         self._creating = True
         self.rime.hold_keys(self.create)  # keys typed after Enter are for the token dialog
+        gc.disable()  # no collection pauses between Enter and the dialog on screen
         self.create()
 
     @on(Input.Changed, "#token-name")
@@ -456,11 +458,15 @@ class TokensScreen(WorkspaceScreen):
         finally:
             self._creating = False
             self.rime.release_keys(self.create)
+            self.app.call_after_refresh(gc.enable)
         self._show_secret(created.full_api_token, name)
-        # Under the dialog, after the push, so that the dialog comes first.
+        # Under the dialog, after the push, so that the dialog comes first; the list
+        # catches up once the dialog is painted.
         field.value = ""
         expiry.value = EXPIRY_CHOICES[0]
-        self._add_created(created.id.uuid, name, created.full_api_token[-4:], days)
+        self.app.call_after_refresh(
+            self._add_created, created.id.uuid, name, created.full_api_token[-4:], days
+        )
 
     def _expired_hint(self) -> str:
         """At the cap: how many tokens are expired, and the key that deletes them."""
