@@ -108,10 +108,7 @@ class Session:
     async def org_admin(self) -> bool:
         if self.user is not None:
             return self.user.is_org_admin
-        return any(
-            r.subject_type == "SUBJECT_TYPE_ORGANIZATION" and r.role == "ACTOR_ROLE_ADMIN"
-            for r in await self.client.my_roles()
-        )
+        return m.org_admin_among(await self.client.my_roles())
 
 
 @contextlib.asynccontextmanager

@@ -6,9 +6,15 @@ modules load no pydantic, so the first paint does not pay for them.
 
 from __future__ import annotations
 
-from rime_tui.wire.constants import MAX_NAME_LENGTH
+from rime_tui.wire.constants import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
 from rime_tui.wire.constants import MAX_TOKENS as TOKEN_LIMIT
 from rime_tui.wire.text import CONTROL as CONTROL_CHARACTERS
 from rime_tui.wire.text import HIDDEN as HIDDEN_CHARACTERS
 
-__all__ = ["CONTROL_CHARACTERS", "HIDDEN_CHARACTERS", "MAX_NAME_LENGTH", "TOKEN_LIMIT"]
+__all__ = [
+    "CONTROL_CHARACTERS",
+    "HIDDEN_CHARACTERS",
+    "MAX_EXPIRY_DAYS",
+    "MAX_NAME_LENGTH",
+    "TOKEN_LIMIT",
+]

@@ -185,11 +185,9 @@ async def sign_in(
         token = form.api_token.strip()
         client.api_token = token
         await client.rime_info()
-        roles = await client.my_roles()
-        admin = any(
-            r.subject_type == "SUBJECT_TYPE_ORGANIZATION" and r.role == "ACTOR_ROLE_ADMIN"
-            for r in roles
-        )
+        from rime_tui.wire.models import org_admin_among
+
+        admin = org_admin_among(await client.my_roles())
         return Session(client, None, admin, "token", token_suffix=token[-4:])
     except BaseException:
         await client.aclose()

@@ -46,9 +46,9 @@ def fit(columns: list[Column], width: int, padding: int = 1) -> list[tuple[Colum
     return [(c, max(c.width, share) if c.flex else c.width) for c in shown]
 
 
-class FitTable(DataTable[Cell]):
-    """A row-cursor table that lays its columns out for its width; Home and End move
-    the cursor to the first and the last row."""
+class RowTable(DataTable[Cell]):
+    """A row-cursor table where Home and End move the cursor to the first and the
+    last row (a plain DataTable only scrolls)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "first_row", "First row", show=False),
@@ -57,6 +57,21 @@ class FitTable(DataTable[Cell]):
 
     def __init__(self, *, id: str, zebra_stripes: bool = True) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=zebra_stripes)
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
+
+class FitTable(RowTable):
+    """A row table that lays its columns out for its width."""
+
+    def __init__(self, *, id: str, zebra_stripes: bool = True) -> None:
+        super().__init__(id=id, zebra_stripes=zebra_stripes)
         self._columns: list[Column] = []
         self._rows: list[tuple[str, Row]] = []
         self._layout: list[tuple[Column, int]] = []
@@ -109,11 +124,3 @@ class FitTable(DataTable[Cell]):
         keys = self.shown_keys
         for key, row in rows:
             self.add_row(*(row.get(k, "") for k in keys), key=key)
-
-    def action_first_row(self) -> None:
-        if self.row_count:
-            self.move_cursor(row=0)
-
-    def action_last_row(self) -> None:
-        if self.row_count:
-            self.move_cursor(row=self.row_count - 1)

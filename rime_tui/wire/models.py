@@ -103,6 +103,11 @@ class RolesResponse(WireModel):
     roles: list[Role] = Field(default_factory=list)
 
 
+def org_admin_among(roles: list[Role]) -> bool:
+    """Whether the caller's *roles* make them an organization admin."""
+    return any(r.subject_type == "SUBJECT_TYPE_ORGANIZATION" and r.role == ADMIN for r in roles)
+
+
 class UserDetail(WireModel):
     """A user account."""
 

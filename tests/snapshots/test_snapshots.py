@@ -21,7 +21,10 @@ from tests.support.scenario import (
     to_all_workspaces,
     to_members,
     to_overview,
+    to_settings,
+    to_signin,
     to_tokens,
+    to_workspaces,
 )
 
 
@@ -52,7 +55,10 @@ def test_token_dialog(size: tuple[int, int], use_it: bool, demo: Local, snap_com
 
 
 NARROW = {
+    "sign-in": to_signin,
+    "workspaces": to_workspaces,
     "overview": to_overview,
+    "settings": to_settings,
     "settings-members": to_members,
     "api-tokens": to_tokens,
     "api-tokens-all-workspaces": to_all_workspaces,
@@ -62,5 +68,5 @@ NARROW = {
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
 @pytest.mark.parametrize("step", list(NARROW))
 def test_narrow_screen(step: str, size: tuple[int, int], demo: Local, snap_compare: Any) -> None:
-    """Tokens, Overview and Settings at 80x24 and 60x20: nothing scrolls sideways."""
+    """Every page at 80x24 and 60x20: nothing is cut off, nothing scrolls sideways."""
     assert snap_compare(demo_app(demo), terminal_size=size, run_before=NARROW[step])

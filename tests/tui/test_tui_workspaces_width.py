@@ -6,9 +6,10 @@ from typing import Any
 
 from textual.widgets import DataTable
 
+from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
 from tests.support.local import Local
-from tests.support.tui import reach_workspaces, until
+from tests.support.tui import SignIn, reach_workspaces, until
 
 
 async def test_the_workspaces_table_never_scrolls_sideways(local: Local, make_app: Any) -> None:
@@ -32,3 +33,19 @@ async def test_the_workspaces_table_never_scrolls_sideways(local: Local, make_ap
             assert table.max_scroll_x == 0, width
             assert table.virtual_size.width <= table.scrollable_content_region.width
         assert [c.width for c in table.ordered_columns] > wide  # grew again at 120
+
+
+async def test_home_and_end_move_the_workspaces_cursor(
+    local: Local, root: RimeClient, make_app: Any, signed_in: SignIn
+) -> None:
+    for i in range(3):
+        await root.create_workspace(f"Team {i}")
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        workspaces = await reach_workspaces(pilot, rows=4, signed_in=signed_in)
+        table = workspaces.query_one(DataTable)
+        table.focus()
+        await pilot.press("end")
+        assert table.cursor_row == 3
+        await pilot.press("home")
+        assert table.cursor_row == 0

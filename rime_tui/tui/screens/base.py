@@ -111,6 +111,13 @@ class RimeScreen(BaseScreen[None]):
     def action_refresh(self) -> None:
         self.load()
 
+    def action_filter(self) -> None:
+        """Show the page's ``#filter`` field and focus it at once: bound to `/` with
+        priority, so that what is typed right after `/` in the same burst lands in it."""
+        field = self.query_one("#filter", Input)
+        field.display = True
+        self.set_focus(field)
+
     def action_back(self) -> None:
         self.rime.back()
 

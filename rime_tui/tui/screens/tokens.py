@@ -16,7 +16,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Footer, Header, Input, Select, Static
 
-from rime_tui.tui.limits import CONTROL_CHARACTERS, MAX_NAME_LENGTH, TOKEN_LIMIT
+from rime_tui.tui.limits import (
+    CONTROL_CHARACTERS,
+    MAX_EXPIRY_DAYS,
+    MAX_NAME_LENGTH,
+    TOKEN_LIMIT,
+)
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
@@ -29,7 +34,7 @@ if TYPE_CHECKING:
     from rime_tui.api.tokens import Listed
     from rime_tui.wire.models import ApiTokenInfo, Workspace
 
-EXPIRY_CHOICES = [270, 180, 90, 30, 7, 1]
+EXPIRY_CHOICES = [MAX_EXPIRY_DAYS, 180, 90, 30, 7, 1]
 SOON_DAYS = 30
 METER_AMBER = 180  # the instance meter turns amber from here, and red at the limit
 
@@ -360,13 +365,6 @@ class TokensScreen(WorkspaceScreen):
         self._show_tokens()
         if known is None:
             self.load()
-
-    def action_filter(self) -> None:
-        # A priority binding and an immediate set_focus: what is typed right after
-        # `/` lands in the filter even when it arrives in the same burst.
-        field = self.query_one("#filter", Input)
-        field.display = True
-        self.set_focus(field)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:

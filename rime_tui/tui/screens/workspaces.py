@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rime_tui.tui.screens.base import REFRESH, RimeScreen
+from rime_tui.tui.table import RowTable
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import TextInput
 from rime_tui.words import plural
@@ -88,8 +89,7 @@ class WorkspacesScreen(RimeScreen):
         yield Header()
         yield Static("Select a workspace and press Enter.", id="hint", classes="hint", markup=False)
         yield TextInput(placeholder="Filter by name…", id="filter")
-        table: DataTable[Text] = DataTable(id="workspaces", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield RowTable(id="workspaces")
         yield Static("", id="status", classes="status", markup=False)
         yield Footer()
 
@@ -124,13 +124,6 @@ class WorkspacesScreen(RimeScreen):
             self.query_one(DataTable).focus()
             return
         super().action_back()  # the app signs out: this is the first page after sign-in
-
-    def action_filter(self) -> None:
-        # A priority binding and an immediate set_focus: what is typed right after
-        # `/` lands in the filter even when it arrives in the same burst.
-        field = self.query_one("#filter", Input)
-        field.display = True
-        self.set_focus(field)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
