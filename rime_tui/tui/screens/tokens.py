@@ -481,10 +481,13 @@ class TokensScreen(WorkspaceScreen):
         return ""
 
     def _add_created(self, token_id: str, name: str, suffix: str, days: int) -> None:
-        """The new token into the list, without fetching and redrawing the list."""
+        """The new token into the list, without fetching and redrawing the list (unless
+        a listing that answered after the create has it already)."""
         from rime_tui.api.tokens import Listed
         from rime_tui.wire.models import ApiTokenInfo, RimeUUID
 
+        if any(listed.id == token_id for listed in self.rows):
+            return
         now = self.rime.now()
         token = ApiTokenInfo(
             id=RimeUUID(uuid=token_id),
