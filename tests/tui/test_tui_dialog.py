@@ -7,6 +7,7 @@ compositor paints, not what a widget holds.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,36 @@ async def test_every_character_of_the_token_is_on_screen(
             await pilot.resize_terminal(60, 24)
             await pilot.pause()
             assert shown_text(app, modal.query_one("#token")) == secret
+
+
+# -- no pause between Enter and the dialog -------------------------------------------------------
+
+
+async def test_no_garbage_collection_while_the_token_is_created(
+    local: Local, make_app: Any
+) -> None:
+    # A collection then (up to 45 ms for a gen-2 one) held the dialog back.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_tokens(pilot)
+        await pilot.press("n", *"no pause")
+        await pilot.pause()
+        creating: list[int] = []
+
+        def collected(phase: str, info: dict[str, int]) -> None:
+            if phase == "start" and isinstance(app.screen, TokensScreen):
+                creating.append(info["generation"])
+
+        gc.callbacks.append(collected)
+        try:
+            await pilot.press("enter")
+            await screen(pilot, TokenCreatedScreen)
+            gc.callbacks.remove(collected)
+        finally:
+            if collected in gc.callbacks:
+                gc.callbacks.remove(collected)
+        assert creating == []
+        await until(pilot, gc.isenabled, "collections back on once the dialog is painted")
 
 
 # -- closing asks until the token was kept ------------------------------------------------------

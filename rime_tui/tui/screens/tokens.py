@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -444,6 +445,7 @@ class TokensScreen(WorkspaceScreen):
             return
         self._creating = True
         self.rime.hold_keys(self.create)  # keys typed after Enter are for the token dialog
+        gc.disable()  # no collection pauses between Enter and the dialog on screen
         self.create()
 
     @on(Input.Changed, "#token-name")
@@ -475,11 +477,15 @@ class TokensScreen(WorkspaceScreen):
         finally:
             self._creating = False
             self.rime.release_keys(self.create)
+            self.app.call_after_refresh(gc.enable)
         self._show_secret(created.full_api_token, name)
-        # Under the dialog, after the push, so that the dialog comes first.
+        # Under the dialog, after the push, so that the dialog comes first; the list
+        # catches up once the dialog is painted.
         field.value = ""
         expiry.value = EXPIRY_CHOICES[0]
-        self._add_created(created.id.uuid, name, created.full_api_token[-4:], days)
+        self.app.call_after_refresh(
+            self._add_created, created.id.uuid, name, created.full_api_token[-4:], days
+        )
 
     def _expired_hint(self) -> str:
         """At the cap: how many tokens are expired, and the key that deletes them."""
@@ -496,10 +502,13 @@ class TokensScreen(WorkspaceScreen):
         return ""
 
     def _add_created(self, token_id: str, name: str, suffix: str, days: int) -> None:
-        """The new token into the list, without fetching and redrawing the list."""
+        """The new token into the list, without fetching and redrawing the list (unless
+        a listing that answered after the create has it already)."""
         from rime_tui.api.tokens import Listed
         from rime_tui.wire.models import ApiTokenInfo, RimeUUID
 
+        if any(listed.id == token_id for listed in self.rows):
+            return
         now = self.rime.now()
         token = ApiTokenInfo(
             id=RimeUUID(uuid=token_id),
