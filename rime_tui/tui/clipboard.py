@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from collections.abc import Mapping
 from enum import Enum
 
 from textual.app import App
 
 PYPERCLIP_TIMEOUT = 3.0
+PASTE_CHECKS = 4  # reads of the clipboard before a copy counts as failed
 
 
 class Via(Enum):
@@ -34,9 +36,14 @@ def _pyperclip_copy(text: str) -> None:
 
     pyperclip.copy(text)
     # Some mechanisms fail without raising: with xclip and a $DISPLAY that does not
-    # answer (ssh -X without an X server), copy() returns as if it had worked.
-    if _lines(pyperclip.paste()) != _lines(text):
-        raise pyperclip.PyperclipException("the clipboard did not take the text")
+    # answer (ssh -X without an X server), copy() returns as if it had worked. xclip
+    # also returns before the process it leaves behind owns the selection: a paste
+    # right away can still read the old text, so look again a few times.
+    for attempt in range(PASTE_CHECKS):
+        if _lines(pyperclip.paste()) == _lines(text):
+            return
+        time.sleep(0.05 * (attempt + 1))
+    raise pyperclip.PyperclipException("the clipboard did not take the text")
 
 
 def _lines(text: str) -> str:
