@@ -223,7 +223,7 @@ def scale(n: int, tmp: Path) -> None:
         echo = app.wait_for("zq") - typed
         all_rows = app.wait_for(f"0 of {n} workspaces match") - start  # 'zq' matches none
         app.send("\x1b")
-        app.wait_for(f"{n} workspace(s)")
+        app.wait_for(f"{n} workspaces.")
         time.sleep(0.3)
         app.send("/")
         wanted = f"{n - 1:05d}"
@@ -236,7 +236,7 @@ def scale(n: int, tmp: Path) -> None:
         cleared = time.perf_counter()
         app.send("\x1b")  # leave the filter: every row again
         first_back = app.wait_for("Team 00001") - cleared
-        back = app.wait_for(f"{n} workspace(s)") - cleared
+        back = app.wait_for(f"{n} workspaces.") - cleared
     finally:
         app.close()
     print(f"scale: {n} workspaces (pages of 200), real pty:")
