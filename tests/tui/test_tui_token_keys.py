@@ -485,8 +485,8 @@ async def test_a_second_rotate_while_one_runs_is_refused(
         await select(pilot, tokens, "rotate once")
         row = tokens.selected_row()
         assert row is not None
-        tokens._start(tokens.rotate, row)
-        tokens._start(tokens.rotate, row)  # R, y again before the first one ended
+        tokens._rotate_once(row)
+        tokens._rotate_once(row)  # R, y again before the first one ended
         await screen(pilot, TokenCreatedScreen)
         await tokens.workers.wait_for_complete()
         assert any("still running" in n for n in notifications(app))

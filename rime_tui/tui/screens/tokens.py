@@ -600,17 +600,17 @@ class TokensScreen(WorkspaceScreen):
             f"Rotate “{name}” (…{suffix})? A new secret with the same name and lifetime "
             "replaces it; programs using the old one stop working.",
             "Rotate",
-            lambda: self._start(self.rotate, row),
+            lambda: self._rotate_once(row),
         )
 
-    def _start(self, work: Callable[[Listed], object], row: Listed) -> None:
-        """One rotate at a time; keys typed meanwhile wait for its dialog."""
+    def _rotate_once(self, row: Listed) -> None:
+        """One rotation at a time; keys typed meanwhile wait for its dialog."""
         if self._rotating:
             self.notify("A rotation is still running.", severity="warning")
             return
         self._rotating = True
         self.rime.hold_keys(self.rotate)
-        work(row)
+        self.rotate(row)
 
     # Not exclusive: cancelling a rotation half-way could lose the new token's secret.
     @work(group="rotate", exit_on_error=False)
