@@ -34,14 +34,11 @@ TOKEN = "rime_faulty0000000000000000000000000000wxyz"
 SHORT_TIMEOUT = 2.0
 
 
-def faulty_app(cluster_url: str) -> RimeApp:
-    """The real app, signing in with an API token to *cluster_url*, with short timeouts."""
+def faulty_app(cluster_url: str, timeout: float | None = SHORT_TIMEOUT) -> RimeApp:
+    """The real app, signing in with an API token to *cluster_url*, with short timeouts
+    (``timeout=None``: the client's own, for a slow answer that must be waited for)."""
     return RimeApp(
-        cluster_url=cluster_url,
-        api_token=TOKEN,
-        local=None,
-        remember=False,
-        timeout=SHORT_TIMEOUT,
+        cluster_url=cluster_url, api_token=TOKEN, local=None, remember=False, timeout=timeout
     )
 
 
@@ -207,7 +204,7 @@ async def test_slow_sign_in_shows_busy_and_keys_still_work(
     faulty: FaultyServer, failures: WorkerFailures
 ) -> None:
     faulty.fail("/v1/rime-info", Fault.SLOW)
-    app = RimeApp(cluster_url=faulty.url, api_token=TOKEN, local=None, remember=False)
+    app = faulty_app(faulty.url, timeout=None)
     async with app.run_test(size=(80, 24)) as pilot:
         signin = await submit(pilot)
         await until(pilot, lambda: faulty.waiting("/v1/rime-info"), "the request to arrive")
@@ -231,7 +228,7 @@ async def test_slow_workspace_list_shows_busy_and_filter_still_works(
     faulty: FaultyServer, failures: WorkerFailures
 ) -> None:
     faulty.fail("/v1/workspace", Fault.SLOW)
-    app = RimeApp(cluster_url=faulty.url, api_token=TOKEN, local=None, remember=False)
+    app = faulty_app(faulty.url, timeout=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await submit(pilot)
         workspaces = await screen(pilot, WorkspacesScreen)
@@ -256,7 +253,7 @@ async def test_slow_workspace_list_esc_goes_back(
     faulty: FaultyServer, failures: WorkerFailures
 ) -> None:
     faulty.fail("/v1/workspace", Fault.SLOW)
-    app = RimeApp(cluster_url=faulty.url, api_token=TOKEN, local=None, remember=False)
+    app = faulty_app(faulty.url, timeout=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await submit(pilot)
         await screen(pilot, WorkspacesScreen)
