@@ -2,9 +2,9 @@
 
 Textual 8 keeps the watchers of an object's reactives in a private ``__watchers``
 dict on that object, and prunes a reactive's list only when that reactive changes
-(Textual issue #6666, open upstream). Watchers registered on long-lived nodes (the
-app's theme, each Footer's ``compact``) so keep every removed FooterKey and TextArea
-alive: about 0.8 MB per token dialog. :func:`release_closed_watchers` lets them go,
+(Textual issue #6666, open upstream). Watchers that widgets register on long-lived
+nodes (the app's theme, for one) so keep every closed page's widgets alive.
+:func:`release_closed_watchers` lets them go,
 recognising a removed widget by the private ``_closing`` flag of its message pump.
 
 :func:`check_textual` runs when the app starts and fails loudly, naming the Textual

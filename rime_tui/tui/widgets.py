@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Input, Static
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input
 
 from rime_tui.tui.text import input_text
 
@@ -84,30 +86,140 @@ class TextInput(Input):
             )
 
 
-class KeyLine(Static):
-    """A screen's keys on one line at the bottom, as Textual's Footer shows them, but
-    one widget built once: a Footer rebuilds a widget per key each time its screen is
-    shown, which is most of the cost of showing a dialog again."""
+@dataclass(frozen=True)
+class ShownKey:
+    """One key as the key bar shows it."""
+
+    key: str  # what a click on it presses
+    display: str
+    description: str
+    enabled: bool
+    divided: bool = False  # a thin rule before it (the command palette's key)
+
+
+class KeyBar(Widget, can_focus=False):
+    """Its screen's keys on one line at the bottom, as Textual's Footer shows them.
+
+    The Footer builds a widget per key, and builds them all again whenever its screen's
+    bindings change (focus moves, a dialog opens or closes): 4 to 5 ms each time here,
+    often on the way from a key to the next paint. This bar shows the same keys (the
+    screen's active bindings that are shown, one per action, disabled ones dim) as one
+    line of text, repainted only when it changes. The app's own keys (Quit, Help and the
+    command palette's) stand on the right of every screen; the screen's keys fill the
+    room left of them, whole keys only (Help lists every key). A click on a key presses
+    it, as on the Footer.
+    """
 
     DEFAULT_CSS = """
-    KeyLine {
+    KeyBar {
         dock: bottom;
         height: 1;
-        padding: 0 1;
+        width: 1fr;
         background: $footer-background;
         color: $footer-description-foreground;
     }
     """
 
-    def __init__(self, bindings: Iterable[BindingType], *, id: str | None = None) -> None:
-        super().__init__(id=id, markup=False)
-        self.bindings = [b for b in bindings if isinstance(b, Binding) and b.show]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.keys: list[ShownKey] = []  # the screen's
+        self.app_keys: list[ShownKey] = []  # on the right
+        self._hovered: str | None = None
+        self._spans: list[tuple[int, int, ShownKey]] = []  # what a click at x presses
 
     def on_mount(self) -> None:
-        key_style = "bold $footer-key-foreground"
-        self.update(
-            Content("  ").join(
-                Content.assemble((self.app.get_key_display(b), key_style), " ", b.description)
-                for b in self.bindings
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        # A screen under another is brought up to date when it is shown again.
+        if screen is self.screen and (screen.is_current or not screen.is_mounted):
+            self.show_keys(*self.active_keys())
+
+    def active_keys(self) -> tuple[list[ShownKey], list[ShownKey]]:
+        """The screen's keys and the app's, as its bindings are now."""
+        app = self.app
+        keys: dict[str, ShownKey] = {}  # by action: the first binding of each
+        app_keys: list[ShownKey] = []
+        palette: ShownKey | None = None
+        for node, binding, enabled, _ in self.screen.active_bindings.values():
+            shown = ShownKey(
+                binding.key, app.get_key_display(binding), binding.description, enabled
             )
+            if app.ENABLE_COMMAND_PALETTE and binding.key == app.COMMAND_PALETTE_BINDING:
+                palette = ShownKey(shown.key, shown.display, shown.description, enabled, True)
+            elif binding.show and node is app:
+                app_keys.append(shown)
+            elif binding.show and binding.action not in keys:
+                keys[binding.action] = shown
+        if self.screen.is_modal:  # Textual lists a dialog's keys only, but the app's
+            for binding in Binding.make_bindings(app.BINDINGS):  # priority keys work too
+                if binding.priority and binding.show and app.check_action(binding.action, ()):
+                    app_keys.append(
+                        ShownKey(
+                            binding.key, app.get_key_display(binding), binding.description, True
+                        )
+                    )
+        return list(keys.values()), [*app_keys, *([palette] if palette else [])]
+
+    def show_keys(self, keys: list[ShownKey], app_keys: list[ShownKey]) -> None:
+        if (keys, app_keys) != (self.keys, self.app_keys):
+            self.keys, self.app_keys = keys, app_keys
+            self.refresh()  # a repaint: the bar's size does not change
+
+    def _piece(self, key: ShownKey) -> Content:
+        hovered = " on $block-hover-background" if key.key == self._hovered else ""
+        dim = "" if key.enabled else " dim"
+        return Content.assemble(
+            ("│" if key.divided else "", "$foreground 20%"),
+            (f" {key.display} ", f"bold $footer-key-foreground{hovered}{dim}"),
+            (f"{key.description} " if key.description else "", f"{hovered}{dim}".strip()),
         )
+
+    def render(self) -> Content:
+        width = self.size.width
+        right = [(key, self._piece(key)) for key in self.app_keys]
+        while sum(len(piece) for _, piece in right) > width:
+            right.pop()  # too narrow even for the app's keys: the palette's goes first
+        room = width - sum(len(piece) for _, piece in right)
+        left: list[tuple[ShownKey, Content]] = []
+        for key in self.keys:
+            piece = self._piece(key)
+            if len(piece) > room:
+                break
+            left.append((key, piece))
+            room -= len(piece)
+        line, self._spans = Content(""), []
+        for index, (key, piece) in enumerate([*left, *right]):
+            if index == len(left):
+                line += Content(" " * room)
+            self._spans.append((len(line), len(line) + len(piece), key))
+            line += piece
+        return line
+
+    def _key_at(self, x: int) -> ShownKey | None:
+        return next((key for start, end, key in self._spans if start <= x < end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        key = self._key_at(event.x)
+        hovered = key.key if key is not None else None
+        if hovered != self._hovered:
+            self._hovered = hovered
+            self.refresh()
+
+    def on_leave(self) -> None:
+        if self._hovered is not None:
+            self._hovered = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self._key_at(event.x)
+        if key is None:
+            return
+        if key.enabled:
+            self.app.simulate_key(key.key)
+        else:
+            self.app.bell()

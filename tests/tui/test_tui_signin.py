@@ -326,16 +326,3 @@ async def test_no_api_token_stays_in_the_sign_in_form(local: Local) -> None:
         await pilot.press("enter")
         await screen(pilot, WorkspacesScreen)
         assert widgets_holding(app, local.api_token) == []
-
-
-async def test_the_first_screen_is_styled_as_a_full_restyle_would(config_dir: Path) -> None:
-    """The sign-in screen skips Textual's full restyle on its first resume (first paint
-    speed): every node must already have the styles that restyle would give it."""
-    app = RimeApp(cluster_url="https://rime.example.io", local=None)
-    async with app.run_test(size=(80, 24)) as pilot:
-        signin = await screen(pilot, SignInScreen)
-        await pilot.pause()
-        nodes = list(signin.walk_children(with_self=True))
-        painted = [node.styles.css for node in nodes]
-        signin.update_node_styles(animate=False)
-        assert [node.styles.css for node in nodes] == painted

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from rime_tui.api import RimeClient
 from rime_tui.api.errors import ApiError
@@ -20,6 +20,7 @@ from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.tui.table import FitTable
+from rime_tui.tui.widgets import KeyBar
 from rime_tui.wire.models import ApiTokenInfo
 from tests.support.helpers import PASSWORD, new_user, sign_in
 from tests.support.local import Local
@@ -398,7 +399,7 @@ async def test_members_show_the_role_at_80_and_60_columns(local: Local, make_app
             assert "Admin" in str(members.get_row_at(0)[-1])
 
 
-async def test_the_settings_button_is_whole_above_the_footer(local: Local, make_app: Any) -> None:
+async def test_the_settings_button_is_whole_above_the_key_bar(local: Local, make_app: Any) -> None:
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await reach_workspaces(pilot)
@@ -406,7 +407,7 @@ async def test_the_settings_button_is_whole_above_the_footer(local: Local, make_
         overview = await screen(pilot, OverviewScreen)
         await pilot.pause(0.1)
         button = overview.query_one("#settings", Button).region
-        footer = overview.query_one(Footer).region
+        footer = overview.query_one(KeyBar).region
         assert button.height == 3
         assert button.bottom <= footer.y
 

@@ -1,7 +1,7 @@
 """The watcher sweep (rime_tui/tui/compat.py) releases what closed dialogs leave behind.
 
 Textual keeps the watchers that removed widgets registered on long-lived nodes
-(Textual issue #6666); each token dialog leaves some. The sweep drops them all.
+(Textual issue #6666); each page closed leaves some. The sweep drops them all.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from rime_tui.tui import app as app_module
 from rime_tui.tui import compat
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.support.local import Local
 from tests.support.tui import MakeApp, SignIn, reach_tokens, screen
 
@@ -27,6 +28,10 @@ async def test_closed_dialogs_leave_dead_watchers_and_the_sweep_drops_them(
             await pilot.press("n", *f"sweep {n}", "enter")
             await screen(pilot, TokenCreatedScreen)
             await pilot.press("escape", "y")  # y: close without keeping the token
+            await screen(pilot, TokensScreen)
+            await pilot.press("escape", "escape", "escape")  # back to Workspaces
+            await screen(pilot, WorkspacesScreen)
+            await pilot.press("enter", "s", "t")
             await screen(pilot, TokensScreen)
         await pilot.pause()
 

@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from rime_tui.api.errors import AuthenticationError, ConnectionFailedError
 from rime_tui.tui.errors import describe
+from rime_tui.tui.widgets import KeyBar
 
 if TYPE_CHECKING:
     from rime_tui.tui.app import RimeApp
@@ -53,9 +55,21 @@ class BaseScreen(Screen[R]):
     # the key is just a character being typed.
     FIELD_ACTIONS: ClassVar[frozenset[str]] = frozenset()
 
+    _styled_theme: str | None = None  # the theme this screen was last shown in
+
     @property
     def rime(self) -> RimeApp:
         return cast("RimeApp", self.app)
+
+    def post_message(self, message: Message) -> bool:
+        if isinstance(message, events.ScreenResume):
+            # Textual restyles every node of a screen each time it comes to the top.
+            # Shown for the first time, each node got its styles as it was mounted; shown
+            # again (the reused token dialog), they are still current unless the theme
+            # changed meanwhile. (tests/tui/test_restyle.py checks that nothing is lost.)
+            theme, self._styled_theme = self._styled_theme, self.app.theme
+            message.refresh_styles = self.is_mounted and theme != self.app.theme
+        return super().post_message(message)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in self.FIELD_ACTIONS and isinstance(self.focused, Input))
@@ -206,7 +220,7 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
 
     def keys(self) -> ComposeResult:
         """What shows the keys, under the box."""
-        yield Footer()
+        yield KeyBar()
 
     def body(self) -> ComposeResult:
         """The box's contents, under the title."""

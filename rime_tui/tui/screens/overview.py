@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
 from rime_tui.tui.screens.tokens import METER_CSS, instance_meter, instance_tokens
 from rime_tui.tui.text import label_rows, one_line, visible
+from rime_tui.tui.widgets import KeyBar
 
 T = TypeVar("T")
 SHOWN = 5  # members and projects named on the overview
@@ -72,7 +73,7 @@ class OverviewScreen(WorkspaceScreen):
             yield Static(self._details(), id="details")
             yield Static("", id="meter", markup=False)
         yield Button("⚙ Settings", id="settings", tooltip="Workspace Settings (s)")
-        yield Footer()
+        yield KeyBar()
 
     def _details(
         self,

@@ -9,13 +9,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
+from textual.widgets import ContentSwitcher, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rime_tui.tui.screens.base import WorkspaceScreen
 from rime_tui.tui.screens.workspaces import role_name
 from rime_tui.tui.table import Column, FitTable
 from rime_tui.tui.text import label_rows, one_line
+from rime_tui.tui.widgets import KeyBar
 
 MENU = [
     ("general", "General"),
@@ -71,7 +72,7 @@ class SettingsScreen(WorkspaceScreen):
                     id="general",
                 )
                 yield FitTable(id="members", zebra_stripes=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()

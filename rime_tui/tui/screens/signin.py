@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from rime_tui.tui.screens.base import BaseScreen
 from rime_tui.tui.session import (
@@ -22,7 +21,7 @@ from rime_tui.tui.session import (
     sign_in,
 )
 from rime_tui.tui.text import one_line
-from rime_tui.tui.widgets import TextInput
+from rime_tui.tui.widgets import KeyBar, TextInput
 
 METHOD_NAMES: dict[Method, str] = {
     "password": "Email & password  (ctrl+t: API token)",
@@ -45,14 +44,6 @@ class SignInScreen(BaseScreen[None]):
         self._error_form: SignInForm | None = None  # what the form held when the error came
         self.local_start = LocalStart(self.rime.local) if self.rime.local else None
 
-    def post_message(self, message: Message) -> bool:
-        if isinstance(message, events.ScreenResume) and not self.is_mounted:
-            # Shown for the first time: each node gets its styles as it is mounted, and
-            # the full restyle Textual asks for here would only repeat that before the
-            # first paint (tests/tui/test_tui_signin.py checks nothing is lost).
-            message.refresh_styles = False
-        return super().post_message(message)
-
     def compose(self) -> ComposeResult:
         app = self.rime
         previous = app.session
@@ -67,7 +58,7 @@ class SignInScreen(BaseScreen[None]):
             method = previous.method
         self.method = method
         # Lean on purpose (the first paint waits for it): no Header (a title line says
-        # where you are), labels as the fields' border titles. (The Footer stays in
+        # where you are), labels as the fields' border titles. (The key bar stays in
         # compose: mounted after the paint it cost a restyle of the whole screen.)
         yield Static(self._title(), id="signin-where", markup=False)
         with Vertical(id="signin-form", classes=f"-{method}") as form:  # the method's fields
@@ -96,7 +87,7 @@ class SignInScreen(BaseScreen[None]):
                 yield submit
                 yield Static("", id="status", markup=False)
             yield Static(self.reauth_message or "", id="error", classes="error", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     @staticmethod
     def _field(label: str, value: str = "", **options: Any) -> TextInput:

@@ -24,7 +24,7 @@ from rime_tui.tui.screens.base import Dialog
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.text import one_line
-from rime_tui.tui.widgets import KeyLine
+from rime_tui.tui.widgets import KeyBar
 
 if TYPE_CHECKING:
     from rime_tui.tui.app import RimeApp
@@ -157,7 +157,7 @@ class TokenCreatedScreen(Dialog[None]):
         yield VerticalScroll(id="snippets")
 
     def keys(self) -> ComposeResult:
-        yield KeyLine([*self.BINDINGS, *self.app.BINDINGS])
+        yield KeyBar()
 
     def on_mount(self) -> None:
         # Opaque, over app.tcss's dimmed page behind dialogs: nothing under it to blend.

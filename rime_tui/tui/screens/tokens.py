@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Button, DataTable, Header, Input, Select, Static
 
 from rime_tui.tui.limits import (
     CONTROL_CHARACTERS,
@@ -27,7 +27,7 @@ from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.table import Column, FitTable, Row
 from rime_tui.tui.text import one_line
-from rime_tui.tui.widgets import TextInput
+from rime_tui.tui.widgets import KeyBar, TextInput
 from rime_tui.words import plural
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ class TokensScreen(WorkspaceScreen):
         yield TextInput(placeholder="Filter by name or owner…", id="filter")
         yield FitTable(id="tokens")
         yield Static("", id="status", classes="status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False

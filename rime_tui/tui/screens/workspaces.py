@@ -10,12 +10,12 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from rime_tui.tui.screens.base import REFRESH, RimeScreen
 from rime_tui.tui.table import RowTable
 from rime_tui.tui.text import one_line
-from rime_tui.tui.widgets import TextInput
+from rime_tui.tui.widgets import KeyBar, TextInput
 from rime_tui.words import plural
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class WorkspacesScreen(RimeScreen):
         yield TextInput(placeholder="Filter by name…", id="filter")
         yield RowTable(id="workspaces")
         yield Static("", id="status", classes="status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._column_widths = self._fit_columns()
