@@ -204,6 +204,10 @@ class RimeApp(App[None]):
             return
         if not self.screen_stack:  # quitting: no screen is left to take a key
             return
+        if event is not self._letting_through and (keys := escape_and_key(event)):
+            self._typed.extend(keys)  # Esc, then the key, each in its turn
+            self._keys_moved.set()
+            return
         if event is self._letting_through:
             self._letting_through = None
         elif self._must_wait(event):
@@ -507,6 +511,26 @@ def run_tui(
         if instance is not None:
             instance.stop()
     return app.return_code or 0
+
+
+def escape_and_key(key: events.Key) -> tuple[events.Key, events.Key] | None:
+    """Alt with a character key as the Esc and the key it stands for; None for any other.
+
+    A terminal sends Alt+y as ESC y, and Textual reads ESC followed at once by a
+    character as that character with Alt. rime-tui binds no Alt keys, and ESC y
+    arrives when Esc and y are typed in quick succession or come in one burst over a
+    lagging link: it is taken as what was typed, Esc then y. (Alt with an arrow or a
+    function key comes as a sequence of its own and is left alone.)
+    """
+    character = key.character
+    if not key.key.startswith("alt+") or character is None or len(character) != 1:
+        return None
+    if not character.isprintable():
+        return None
+    name = key.key.removeprefix("alt+")
+    if name.startswith("shift+") and character.isupper():
+        name = character  # Textual names an upper-case letter by itself ("R")
+    return events.Key("escape", "\x1b"), events.Key(name, character)
 
 
 async def _handled(nodes: Iterable[DOMNode]) -> bool:

@@ -106,8 +106,8 @@ class KeyBar(Widget, can_focus=False):
     screen's active bindings that are shown, one per action, disabled ones dim) as one
     line of text, repainted only when it changes. The app's own keys (Quit, Help and the
     command palette's) stand on the right of every screen; the screen's keys fill the
-    room left of them, whole keys only (Help lists every key). A click on a key presses
-    it, as on the Footer.
+    room left of them, whole keys only, before the palette's key gets any (Help lists
+    every key). A click on a key presses it, as on the Footer.
     """
 
     DEFAULT_CSS = """
@@ -180,18 +180,23 @@ class KeyBar(Widget, can_focus=False):
         )
 
     def render(self) -> Content:
+        # Quit and Help first, then the screen's keys that fit (whole), then the
+        # palette's key if there is still room: Help lists every key.
         width = self.size.width
-        right = [(key, self._piece(key)) for key in self.app_keys]
-        while sum(len(piece) for _, piece in right) > width:
-            right.pop()  # too narrow even for the app's keys: the palette's goes first
+        right = [(key, self._piece(key)) for key in self.app_keys if not key.divided]
+        palette = [(key, self._piece(key)) for key in self.app_keys if key.divided]
+        while right and sum(len(piece) for _, piece in right) > width:
+            right.pop()
         room = width - sum(len(piece) for _, piece in right)
         left: list[tuple[ShownKey, Content]] = []
         for key in self.keys:
             piece = self._piece(key)
-            if len(piece) > room:
-                break
-            left.append((key, piece))
-            room -= len(piece)
+            if len(piece) <= room:
+                left.append((key, piece))
+                room -= len(piece)
+        if palette and len(palette[0][1]) <= room:
+            right += palette
+            room -= len(palette[0][1])
         line, self._spans = Content(""), []
         for index, (key, piece) in enumerate([*left, *right]):
             if index == len(left):

@@ -10,6 +10,7 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 
 from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.help import HelpScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
@@ -53,10 +54,35 @@ async def test_the_bar_shows_the_keys_that_work_now(make_app: MakeApp, signed_in
         assert bottom_line(pilot).rstrip().endswith("^q Quit")
         assert "Help" not in bottom_line(pilot)
 
+        await pilot.press("escape")  # not copied: it asks
+        await screen(pilot, ConfirmScreen)
+        await until(pilot, lambda: "y Confirm" in bottom_line(pilot), "the question's keys")
+        assert "n Cancel" in bottom_line(pilot)
+        await pilot.press("n")
+        await screen(pilot, TokenCreatedScreen)
         await pilot.press("c")  # copied: Esc closes at once
         await pilot.press("escape")
         await screen(pilot, TokensScreen)  # back on the list: its keys are back
         await until(pilot, lambda: "d Delete" in bottom_line(pilot), "the list's keys")
+
+
+async def test_esc_says_what_it_does_while_a_filter_is_open(
+    make_app: MakeApp, signed_in: SignIn
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await signed_in(pilot)
+        await screen(pilot, WorkspacesScreen)
+        await until(pilot, lambda: "esc Sign out" in bottom_line(pilot), "the page's keys")
+        await pilot.press("slash", "w", "o")
+        await until(pilot, lambda: "esc Close filter" in bottom_line(pilot), "the filter's Esc")
+        assert "Sign out" not in bottom_line(pilot)
+        await pilot.press("enter")  # into the filtered list, the filter still open
+        await until(pilot, lambda: app.focused is not None and app.focused.id != "filter", "")
+        assert "esc Close filter" in bottom_line(pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: "esc Sign out" in bottom_line(pilot), "Esc signs out again")
+        assert isinstance(app.screen, WorkspacesScreen)  # that Esc only closed the filter
 
 
 async def test_a_click_on_a_key_presses_it(make_app: MakeApp, signed_in: SignIn) -> None:
@@ -83,18 +109,18 @@ async def test_a_narrow_bar_keeps_quit_and_help_and_shows_whole_keys(
         await pilot.pause()
         line = bottom_line(pilot)
         assert len(line) == 60
-        # The page's keys that fit, whole; then Quit, Help and the palette on the right.
-        assert line.startswith(" esc Back  n New token ")
-        assert "Delete" not in line
-        assert line.rstrip().endswith("^q Quit  ? Help │ ^p palette")
+        # The page's keys that fit, whole, then Quit and Help; the palette's key (in
+        # Help, like every key) only when there is room left.
+        assert line.startswith(" esc Back  n New token  d Delete  R Rotate  ")
+        assert line.endswith(" ^q Quit  ? Help ")
+        assert "palette" not in line
         await pilot.resize_terminal(40, 20)
         await pilot.pause()
         line = bottom_line(pilot)
-        assert line.startswith(" esc Back ")
-        assert "New token" not in line
-        assert line.rstrip().endswith("^q Quit  ? Help │ ^p palette")
-        await pilot.resize_terminal(24, 20)
+        assert line.startswith(" esc Back  n New token  ")
+        assert line.endswith(" ^q Quit  ? Help ")
+        await pilot.resize_terminal(20, 20)
         await pilot.pause()
-        assert bottom_line(pilot).rstrip().endswith("^q Quit  ? Help")  # no room for ^p
+        assert bottom_line(pilot).rstrip().endswith("^q Quit  ? Help")
         await click_key(pilot, "? Help")
         await screen(pilot, HelpScreen)

@@ -147,3 +147,27 @@ def test_the_readme_keys_in_one_burst_at_first_paint_give_a_working_token(
 
     assert asyncio.run(works())
     _keys(tmux, "Escape", "C-q")
+
+
+def test_esc_and_a_letter_in_one_burst_are_two_keys(tmux: list[str], tmp_path: Path) -> None:
+    # tmux sends Esc then y as ESC y, the bytes of Alt+y: the Esc must not be lost.
+    command = (
+        f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
+        f"{sys.executable} -m rime_tui --local --data-dir {tmp_path / 'data'} "
+        f"--port {free_port()}"
+    )
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", command], check=True
+    )
+    _wait_for(tmux, "Local instance ready")
+    _keys(tmux, "Enter", "Enter", "s", "t", "n", "first", "Enter")
+    _wait_for(tmux, "API access token created")
+    _keys(tmux, "Escape", "y")  # not copied: Esc asks, y closes
+    _wait_for(tmux, "2 tokens in this workspace")
+    _keys(tmux, "n", "second", "Enter")
+    _wait_for(tmux, "Token Name: second")
+    _keys(tmux, "c", "Escape", "n", "third", "Enter")  # copied: Esc closes at once
+    screen = _wait_for(tmux, "Token Name: third")
+    assert "API access token created" in screen
+    _keys(tmux, "c")
+    _keys(tmux, "C-q")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 from textual.widgets import DataTable, Input, Static
 
+from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
@@ -96,3 +98,22 @@ async def test_use_it_snippets_work_as_shown(local: Local, make_app: Any, admin:
         )
         assert ran.returncode == 0, ran.stderr
         assert ran.stdout.startswith("200 "), ran.stdout
+
+
+async def test_overview_counts_the_token_made_on_the_way_back(
+    local: Local, make_app: Any, signed_in: Any
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_tokens(pilot, signed_in=signed_in)
+        overview = app.screen_stack[-3]
+        assert isinstance(overview, OverviewScreen)
+        details = overview.query_one("#details", Static)
+        assert re.search(r"Your API tokens\s*1\b", text_of(details))
+        await pilot.press("n", *"counted", "enter")
+        await screen(pilot, TokenCreatedScreen)
+        await pilot.press("c", "escape", "escape", "escape")  # copied, closed, back twice
+        await screen(pilot, OverviewScreen)
+        await until(
+            pilot, lambda: re.search(r"Your API tokens\s*2\b", text_of(details)), "2 tokens"
+        )

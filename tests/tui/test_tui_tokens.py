@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,15 @@ from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.wire.models import ApiTokenInfo
 from tests.support.local import Local
-from tests.support.tui import error_text, reach_tokens, screen, table_text, text_of, until
+from tests.support.tui import (
+    error_text,
+    reach_tokens,
+    screen,
+    screen_lines,
+    table_text,
+    text_of,
+    until,
+)
 
 
 async def server_tokens(client: RimeClient, workspace_id: str) -> list[ApiTokenInfo]:
@@ -248,6 +257,10 @@ async def test_the_chosen_expiry_is_what_the_server_records(
         assert expiry.has_focus
         await pilot.press("enter")  # open the choices
         await until(pilot, lambda: expiry.expanded, "the expiry choices")
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "7 days" in shown
+        assert re.search(r"\b1 day\b", shown)  # not "1 days"
         await pilot.press("down", "down", "down", "enter")  # 270, 180, 90, 30
         await until(pilot, lambda: expiry.value == 30, "30 days chosen")
         await pilot.press("shift+tab", "enter")  # back to the name; Enter creates

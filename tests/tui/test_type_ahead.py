@@ -76,6 +76,35 @@ async def test_create_then_esc_in_one_burst_closes_the_dialog_not_the_page(
         assert_healthy(app, failures)
 
 
+async def test_esc_and_a_letter_read_as_alt_are_two_keys(
+    local: Local, make_app: MakeApp, signed_in: SignIn, failures: WorkerFailures
+) -> None:
+    # A terminal sends Esc then y, in one burst, as ESC y, which Textual reads as
+    # alt+y (character "y"). The Esc closes (asks), the y answers.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, signed_in=signed_in)
+        burst(pilot, "n", "first", "enter")
+        await dialog_for(pilot, "first")
+        pilot.app.post_message(events.Key("alt+y", "y"))  # ESC y: not copied, so it asks
+        await screen(pilot, TokensScreen)
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: "first" in table_text(table), "the new token in the list")
+        # Copied, then Esc and n (ESC n) and a name and Enter: the next token's dialog.
+        burst(pilot, "n", "second", "enter")
+        await dialog_for(pilot, "second")
+        burst(pilot, "c")
+        pilot.app.post_message(events.Key("alt+n", "n"))
+        burst(pilot, "third", "enter")
+
+        def third_shown() -> bool:
+            return isinstance(app.screen, TokenCreatedScreen) and app.screen.token_name == "third"
+
+        await until(pilot, third_shown, "the third token's dialog")
+        assert kinds(app)[-2:] == ["TokensScreen", "TokenCreatedScreen"]
+        assert_healthy(app, failures)
+
+
 async def test_a_burst_on_workspaces_reaches_the_token_dialog(
     local: Local, make_app: MakeApp, failures: WorkerFailures
 ) -> None:

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from rime_tui.api.errors import AuthenticationError, ConnectionFailedError
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 REFRESH = Binding("r", "refresh", "Refresh")
+# Esc on a page with its filter open closes the filter (RimeScreen.check_action).
+CLOSE_FILTER = Binding("escape", "close_filter", "Close filter")
 
 # A muted line of advice under a page's or a dialog's contents. (Not in app.tcss: the
 # sign-in screen's first paint does without it. Textual scopes a DEFAULT_CSS rule to its
@@ -119,8 +121,17 @@ class RimeScreen(BaseScreen[None]):
     }
     """
     )
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [CLOSE_FILTER, Binding("escape", "back", "Back")]
     PAGE: ClassVar[str] = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("back", "close_filter"):  # one Esc at a time, and the bar says which
+            return (action == "close_filter") == self.filter_open
+        return super().check_action(action, parameters)
+
+    @property
+    def filter_open(self) -> bool:
+        return any(field.display for field in self.query("#filter"))
 
     @property
     def session(self) -> Session:
@@ -153,6 +164,13 @@ class RimeScreen(BaseScreen[None]):
         field = self.query_one("#filter", Input)
         field.display = True
         self.set_focus(field)
+
+    def action_close_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.display = False
+        self.set_focus(self.query(DataTable).first())
+        self.refresh_bindings()  # Esc goes back again (focus may not have moved)
 
     def action_back(self) -> None:
         self.rime.back()

@@ -30,8 +30,9 @@ class ConfirmScreen(Dialog[bool]):
     FRAME = "confirm"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        # As the buttons say: "Delete (y)", "Close (y)", … and "Cancel (n)".
+        Binding("y", "answer(True)", "Confirm"),
+        Binding("n,escape", "answer(False)", "Cancel"),
     ]
 
     def __init__(self, title: str, message: str, *, confirm: str = "Yes", danger: bool = False):

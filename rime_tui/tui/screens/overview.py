@@ -62,6 +62,13 @@ class OverviewScreen(WorkspaceScreen):
         REFRESH,
     ]
 
+    _fetched = False  # shown its figures once: later loads update them in place
+
+    def on_screen_resume(self) -> None:
+        # Back from Settings or API Access Tokens: the token counts may have changed.
+        if self._fetched:
+            self.load()
+
     def compose(self) -> ComposeResult:
         ws = self.workspace
         yield Header()
@@ -105,7 +112,7 @@ class OverviewScreen(WorkspaceScreen):
             self.count_instance()
         ws_id = self.workspace.workspace_id.uuid
         details = self.query_one("#details", Static)
-        details.loading = True
+        details.loading = not self._fetched
         try:
             members, projects, tokens = await asyncio.gather(
                 _take(client.iter_workspace_members(ws_id, page_size=500)),
@@ -125,6 +132,7 @@ class OverviewScreen(WorkspaceScreen):
                 tokens=_count(mine, len(tokens) >= COUNT_CAP),
             )
         )
+        self._fetched = True
 
     @work(exclusive=True, group="meter", exit_on_error=False)
     async def count_instance(self) -> None:

@@ -191,7 +191,7 @@ class TokensScreen(WorkspaceScreen):
                 join_lines=True,
             )
             yield Select(
-                [(f"{d} days", d) for d in EXPIRY_CHOICES],
+                [(plural(d, "day"), d) for d in EXPIRY_CHOICES],
                 value=EXPIRY_CHOICES[0],
                 allow_blank=False,
                 id="expiry",
@@ -394,15 +394,6 @@ class TokensScreen(WorkspaceScreen):
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
         self.set_focus(self.query_one("#tokens", FitTable))
-
-    def action_back(self) -> None:
-        field = self.query_one("#filter", Input)
-        if field.display:  # Esc first leaves the filter
-            field.value = ""
-            field.display = False
-            self.set_focus(self.query_one("#tokens", FitTable))
-            return
-        super().action_back()
 
     def action_sort(self) -> None:
         """Name ▲, Name ▼, then the next column shown, and round again."""

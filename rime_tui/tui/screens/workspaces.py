@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
-from rime_tui.tui.screens.base import REFRESH, RimeScreen
+from rime_tui.tui.screens.base import CLOSE_FILTER, REFRESH, RimeScreen
 from rime_tui.tui.table import RowTable
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import KeyBar, TextInput
@@ -69,6 +69,7 @@ class WorkspacesScreen(RimeScreen):
     PAGE = "Workspaces"
     FIELD_ACTIONS = frozenset({"filter", "open"})
     BINDINGS: ClassVar[list[BindingType]] = [
+        CLOSE_FILTER,  # while the filter is open, Esc closes it
         Binding("escape", "back", "Sign out"),
         # Priority: Enter typed before the rows arrive still opens the first one.
         Binding("enter", "open", "Open", show=False, priority=True),
@@ -115,15 +116,6 @@ class WorkspacesScreen(RimeScreen):
         for (label, key), width in zip(COLUMNS, widths, strict=True):
             table.add_column(label, key=key, width=width)
         return widths
-
-    def action_back(self) -> None:
-        field = self.query_one("#filter", Input)
-        if field.display:  # Esc first leaves the filter
-            field.value = ""
-            field.display = False
-            self.query_one(DataTable).focus()
-            return
-        super().action_back()  # the app signs out: this is the first page after sign-in
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
