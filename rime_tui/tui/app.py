@@ -455,6 +455,13 @@ class RimeApp(App[None]):
     def action_help(self) -> None:
         self.open_help()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Not over a dialog: the palette's commands leave the page under it, and a token
+        # dialog must ask before it goes (ctrl+q asks; see action_quit).
+        if action == "command_palette" and isinstance(self.screen, ModalScreen):
+            return False
+        return super().check_action(action, parameters)
+
     async def action_quit(self) -> None:
         """ctrl+q: quit, once every open dialog agrees (one may ask first)."""
         from rime_tui.tui.screens.base import Dialog
@@ -501,7 +508,8 @@ def run_tui(
     # Textual paints on this thread and writes each frame to the terminal from another.
     # With Python's default switch interval (5 ms) a finished frame waits up to 5 ms for
     # the GIL whenever this thread has more work queued (the first screen, the token
-    # dialog); with 0.5 ms it goes out at once. Only those two threads compete.
+    # dialog); with 0.5 ms it goes out at once. (Textual's input thread, and threads
+    # for the clipboard, mostly wait; they seldom want the GIL.)
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(FRAME_SWITCH_INTERVAL)
     try:

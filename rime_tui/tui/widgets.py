@@ -120,6 +120,8 @@ class KeyBar(Widget, can_focus=False):
     }
     """
 
+    ALLOW_SELECT = False  # a drag over it selects no text, as on the Footer
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.keys: list[ShownKey] = []  # the screen's
@@ -185,23 +187,23 @@ class KeyBar(Widget, can_focus=False):
         width = self.size.width
         right = [(key, self._piece(key)) for key in self.app_keys if not key.divided]
         palette = [(key, self._piece(key)) for key in self.app_keys if key.divided]
-        while right and sum(len(piece) for _, piece in right) > width:
+        while right and sum(piece.cell_length for _, piece in right) > width:
             right.pop()
-        room = width - sum(len(piece) for _, piece in right)
+        room = width - sum(piece.cell_length for _, piece in right)
         left: list[tuple[ShownKey, Content]] = []
         for key in self.keys:
             piece = self._piece(key)
-            if len(piece) <= room:
+            if piece.cell_length <= room:
                 left.append((key, piece))
-                room -= len(piece)
-        if palette and len(palette[0][1]) <= room:
+                room -= piece.cell_length
+        if palette and palette[0][1].cell_length <= room:
             right += palette
-            room -= len(palette[0][1])
+            room -= palette[0][1].cell_length
         line, self._spans = Content(""), []
         for index, (key, piece) in enumerate([*left, *right]):
             if index == len(left):
                 line += Content(" " * room)
-            self._spans.append((len(line), len(line) + len(piece), key))
+            self._spans.append((line.cell_length, line.cell_length + piece.cell_length, key))
             line += piece
         return line
 

@@ -4,24 +4,25 @@ a click on one presses it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.pilot import Pilot
+from textual.screen import Screen
 
-from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.help import HelpScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.tui.widgets import KeyBar
-from tests.support.tui import MakeApp, SignIn, reach_tokens, screen, screen_lines, until
+from tests.support.tui import MakeApp, SignIn, reach_tokens, screen, until
 
 
 def bottom_line(pilot: Pilot[Any]) -> str:
-    assert isinstance(pilot.app, RimeApp)
-    return screen_lines(pilot.app)[-1]
+    return [strip.text for strip in pilot.app.screen._compositor.render_strips()][-1]
 
 
 async def click_key(pilot: Pilot[Any], label: str) -> None:
@@ -124,3 +125,75 @@ async def test_a_narrow_bar_keeps_quit_and_help_and_shows_whole_keys(
         assert bottom_line(pilot).rstrip().endswith("^q Quit  ? Help")
         await click_key(pilot, "? Help")
         await screen(pilot, HelpScreen)
+
+
+async def test_no_command_palette_over_a_dialog(make_app: MakeApp, signed_in: SignIn) -> None:
+    # Its commands leave the page under the dialog: a token never copied would be lost
+    # without the question the dialog asks. ctrl+q (which asks) is the app key shown.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_tokens(pilot, signed_in=signed_in)
+        await pilot.press("n", *"kept", "enter")
+        dialog = await screen(pilot, TokenCreatedScreen)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "palette" not in bottom_line(pilot)
+
+
+class Dimmed(Screen[None]):
+    """A screen with one key that is shown but off (check_action answers None)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "off", "Off key"),
+        Binding("z", "on", "On key"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield KeyBar()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action == "off" else True
+
+    def action_on(self) -> None:
+        self.app.notify("pressed")
+
+
+class DimmedApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bells = 0
+
+    def get_default_screen(self) -> Screen[None]:
+        return Dimmed()
+
+    def bell(self) -> None:
+        self.bells += 1
+
+
+async def test_a_key_that_is_off_is_dim_and_a_click_on_it_rings_the_bell() -> None:
+    app = DimmedApp()
+    async with app.run_test(size=(60, 5)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(KeyBar)
+        line = bottom_line(pilot)
+        styles = {str(span.style) for span in bar.render().spans}
+        assert any("dim" in style for style in styles)
+        await pilot.click(KeyBar, offset=(line.index("Off key"), 0))
+        assert app.bells == 1
+        await pilot.hover(KeyBar, offset=(line.index("On key"), 0))
+        await pilot.pause()
+        assert any("hover" in str(span.style) for span in bar.render().spans)
+        await pilot.click(KeyBar, offset=(line.index("On key"), 0))
+        await until(pilot, lambda: any(n.message == "pressed" for n in app._notifications), "")
+
+
+async def test_a_narrow_dialog_still_shows_its_esc(make_app: MakeApp, signed_in: SignIn) -> None:
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await reach_tokens(pilot, signed_in=signed_in)
+        await pilot.press("n", *"narrow", "enter")
+        await screen(pilot, TokenCreatedScreen)
+        await until(pilot, lambda: "c Copy" in bottom_line(pilot), "the dialog's keys")
+        assert bottom_line(pilot).startswith(" esc Done  c Copy ")
+        assert bottom_line(pilot).rstrip().endswith("^q Quit")

@@ -78,3 +78,25 @@ async def test_the_dialog_shown_again_takes_a_theme_changed_while_it_was_hidden(
         await pilot.press("n", *"light", "enter")
         light = await styled(pilot, TokenCreatedScreen)
         assert light != dark
+
+
+async def test_the_dialog_keeps_up_with_a_theme_changed_while_it_was_open(
+    make_app: MakeApp, signed_in: SignIn
+) -> None:
+    # On the stack the dialog follows the theme; it must not be taken for a dialog
+    # still in the theme it was first shown in when it comes back.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await signed_in(pilot)
+        await pilot.press("enter", "s", "t")
+        await screen(pilot, TokensScreen)
+        await pilot.press("n", *"one", "enter")
+        dark = await styled(pilot, TokenCreatedScreen)
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.press("c", "escape")  # copied: closes at once, in the light theme
+        await screen(pilot, TokensScreen)
+        app.theme = "textual-dark"
+        await pilot.pause()
+        await pilot.press("n", *"two", "enter")
+        assert await styled(pilot, TokenCreatedScreen) == dark

@@ -1,4 +1,4 @@
-"""The watcher sweep (rime_tui/tui/compat.py) releases what closed dialogs leave behind.
+"""The watcher sweep (rime_tui/tui/compat.py) releases what closed pages leave behind.
 
 Textual keeps the watchers that removed widgets registered on long-lived nodes
 (Textual issue #6666); each page closed leaves some. The sweep drops them all.
@@ -17,7 +17,7 @@ from tests.support.local import Local
 from tests.support.tui import MakeApp, SignIn, reach_tokens, screen
 
 
-async def test_closed_dialogs_leave_dead_watchers_and_the_sweep_drops_them(
+async def test_closed_pages_leave_dead_watchers_and_the_sweep_drops_them(
     local: Local, make_app: MakeApp, signed_in: SignIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app_module, "WATCHER_SWEEP_SECONDS", 3600.0)  # only when asked
@@ -36,6 +36,6 @@ async def test_closed_dialogs_leave_dead_watchers_and_the_sweep_drops_them(
         await pilot.pause()
 
         dead = compat.dead_watchers(app.dom_nodes())
-        assert dead > 0  # Textual still holds the closed dialogs' widgets
+        assert dead > 0  # Textual still holds the closed pages' widgets
         assert app.release_closed_watchers() == dead
         assert compat.dead_watchers(app.dom_nodes()) == 0

@@ -68,7 +68,7 @@ class BaseScreen(Screen[R]):
             # Textual restyles every node of a screen each time it comes to the top.
             # Shown for the first time, each node got its styles as it was mounted; shown
             # again (the reused token dialog), they are still current unless the theme
-            # changed meanwhile. (tests/tui/test_restyle.py checks that nothing is lost.)
+            # changed while it was off the stack. (tests/tui/test_restyle.py checks.)
             theme, self._styled_theme = self._styled_theme, self.app.theme
             message.refresh_styles = self.is_mounted and theme != self.app.theme
         return super().post_message(message)
@@ -82,6 +82,11 @@ class BaseScreen(Screen[R]):
 
     def on_screen_resume(self) -> None:
         self.ready()  # shown (again): an installed dialog is not mounted twice
+
+    def on_screen_suspend(self) -> None:
+        # On the stack a screen follows theme changes; off it (a hidden dialog) it keeps
+        # the styles of the theme it left in (see post_message).
+        self._styled_theme = self.app.theme
 
     def on_unmount(self) -> None:
         self.ready()  # gone before it was ready: the keys go on to the next screen

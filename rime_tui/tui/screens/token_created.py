@@ -99,11 +99,11 @@ class TokenCreatedScreen(Dialog[None]):
     heading = "API access token created"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "done", "Done"),  # first, as Back is on the pages: always shown
         Binding("c", "copy", "Copy"),
         Binding("w", "save", "Save to file"),
         Binding("v", "test", "Test token"),
         Binding("u", "use_it", "Use it"),
-        Binding("escape", "done", "Done"),
     ]
 
     def __init__(self) -> None:
@@ -160,8 +160,6 @@ class TokenCreatedScreen(Dialog[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        # Opaque, over app.tcss's dimmed page behind dialogs: nothing under it to blend.
-        self.styles.background = self.app.get_css_variables()["background"]
         self._fill()
 
     def _fill(self) -> None:
