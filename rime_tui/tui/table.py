@@ -11,15 +11,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-Cell = str | Text
+
+@dataclass(frozen=True)
+class Tagged:
+    """A cell's text and a tag after it (" (this session)") that stays in view when the
+    text is cut to fit."""
+
+    text: Text
+    tag: Text
+
+    def __str__(self) -> str:
+        return f"{self.text.plain}{self.tag.plain}"
+
+
+Cell = str | Text | Tagged
 Row = dict[str, Cell]
 
 SCROLLBAR = 2  # the vertical scrollbar's width, always kept free
+TAGGED_LEAST = 6  # cells of a tagged cell's text shown before its tag, at least
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,21 @@ class FitTable(RowTable):
     def _add(self, rows: list[tuple[str, Row]]) -> None:
         if not self._layout:
             return  # laid out (and filled) on the first resize
-        keys = self.shown_keys
         for key, row in rows:
-            self.add_row(*(row.get(k, "") for k in keys), key=key)
+            self.add_row(*(clip(row.get(c.key, ""), width) for c, width in self._layout), key=key)
+
+
+def clip(cell: Cell, width: int) -> str | Text:
+    """*cell* as it fits in *width* cells: cut with an ellipsis, so that a cut text
+    never passes for the whole (a DataTable cuts it silently). A tag stays whole while
+    at least TAGGED_LEAST cells of the text can stand before it."""
+    if isinstance(cell, Tagged):
+        room = width - cell.tag.cell_len
+        if cell.text.cell_len > room >= TAGGED_LEAST:
+            return Text.assemble(clip(cell.text, room), cell.tag)
+        return clip(Text.assemble(cell.text, cell.tag), width)
+    if (cell.cell_len if isinstance(cell, Text) else cell_len(cell)) <= width:
+        return cell
+    clipped = cell.copy() if isinstance(cell, Text) else Text(cell)
+    clipped.truncate(width, overflow="ellipsis")
+    return clipped

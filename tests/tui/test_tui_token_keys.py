@@ -113,7 +113,8 @@ async def test_R_on_the_token_of_this_session_keeps_the_session_on_the_new_token
         assert app.session is not None and app.session.client.api_token == secret
         await pilot.press("r")
         await until(pilot, lambda: f"…{secret[-4:]}" in table_text(table(tokens)), "new row")
-        assert "(this session)" in table_text(table(tokens))
+        status = text_of(tokens.query_one("#status", Static))
+        assert f"(…{secret[-4:]}) is this session's token" in status
     async with local.client() as old:
         with pytest.raises(ApiError):
             await old.rime_info()
@@ -239,6 +240,9 @@ async def test_a_switches_between_this_workspace_and_all_with_a_workspace_column
         assert "workspace" in table(tokens).shown_keys
         assert "over there" in table_text(table(tokens))
         assert "Other" in table_text(table(tokens))
+        # "Workspace 1" is wider than its column: cut with an ellipsis, not silently.
+        assert "Workspace…" in table_text(table(tokens))
+        assert "Workspace 1" not in table_text(table(tokens))
         await pilot.press("a")
         await until(pilot, lambda: table(tokens).row_count == 1, "this workspace again")
         assert "workspace" not in table(tokens).shown_keys

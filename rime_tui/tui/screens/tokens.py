@@ -25,7 +25,7 @@ from rime_tui.tui.limits import (
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
-from rime_tui.tui.table import Column, FitTable, Row
+from rime_tui.tui.table import Cell, Column, FitTable, Row, Tagged
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import KeyBar, TextInput
 from rime_tui.words import plural
@@ -331,9 +331,9 @@ class TokensScreen(WorkspaceScreen):
 
     def _cells(self, row: Listed, now: datetime) -> Row:
         token = row.token
-        name = Text(one_line(token.name))
-        if self.session.is_own_token(token):
-            name.append(" (this session)", style="italic dim")
+        name: Cell = Text(one_line(token.name))
+        if self.session.is_own_token(token):  # in view however narrow the column
+            name = Tagged(Text(one_line(token.name)), Text(" (this session)", "italic dim"))
         return {
             "name": name,
             "owner": Text(one_line(self._owner(token))),
@@ -362,6 +362,13 @@ class TokensScreen(WorkspaceScreen):
             text += f" {len(self.shown)} match the filter."
         if not count and not self.all_workspaces:
             text = "No API tokens yet. Type a Token Name and press Enter to create one."
+        # Said here too: a narrow Name column has no room for its "(this session)".
+        session_token = next(
+            (r.token for r in self.shown if self.session.is_own_token(r.token)), None
+        )
+        if session_token is not None:
+            name, suffix = one_line(session_token.name), one_line(session_token.suffix)
+            text += f" “{name}” (…{suffix}) is this session's token."
         self.query_one("#status", Static).update(text)
 
     def selected(self) -> ApiTokenInfo | None:
