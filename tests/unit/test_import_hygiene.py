@@ -217,6 +217,15 @@ def test_importing_the_app_loads_no_http_client_model_or_server(package: str) ->
     assert _modules_after("import rime_tui.tui.app", package) == []
 
 
+def test_the_sign_in_screen_loads_no_table_widget() -> None:
+    """DataTable's module is large: the pages with tables load it, after the first paint."""
+    loads = "import rime_tui.tui.app, rime_tui.tui.screens.signin"
+    assert _modules_after(loads, "textual.widgets._data_table") == []
+    assert _modules_after(
+        f"{loads}\nimport rime_tui.tui.screens.tokens", "textual.widgets._data_table"
+    )
+
+
 def test_the_import_linter_contracts_hold() -> None:
     """pyproject.toml's [tool.importlinter] contracts: api and server never import
     textual; wire none of textual, httpx and fastapi; screens never import httpx."""

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from rime_tui.api.errors import AuthenticationError, ConnectionFailedError
@@ -174,7 +174,8 @@ class RimeScreen(BaseScreen[None]):
         field = self.query_one("#filter", Input)
         field.value = ""
         field.display = False
-        self.set_focus(self.query(DataTable).first())
+        self.set_focus(self.query("DataTable").first())  # (by name: DataTable's module
+        # is not loaded before the first paint)
         self.refresh_bindings()  # Esc goes back again (focus may not have moved)
 
     def action_back(self) -> None:
