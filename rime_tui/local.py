@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rime_tui.paths import BOOTSTRAP_FILE, LOG_FILE
-from rime_tui.proof import InstanceKeyError, new_challenge, proof, read_key, same_proof
 from rime_tui.wire.constants import CHALLENGE_HEADER, PROOF_HEADER
 
 if TYPE_CHECKING:
@@ -88,6 +87,9 @@ class LocalInstance:
         """Whether what answers on the port proved it is this data dir's instance
         (None: nothing answers)."""
         import httpx
+
+        # (Loaded here, after the first paint: hmac and secrets are not needed before.)
+        from rime_tui.proof import InstanceKeyError, new_challenge, proof, read_key, same_proof
 
         challenge = new_challenge()
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -43,7 +42,7 @@ def write_private(path: Path, text: str, *, overwrite: bool = True) -> None:
     symlink; the temporary file of an overwrite has a random name.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    target = path if not overwrite else path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    target = path if not overwrite else path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
