@@ -40,6 +40,7 @@ from rime_tui.tui.errors import describe
 from rime_tui.tui.screens.base import RimeScreen, WorkspaceScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.text import one_line
+from rime_tui.words import plural
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
@@ -189,7 +190,20 @@ class RimeApp(App[None]):
         *at_most* seconds: a screen is switching, or an action leads to the next one."""
         self._holds[reason] = asyncio.get_running_loop().time() + at_most
 
-    def release_keys(self, reason: object) -> None:
+    def release_keys(self, reason: object, *, failed: str | None = None) -> None:
+        """The hold for *reason* is over. With *failed* (why, in words), what the keys
+        were typed for did not come: the keys waiting their turn are dropped, with a
+        notice, instead of landing on the screen that shows the failure (a password
+        field, a page the user meant to leave)."""
+        if failed is not None and self._typed:
+            dropped = len(self._typed)
+            self._typed.clear()
+            self.notify(
+                f"{plural(dropped, 'key')} typed ahead ignored: {failed}.",
+                title="Typed ahead",
+                severity="warning",
+                markup=False,
+            )
         self._holds.pop(reason, None)
         self._keys_moved.set()
 

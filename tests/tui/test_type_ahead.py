@@ -25,8 +25,11 @@ from tests.support.local import Local
 from tests.support.tui import (
     MakeApp,
     SignIn,
+    error_text,
+    notifications,
     reach_tokens,
     reach_workspaces,
+    ready_sign_in,
     screen,
     table_text,
     text_of,
@@ -102,6 +105,41 @@ async def test_esc_and_a_letter_read_as_alt_are_two_keys(
 
         await until(pilot, third_shown, "the third token's dialog")
         assert kinds(app)[-2:] == ["TokensScreen", "TokenCreatedScreen"]
+        assert_healthy(app, failures)
+
+
+async def test_keys_typed_for_a_sign_in_that_fails_are_not_typed_into_the_form(
+    local: Local, make_app: MakeApp, failures: WorkerFailures
+) -> None:
+    # They were typed for Workspaces and the pages after it; landing in the Password
+    # field they would make a second wrong sign-in (one more towards the lockout).
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        signin = await ready_sign_in(pilot)
+        password = signin.query_one("#password", Input)
+        password.value = "not the password"
+        burst(pilot, "enter", "s", "t", "n", "x", "enter")
+        await until(pilot, lambda: "Wrong email or password" in error_text(app), "the error")
+        await pilot.pause()
+        assert password.value == "not the password"
+        assert app.screen is signin
+        assert "5 keys typed ahead ignored: the sign-in did not go through." in notifications(app)
+        assert_healthy(app, failures)
+
+
+async def test_keys_typed_for_a_dialog_that_does_not_come_are_dropped(
+    make_app: MakeApp, signed_in: SignIn, failures: WorkerFailures
+) -> None:
+    # Enter on an empty Token Name creates nothing: the Esc typed for the dialog must
+    # not leave the page.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, signed_in=signed_in)
+        burst(pilot, "n", "enter", "escape")
+        await until(pilot, lambda: "Enter a token name first." in error_text(app), "the error")
+        await pilot.pause()
+        assert app.screen is tokens
+        assert "1 key typed ahead ignored: no token was created." in notifications(app)
         assert_healthy(app, failures)
 
 

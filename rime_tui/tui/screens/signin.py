@@ -230,12 +230,15 @@ class SignInScreen(BaseScreen[None]):
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self) -> None:
+        signed_in = False
         try:
-            await self._sign_in()
+            signed_in = await self._sign_in()
         finally:
-            self.rime.release_keys(self.sign_in)
+            failed = None if signed_in else "the sign-in did not go through"
+            self.rime.release_keys(self.sign_in, failed=failed)
 
-    async def _sign_in(self) -> None:
+    async def _sign_in(self) -> bool:
+        """Sign in with what the form holds; whether it went through."""
         self.show_error("")
         form = self._form()
         try:
@@ -251,7 +254,7 @@ class SignInScreen(BaseScreen[None]):
                 form = self._form()  # filled in from bootstrap.json meanwhile
             if local is not None and local.error:  # the form cannot help: say why
                 self.show_error(local.error)
-                return
+                return False
             form.check_credentials()
         except FormError as problem:
             self.show_error(problem.message)
@@ -259,14 +262,14 @@ class SignInScreen(BaseScreen[None]):
                 self.query_one(f"#{problem.field}", Input).focus()
             else:
                 self._focus_first_empty()
-            return
+            return False
         self._busy(True, "Signing in…")
         try:
             # Proved again just before a secret goes there: the instance may have
             # stopped since, and anyone could have bound its port.
             if local is not None and not await local.prove():
                 self.show_error(local.error or "")
-                return
+                return False
             session = await sign_in(form, url, self.rime.new_client, local=local is not None)
         finally:
             self._busy(False)
@@ -283,3 +286,4 @@ class SignInScreen(BaseScreen[None]):
         self.query_one("#password", Input).value = ""
         self.query_one("#api-token", Input).value = ""
         self.rime.signed_in(session)
+        return True

@@ -455,6 +455,7 @@ class TokensScreen(WorkspaceScreen):
     async def create(self) -> None:
         from rime_tui.api.errors import LimitExceededError
 
+        created = None
         try:
             field = self.query_one("#token-name", Input)
             name = field.value.strip()
@@ -474,7 +475,8 @@ class TokensScreen(WorkspaceScreen):
                 return
         finally:
             self._creating = False
-            self.rime.release_keys(self.create)
+            failed = None if created else "no token was created"  # the dialog did not come
+            self.rime.release_keys(self.create, failed=failed)
             self.app.call_after_refresh(gc.enable)
         self._show_secret(created.full_api_token, name)
         # Under the dialog, after the push, so that the dialog comes first; the list
