@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import events
@@ -115,6 +116,8 @@ class RimeApp(App[None]):
         self._letting_through: events.Key | None = None
         self._keys_moved = asyncio.Event()
         self._key_task: asyncio.Task[None] | None = None
+        self.hung_up = False  # the terminal is gone (SIGHUP)
+        self._signals_before: dict[int, Any] = {}  # the handlers _watch_hang_up replaced
 
     def get_default_screen(self) -> Screen[Any]:
         # The sign-in screen is the app's first screen: one screen set up before the
@@ -124,10 +127,30 @@ class RimeApp(App[None]):
     def on_mount(self) -> None:
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
         self._key_task = asyncio.create_task(self._deliver_typed_keys())
-        # The SSH link dropped or the terminal closed: quit as with ctrl+q, so that the
-        # local instance is stopped when this was the last TUI on it (not left behind).
-        with contextlib.suppress(AttributeError, NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        self._watch_hang_up()
+
+    def _watch_hang_up(self) -> None:
+        """The SSH link dropped or the terminal closed (SIGHUP): quit as with ctrl+q, so
+        that the local instance is stopped when this was the last TUI on it.
+
+        The kernel sends SIGCONT right behind SIGHUP. On it Textual's driver starts
+        drawing again: a second writer thread, which dies on the closed terminal, and
+        whose full queue then holds the exit up for ever (the TUI stayed behind, 5 times
+        in 6). After a hang-up, SIGCONT is ignored."""
+        loop = asyncio.get_running_loop()
+        resume = signal.getsignal(signal.SIGCONT)
+
+        def hung_up(signum: int, frame: FrameType | None) -> None:
+            self.hung_up = True
+            loop.call_soon_threadsafe(self.exit)
+
+        def continued(signum: int, frame: FrameType | None) -> None:
+            if not self.hung_up and callable(resume):
+                resume(signum, frame)
+
+        with contextlib.suppress(ValueError):  # not the main thread: no signals here
+            for sig, handler in ((signal.SIGHUP, hung_up), (signal.SIGCONT, continued)):
+                self._signals_before[sig] = signal.signal(sig, handler)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The app's own workers (the expiry notice, a restart of the local instance,
@@ -155,6 +178,9 @@ class RimeApp(App[None]):
 
     async def on_unmount(self) -> None:
         gc.enable()  # never left off, even by an app that did not paint
+        if not self.hung_up:  # (after a hang-up, SIGCONT stays ignored to the end)
+            for sig, handler in self._signals_before.items():
+                signal.signal(sig, handler)
         if self._key_task is not None:
             self._key_task.cancel()
         if self.session is not None:
@@ -217,10 +243,6 @@ class RimeApp(App[None]):
             await super().on_event(event)
             return
         if not self.screen_stack:  # quitting: no screen is left to take a key
-            return
-        if event is not self._letting_through and (keys := escape_and_key(event)):
-            self._typed.extend(keys)  # Esc, then the key, each in its turn
-            self._keys_moved.set()
             return
         if event is self._letting_through:
             self._letting_through = None
@@ -533,26 +555,6 @@ def run_tui(
         if instance is not None:
             instance.stop()
     return app.return_code or 0
-
-
-def escape_and_key(key: events.Key) -> tuple[events.Key, events.Key] | None:
-    """Alt with a character key as the Esc and the key it stands for; None for any other.
-
-    A terminal sends Alt+y as ESC y, and Textual reads ESC followed at once by a
-    character as that character with Alt. rime-tui binds no Alt keys, and ESC y
-    arrives when Esc and y are typed in quick succession or come in one burst over a
-    lagging link: it is taken as what was typed, Esc then y. (Alt with an arrow or a
-    function key comes as a sequence of its own and is left alone.)
-    """
-    character = key.character
-    if not key.key.startswith("alt+") or character is None or len(character) != 1:
-        return None
-    if not character.isprintable():
-        return None
-    name = key.key.removeprefix("alt+")
-    if name.startswith("shift+") and character.isupper():
-        name = character  # Textual names an upper-case letter by itself ("R")
-    return events.Key("escape", "\x1b"), events.Key(name, character)
 
 
 async def _handled(nodes: Iterable[DOMNode]) -> bool:
