@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -140,7 +139,7 @@ class FitTable(RowTable):
             self.add_row(*(clip(row.get(c.key, ""), width) for c, width in self._layout), key=key)
 
 
-def clip(cell: Cell, width: int) -> str | Text:
+def clip(cell: Cell, width: int) -> Text:
     """*cell* as it fits in *width* cells: cut with an ellipsis, so that a cut text
     never passes for the whole (a DataTable cuts it silently). A tag stays whole while
     at least TAGGED_LEAST cells of the text can stand before it."""
@@ -149,8 +148,9 @@ def clip(cell: Cell, width: int) -> str | Text:
         if cell.text.cell_len > room >= TAGGED_LEAST:
             return Text.assemble(clip(cell.text, room), cell.tag)
         return clip(Text.assemble(cell.text, cell.tag), width)
-    if (cell.cell_len if isinstance(cell, Text) else cell_len(cell)) <= width:
-        return cell
-    clipped = cell.copy() if isinstance(cell, Text) else Text(cell)
-    clipped.truncate(width, overflow="ellipsis")
+    text = cell if isinstance(cell, Text) else Text(cell)  # plain: never markup
+    if text.cell_len <= width:
+        return text
+    clipped = text.copy()
+    clipped.truncate(max(width, 1), overflow="ellipsis")
     return clipped

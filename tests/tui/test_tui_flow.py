@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import httpx
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from rime_tui.tui.screens.overview import OverviewScreen
@@ -117,3 +118,35 @@ async def test_overview_counts_the_token_made_on_the_way_back(
         await until(
             pilot, lambda: re.search(r"Your API tokens\s*2\b", text_of(details)), "2 tokens"
         )
+
+
+async def test_overview_does_not_recount_after_help_or_the_palette(
+    local: Local, make_app: Any, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads: list[str] = []
+    original = OverviewScreen.fetch
+
+    async def counted(self: OverviewScreen) -> None:
+        loads.append("fetch")
+        await original(self)
+
+    monkeypatch.setattr(OverviewScreen, "fetch", counted)  # counts; the fetch is real
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await signed_in(pilot)
+        await pilot.press("enter")
+        overview = await screen(pilot, OverviewScreen)
+        details = overview.query_one("#details", Static)
+        await until(pilot, lambda: "Your API tokens" in text_of(details), "the counts")
+        assert loads == ["fetch"]
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await screen(pilot, OverviewScreen)
+        await pilot.pause(0.2)
+        assert loads == ["fetch"]
+        await pilot.press("s")
+        await pilot.pause(0.2)
+        await pilot.press("escape")  # back from Settings, a page: counts again
+        await screen(pilot, OverviewScreen)
+        await until(pilot, lambda: len(loads) == 2, "the recount")

@@ -229,7 +229,7 @@ async def test_meter_is_for_org_admins_only(local: Local, root: RimeClient, make
 async def test_a_switches_between_this_workspace_and_all_with_a_workspace_column(
     local: Local, root: RimeClient, make_app: Any
 ) -> None:
-    other = await root.create_workspace("Other")
+    other = await root.create_workspace("Other workspace, long name")
     await root.create_api_token("over there", other)
     app: RimeApp = make_app()
     async with app.run_test(size=(100, 24)) as pilot:
@@ -239,10 +239,10 @@ async def test_a_switches_between_this_workspace_and_all_with_a_workspace_column
         await until(pilot, lambda: table(tokens).row_count == 2, "both workspaces' tokens")
         assert "workspace" in table(tokens).shown_keys
         assert "over there" in table_text(table(tokens))
-        assert "Other" in table_text(table(tokens))
-        # "Workspace 1" is wider than its column: cut with an ellipsis, not silently.
-        assert "Workspace…" in table_text(table(tokens))
-        assert "Workspace 1" not in table_text(table(tokens))
+        assert "Workspace…" in table_text(table(tokens))  # "Workspace 1", cut
+        # Wider than its column: cut with an ellipsis, not silently.
+        assert "Other wor…" in table_text(table(tokens))
+        assert "Other workspace" not in table_text(table(tokens))
         await pilot.press("a")
         await until(pilot, lambda: table(tokens).row_count == 1, "this workspace again")
         assert "workspace" not in table(tokens).shown_keys

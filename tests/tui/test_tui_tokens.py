@@ -131,6 +131,21 @@ async def sign_in_with_api_token(pilot: Any, token: str) -> TokensScreen:
     return await screen(pilot, TokensScreen)
 
 
+async def test_a_long_session_token_name_is_cut_in_the_status_line(
+    local: Local, admin: RimeClient, make_app: Any
+) -> None:
+    # A cluster's name may be longer still; the status line stays one line at 80 columns.
+    long = await admin.create_api_token("n" * 100, local.workspace_id)
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tokens = await sign_in_with_api_token(pilot, long.full_api_token)
+        status = tokens.query_one("#status", Static)
+        await until(pilot, lambda: "this session's token" in text_of(status), "the status")
+        assert f"“{'n' * 39}…” (…{long.full_api_token[-4:]})" in text_of(status)
+        await pilot.pause()
+        assert status.size.height <= 2
+
+
 async def test_deleting_the_token_of_this_session_warns_and_signs_out(
     local: Local, make_app: Any
 ) -> None:

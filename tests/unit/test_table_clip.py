@@ -8,7 +8,8 @@ from rime_tui.tui.table import Tagged, clip
 
 
 def test_a_cell_that_fits_is_left_as_it_is() -> None:
-    assert clip("Workspace 1", 11) == "Workspace 1"
+    assert clip("Workspace 1", 11).plain == "Workspace 1"
+    assert clip("[b]markup[/b]", 20).plain == "[b]markup[/b]"  # plain text, never markup
     text = Text("bold", "bold")
     assert clip(text, 10) is text
 

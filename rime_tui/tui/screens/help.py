@@ -41,7 +41,7 @@ EXTRA: dict[type[Screen[Any]], list[tuple[str, str]]] = {
 EVERYWHERE = [
     ("ctrl+p", "Commands: Workspaces, Tokens, Sign out, Quit"),
     ("?", "This help"),
-    ("Esc", "Back one screen"),
+    ("Esc", "Back one screen (an open filter closes first)"),
     ("Tab / shift+Tab", "Move between fields and buttons"),
     ("ctrl+c", "Copy selected text"),
     ("ctrl+q", "Quit"),

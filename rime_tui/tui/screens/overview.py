@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.screen import ModalScreen
 from textual.widgets import Button, Header, Static
 
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
@@ -64,10 +65,17 @@ class OverviewScreen(WorkspaceScreen):
 
     _fetched = False  # shown its figures once: later loads update them in place
 
+    _under_a_page = False  # a page (not a dialog) was opened over this one
+
+    def on_screen_suspend(self) -> None:
+        self._under_a_page = not isinstance(self.app.screen, ModalScreen)
+
     def on_screen_resume(self) -> None:
-        # Back from Settings or API Access Tokens: the token counts may have changed.
-        if self._fetched:
+        # Back from Settings or API Access Tokens: the token counts may have changed
+        # (not after help or the palette: nothing changed under them).
+        if self._fetched and self._under_a_page:
             self.load()
+        self._under_a_page = False
 
     def compose(self) -> ComposeResult:
         ws = self.workspace

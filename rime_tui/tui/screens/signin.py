@@ -230,12 +230,16 @@ class SignInScreen(BaseScreen[None]):
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self) -> None:
-        signed_in = False
+        outcome = "cancelled"  # by a newer sign-in (exclusive), which holds the keys now
         try:
-            signed_in = await self._sign_in()
+            outcome = "signed in" if await self._sign_in() else "failed"
+        except Exception:
+            outcome = "failed"
+            raise
         finally:
-            failed = None if signed_in else "the sign-in did not go through"
-            self.rime.release_keys(self.sign_in, failed=failed)
+            if outcome != "cancelled":
+                failed = None if outcome == "signed in" else "the sign-in did not go through"
+                self.rime.release_keys(self.sign_in, failed=failed)
 
     async def _sign_in(self) -> bool:
         """Sign in with what the form holds; whether it went through."""

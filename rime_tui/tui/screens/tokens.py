@@ -25,7 +25,7 @@ from rime_tui.tui.limits import (
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
-from rime_tui.tui.table import Cell, Column, FitTable, Row, Tagged
+from rime_tui.tui.table import Cell, Column, FitTable, Row, Tagged, clip
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import KeyBar, TextInput
 from rime_tui.words import plural
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from rime_tui.api.tokens import Listed
     from rime_tui.wire.models import ApiTokenInfo, Workspace
 
+STATUS_NAME_CELLS = 40  # of a token's name in the status line (a cluster's may be long)
 EXPIRY_CHOICES = [MAX_EXPIRY_DAYS, 180, 90, 30, 7, 1]
 SOON_DAYS = 30
 METER_AMBER = 180  # the instance meter turns amber from here, and red at the limit
@@ -367,8 +368,8 @@ class TokensScreen(WorkspaceScreen):
             (r.token for r in self.shown if self.session.is_own_token(r.token)), None
         )
         if session_token is not None:
-            name, suffix = one_line(session_token.name), one_line(session_token.suffix)
-            text += f" “{name}” (…{suffix}) is this session's token."
+            name = clip(one_line(session_token.name), STATUS_NAME_CELLS).plain
+            text += f" “{name}” (…{one_line(session_token.suffix)}) is this session's token."
         self.query_one("#status", Static).update(text)
 
     def selected(self) -> ApiTokenInfo | None:
