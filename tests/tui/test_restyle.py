@@ -18,7 +18,7 @@ from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
-from tests.support.tui import MakeApp, SignIn, screen
+from tests.support.tui import MakeApp, SignIn, reach_tokens, screen
 
 
 async def styled(pilot: Pilot[Any], kind: type[Screen[Any]]) -> list[str]:
@@ -66,9 +66,7 @@ async def test_the_dialog_shown_again_takes_a_theme_changed_while_it_was_hidden(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await signed_in(pilot)
-        await pilot.press("enter", "s", "t")
-        await screen(pilot, TokensScreen)
+        await reach_tokens(pilot, signed_in=signed_in)
         await pilot.press("n", *"dark", "enter")
         dark = await styled(pilot, TokenCreatedScreen)
         await pilot.press("escape", "y")
@@ -87,9 +85,7 @@ async def test_the_dialog_keeps_up_with_a_theme_changed_while_it_was_open(
     # still in the theme it was first shown in when it comes back.
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await signed_in(pilot)
-        await pilot.press("enter", "s", "t")
-        await screen(pilot, TokensScreen)
+        await reach_tokens(pilot, signed_in=signed_in)
         await pilot.press("n", *"one", "enter")
         dark = await styled(pilot, TokenCreatedScreen)
         app.theme = "textual-light"

@@ -45,24 +45,30 @@ def tmux(tmp_path: Path) -> Iterator[list[str]]:
 
 
 def _assert_no_instance_left(data_dir: Path) -> None:
+    _assert_gone(data_dir, serve=True, what="a local instance", survived="its TUI")
+
+
+def _assert_gone(data_dir: Path, *, serve: bool, what: str, survived: str) -> None:
+    """Wait until no rime-tui process of the kind on *data_dir* runs (killed if one still
+    does after WAIT, and then the test fails)."""
     deadline = time.monotonic() + WAIT
-    while _instances_serving(data_dir):
+    while _processes_on(data_dir, serve=serve):
         if time.monotonic() > deadline:
-            for pid in _instances_serving(data_dir):
+            for pid in _processes_on(data_dir, serve=serve):
                 os.kill(pid, signal.SIGKILL)  # do not leave it behind even so
-            raise AssertionError(f"a local instance on {data_dir} outlived its TUI")
+            raise AssertionError(f"{what} on {data_dir} outlived {survived}")
         time.sleep(0.1)
 
 
-def _instances_serving(data_dir: Path) -> list[int]:
-    """Pids of `rime_tui serve` processes for *data_dir*."""
+def _processes_on(data_dir: Path, *, serve: bool) -> list[int]:
+    """Pids of the rime-tui processes on *data_dir*: its `serve` instances, or its TUIs."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
             argv = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"serve" in argv and os.fsencode(data_dir) in argv:
+        if b"rime_tui" in argv and (b"serve" in argv) == serve and os.fsencode(data_dir) in argv:
             found.append(int(proc.name))
     return found
 
@@ -174,19 +180,6 @@ def test_esc_and_a_letter_in_one_burst_are_two_keys(tmux: list[str], tmp_path: P
     _keys(tmux, "C-q")
 
 
-def _tuis_on(data_dir: Path) -> list[int]:
-    """Pids of rime-tui TUIs (not `serve`) running on *data_dir*."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"rime_tui" in argv and b"serve" not in argv and os.fsencode(data_dir) in argv:
-            found.append(int(proc.name))
-    return found
-
-
 def test_a_tui_whose_terminal_closes_with_dialogs_open_exits(
     tmux: list[str], tmp_path: Path
 ) -> None:
@@ -208,14 +201,8 @@ def test_a_tui_whose_terminal_closes_with_dialogs_open_exits(
             _keys(server, "Enter", "Enter", "s", "t", "n", "x", "Enter")
             _wait_for(server, "API access token created")
             _keys(server, "Escape", "C-q")  # Esc asks; ctrl+q asks again over it
-            assert _tuis_on(data_dir)
+            assert _processes_on(data_dir, serve=False)
         finally:
             subprocess.run([*server, "kill-server"], capture_output=True, check=False)
-        deadline = time.monotonic() + WAIT
-        while _tuis_on(data_dir):
-            if time.monotonic() > deadline:
-                for pid in _tuis_on(data_dir):
-                    os.kill(pid, signal.SIGKILL)
-                raise AssertionError(f"the TUI on {data_dir} outlived its terminal")
-            time.sleep(0.1)
+        _assert_gone(data_dir, serve=False, what="the TUI", survived="its terminal")
         _assert_no_instance_left(data_dir)

@@ -240,11 +240,7 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
         with Vertical(id=self.FRAME or None, classes="dialog"):
             yield Static(self.heading, classes="dialog-title", markup=False)
             yield from self.body()
-        yield from self.keys()
-
-    def keys(self) -> ComposeResult:
-        """What shows the keys, under the box."""
-        yield KeyBar()
+        yield KeyBar()  # the keys, under the box
 
     def body(self) -> ComposeResult:
         """The box's contents, under the title."""

@@ -230,15 +230,16 @@ class SignInScreen(BaseScreen[None]):
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self) -> None:
-        outcome = "cancelled"  # by a newer sign-in (exclusive), which holds the keys now
+        # None: cancelled by a newer sign-in, which holds the keys now.
+        signed_in: bool | None = None
         try:
-            outcome = "signed in" if await self._sign_in() else "failed"
+            signed_in = await self._sign_in()
         except Exception:
-            outcome = "failed"
+            signed_in = False
             raise
         finally:
-            if outcome != "cancelled":
-                failed = None if outcome == "signed in" else "the sign-in did not go through"
+            if signed_in is not None:
+                failed = None if signed_in else "the sign-in did not go through"
                 self.rime.release_keys(self.sign_in, failed=failed)
 
     async def _sign_in(self) -> bool:

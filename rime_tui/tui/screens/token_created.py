@@ -24,7 +24,6 @@ from rime_tui.tui.screens.base import Dialog
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.text import one_line
-from rime_tui.tui.widgets import KeyBar
 
 if TYPE_CHECKING:
     from rime_tui.tui.app import RimeApp
@@ -155,9 +154,6 @@ class TokenCreatedScreen(Dialog[None]):
         yield Static(id="use-it-title")
         # Built on the first `u`, below the token: they scroll, the token stays.
         yield VerticalScroll(id="snippets")
-
-    def keys(self) -> ComposeResult:
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self._fill()
