@@ -40,10 +40,7 @@ DEFAULT_ADMIN_EMAIL = "admin@rime.local"
 DEFAULT_WORKSPACE = "Workspace 1"
 
 # Columns a project update may set (the fields of m.ProjectChanges); lists are JSON.
-_PROJECT_COLUMNS = frozenset(
-    {"name", "description", "use_case", "ethical_consideration", "tags"}
-    | {"stress_test_categories", "continuous_test_categories"}
-)
+_PROJECT_COLUMNS = frozenset(m.ProjectChanges.model_fields)
 _PROJECT_JSON_COLUMNS = frozenset({"tags", "stress_test_categories", "continuous_test_categories"})
 _PROJECT_SELECT = (
     "SELECT t.*, u.email AS owner_email, u.full_name AS owner_name"

@@ -30,15 +30,10 @@ MAX_TAG_LENGTH = 100
 MAX_RETENTION_DAYS = 3650
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
-# PUT /v1/projects/{id}: the mask paths the local instance updates, and their fields.
+# PUT /v1/projects/{id}: the mask paths the local instance updates (the wire names of
+# m.ProjectChanges), and their fields.
 PROJECT_UPDATES = {
-    "name": "name",
-    "description": "description",
-    "useCase": "use_case",
-    "ethicalConsideration": "ethical_consideration",
-    "tags": "tags",
-    "stressTestCategories": "stress_test_categories",
-    "continuousTestCategories": "continuous_test_categories",
+    str(info.alias): field for field, info in m.ProjectChanges.model_fields.items()
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -89,7 +84,8 @@ def check_description(value: str, what: str) -> str:
 # -- users ----------------------------------------------------------------------------
 
 
-def check_new_user(req: m.CreateUserRequest) -> None:
+def check_new_user(req: m.CreateUserRequest) -> str:
+    """The new user's email, normalised, once the request is checked."""
     check_text(req.email, "email")
     email = normalize_email(req.email)
     if not _EMAIL.match(email) or len(email) > MAX_EMAIL_LENGTH:
@@ -101,6 +97,7 @@ def check_new_user(req: m.CreateUserRequest) -> None:
     if req.org_role not in ACTOR_ROLES:
         raise invalid(f"orgRole {req.org_role[:80]!r} is not an ActorRole.")
     check_text(req.full_name, "fullName")
+    return email
 
 
 def check_member(spec: m.MemberSpec) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from rime_tui.server import rules, security
 from rime_tui.server.deps import AppContext, AppStore, Caller, PageSize, PageToken
 from rime_tui.server.errors import Code, ServiceError, not_found
-from rime_tui.server.validation import check_new_user, normalize_email
+from rime_tui.server.validation import check_new_user
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import ADMIN, USER
 
@@ -51,10 +51,9 @@ async def create_user(
     who: Caller, context: AppContext, req: m.CreateUserRequest
 ) -> m.CreateUserResponse:
     rules.require_org_admin_session(who, "create users")
-    check_new_user(req)
+    email = check_new_user(req)
     password_hash = await context.passwords.run(security.hash_password, req.password)
     store = context.store
-    email = normalize_email(req.email)
     with store.transaction():
         if store.email_taken(email):
             raise ServiceError(Code.ALREADY_EXISTS, f"A user with email {email} exists.")
