@@ -70,6 +70,12 @@ async def workspaces(client: RimeClient) -> list[m.Workspace]:
     return [w async for w in client.iter_workspaces(page_size=PAGE_SIZE)]
 
 
+async def instance_tokens(client: RimeClient) -> list[Listed]:
+    """Every token the caller sees on the instance: every workspace's list, paged (the
+    contract has no instance-wide call)."""
+    return await tokens_in(client, await workspaces(client))
+
+
 def lifetime_days(token: m.ApiTokenInfo) -> int | None:
     """The days between a token's creation and its expiry (at least 1)."""
     if token.creation_time is None or token.expiration_time is None:

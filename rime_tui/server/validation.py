@@ -32,9 +32,7 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 # PUT /v1/projects/{id}: the mask paths the local instance updates (the wire names of
 # m.ProjectChanges), and their fields.
-PROJECT_UPDATES = {
-    str(info.alias): field for field, info in m.ProjectChanges.model_fields.items()
-}
+PROJECT_UPDATES = {str(info.alias): field for field, info in m.ProjectChanges.model_fields.items()}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 

@@ -156,8 +156,11 @@ class RimeApp(App[None]):
         """The app's own workers (the expiry notice, a restart of the local instance,
         sign-out) fail in words too: screens handle their workers' failures themselves."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            message = describe(event.worker.error)
-            self.notify(message, title="Error", severity="error", timeout=8, markup=False)
+            self.notify_error(describe(event.worker.error))
+
+    def notify_error(self, message: str) -> None:
+        """A failure, in words, where no screen has a place for it."""
+        self.notify(message, title="Error", severity="error", timeout=8, markup=False)
 
     def on_ready(self) -> None:
         """Painted: what start-up made lives as long as the app, so later collections
@@ -339,9 +342,9 @@ class RimeApp(App[None]):
 
     async def notice_expiring(self, session: Session) -> None:
         """One notice naming your tokens that expire within EXPIRING_DAYS days."""
-        from rime_tui.api.tokens import tokens_in, workspaces
+        from rime_tui.api.tokens import instance_tokens
 
-        rows = await tokens_in(session.client, await workspaces(session.client))
+        rows = await instance_tokens(session.client)
         me = session.resolve_user_id(r.token for r in rows)
         now = self.now()
         soon = [
@@ -402,7 +405,7 @@ class RimeApp(App[None]):
         try:
             await self.local.ensure_running()
         except LocalInstanceError as exc:
-            self.notify(str(exc), title="Error", severity="error", timeout=8, markup=False)
+            self.notify_error(str(exc))
             return
         self.notify("The local instance is running again.")
         if isinstance(self.screen, RimeScreen):

@@ -150,9 +150,7 @@ class LocalStart:
     async def run(self) -> None:
         """Start the instance (or find it running); a failure is kept in :attr:`error`."""
         try:
-            await self.instance.ensure_running(LOCAL_START_TIMEOUT)
-        except Exception as exc:
-            self.error = str(exc)
+            await self.prove()
         finally:
             self._done.set()
 

@@ -102,11 +102,7 @@ class FitTable(RowTable):
     def set_rows(self, rows: list[tuple[str, Row]]) -> None:
         """Show *rows* (row key, cells by column key), keeping the cursor's position."""
         self._rows = list(rows)
-        keep = self.cursor_row
-        self.clear()
-        self._add(self._rows)
-        if self._rows:
-            self.move_cursor(row=min(keep, len(self._rows) - 1))
+        self._refill()
 
     def append_row(self, key: str, row: Row) -> None:
         """One more row at the end, without redrawing the others."""
@@ -124,10 +120,15 @@ class FitTable(RowTable):
         if layout == self._layout and not force:
             return
         self._layout = layout
+        self._refill(columns=True)
+
+    def _refill(self, *, columns: bool = False) -> None:
+        """Every row again (and the columns, laid out anew), the cursor kept in place."""
         keep = self.cursor_row
-        self.clear(columns=True)
-        for column, size in layout:
-            self.add_column(column.label, key=column.key, width=size)
+        self.clear(columns=columns)
+        if columns:
+            for column, size in self._layout:
+                self.add_column(column.label, key=column.key, width=size)
         self._add(self._rows)
         if self._rows:
             self.move_cursor(row=min(keep, len(self._rows) - 1))

@@ -109,7 +109,7 @@ class BaseScreen(Screen[R]):
 
     def show_error(self, message: str) -> None:
         """Where this screen shows a failure; by default a notification."""
-        self.notify(message, title="Error", severity="error", timeout=8, markup=False)
+        self.rime.notify_error(message)
 
 
 class RimeScreen(BaseScreen[None]):

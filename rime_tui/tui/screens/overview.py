@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Header, Static
 
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
-from rime_tui.tui.screens.tokens import METER_CSS, instance_meter, instance_tokens
+from rime_tui.tui.screens.tokens import METER_CSS, show_meter
 from rime_tui.tui.text import label_rows, one_line, visible
 from rime_tui.tui.widgets import KeyBar
 
@@ -145,10 +145,10 @@ class OverviewScreen(WorkspaceScreen):
     @work(exclusive=True, group="meter", exit_on_error=False)
     async def count_instance(self) -> None:
         """Org admins: what the instance-wide cap means, from every workspace's list."""
-        text, level = instance_meter(await instance_tokens(self.session.client), self.rime.now())
+        from rime_tui.api.tokens import instance_tokens
+
         meter = self.query_one("#meter", Static)
-        meter.update(text)
-        meter.set_classes(level)
+        show_meter(meter, await instance_tokens(self.session.client), self.rime.now())
         meter.display = True
 
 

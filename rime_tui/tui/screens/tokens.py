@@ -31,7 +31,6 @@ from rime_tui.tui.widgets import KeyBar, TextInput
 from rime_tui.words import plural
 
 if TYPE_CHECKING:
-    from rime_tui.api.client import RimeClient
     from rime_tui.api.tokens import Listed
     from rime_tui.wire.models import ApiTokenInfo, Workspace
 
@@ -83,11 +82,11 @@ def instance_meter(rows: list[Listed], now: datetime) -> tuple[str, str]:
     return f"{len(rows)} of {TOKEN_LIMIT} tokens on this instance ({expired} expired)", level
 
 
-async def instance_tokens(client: RimeClient) -> list[Listed]:
-    """Every token on the instance an org admin sees: every workspace's list, paged."""
-    from rime_tui.api.tokens import tokens_in, workspaces
-
-    return await tokens_in(client, await workspaces(client))
+def show_meter(meter: Static, rows: list[Listed], now: datetime) -> None:
+    """The meter of Overview and API Access Tokens, for the instance's *rows*."""
+    text, level = instance_meter(rows, now)
+    meter.update(text)
+    meter.set_classes(level)
 
 
 METER_CSS = """
@@ -238,7 +237,7 @@ class TokensScreen(WorkspaceScreen):
     # -- listing --------------------------------------------------------------------
 
     async def fetch(self) -> None:
-        from rime_tui.api.tokens import Listed, tokens_in, workspaces
+        from rime_tui.api.tokens import Listed, instance_tokens
 
         client = self.session.client
         table = self.query_one("#tokens", FitTable)
@@ -249,7 +248,7 @@ class TokensScreen(WorkspaceScreen):
             if self.shows_owner and self.all_workspaces:
                 await self._name_every_owner()
             if self.all_workspaces:
-                self.rows = await tokens_in(client, await workspaces(client))
+                self.rows = await instance_tokens(client)
                 if self.shows_meter:
                     self.instance = self.rows
             else:
@@ -267,6 +266,7 @@ class TokensScreen(WorkspaceScreen):
             self._set_columns()
             await self._name_members()
         self._show_tokens()
+        self._show_meter()
         if self.shows_meter and not self.all_workspaces:
             self.count_instance()
 
@@ -298,17 +298,15 @@ class TokensScreen(WorkspaceScreen):
     async def count_instance(self) -> None:
         """The meter: every token on the instance, after the list is shown; with their
         owners' names, the all-workspaces view (a) is then ready at once."""
+        from rime_tui.api.tokens import instance_tokens
+
         self.instance = await instance_tokens(self.session.client)
         await self._name_every_owner()
         self._show_meter()
 
     def _show_meter(self) -> None:
-        if self.instance is None:
-            return
-        text, level = instance_meter(self.instance, self.rime.now())
-        meter = self.query_one("#meter", Static)
-        meter.update(text)
-        meter.set_classes(level)
+        if self.instance is not None:
+            show_meter(self.query_one("#meter", Static), self.instance, self.rime.now())
 
     def _visible(self) -> list[Listed]:
         """The rows that pass the filter, in the chosen order."""
@@ -349,8 +347,7 @@ class TokensScreen(WorkspaceScreen):
         self.shown = self._visible()
         table = self.query_one("#tokens", FitTable)
         table.set_rows([(r.id, self._cells(r, now)) for r in self.shown])
-        self._show_status()
-        self._show_meter()
+        self._show_status()  # (the meter does not change with the filter or the order)
 
     def _show_status(self) -> None:
         count = len(self.rows)
@@ -527,9 +524,9 @@ class TokensScreen(WorkspaceScreen):
             self.shown.append(row)
             self.query_one("#tokens", FitTable).append_row(row.id, self._cells(row, now))
             self._show_status()
-            self._show_meter()
         else:
             self._show_tokens()
+        self._show_meter()
 
     def _show_secret(self, secret: str, name: str) -> None:
         """The one-time dialog with a new token's secret (the one dialog, reused)."""
