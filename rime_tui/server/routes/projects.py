@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from fastapi import APIRouter, Request
 
 from rime_tui.server import rules
 from rime_tui.server.deps import AppStore, Caller, PageSize, PageToken, WorkspaceQuery
-from rime_tui.server.errors import Code, ServiceError
+from rime_tui.server.errors import Code, ServiceError, not_found
 from rime_tui.server.rules import Principal
 from rime_tui.server.store import Store, project, project_info, workspace_roles
 from rime_tui.server.validation import (
@@ -28,6 +30,15 @@ def _visible(store: Store, who: Principal, project_id: str) -> m.ProjectInfo:
     return project_info(rules.visible_project(store, who, project_id)[0])
 
 
+def _written(store: Store, project_id: str) -> sqlite3.Row:
+    """The project this request has just written, read back (the caller's access was
+    checked before the write, so it is not checked again)."""
+    row = store.project_row(project_id)
+    if row is None:  # deleted by another request meanwhile
+        raise not_found(f"No project with id {project_id}.")
+    return row
+
+
 @router.post("/v1/projects", response_model_exclude_none=True)
 async def create_project(
     who: Caller, store: AppStore, req: m.CreateProjectRequest
@@ -47,7 +58,7 @@ async def create_project(
             ethical_consideration=req.ethical_consideration or "",
             tags=tags,
         )
-    return m.ProjectResponse(project=_visible(store, who, project_id).project)
+    return m.ProjectResponse(project=project(_written(store, project_id)))
 
 
 # The seed's `requests` example posts to /projects; it lands in the token's workspace.
@@ -84,7 +95,7 @@ async def update_project(
         if isinstance(name, str) and store.project_name_taken(row["workspace_id"], name, row["id"]):
             raise _name_clash(name)
         store.update_project(row["id"], changes)
-    return m.ProjectResponse(project=_visible(store, who, project_id).project)
+    return m.ProjectResponse(project=project(_written(store, row["id"])))
 
 
 @router.get("/v1/projects/{project_id}/url")
@@ -113,7 +124,7 @@ async def set_workspace_roles(
     pairs = check_role_pairs(req.role_pairs)
     with store.transaction():
         store.set_workspace_roles(row["id"], pairs)
-    return workspace_roles(rules.visible_project(store, who, project_id)[0])
+    return workspace_roles(_written(store, row["id"]))
 
 
 @router.delete("/v1/projects/{project_id}")
