@@ -8,7 +8,7 @@ from typing import Any
 
 from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import PermissionDeniedError
-from rime_tui.api.tokens import Listed, tokens_in
+from rime_tui.api.tokens import Listed, tokens_in, workspaces
 from rime_tui.commands.session import CommandError, Exit
 from rime_tui.wire import models as m
 
@@ -46,6 +46,18 @@ def choices(lines: list[str]) -> str:
     if len(lines) > SHOWN_CHOICES:
         shown.append(f"  … and {len(lines) - SHOWN_CHOICES} more")
     return "\n".join(shown)
+
+
+async def spaces_for(client: RimeClient, wanted: str | None, *, every: bool) -> list[m.Workspace]:
+    """Every workspace the caller sees (*every*), or the one *wanted* names (see
+    :func:`pick_workspace`)."""
+    spaces = await workspaces(client)
+    return spaces if every else [pick_workspace(spaces, wanted)]
+
+
+def where(spaces: list[m.Workspace]) -> str:
+    """The workspace, or how many, in words."""
+    return describe(spaces[0]) if len(spaces) == 1 else f"the {len(spaces)} workspaces"
 
 
 def pick_workspace(spaces: list[m.Workspace], wanted: str | None) -> m.Workspace:
@@ -103,15 +115,14 @@ async def find_token(
     ]
     if len(found) == 1:
         return found[0]
-    where = describe(spaces[0]) if len(spaces) == 1 else f"the {len(spaces)} workspaces"
     if not found:
         raise CommandError(
-            Exit.NOT_FOUND, f"no token is named {wanted!r} or has that id in {where}."
+            Exit.NOT_FOUND, f"no token is named {wanted!r} or has that id in {where(spaces)}."
         )
     names = await owners(client)
     raise CommandError(
         Exit.USAGE,
-        f"{len(found)} tokens are named {wanted!r} in {where}; choose one by id:\n"
+        f"{len(found)} tokens are named {wanted!r} in {where(spaces)}; choose one by id:\n"
         + choices(
             [
                 f"{r.id}  owner {names.get(r.token.user_id, r.token.user_id)}  "

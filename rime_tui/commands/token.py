@@ -25,7 +25,9 @@ from rime_tui.commands.inventory import (
     find_token,
     owners,
     pick_workspace,
+    spaces_for,
     stamp,
+    where,
 )
 from rime_tui.commands.session import (
     CommandError,
@@ -54,9 +56,7 @@ def _date(value: datetime | None) -> str:
 async def list_tokens(args: argparse.Namespace) -> Exit:
     async with connect(args) as session:
         client = session.client
-        spaces = await workspaces(client)
-        if not args.all_workspaces:
-            spaces = [pick_workspace(spaces, args.workspace)]
+        spaces = await spaces_for(client, args.workspace, every=args.all_workspaces)
         rows, names = await asyncio.gather(tokens_in(client, spaces), owners(client))
     now = _now()
     if args.expiring is not None:
@@ -158,9 +158,7 @@ async def rotate(args: argparse.Namespace) -> Exit:
     :func:`rime_tui.api.tokens.rotate`)."""
     async with connect(args) as session:
         client = session.client
-        spaces = await workspaces(client)
-        if args.workspace is not None:
-            spaces = [pick_workspace(spaces, args.workspace)]
+        spaces = await spaces_for(client, args.workspace, every=args.workspace is None)
         rows = await tokens_in(client, spaces)
         old = await find_token(client, spaces, args.token, rows)
         if old.token.user_id != session.user_id(r.token for r in rows):
@@ -202,9 +200,7 @@ async def delete(args: argparse.Namespace) -> Exit:
     need_consent(args.yes, "delete")
     async with connect(args) as session:
         client = session.client
-        spaces = await workspaces(client)
-        if args.workspace is not None:
-            spaces = [pick_workspace(spaces, args.workspace)]
+        spaces = await spaces_for(client, args.workspace, every=args.workspace is None)
         row = await find_token(client, spaces, args.token)
         what = f"token {row.token.name!r} ({row.id}, …{row.token.suffix}) in {row.workspace.name}"
         if not confirm(f"Delete {what}?", args.yes):
@@ -219,14 +215,11 @@ async def prune(args: argparse.Namespace) -> Exit:
     need_consent(args.yes, "prune")
     async with connect(args) as session:
         client = session.client
-        spaces = await workspaces(client)
-        if not args.all_workspaces:
-            spaces = [pick_workspace(spaces, args.workspace)]
+        spaces = await spaces_for(client, args.workspace, every=args.all_workspaces)
         now = _now()
         rows = [r for r in await tokens_in(client, spaces) if r.expired(now)]
-        where = describe(spaces[0]) if len(spaces) == 1 else f"the {len(spaces)} workspaces"
         if not rows:
-            say(f"No expired tokens in {where}.")
+            say(f"No expired tokens in {where(spaces)}.")
             return Exit.OK
         for row in rows:
             say(
@@ -239,7 +232,7 @@ async def prune(args: argparse.Namespace) -> Exit:
         for row in rows:
             with contextlib.suppress(NotFoundError):  # deleted meanwhile
                 await client.delete_api_token(row.id)
-    say(f"Deleted {plural(len(rows), 'expired token')} in {where}.")
+    say(f"Deleted {plural(len(rows), 'expired token')} in {where(spaces)}.")
     return Exit.OK
 
 
