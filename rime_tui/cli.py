@@ -31,7 +31,8 @@ exit codes (token and status):
   2  usage: bad arguments, an ambiguous workspace or token, --yes missing
   3  `token list --expiring` found some
   4  authentication failed
-  5  no such token or workspace"""
+  5  no such token or workspace
+  141  stdout was closed by its reader (e.g. `| head -1`)"""
 
 ENVIRONMENT = """\
 environment:
@@ -278,7 +279,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("token", "status"):
         from rime_tui.commands import run
 
-        return run(args)
+        return _closed_pipe_is_quiet(lambda: run(args))
+
+    missing = _no_terminal()
+    if missing:
+        print(
+            f"error: rime-tui needs a terminal ({missing} is not one); for scripts, "
+            "use `rime-tui token …` or `rime-tui status` (see rime-tui token --help)",
+            file=sys.stderr,
+        )
+        return 2
 
     from rime_tui.tui.app import run_tui
 
@@ -290,6 +300,35 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         api_token=os.environ.get("RIME_API_TOKEN"),
     )
+
+
+def _no_terminal() -> str | None:
+    """Which of stdin and stdout is not a terminal (cron, a pipe, ``</dev/null``), if any.
+
+    The TUI would otherwise write escape codes into a file or a pipe and wait for keys
+    that never come.
+    """
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        if stream is None or not stream.isatty():
+            return name
+    return None
+
+
+def _closed_pipe_is_quiet(command: Callable[[], int]) -> int:
+    """Run a scripting command; a reader that went away (``| head -1``) ends it quietly.
+
+    Exit 141 (128 + SIGPIPE), what a shell reports for a command that a closed pipe
+    stopped; nothing more is written to the closed stdout, not even at exit.
+    """
+    try:
+        code = command()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141
 
 
 if __name__ == "__main__":
