@@ -24,6 +24,9 @@ class Settings:
     email: str | None = None
     """The last email signed in with."""
 
+    theme: str | None = None
+    """The Textual theme last chosen in the command palette (unset: Textual's default)."""
+
 
 def load_settings(path: Path | None = None) -> Settings:
     """The saved settings; defaults for a missing, unreadable or odd file."""
@@ -34,7 +37,7 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings()
     values = {
         key: value
-        for key in ("cluster_url", "email")
+        for key in ("cluster_url", "email", "theme")
         if isinstance(value := data.get(key), str) and value
     }
     return Settings(**values)

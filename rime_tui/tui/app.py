@@ -44,6 +44,8 @@ from rime_tui.tui.text import one_line
 from rime_tui.words import plural
 
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from rime_tui.api import RimeClient
     from rime_tui.local import LocalInstance
     from rime_tui.tui.screens.base import Dialog
@@ -90,12 +92,15 @@ class RimeApp(App[None]):
         remember: bool = True,
         clock: Callable[[], datetime] | None = None,
         timeout: float | None = None,
+        theme: str | None = None,
     ) -> None:
         compat.check_textual()  # fails loudly, before anything is drawn
         # No garbage collection until the first paint: start-up creates many objects
         # and frees few, and collections in between only delay the first screen.
         gc.disable()
         super().__init__()
+        if theme and theme in self.available_themes:  # the one chosen last time
+            self.theme = theme
         # Seconds every call may wait to connect or for an answer; None: the client's
         # defaults (5 s to connect, 15 s to read).
         self.client_timeout = timeout
@@ -125,9 +130,23 @@ class RimeApp(App[None]):
         return SignInScreen()
 
     def on_mount(self) -> None:
+        if self.remember:
+            self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
         self._key_task = asyncio.create_task(self._deliver_typed_keys())
         self._watch_hang_up()
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """A theme chosen in the palette is the theme of the next run (config.toml)."""
+        from rime_tui.config import load_settings, save_settings
+
+        settings = load_settings()
+        if settings.theme != theme.name:
+            settings.theme = theme.name
+            try:
+                save_settings(settings)
+            except OSError as exc:
+                self.notify(f"The theme could not be remembered: {exc.strerror or exc}")
 
     def _watch_hang_up(self) -> None:
         """The SSH link dropped or the terminal closed (SIGHUP): quit as with ctrl+q, so
@@ -511,6 +530,12 @@ class RimeApp(App[None]):
         quit_()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        # Textual's own (Theme, Keys, Screenshot, Maximize, ...) beside ours; its Quit is
+        # ours below, which lets an open token dialog ask first. None of them reaches a
+        # secret: the palette never opens over a dialog (check_action).
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
         yield SystemCommand("Workspaces", "Go to the list of workspaces", self.open_workspaces)
         yield SystemCommand(
             "API Access Tokens",
@@ -543,6 +568,7 @@ def run_tui(
         email=email or (settings.email if not instance else None),
         api_token=api_token,
         local=instance,
+        theme=settings.theme,
     )
     # Textual paints on this thread and writes each frame to the terminal from another.
     # With Python's default switch interval (5 ms) a finished frame waits up to 5 ms for
