@@ -40,6 +40,13 @@ class Session:
         return self.client.host
 
     @property
+    def counts_instance(self) -> bool:
+        """Whether the instance meter ("N of 200 tokens on this instance") can be right:
+        for an org admin signed in with the password. An API token sees only its own
+        workspace, so it cannot count the instance's tokens."""
+        return self.org_admin and self.method == "password"
+
+    @property
     def user_id(self) -> str | None:
         return self.user.id.uuid if self.user else self.inferred_user_id
 

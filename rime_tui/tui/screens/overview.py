@@ -116,7 +116,7 @@ class OverviewScreen(WorkspaceScreen):
 
     async def fetch(self) -> None:
         client = self.session.client
-        if self.session.org_admin:
+        if self.session.counts_instance:
             self.count_instance()
         ws_id = self.workspace.workspace_id.uuid
         details = self.query_one("#details", Static)
@@ -144,7 +144,8 @@ class OverviewScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="meter", exit_on_error=False)
     async def count_instance(self) -> None:
-        """Org admins: what the instance-wide cap means, from every workspace's list."""
+        """What the instance-wide cap means, from every workspace's list (for org admins
+        signed in with the password: Session.counts_instance)."""
         from rime_tui.api.tokens import instance_tokens
 
         meter = self.query_one("#meter", Static)

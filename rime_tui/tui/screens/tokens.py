@@ -177,9 +177,7 @@ class TokensScreen(WorkspaceScreen):
 
     @property
     def shows_meter(self) -> bool:
-        """The instance meter, for an org admin signed in with the password: an API
-        token sees only its own workspace, so it cannot count the instance's tokens."""
-        return self.session.org_admin and self.session.method == "password"
+        return self.session.counts_instance
 
     def compose(self) -> ComposeResult:
         yield Header()
