@@ -54,3 +54,45 @@ def test_a_stalled_request_waits_for_release_and_a_failed_one_gets_no_answer(
         with pytest.raises(httpx.TransportError):
             client.get("/healthz")
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_held_answer_comes_after_the_server_acted_and_exact_paths_match_whole(
+    local: Local,
+) -> None:
+    with (
+        LatencyProxy(local.server.port) as proxy,
+        httpx.Client(
+            base_url=proxy.url, headers={"rime-api-key": local.api_token}, timeout=5
+        ) as client,
+    ):
+        # exact: /v1/workspace/{id}/users is not /v1/workspace, so it is not held
+        proxy.hold("GET", "/v1/workspace", exact=True)
+        users = client.get(f"/v1/workspace/{local.workspace_id}/users")
+        assert users.status_code == 200 and proxy.held == 0
+        body = {"name": "held", "workspaceId": {"uuid": local.workspace_id}}
+        proxy.hold("POST", "/v1/users/api-tokens")
+        answers: list[int] = []
+        thread = threading.Thread(
+            target=lambda: answers.append(
+                client.post("/v1/users/api-tokens", json=body).status_code
+            )
+        )
+        thread.start()
+        try:
+            deadline = time.monotonic() + 5
+            while proxy.held == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert proxy.held == 1 and answers == []
+            # The server has made the token; its answer has not reached the client yet.
+            with httpx.Client(
+                base_url=local.url, headers={"rime-api-key": local.api_token}
+            ) as direct:
+                listed = direct.get(
+                    "/v1/users/api-tokens", params={"workspaceId": local.workspace_id}
+                )
+            assert "held" in [t["name"] for t in listed.json()["apiTokenInfos"]]
+            assert answers == []
+        finally:
+            proxy.release_answers()
+            thread.join(5)
+        assert answers == [200]

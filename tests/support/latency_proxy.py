@@ -3,8 +3,10 @@
 It plays the distance between a user and a remote RI cluster (a VPN across the
 world, a satellite link): every HTTP request it forwards waits ``delay`` seconds
 before it reaches the upstream server, and a test can make the next matching
-requests stall (held until :meth:`LatencyProxy.release`) or fail (the connection
-is closed without an answer, as a dropped link does).  It is not a mock: the
+requests stall (held until :meth:`LatencyProxy.release`), reach the server but
+have their answers held (until :meth:`LatencyProxy.release_answers`: the server has
+done the work, the client does not know yet), or fail (the connection is closed
+without an answer, as a dropped link does).  It is not a mock: the
 answers are the upstream server's own bytes, unchanged.
 
 It speaks HTTP/1.1 just enough to see where each request starts and ends
@@ -42,13 +44,15 @@ class _Rule:
     """What happens to the next ``count`` requests that match."""
 
     method: str
-    path: str  # a prefix of the request's path
-    action: str  # "stall", "fail" or "delay"
+    path: str  # a prefix of the request's path (the whole path if exact)
+    action: str  # "stall", "hold", "fail" or "delay"
     count: int
     delay: float = 0.0
+    exact: bool = False
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.method in ("*", method)) and path.startswith(self.path)
+        same = path == self.path if self.exact else path.startswith(self.path)
+        return (self.method in ("*", method)) and same
 
 
 @dataclass
@@ -70,8 +74,10 @@ class LatencyProxy:
         self._server: asyncio.AbstractServer | None = None
         self._thread: threading.Thread | None = None
         self._released: asyncio.Event | None = None
+        self._answers_released: asyncio.Event | None = None
         self._in_flight = 0
         self._stalled = 0
+        self._held = 0
         self._writers: set[asyncio.StreamWriter] = set()
 
     # -- control, from any thread ---------------------------------------------------
@@ -84,10 +90,21 @@ class LatencyProxy:
         """The delay every following request waits (the rules still apply first)."""
         self.delay = seconds
 
-    def stall(self, method: str = "*", path: str = "/", count: int = 1) -> None:
-        """Hold the next ``count`` matching requests until :meth:`release`."""
+    def stall(
+        self, method: str = "*", path: str = "/", count: int = 1, *, exact: bool = False
+    ) -> None:
+        """Hold the next ``count`` matching requests until :meth:`release` (*path* is a
+        prefix of theirs, or with ``exact`` their whole path, the query aside)."""
         with self._lock:
-            self._rules.append(_Rule(method, path, "stall", count))
+            self._rules.append(_Rule(method, path, "stall", count, exact=exact))
+
+    def hold(
+        self, method: str = "*", path: str = "/", count: int = 1, *, exact: bool = False
+    ) -> None:
+        """Forward the next ``count`` matching requests at once, but keep their answers
+        until :meth:`release_answers` (the server has acted; the client waits)."""
+        with self._lock:
+            self._rules.append(_Rule(method, path, "hold", count, exact=exact))
 
     def fail(self, method: str = "*", path: str = "/", count: int = 1) -> None:
         """Drop the connection of the next ``count`` matching requests, unanswered."""
@@ -105,10 +122,21 @@ class LatencyProxy:
         if loop is not None and released is not None:
             loop.call_soon_threadsafe(released.set)
 
+    def release_answers(self) -> None:
+        """Send every held answer (and every later one matching a hold) on."""
+        loop, released = self._loop, self._answers_released
+        if loop is not None and released is not None:
+            loop.call_soon_threadsafe(released.set)
+
     @property
     def stalled(self) -> int:
         """How many requests are being held right now."""
         return self._stalled
+
+    @property
+    def held(self) -> int:
+        """How many answers are being held right now (their requests were served)."""
+        return self._held
 
     def count(self, method: str = "*", path: str = "/") -> int:
         """How many forwarded requests match."""
@@ -141,6 +169,7 @@ class LatencyProxy:
             self._loop = loop
             asyncio.set_event_loop(loop)
             self._released = asyncio.Event()
+            self._answers_released = asyncio.Event()
             self._server = loop.run_until_complete(
                 asyncio.start_server(self._serve, HOST, self.port)
             )
@@ -165,8 +194,9 @@ class LatencyProxy:
             server.close()
             for writer in list(self._writers):
                 writer.close()
-            assert self._released is not None
+            assert self._released is not None and self._answers_released is not None
             self._released.set()
+            self._answers_released.set()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 2)
 
@@ -236,6 +266,13 @@ class LatencyProxy:
                     self.spans.append((start, time.monotonic()))
                 if answer is None:
                     return
+                if rule is not None and rule.action == "hold":
+                    assert self._answers_released is not None
+                    self._held += 1
+                    try:
+                        await self._answers_released.wait()
+                    finally:
+                        self._held -= 1
                 client_w.write(answer)
                 await client_w.drain()
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
