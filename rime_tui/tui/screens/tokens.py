@@ -155,6 +155,7 @@ class TokensScreen(WorkspaceScreen):
         self.rows: list[Listed] = []  # what the list holds, before filter and sort
         self.shown: list[Listed] = []  # what the table shows, row by row
         self.instance: list[Listed] | None = None  # every token (org admins), for the meter
+        self._made: list[Listed] = []  # tokens made here since the last count began
         self.owners: dict[str, str] = {}
         self.all_workspaces = False
         self.sort: tuple[str, bool] | None = None  # column key, descending
@@ -298,7 +299,13 @@ class TokensScreen(WorkspaceScreen):
         owners' names, the all-workspaces view (a) is then ready at once."""
         from rime_tui.api.tokens import instance_tokens
 
-        self.instance = await instance_tokens(self.session.client)
+        # A token made meanwhile may have been listed by the count, or not (its list was
+        # read first): counted once either way.
+        made: list[Listed] = []
+        self._made = made
+        listed = await instance_tokens(self.session.client)
+        known = {row.id for row in listed}
+        self.instance = listed + [row for row in made if row.id not in known]
         await self._name_every_owner()
         self._show_meter()
 
@@ -498,13 +505,11 @@ class TokensScreen(WorkspaceScreen):
         return ""
 
     def _add_created(self, token_id: str, name: str, suffix: str, days: int) -> None:
-        """The new token into the list, without fetching and redrawing the list (unless
-        a listing that answered after the create has it already)."""
+        """The new token into the list and the meter, without fetching and redrawing the
+        list; once, if a listing or the count that answered after the create has it."""
         from rime_tui.api.tokens import Listed
         from rime_tui.wire.models import ApiTokenInfo, RimeUUID
 
-        if any(listed.id == token_id for listed in self.rows):
-            return
         now = self.rime.now()
         token = ApiTokenInfo(
             id=RimeUUID(uuid=token_id),
@@ -515,15 +520,17 @@ class TokensScreen(WorkspaceScreen):
             user_id=self.session.user_id or "",
         )
         row = Listed(token, self.workspace)
-        self.rows.append(row)
-        if self.instance is not None and self.instance is not self.rows:
-            self.instance.append(row)
-        if self.sort is None and row in self._visible():
-            self.shown.append(row)
-            self.query_one("#tokens", FitTable).append_row(row.id, self._cells(row, now))
-            self._show_status()
-        else:
-            self._show_tokens()
+        self._made.append(row)
+        if not any(listed.id == token_id for listed in self.rows):
+            self.rows.append(row)
+            if self.sort is None and row in self._visible():
+                self.shown.append(row)
+                self.query_one("#tokens", FitTable).append_row(row.id, self._cells(row, now))
+                self._show_status()
+            else:
+                self._show_tokens()
+        if self.instance is not None and not any(r.id == token_id for r in self.instance):
+            self.instance.append(row)  # (not when it is self.rows: added just above)
         self._show_meter()
 
     def _show_secret(self, secret: str, name: str) -> None:
