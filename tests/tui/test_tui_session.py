@@ -218,6 +218,7 @@ async def test_slash_filters_workspaces_by_name(
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
         await pilot.press(*"soup")
         await until(pilot, lambda: table.row_count == 1, "one match")
+        assert text_of(status) == "1 of 4 workspaces matches the filter."
         # Enter leaves the filter; Enter again opens the one shown.
         await pilot.press("enter")
         assert table.has_focus

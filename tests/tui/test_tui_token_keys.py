@@ -259,7 +259,12 @@ async def test_slash_filters_by_name_or_owner_and_escape_clears(
         await pilot.press("slash", *" ci")
         await until(pilot, lambda: table(tokens).row_count == 2, "the filtered rows")
         assert names(tokens) == ["alpha ci", "gamma ci"]
-        await pilot.press(*["backspace"] * 3, *"you")  # the owner: every token is ours
+        status = tokens.query_one("#status", Static)
+        assert text_of(status) == "4 tokens in this workspace. 2 match the filter."
+        await pilot.press(*["backspace"] * 3, *"beta")
+        await until(pilot, lambda: table(tokens).row_count == 1, "one match")
+        assert text_of(status) == "4 tokens in this workspace. 1 matches the filter."
+        await pilot.press(*["backspace"] * 4, *"you")  # the owner: every token is ours
         await until(pilot, lambda: table(tokens).row_count == 4, "the owner's rows")
         await pilot.press("escape")
         assert not tokens.query_one("#filter", Input).display

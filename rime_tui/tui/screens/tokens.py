@@ -362,7 +362,7 @@ class TokensScreen(WorkspaceScreen):
             scope = "in this workspace" if self.shows_owner else "of yours in this workspace"
         text = f"{plural(count, 'token')} {scope}."
         if len(self.shown) != count:
-            text += f" {len(self.shown)} match the filter."
+            text += f" {plural(len(self.shown), 'matches', 'match')} the filter."
         if not count and not self.all_workspaces:
             text = "No API tokens yet. Type a Token Name and press Enter to create one."
         # Said here too: a narrow Name column has no room for its "(this session)".

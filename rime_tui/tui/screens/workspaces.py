@@ -228,7 +228,8 @@ class WorkspacesScreen(RimeScreen):
         if not self.workspaces:
             status.update("No workspaces. Ask an organization admin to add you to one.")
         elif shown < len(self.workspaces):
-            status.update(f"{shown} of {len(self.workspaces)} workspaces match the filter.")
+            match = "matches" if shown == 1 else "match"
+            status.update(f"{shown} of {len(self.workspaces)} workspaces {match} the filter.")
         else:
             status.update(f"{plural(len(self.workspaces), 'workspace')}.")
 
