@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import tomllib
 from collections.abc import Iterator
@@ -326,3 +327,31 @@ async def test_no_api_token_stays_in_the_sign_in_form(local: Local) -> None:
         await pilot.press("enter")
         await screen(pilot, WorkspacesScreen)
         assert widgets_holding(app, local.api_token) == []
+
+
+async def test_after_reset_admin_password_signing_in_again_holds_the_new_one(
+    local: Local, make_app: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `rime-tui serve --reset-admin-password` while the TUI runs: the admin's sessions
+    # end, and the form that asks to sign in again holds the password bootstrap.json now
+    # holds, as the first sign-in held the first one.
+    from rime_tui.server.runner import reset_admin_password
+
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await ready_sign_in(pilot)
+        assert text_of(signin.query_one("#password", Input)) == local.admin_password
+        await pilot.press("enter")
+        workspaces = await screen(pilot, WorkspacesScreen)
+        assert reset_admin_password(local.data_dir) == 0
+        capsys.readouterr()  # the new password, printed once
+        new = json.loads((local.data_dir / "bootstrap.json").read_text())["admin_password"]
+        assert new != local.admin_password
+        await pilot.press("r")  # the session has ended: sign in again
+        again = await screen(pilot, SignInScreen)
+        assert again is not signin and again.reauth_message
+        password = again.query_one("#password", Input)
+        await until(pilot, lambda: password.value == new, "the new password in the form")
+        assert error_text(app) == again.reauth_message  # the reason stays in view
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is workspaces, "back where the user was")

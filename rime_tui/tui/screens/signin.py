@@ -105,13 +105,17 @@ class SignInScreen(BaseScreen[None]):
         return f"Target: {one_line(cluster) or 'enter a cluster URL'}"
 
     def on_mount(self) -> None:
-        if self.reauth_message:
-            self._error_form = self._form()
         if self.local_start is not None and self.reauth_message is None:
             self._prefill_local()
             self.call_after_refresh(self.start_local)  # paint first, then start
         elif self.local_start is not None:
             self.local_start.skip()  # re-authenticating: it is running
+            if self.local_start.is_for(self.query_one("#cluster", Input).value):
+                # The password in bootstrap.json may be new (serve --reset-admin-password
+                # ends the admin's sessions): the form holds it, as at the first sign-in.
+                self._prefill_local()
+        if self.reauth_message:
+            self._error_form = self._form()  # (what the form holds with the message)
         self._focus_first_empty()
 
     # -- the local instance ---------------------------------------------------------
