@@ -2,8 +2,10 @@
 
 Names, descriptions and error messages come from the cluster (a remote one may
 send anything) or from what was typed and pasted.  Control characters must never
-reach the terminal, where an ESC starts an escape sequence: on one line, runs of
-whitespace (tabs, line breaks) become one space; other control characters are
+reach the terminal, where an ESC starts an escape sequence: on one line, a run of
+line breaks (CR LF, or the CR CR a terminal sends for a pasted CR LF) becomes one
+space, as does each tab, as in an input field, so that a name is shown as it is
+stored (spaces typed twice stay two); other control characters are
 shown as visible symbols (ESC as ␛, NUL as ␀), and so are the invisible
 characters that reorder or hide text (bidirectional overrides and isolates such
 as U+202E, the zero-width space), as �.  Widgets that show such text do not
@@ -12,9 +14,14 @@ parse console markup, so ``[bold]x[/]`` in a name is shown as written.
 
 from __future__ import annotations
 
+import re
+
 from textual.content import Content
 
 from rime_tui.tui.limits import CONTROL_CHARACTERS, HIDDEN_CHARACTERS
+
+LINE_BREAKS = re.compile(r"[\r\n]+")
+"""A run of line breaks: one space on one line (terminals send a pasted LF as CR)."""
 
 _VISIBLE = str.maketrans(
     {
@@ -32,16 +39,20 @@ def visible(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """*text* on one line: whitespace runs become one space, control characters visible."""
-    return " ".join(text.split()).translate(_VISIBLE)
+    """*text* on one line, its ends trimmed: a run of line breaks and each other
+    whitespace character become one space (as in :func:`input_text`), control
+    characters visible."""
+    return _spaced(text).strip().translate(_VISIBLE)
 
 
 def input_text(text: str) -> str:
-    """What an input field keeps of typed or pasted *text*: tabs and line breaks
-    become spaces, other control characters are dropped."""
-    return "".join(
-        " " if c.isspace() else c for c in text if c.isspace() or c not in CONTROL_CHARACTERS
-    )
+    """What an input field keeps of typed or pasted *text*: a run of line breaks and
+    each tab become one space, other control characters are dropped."""
+    return "".join(c for c in _spaced(text) if c not in CONTROL_CHARACTERS)
+
+
+def _spaced(text: str) -> str:
+    return "".join(" " if c.isspace() else c for c in LINE_BREAKS.sub(" ", text))
 
 
 def label_rows(rows: list[tuple[str, str]]) -> Content:

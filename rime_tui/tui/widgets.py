@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
 
-from rime_tui.tui.text import input_text
+from rime_tui.tui.text import LINE_BREAKS, input_text
 
 # Terminal escape sequences (CSI like ESC [2J, OSC like ESC ]52;…BEL, and ESC + one
 # character): a paste may carry them; they are dropped whole, not left as "[2J".
@@ -23,9 +23,9 @@ _ESCAPE_SEQUENCE = re.compile(
 
 
 def field_text(text: str) -> str:
-    """What a one-line field keeps of *text*: escape sequences dropped whole, tabs and
-    line breaks as spaces, other control characters dropped."""
-    return input_text(_ESCAPE_SEQUENCE.sub("", text.replace("\r\n", "\n")))
+    """What a one-line field keeps of *text*: escape sequences dropped whole, a run of
+    line breaks and each tab as one space, other control characters dropped."""
+    return input_text(_ESCAPE_SEQUENCE.sub("", text))
 
 
 class TextInput(Input):
@@ -52,9 +52,9 @@ class TextInput(Input):
     def on_paste(self, event: events.Paste) -> None:
         event.prevent_default()  # instead of Input's paste, which keeps the first line
         event.stop()
-        pasted = event.text.replace("\r\n", "\n").rstrip("\n")
+        pasted = event.text.rstrip("\r\n")  # (a terminal may send a pasted LF as CR)
         if not self.join_lines:
-            pasted = pasted.split("\n")[0]
+            pasted = LINE_BREAKS.split(pasted)[0]
         text = field_text(pasted)
         if not text:
             return

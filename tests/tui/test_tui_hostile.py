@@ -268,6 +268,43 @@ async def test_token_name_refuses_or_handles_hostile_text(
         assert_healthy(app, failures)
 
 
+async def test_a_pasted_line_break_is_one_space_as_stored_and_as_shown(
+    local: Local, make_app: Any, admin: RimeClient
+) -> None:
+    # A terminal sends a pasted CRLF as it is, or as CR CR (tmux's paste-buffer and
+    # xterm turn each LF into a CR): one space either way. What the list shows is what
+    # the server holds, spaces typed twice included.
+    names = ["crlf name", "crcr name", "typed  twice"]
+    app = make_app()
+    async with app.run_test(size=(100, 24)) as pilot:
+        tokens = await tokens_screen(pilot)
+        field = tokens.query_one("#token-name", Input)
+        table = tokens.query_one(DataTable)
+        await paste(pilot, field, "crlf\r\nname\r\n")
+        assert field.value == "crlf name"
+        await paste(pilot, field, "crcr\r\rname\r\r")
+        assert field.value == "crcr name"
+        # The length limit counts what the field keeps: 98 + CR CR + 1 is 100 characters.
+        await paste(pilot, field, "x" * 98 + "\r\r" + "y")
+        assert field.value == "x" * 98 + " y"
+        field.value = ""
+        for name in names:
+            if name == "typed  twice":
+                await pilot.press("n", *name)
+            else:
+                await paste(pilot, field, name.replace(" ", "\r\n" if "crlf" in name else "\r\r"))
+            assert field.value == name
+            await pilot.press("enter")
+            await screen(pilot, TokenCreatedScreen)
+            await pilot.press("escape", "y")
+            await screen(pilot, TokensScreen)
+        await until(pilot, rows_are(table, 1 + len(names)), "the new rows")
+        shown = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+    stored = {t.name async for t in admin.iter_api_tokens(local.workspace_id)}
+    assert set(names) <= stored
+    assert set(names) <= shown
+
+
 async def test_save_to_file_path_refuses_or_handles_hostile_text(
     local: Local, make_app: Any, failures: WorkerFailures, tmp_path: Path
 ) -> None:
