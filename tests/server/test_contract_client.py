@@ -150,7 +150,7 @@ async def test_the_client_parses_the_answer_in_every_shape(
         differences = _compare(sent, _jsonable(result), kind, "$")
         assert not differences, "\n".join(differences)
     if op["body"] is not None:
-        assert_valid(cluster.bodies[f"{op['method']} {path}"], op["body"])
+        assert_valid(cluster.bodies[f"{op['method']} {path}"], op["body"], request=True)
 
 
 def test_an_update_sends_the_changed_fields_as_the_mask(cluster: FaultyServer) -> None:

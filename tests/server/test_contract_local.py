@@ -48,7 +48,7 @@ class Calls:
         assert set(path or {}) == set(op["path_params"]), key
         assert set(query or {}) <= set(op["query_params"]), key
         if body is not None and status < 400:
-            assert_valid(body, op["body"])  # what we send is what the SDK sends
+            assert_valid(body, op["body"], request=True)  # what we send is what the SDK sends
         response = httpx.request(
             op["method"],
             self.url + concrete_path(op["path"], path),

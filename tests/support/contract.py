@@ -5,7 +5,8 @@ rime-sdk 2.13.2 (a test regenerates it and fails when it differs).  This module
 reads it and offers what the contract tests need:
 
 - :func:`problems`: where a JSON value breaks a model (wire names, types, enum
-  values, RFC 3339 times, nesting), as a real cluster's gateway would send it;
+  values, RFC 3339 times, nesting, and in an answer a field of
+  :data:`ALWAYS_SENT` missing), as a real cluster's gateway would send it;
 - :func:`example`: an answer built from a model, in the shapes a real cluster
   sends: every field present, unset messages as ``null``, fields absent, or
   fields this SDK does not know yet;
@@ -36,8 +37,11 @@ MODELS: dict[str, dict[str, Any]] = CONTRACT["models"]
 ERROR_MODEL = "GooglerpcStatus"  # the gateway's error body {code, message, details}
 
 # Fields a real cluster always sends: the ids of objects and the object a get or a
-# create answers with.  Every other field may be absent or null, and our client
-# must cope with that (see Shape.MINIMAL and Shape.NULLS).
+# create answers with (the TUI reads each).  The SDK's models mark no answer field
+# required, so these are what makes an answer without them (`{}` for a created
+# token, no `fullApiToken`) break the contract.  Every other field may be absent or
+# null, and our client must cope with that (see Shape.MINIMAL and Shape.NULLS).
+# Request bodies need them not (an update sends only the fields it changes).
 ALWAYS_SENT: dict[str, frozenset[str]] = {
     "RimeUUID": frozenset({"uuid"}),
     "RimeAPITokenInfo": frozenset({"id"}),
@@ -88,19 +92,27 @@ def enum_values(kind: str) -> list[str] | None:
 # -- validation ------------------------------------------------------------------------------
 
 
-def problems(value: Any, kind: str, where: str = "$") -> list[str]:
-    """Every way *value* breaks the contract's *kind* (a model name or swagger type)."""
+def problems(value: Any, kind: str, where: str = "$", *, request: bool = False) -> list[str]:
+    """Every way *value* breaks the contract's *kind* (a model name or swagger type): an
+    answer (a request body with *request*, which need not hold :data:`ALWAYS_SENT`)."""
     if value is None:
         return [] if is_message(kind) or kind == "object" else [f"{where}: null for {kind}"]
     if match := _LIST.match(kind):
         if not isinstance(value, list):
             return [f"{where}: {kind} expected, got {_short(value)}"]
-        inner = match[1]
-        return [p for i, item in enumerate(value) for p in problems(item, inner, f"{where}[{i}]")]
+        return [
+            p
+            for i, item in enumerate(value)
+            for p in problems(item, match[1], f"{where}[{i}]", request=request)
+        ]
     if match := _DICT.match(kind):
         if not isinstance(value, dict):
             return [f"{where}: {kind} expected, got {_short(value)}"]
-        return [p for k, item in value.items() for p in problems(item, match[1], f"{where}.{k}")]
+        return [
+            p
+            for k, item in value.items()
+            for p in problems(item, match[1], f"{where}.{k}", request=request)
+        ]
     if kind == "object":
         return []
     if kind in ("str", "int", "float", "bool", "datetime"):
@@ -114,10 +126,13 @@ def problems(value: Any, kind: str, where: str = "$") -> list[str]:
         return [f"{where}: {kind} object expected, got {_short(value)}"]
     fields: dict[str, str] = model["fields"]
     found = [f"{where}: {kind} has no field {key!r}" for key in value if key not in fields]
-    found += [f"{where}: {kind} lacks {key!r}" for key in model["required"] if key not in value]
+    required = set(model["required"])
+    if not request:
+        required |= ALWAYS_SENT.get(kind, frozenset())
+    found += [f"{where}: {kind} lacks {key!r}" for key in sorted(required) if key not in value]
     for key, item in value.items():
         if key in fields:
-            found += problems(item, fields[key], f"{where}.{key}")
+            found += problems(item, fields[key], f"{where}.{key}", request=request)
     return found
 
 
@@ -143,8 +158,8 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def assert_valid(value: Any, kind: str) -> None:
-    found = problems(value, kind)
+def assert_valid(value: Any, kind: str, *, request: bool = False) -> None:
+    found = problems(value, kind, request=request)
     assert not found, f"{len(found)} difference(s) from {kind}:\n" + "\n".join(found[:20])
 
 
