@@ -114,6 +114,25 @@ CALLS: dict[str, tuple[Call, str | None]] = {
     "ProjectServiceApi.delete_project": (lambda c: c.delete_project(PROJECT), None),
 }
 
+# What the client does not keep of an answer, on purpose (everything else it must):
+# a project's testing and scheduling state (the TUI manages tokens, not test runs)
+# and a user's private info (it shows names and emails only).
+NOT_KEPT: dict[str, frozenset[str]] = {
+    "ProjectProject": frozenset(
+        {
+            "firewallIds",
+            "projectTestSuiteConfig",
+            "profilingConfig",
+            "runTimeInfo",
+            "isPublished",
+            "lastTestRunTime",
+            "riskScores",
+            "activeSchedule",
+        }
+    ),
+    "UserUserDetail": frozenset({"privateInfo"}),
+}
+
 MISSING = object()
 _ZERO: tuple[Any, ...] = (None, "", 0, False, [], {}, "0")
 
@@ -161,6 +180,18 @@ def test_an_update_sends_the_changed_fields_as_the_mask(cluster: FaultyServer) -
     }
 
 
+def test_the_comparison_notices_fields_dropped_or_made_up() -> None:
+    # A client that keeps only the id of what was sent does not pass, nor one that adds.
+    sent = example("RimeAPITokenInfo")
+    assert _compare(sent, sent, "RimeAPITokenInfo", "$") == []
+    dropped = _compare(sent, {"id": sent["id"]}, "RimeAPITokenInfo", "$")
+    assert dropped == [
+        f"$: the cluster sent {key!r}, the client dropped it" for key in sent if key != "id"
+    ]
+    made_up = _compare(sent, {**sent, "madeUp": 1}, "RimeAPITokenInfo", "$")
+    assert made_up == ["$: the client has 'madeUp', which RimeAPITokenInfo lacks"]
+
+
 def _pick(answer: Any, kind: str, pick: str) -> tuple[Any, str]:
     """The part of *answer* at the dotted *pick*, and its contract kind."""
     value = answer
@@ -198,12 +229,16 @@ def _compare(sent: Any, got: Any, kind: str, where: str) -> list[str]:
         return [] if sent == got else [f"{where}: sent {sent!r}, the client made {got!r}"]
     if not isinstance(got, dict):
         return [f"{where}: sent a {kind}, the client made {got!r}"]
+    # Both ways: what the client made up, and what the cluster sent that the client lost.
     differences = [
         f"{where}: the client has {key!r}, which {kind} lacks" for key in got if key not in fields
     ]
-    for key, value in got.items():
-        if key in fields:
-            differences += _compare(sent.get(key, MISSING), value, fields[key], f"{where}.{key}")
+    for key, field_kind in fields.items():
+        value = sent.get(key, MISSING)
+        if key in got:
+            differences += _compare(value, got[key], field_kind, f"{where}.{key}")
+        elif value is not MISSING and value is not None and key not in NOT_KEPT.get(kind, ()):
+            differences.append(f"{where}: the cluster sent {key!r}, the client dropped it")
     return differences
 
 
