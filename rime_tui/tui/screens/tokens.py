@@ -618,7 +618,7 @@ class TokensScreen(WorkspaceScreen):
     # Not exclusive: cancelling a rotation half-way could lose the new token's secret.
     @work(group="rotate", exit_on_error=False)
     async def rotate(self, row: Listed) -> None:
-        from rime_tui.api.tokens import SuccessorFailed, rotate
+        from rime_tui.api.delivery import SuccessorFailed, rotate
 
         session = self.session
         ours = session.is_own_token(row.token)
