@@ -202,6 +202,7 @@ async def rotate(
     ours: bool,
     warn: Warn,
     left: m.ApiTokenInfo | None = None,
+    left_ours: bool = False,
     name: str | None = None,
 ) -> m.CreateApiTokenResponse:
     """A new secret for *old*: same name, same lifetime, and never neither token.
@@ -211,12 +212,13 @@ async def rotate(
     then the old token is deleted, then the new one made and the stand-in
     deleted. If making the new one fails, :class:`SuccessorFailed` carries the
     stand-in's secret; if the task is cancelled, :class:`Interrupted` (see the
-    module docstring). With *ours* (the client signed in with *old*, or with
-    *left*), the client goes on with the stand-in, then with the new token.
+    module docstring). With *ours* (the client signed in with *old*), the
+    client goes on with the stand-in, then with the new token.
 
     *left* is a stand-in an interrupted rotate left behind (same name, owner and
-    workspace). Signed in with it (*ours*), it is the stand-in; else, when *old*
-    exists, it is deleted first. *old* is None when that rotate had already
+    workspace). Signed in with it (*left_ours*), it is the stand-in (and the
+    client goes on with the new token); else, when *old* exists, it is deleted
+    first. *old* is None when that rotate had already
     deleted the old token: the new token (named *name*) is made, then *left* is
     deleted.
     """
@@ -229,7 +231,7 @@ async def rotate(
     # The stand-in whose secret we hold, and a left-over one whose secret we do not.
     stand_in: m.CreateApiTokenResponse | None = None
     unheld: m.ApiTokenInfo | None = None
-    if left is not None and ours and client.api_token:
+    if left is not None and left_ours and client.api_token:
         stand_in = m.CreateApiTokenResponse(id=left.id, full_api_token=client.api_token)
     elif left is not None and old is not None:
         try:
@@ -270,7 +272,7 @@ async def rotate(
         if stand_in is None:
             raise
         raise SuccessorFailed(stand_in, exc) from exc
-    if ours:
+    if ours or left_ours:
         client.api_token = made.full_api_token
     for gone in (stand_in.id.uuid if stand_in else None, unheld.id.uuid if unheld else None):
         if gone is not None:

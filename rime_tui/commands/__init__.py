@@ -9,19 +9,55 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
+from collections.abc import Coroutine
+from typing import Any
 
+from rime_tui.api.delivery import Interrupted
 from rime_tui.api.errors import AuthenticationError, NotFoundError, RimeError
 from rime_tui.commands.session import CommandError, Exit, say
 from rime_tui.local import LocalInstanceError
 
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -> Exit:
+    """*work*, cancelled by SIGINT or SIGTERM (each one received is added to
+    *received*): a secret being made is then printed, or its token deleted (see
+    :mod:`rime_tui.api.delivery`)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        task.cancel()
+
+    for signum in STOPPING_SIGNALS:
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        return await work
+    finally:
+        for signum in STOPPING_SIGNALS:
+            loop.remove_signal_handler(signum)
+
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``rime-tui token ACTION`` or ``rime-tui status``; the exit code."""
+    """Run ``rime-tui token ACTION`` or ``rime-tui status``; the exit code (128 + the
+    signal's number after SIGINT or SIGTERM: 130, 143)."""
     from rime_tui.commands import status, token
 
     command = status.status if args.command == "status" else token.ACTIONS[args.action]
+    received: list[int] = []
     try:
-        return int(asyncio.run(command(args)))
+        code = int(asyncio.run(_interruptible(command(args), received)))
+        return 128 + received[0] if received else code
+    except Interrupted as exc:
+        say(f"interrupted: {exc.what}.")
+        return 128 + (received[0] if received else signal.SIGINT)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        say("interrupted")
+        return 128 + (received[0] if received else signal.SIGINT)
     except CommandError as exc:
         say(f"error: {exc.message}")
         return exc.exit_code
@@ -34,6 +70,3 @@ def run(args: argparse.Namespace) -> int:
     except (RimeError, LocalInstanceError) as exc:
         say(f"error: {exc}")
         return Exit.FAILED
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130

@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rime_tui.api.client import RimeClient
+from rime_tui.api.delivery import Interrupted, SuccessorFailed, stand_in_name
+from rime_tui.api.delivery import create as create_token
+from rime_tui.api.delivery import rotate as rotate_token
 from rime_tui.api.errors import NotFoundError, RimeError
-from rime_tui.api.tokens import Listed, SuccessorFailed, tokens_in, workspaces
-from rime_tui.api.tokens import rotate as rotate_token
+from rime_tui.api.tokens import Listed, tokens_in, workspaces
 from rime_tui.commands.inventory import (
     as_json,
     describe,
@@ -32,6 +34,7 @@ from rime_tui.commands.inventory import (
 from rime_tui.commands.session import (
     CommandError,
     Exit,
+    Session,
     confirm,
     connect,
     need_consent,
@@ -136,58 +139,131 @@ async def _listed(client: RimeClient, space: m.Workspace, token_id: str) -> List
     return next((r for r in rows if r.id == token_id), None)
 
 
+async def _deliver(
+    args: argparse.Namespace,
+    client: RimeClient,
+    made: m.CreateApiTokenResponse,
+    name: str,
+    space: m.Workspace,
+) -> Listed | None:
+    """*made*'s secret on stdout, after reading its details back (for ``json``); an
+    interruption skips the reading, never the printing."""
+    try:
+        info = await _listed(client, space, made.id.uuid)
+    except asyncio.CancelledError:
+        _emit(args.output, made, name, None)
+        raise
+    _emit(args.output, made, name, info)
+    return info
+
+
+def _warn(message: str) -> None:
+    say(f"warning: {message}")
+
+
+def _deliver_interrupted(args: argparse.Namespace, stopped: Interrupted) -> None:
+    """The secret an interrupted create or rotate holds, on stdout as always."""
+    if stopped.secret is not None:
+        _emit(args.output, stopped.secret, stopped.name, None)
+
+
 async def create(args: argparse.Namespace) -> Exit:
+    name = args.name.strip()
     async with connect(args) as session:
         client = session.client
         space = pick_workspace(await workspaces(client), args.workspace)
-        made = await client.create_api_token(
-            args.name, space.workspace_id.uuid, expiry_days=args.expires_in
-        )
-        info = await _listed(client, space, made.id.uuid)
-    _emit(args.output, made, args.name.strip(), info)
+        try:
+            made = await create_token(
+                client, space.workspace_id.uuid, args.name, args.expires_in, _warn
+            )
+        except Interrupted as stopped:
+            _deliver_interrupted(args, stopped)
+            raise
+        info = await _deliver(args, client, made, name, space)
     expires = _date(info.token.expiration_time) if info else "(unknown)"
     say(
-        f"Created token {args.name.strip()!r} ({made.id.uuid}) in {describe(space)}; it "
+        f"Created token {name!r} ({made.id.uuid}) in {describe(space)}; it "
         f"expires {expires}. Its secret is shown this once."
     )
     return Exit.OK
 
 
+def _left_by_rotate(rows: list[Listed], name: str, space_id: str, user_id: str) -> Listed | None:
+    """The stand-in an interrupted rotate of *name* left in the workspace, if any."""
+    wanted = stand_in_name(name)
+    return next(
+        (
+            r
+            for r in rows
+            if r.token.name == wanted
+            and r.workspace.workspace_id.uuid == space_id
+            and r.token.user_id == user_id
+        ),
+        None,
+    )
+
+
+async def _to_rotate(
+    session: Session, spaces: list[m.Workspace], key: str, rows: list[Listed]
+) -> tuple[Listed | None, Listed | None]:
+    """The token *key* names, and the stand-in an interrupted rotate of it left; when
+    that rotate had already deleted the token, (None, the stand-in)."""
+    user_id = session.user_id(r.token for r in rows)
+    try:
+        old = await find_token(session.client, spaces, key, rows)
+    except CommandError as missing:
+        lefts = [r for r in rows if r.token.name == stand_in_name(key.strip())]
+        mine = [r for r in lefts if r.token.user_id == user_id]
+        if missing.exit_code != Exit.NOT_FOUND or len(mine) != 1:
+            raise
+        return None, mine[0]
+    if old.token.user_id != user_id:
+        raise CommandError(
+            Exit.FAILED,
+            f"token {old.token.name!r} ({old.id}) is not yours: a new token always "
+            "belongs to whoever creates it, so only its owner can rotate it.",
+        )
+    left = _left_by_rotate(rows, old.token.name, old.workspace.workspace_id.uuid, user_id)
+    return old, left
+
+
 async def rotate(args: argparse.Namespace) -> Exit:
     """Same name and lifetime, new secret, and never neither token (see
-    :func:`rime_tui.api.tokens.rotate`)."""
+    :func:`rime_tui.api.delivery.rotate`)."""
     async with connect(args) as session:
         client = session.client
         spaces = await spaces_for(client, args.workspace, every=args.workspace is None)
         rows = await tokens_in(client, spaces)
-        old = await find_token(client, spaces, args.token, rows)
-        if old.token.user_id != session.user_id(r.token for r in rows):
-            raise CommandError(
-                Exit.FAILED,
-                f"token {old.token.name!r} ({old.id}) is not yours: a new token always "
-                "belongs to whoever creates it, so only its owner can rotate it.",
-            )
-        name, space = old.token.name, old.workspace
+        old, left = await _to_rotate(session, spaces, args.token, rows)
+        found = old or left
+        assert found is not None
+        name = old.token.name if old else args.token.strip()
+        space = found.workspace
         try:
             made = await rotate_token(
                 client,
-                old.token,
+                old.token if old else None,
                 space.workspace_id.uuid,
-                ours=session.is_our_token(old.token),
-                warn=lambda message: say(f"warning: {message}"),
+                ours=old is not None and session.is_our_token(old.token),
+                warn=_warn,
+                left=left.token if left else None,
+                left_ours=left is not None and session.is_our_token(left.token),
+                name=name,
             )
+        except Interrupted as stopped:
+            _deliver_interrupted(args, stopped)
+            raise
         except SuccessorFailed as failed:
             stand_in = failed.stand_in
-            info = await _listed(client, space, stand_in.id.uuid)
-            _emit(args.output, stand_in, info.token.name if info else name, info)
+            await _deliver(args, client, stand_in, stand_in_name(name), space)
             raise CommandError(
                 Exit.FAILED, f"{failed}; the secret above is the stand-in's."
             ) from None
-        info = await _listed(client, space, made.id.uuid)
-    _emit(args.output, made, name, info)
+        info = await _deliver(args, client, made, name, space)
     expires = _date(info.token.expiration_time) if info else "(unknown)"
+    gone = f"{old.id} is deleted" if old else f"the stand-in {left.id if left else ''} is deleted"
     say(
-        f"Rotated token {name!r} in {describe(space)}: {old.id} is deleted, {made.id.uuid} "
+        f"Rotated token {name!r} in {describe(space)}: {gone}, {made.id.uuid} "
         f"replaces it and expires {expires}."
     )
     return Exit.OK

@@ -49,6 +49,7 @@ class _Rule:
     count: int
     delay: float = 0.0
     exact: bool = False
+    skip: int = 0  # matching requests let through first
 
     def matches(self, method: str, path: str) -> bool:
         same = path == self.path if self.exact else path.startswith(self.path)
@@ -91,12 +92,19 @@ class LatencyProxy:
         self.delay = seconds
 
     def stall(
-        self, method: str = "*", path: str = "/", count: int = 1, *, exact: bool = False
+        self,
+        method: str = "*",
+        path: str = "/",
+        count: int = 1,
+        *,
+        exact: bool = False,
+        skip: int = 0,
     ) -> None:
         """Hold the next ``count`` matching requests until :meth:`release` (*path* is a
-        prefix of theirs, or with ``exact`` their whole path, the query aside)."""
+        prefix of theirs, or with ``exact`` their whole path, the query aside), after
+        letting ``skip`` of them through."""
         with self._lock:
-            self._rules.append(_Rule(method, path, "stall", count, exact=exact))
+            self._rules.append(_Rule(method, path, "stall", count, exact=exact, skip=skip))
 
     def hold(
         self, method: str = "*", path: str = "/", count: int = 1, *, exact: bool = False
@@ -106,10 +114,11 @@ class LatencyProxy:
         with self._lock:
             self._rules.append(_Rule(method, path, "hold", count, exact=exact))
 
-    def fail(self, method: str = "*", path: str = "/", count: int = 1) -> None:
-        """Drop the connection of the next ``count`` matching requests, unanswered."""
+    def fail(self, method: str = "*", path: str = "/", count: int = 1, *, skip: int = 0) -> None:
+        """Drop the connection of the next ``count`` matching requests, unanswered (after
+        letting ``skip`` of them through)."""
         with self._lock:
-            self._rules.append(_Rule(method, path, "fail", count))
+            self._rules.append(_Rule(method, path, "fail", count, skip=skip))
 
     def slow(self, seconds: float, method: str = "*", path: str = "/", count: int = 1) -> None:
         """Delay the next ``count`` matching requests by ``seconds`` instead of ``delay``."""
@@ -117,10 +126,16 @@ class LatencyProxy:
             self._rules.append(_Rule(method, path, "delay", count, seconds))
 
     def release(self) -> None:
-        """Let every stalled request (and every later one matching a stall) through."""
-        loop, released = self._loop, self._released
-        if loop is not None and released is not None:
-            loop.call_soon_threadsafe(released.set)
+        """Let every request stalled now through; a stall set later holds its request
+        again (until the next release)."""
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._release_now)
+
+    def _release_now(self) -> None:
+        if self._released is not None:
+            self._released.set()  # wakes those waiting on it now
+        self._released = asyncio.Event()
 
     def release_answers(self) -> None:
         """Send every held answer (and every later one matching a hold) on."""
@@ -137,6 +152,11 @@ class LatencyProxy:
     def held(self) -> int:
         """How many answers are being held right now (their requests were served)."""
         return self._held
+
+    @property
+    def in_flight(self) -> int:
+        """How many requests are being stalled, delayed, forwarded or answered right now."""
+        return self._stalled + self._in_flight + self._held
 
     def count(self, method: str = "*", path: str = "/") -> int:
         """How many forwarded requests match."""
@@ -223,6 +243,9 @@ class LatencyProxy:
         with self._lock:
             for rule in self._rules:
                 if rule.matches(method, path):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        return None
                     rule.count -= 1
                     if rule.count <= 0:
                         self._rules.remove(rule)

@@ -1,0 +1,176 @@
+"""``rime-tui token rotate`` and ``create`` stopped by SIGINT or SIGTERM (issue 15, part 2).
+
+The command runs as a subprocess against a real local instance reached as a
+cluster through the latency proxy: each request takes a while, and the request
+after which it is interrupted is stalled, so that the signal arrives exactly
+there. After each interruption the user holds a working secret (the one
+printed, else the old one) and the next rotate of the same name succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from rime_tui.api import RimeClient
+from rime_tui.api.errors import AuthenticationError
+from tests.server.test_cli_tokens import SECRET, ok, rime_tui
+from tests.support.latency_proxy import LatencyProxy
+from tests.support.local import Local
+
+DELAY = 0.3
+"""Seconds a request takes through the proxy (the stall, not the delay, picks the point)."""
+PATIENCE = 60.0
+"""Seconds to wait for the command to reach the stalled request (a failure, not a timing)."""
+
+TOKENS = "/v1/users/api-tokens"
+INFO = "/v1/rime-info"
+
+# The requests of a rotate, in order; a rotate is interrupted while the one named is held.
+POINTS = {
+    "stand-in create": ("POST", TOKENS, 0),
+    "stand-in check (stand-in made)": ("GET", INFO, 0),
+    "old delete": ("DELETE", TOKENS + "/", 0),
+    "new create (old deleted)": ("POST", TOKENS, 1),
+    "new check (new made)": ("GET", INFO, 1),
+    "stand-in delete": ("DELETE", TOKENS + "/", 1),
+    "reading back (stand-in deleted)": ("GET", TOKENS, 1),
+}
+
+
+@pytest.fixture
+def proxy(local: Local) -> Iterator[LatencyProxy]:
+    with LatencyProxy(local.server.port, delay=DELAY) as slow:
+        yield slow
+
+
+def start(proxy: LatencyProxy, token: str, *args: str) -> subprocess.Popen[str]:
+    """``rime-tui ARGS --cluster PROXY`` with RIME_API_TOKEN=*token*, running."""
+    env = {k: v for k, v in os.environ.items() if k != "RIME_CLUSTER_URL"}
+    env["RIME_API_TOKEN"] = token
+    return subprocess.Popen(
+        [sys.executable, "-m", "rime_tui", *args, "--cluster", proxy.url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+
+
+def interrupt_at(
+    proxy: LatencyProxy, command: subprocess.Popen[str], signum: int
+) -> tuple[int, str, str]:
+    """Send *signum* once the command waits on the stalled request; let the request
+    go on (an abandoned one still reaches the instance, as on a real network); the
+    command's exit code, stdout and stderr once it and the proxy are done."""
+    deadline = time.monotonic() + PATIENCE
+    while proxy.stalled == 0:
+        assert command.poll() is None, command.communicate()
+        assert time.monotonic() < deadline, "the command never reached the stalled request"
+        time.sleep(0.02)
+    command.send_signal(signum)
+    proxy.release()
+    out, err = command.communicate(timeout=PATIENCE)
+    while proxy.in_flight:
+        assert time.monotonic() < deadline, "the proxy never settled"
+        time.sleep(0.02)
+    return command.returncode, out, err
+
+
+async def works(local: Local, secret: str) -> bool:
+    async with RimeClient(local.url, api_token=secret) as client:
+        try:
+            await client.rime_info()
+        except AuthenticationError:
+            return False
+    return True
+
+
+async def names(local: Local, token: str | None = None) -> list[str]:
+    async with local.client(token) as client:
+        return [t.name async for t in client.iter_api_tokens(local.workspace_id)]
+
+
+async def make(local: Local, name: str) -> str:
+    async with local.client() as client:
+        return (await client.create_api_token(name, local.workspace_id)).full_api_token
+
+
+def printed_secret(out: str) -> str | None:
+    lines = out.splitlines()
+    assert len(lines) <= 1, out
+    if not lines:
+        return None
+    assert SECRET.fullmatch(lines[0]), out
+    return lines[0]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("point", list(POINTS))
+def test_an_interrupted_rotate_leaves_a_working_secret_and_the_next_rotate_works(
+    local: Local, proxy: LatencyProxy, point: str, signum: int
+) -> None:
+    old = asyncio.run(make(local, "deploy"))
+    method, path, skip = POINTS[point]
+    proxy.stall(method, path, skip=skip)
+    command = start(proxy, local.api_token, "token", "rotate", "deploy")
+    code, out, err = interrupt_at(proxy, command, signum)
+
+    assert code == 128 + signum, (code, out, err)
+    assert "Traceback" not in err, err
+    assert "interrupted" in err, err
+    held = printed_secret(out) or old
+    assert asyncio.run(works(local, held)), (point, out, err)
+
+    again = ok(rime_tui(local, "token", "rotate", "deploy", token=local.api_token))
+    new = printed_secret(again.stdout)
+    assert new is not None
+    assert asyncio.run(works(local, new))
+    assert not asyncio.run(works(local, held))
+    assert sorted(asyncio.run(names(local))) == ["Default token", "deploy"], again.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_create_interrupted_in_flight_prints_its_secret(
+    local: Local, proxy: LatencyProxy, signum: int
+) -> None:
+    proxy.stall("POST", TOKENS)
+    command = start(proxy, local.api_token, "token", "create", "ci")
+    code, out, err = interrupt_at(proxy, command, signum)
+
+    assert code == 128 + signum, (code, out, err)
+    assert "Traceback" not in err, err
+    secret = printed_secret(out)
+    assert secret is not None, err
+    assert asyncio.run(works(local, secret))
+    assert sorted(asyncio.run(names(local))) == ["Default token", "ci"]
+
+
+def test_a_rotate_of_the_token_it_runs_with_interrupted_while_deleting_the_old_one(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    """The stand-in printed becomes RIME_API_TOKEN; rotating again with it finishes."""
+    proxy.stall("DELETE", TOKENS + "/")
+    command = start(proxy, local.api_token, "token", "rotate", "Default token")
+    code, out, err = interrupt_at(proxy, command, signal.SIGTERM)
+
+    assert code == 128 + signal.SIGTERM, (code, out, err)
+    stand_in = printed_secret(out)
+    assert stand_in is not None, err
+    assert asyncio.run(works(local, stand_in))
+    assert not asyncio.run(works(local, local.api_token))
+
+    again = ok(rime_tui(local, "token", "rotate", "Default token", token=stand_in))
+    new = printed_secret(again.stdout)
+    assert new is not None
+    assert asyncio.run(works(local, new))
+    assert not asyncio.run(works(local, stand_in))
+    assert asyncio.run(names(local, new)) == ["Default token"]
