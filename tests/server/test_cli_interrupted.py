@@ -174,3 +174,49 @@ def test_a_rotate_of_the_token_it_runs_with_interrupted_while_deleting_the_old_o
     assert asyncio.run(works(local, new))
     assert not asyncio.run(works(local, stand_in))
     assert asyncio.run(names(local, new)) == ["Default token"]
+
+
+@pytest.mark.parametrize("point", ["stand-in check (stand-in made)", "old delete"])
+def test_a_stand_in_left_by_a_killed_rotate_does_not_block_the_next_rotate(
+    local: Local, proxy: LatencyProxy, point: str
+) -> None:
+    """kill -9 (the one limit): the stand-in stays, unseen; the next rotate of the name
+    removes it, whether the old token is still there or already gone."""
+    asyncio.run(make(local, "deploy"))
+    method, path, skip = POINTS[point]
+    proxy.stall(method, path, skip=skip)
+    command = start(proxy, local.api_token, "token", "rotate", "deploy")
+    code, out, _ = interrupt_at(proxy, command, signal.SIGKILL)
+    assert code == -signal.SIGKILL
+    assert out == ""
+    assert "deploy (rotating)" in asyncio.run(names(local))
+
+    again = ok(rime_tui(local, "token", "rotate", "deploy", token=local.api_token))
+    new = printed_secret(again.stdout)
+    assert new is not None
+    assert asyncio.run(works(local, new))
+    assert sorted(asyncio.run(names(local))) == ["Default token", "deploy"], again.stderr
+
+
+def test_a_rotate_whose_new_token_cannot_be_made_prints_the_stand_in(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    """Not an interruption but the same promise: the old token is gone, making the new
+    one fails, so the stand-in's secret is printed (exit 1); the next rotate finishes."""
+    asyncio.run(make(local, "deploy"))
+    proxy.fail("POST", TOKENS, skip=1)
+    command = start(proxy, local.api_token, "token", "rotate", "deploy")
+    out, err = command.communicate(timeout=PATIENCE)
+    assert command.returncode == 1, (out, err)
+    stand_in = printed_secret(out)
+    assert stand_in is not None, err
+    assert asyncio.run(works(local, stand_in))
+    assert "stand-in" in err
+    assert sorted(asyncio.run(names(local))) == ["Default token", "deploy (rotating)"]
+
+    again = ok(rime_tui(local, "token", "rotate", "deploy", token=local.api_token))
+    new = printed_secret(again.stdout)
+    assert new is not None
+    assert asyncio.run(works(local, new))
+    assert not asyncio.run(works(local, stand_in))
+    assert sorted(asyncio.run(names(local))) == ["Default token", "deploy"], again.stderr
