@@ -26,10 +26,11 @@ or httpx itself (the TUI's screens may use it).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from rime_tui.api.errors import NotFoundError, RimeError
+from rime_tui.api.tokens import Listed
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_NAME_LENGTH
 
@@ -43,6 +44,7 @@ __all__ = [
     "create",
     "lifetime_days",
     "rotate",
+    "stand_in_left",
     "stand_in_name",
 ]
 
@@ -55,6 +57,24 @@ STAND_IN_SUFFIX = " (rotating)"
 def stand_in_name(name: str) -> str:
     """The name of the stand-in a rotate of *name* makes (within the name limit)."""
     return name[: MAX_NAME_LENGTH - len(STAND_IN_SUFFIX)] + STAND_IN_SUFFIX
+
+
+def stand_in_left(
+    rows: Iterable[Listed], name: str, workspace_id: str, user_id: str | None
+) -> Listed | None:
+    """The stand-in an interrupted rotate of *name* left in the workspace (same owner),
+    if any: pass it to :func:`rotate` as *left*."""
+    wanted = stand_in_name(name)
+    return next(
+        (
+            r
+            for r in rows
+            if r.token.name == wanted
+            and r.workspace.workspace_id.uuid == workspace_id
+            and r.token.user_id == user_id
+        ),
+        None,
+    )
 
 
 def lifetime_days(token: m.ApiTokenInfo) -> int | None:
@@ -301,8 +321,8 @@ async def _make_stand_in(
         if gone:
             raise Interrupted(f"nothing changed: {name!r} keeps its secret", None, name) from None
         raise Interrupted(
-            f"nothing changed, but the stand-in {stop.name!r} could not be deleted again: "
-            "the secret that follows is its",
+            f"nothing changed, but deleting the stand-in {stop.name!r} again failed or was "
+            "cut short: the secret that follows is its (it may be deleted already)",
             stop.secret,
             stop.name,
         ) from None

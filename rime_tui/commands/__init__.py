@@ -31,6 +31,11 @@ async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -
 
     def stop(signum: int) -> None:
         received.append(signum)
+        if len(received) == 1:
+            say(
+                f"{signal.Signals(signum).name}: stopping (a token being made is waited "
+                "for first: its secret must not be lost)"
+            )
         task.cancel()
 
     for signum in STOPPING_SIGNALS:

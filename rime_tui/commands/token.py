@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rime_tui.api.client import RimeClient
-from rime_tui.api.delivery import Interrupted, SuccessorFailed, stand_in_name
+from rime_tui.api.delivery import Interrupted, SuccessorFailed, stand_in_left, stand_in_name
 from rime_tui.api.delivery import create as create_token
 from rime_tui.api.delivery import rotate as rotate_token
 from rime_tui.api.errors import NotFoundError, RimeError
@@ -188,21 +188,6 @@ async def create(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
-def _left_by_rotate(rows: list[Listed], name: str, space_id: str, user_id: str) -> Listed | None:
-    """The stand-in an interrupted rotate of *name* left in the workspace, if any."""
-    wanted = stand_in_name(name)
-    return next(
-        (
-            r
-            for r in rows
-            if r.token.name == wanted
-            and r.workspace.workspace_id.uuid == space_id
-            and r.token.user_id == user_id
-        ),
-        None,
-    )
-
-
 async def _to_rotate(
     session: Session, spaces: list[m.Workspace], key: str, rows: list[Listed]
 ) -> tuple[Listed | None, Listed | None]:
@@ -223,7 +208,7 @@ async def _to_rotate(
             f"token {old.token.name!r} ({old.id}) is not yours: a new token always "
             "belongs to whoever creates it, so only its owner can rotate it.",
         )
-    left = _left_by_rotate(rows, old.token.name, old.workspace.workspace_id.uuid, user_id)
+    left = stand_in_left(rows, old.token.name, old.workspace.workspace_id.uuid, user_id)
     return old, left
 
 

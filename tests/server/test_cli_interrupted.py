@@ -220,3 +220,33 @@ def test_a_rotate_whose_new_token_cannot_be_made_prints_the_stand_in(
     assert asyncio.run(works(local, new))
     assert not asyncio.run(works(local, stand_in))
     assert sorted(asyncio.run(names(local))) == ["Default token", "deploy"], again.stderr
+
+
+def test_a_second_signal_cuts_the_rollback_short_and_the_stand_in_is_printed(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    """ctrl+c while the stand-in is made: the create is waited for, then the stand-in is
+    deleted again; a second ctrl+c during that delete stops it, and the stand-in's
+    secret is printed rather than lost (the old token was never touched)."""
+    old = asyncio.run(make(local, "deploy"))
+    proxy.stall("POST", TOKENS)
+    command = start(proxy, local.api_token, "token", "rotate", "deploy")
+    deadline = time.monotonic() + PATIENCE
+    while proxy.stalled == 0:
+        assert command.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    command.send_signal(signal.SIGINT)
+    proxy.stall("DELETE", TOKENS + "/")
+    proxy.release_once()
+    code, out, err = interrupt_at(proxy, command, signal.SIGINT)
+
+    assert code == 128 + signal.SIGINT, (code, out, err)
+    assert "Traceback" not in err, err
+    assert printed_secret(out) is not None, err
+    assert "cut short" in err
+    assert asyncio.run(works(local, old))
+    again = ok(rime_tui(local, "token", "rotate", "deploy", token=local.api_token))
+    new = printed_secret(again.stdout)
+    assert new is not None
+    assert asyncio.run(works(local, new))
+    assert sorted(asyncio.run(names(local))) == ["Default token", "deploy"], again.stderr
