@@ -237,7 +237,7 @@ def test_a_second_signal_cuts_the_rollback_short_and_the_stand_in_is_printed(
         time.sleep(0.02)
     command.send_signal(signal.SIGINT)
     proxy.stall("DELETE", TOKENS + "/")
-    proxy.release_once()
+    proxy.release()
     code, out, err = interrupt_at(proxy, command, signal.SIGINT)
 
     assert code == 128 + signal.SIGINT, (code, out, err)

@@ -143,18 +143,6 @@ class LatencyProxy:
         if loop is not None and released is not None:
             loop.call_soon_threadsafe(released.set)
 
-    def release_once(self) -> None:
-        """Let the requests stalled now through; later stalls hold again."""
-        loop, released = self._loop, self._released
-        if loop is None or released is None:
-            return
-
-        async def swap() -> None:
-            self._released = asyncio.Event()
-            released.set()
-
-        asyncio.run_coroutine_threadsafe(swap(), loop).result(5)
-
     @property
     def stalled(self) -> int:
         """How many requests are being held right now."""
