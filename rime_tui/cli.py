@@ -32,6 +32,7 @@ exit codes (token and status):
   3  `token list --expiring` found some
   4  authentication failed
   5  no such token or workspace
+  130  interrupted by SIGINT (ctrl+c), 143 by SIGTERM; a secret made is printed first
   141  stdout was closed by its reader (e.g. `| head -1`)"""
 
 ENVIRONMENT = """\
