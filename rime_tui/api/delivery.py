@@ -282,10 +282,18 @@ async def rotate(
                 raise Interrupted(unchanged, None, name) from None
             raise
 
+    new_secret = f"{name!r} has its new secret" + (
+        f"; its stand-in {stand_in_name(name)!r} may be left (the next rotate of {name!r} "
+        "deletes it)"
+        if stand_in is not None or unheld is not None
+        else ""
+    )
     try:
         made = await create(client, workspace_id, name, days, warn, check=True)
     except Interrupted as stop:
-        if stop.secret is not None or stand_in is None:
+        if stop.secret is not None:
+            raise Interrupted(new_secret, stop.secret, name) from None
+        if stand_in is None:
             raise
         raise _stand_in_follows(stop.what, stand_in, name) from None
     except RimeError as exc:
@@ -299,7 +307,7 @@ async def rotate(
             try:
                 await _delete(client, gone, warn)
             except _Cut:
-                raise Interrupted(f"{name!r} has its new secret", made, name) from None
+                raise Interrupted(new_secret, made, name) from None
     return made
 
 
@@ -330,7 +338,7 @@ async def _make_stand_in(
 
 def _stand_in_follows(what: str, stand_in: m.CreateApiTokenResponse, name: str) -> Interrupted:
     return Interrupted(
-        f"{what}; the secret that follows is its stand-in {stand_in_name(name)!r}'s "
+        f"{what}; the secret that follows is that of its stand-in {stand_in_name(name)!r} "
         f"(rotate {name!r} again to finish)",
         stand_in,
         stand_in_name(name),

@@ -152,7 +152,9 @@ async def _deliver(
         info = await _listed(client, space, made.id.uuid)
     except asyncio.CancelledError:
         _emit(args.output, made, name, None)
-        raise
+        asyncio.current_task().uncancel()  # type: ignore[union-attr]  # answered below
+        what = f"{name!r}'s secret is printed; its details were not read"
+        raise Interrupted(what, None, name) from None
     _emit(args.output, made, name, info)
     return info
 
