@@ -258,3 +258,33 @@ def test_a_second_signal_cuts_the_rollback_short_and_the_stand_in_is_printed(
     assert new is not None
     assert asyncio.run(works(local, new))
     assert sorted(asyncio.run(names(local))) == ["Default token", "deploy"], again.stderr
+
+
+def test_a_stand_in_it_runs_with_is_reused_when_the_old_token_is_still_there(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    """The old token's delete, abandoned by SIGTERM, never reached the instance (the link
+    went down): the old token and the printed stand-in both work. Rotating again with the
+    stand-in as RIME_API_TOKEN uses it as the stand-in and finishes."""
+    proxy.stall("DELETE", TOKENS + "/")
+    command = start(proxy, local.api_token, "token", "rotate", "Default token")
+    deadline = time.monotonic() + PATIENCE
+    while proxy.stalled == 0:
+        assert command.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    command.send_signal(signal.SIGTERM)
+    out, err = command.communicate(timeout=PATIENCE)
+    proxy.stop()  # the held delete dies with the link
+    assert command.returncode == 128 + signal.SIGTERM, (out, err)
+    stand_in = printed_secret(out)
+    assert stand_in is not None, err
+    assert asyncio.run(works(local, stand_in))
+    assert asyncio.run(works(local, local.api_token))
+
+    again = ok(rime_tui(local, "token", "rotate", "Default token", token=stand_in))
+    new = printed_secret(again.stdout)
+    assert new is not None
+    assert asyncio.run(works(local, new))
+    assert not asyncio.run(works(local, stand_in))
+    assert not asyncio.run(works(local, local.api_token))
+    assert asyncio.run(names(local, new)) == ["Default token"]
