@@ -21,7 +21,7 @@ from rime_tui.wire.constants import (
     TOKEN_TYPE_USER,
     TOKEN_TYPES,
 )
-from rime_tui.wire.text import FORBIDDEN
+from rime_tui.wire.text import refused_at
 
 MAX_EMAIL_LENGTH = 254
 MAX_TEXT_LENGTH = 2000  # descriptions, use cases, ethical considerations
@@ -46,14 +46,13 @@ def check_uuid(value: str, what: str) -> str:
 
 def check_text(value: str, what: str, *, multiline: bool = False) -> str:
     """*value*, or a 400 naming *what* when it holds a character that hides or
-    reorders text on a screen (:data:`rime_tui.wire.text.FORBIDDEN`)."""
-    for found in FORBIDDEN.finditer(value):
-        if multiline and found.group() in "\n\t":
-            continue
+    reorders text on a screen (:func:`rime_tui.wire.text.refused_at`)."""
+    at = refused_at(value, allowed="\n\t" if multiline else "")
+    if at is not None:
         raise invalid(
             f"{what} must not contain control characters (such as newlines or tabs), "
-            f"bidirectional controls or zero-width characters; it has U+{ord(found.group()):04X} "
-            f"at position {found.start() + 1}."
+            f"bidirectional controls or invisible characters; it has U+{ord(value[at]):04X} "
+            f"at position {at + 1}."
         )
     return value
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from rime_tui.wire.constants import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
 from rime_tui.wire.constants import MAX_TOKENS as TOKEN_LIMIT
 from rime_tui.wire.text import CONTROL as CONTROL_CHARACTERS
-from rime_tui.wire.text import HIDDEN as HIDDEN_CHARACTERS
+from rime_tui.wire.text import hidden_at, refused_at
 
 __all__ = [
     "CONTROL_CHARACTERS",
-    "HIDDEN_CHARACTERS",
     "MAX_EXPIRY_DAYS",
     "MAX_NAME_LENGTH",
     "TOKEN_LIMIT",
+    "hidden_at",
+    "refused_at",
 ]

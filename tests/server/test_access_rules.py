@@ -330,6 +330,16 @@ HIDDEN = {
     "ZERO WIDTH SPACE": "\u200b",
     "BYTE ORDER MARK": "\ufeff",
     "LEFT-TO-RIGHT MARK": "\u200e",
+    # Issue J, finding 7: default-ignorable and other invisible characters.
+    "TAG LATIN SMALL LETTER X": "\U000e0078",
+    "SOFT HYPHEN": "\u00ad",
+    "INHIBIT SYMMETRIC SWAPPING": "\u206a",
+    "HANGUL FILLER": "\u3164",
+    "HANGUL CHOSEONG FILLER": "\u115f",
+    "BRAILLE PATTERN BLANK": "\u2800",
+    "INTERLINEAR ANNOTATION ANCHOR": "\ufff9",
+    "COMBINING GRAPHEME JOINER": "\u034f",
+    "KHMER VOWEL INHERENT AQ": "\u17b4",
 }
 
 
@@ -367,7 +377,9 @@ def test_hidden_characters_are_refused_naming_the_field(org: Org, char: str) -> 
 def test_descriptions_keep_line_breaks_and_names_keep_joiners(org: Org) -> None:
     family = "👩\u200d👩\u200d👧 team"  # emoji sequences need the zero-width joiner
     persian = "می\u200cخواهم"  # and Persian the non-joiner
-    for name in (family, persian):
+    rainbow = "🏳\ufe0f\u200d🌈"  # and the emoji presentation selector
+    scotland = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    for name in (family, persian, rainbow, scotland):
         ok(org.root.post("/v1/workspace", json={"name": name, "description": "one\ntwo\tthree"}))
 
 

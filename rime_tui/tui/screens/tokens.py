@@ -16,12 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Header, Input, Select, Static
 
-from rime_tui.tui.limits import (
-    CONTROL_CHARACTERS,
-    MAX_EXPIRY_DAYS,
-    MAX_NAME_LENGTH,
-    TOKEN_LIMIT,
-)
+from rime_tui.tui.limits import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH, TOKEN_LIMIT, refused_at
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
@@ -70,8 +65,12 @@ def validate_name(name: str) -> str | None:
         return "Enter a token name first."
     if len(name) > MAX_NAME_LENGTH:
         return f"The name is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed."
-    if any(c in CONTROL_CHARACTERS for c in name):
-        return "The name must not contain control characters (tabs, newlines)."
+    at = refused_at(name)
+    if at is not None:
+        return (
+            "The name must not contain control characters (tabs, newlines) or invisible "
+            f"characters; it has U+{ord(name[at]):04X} at position {at + 1}."
+        )
     return None
 
 
