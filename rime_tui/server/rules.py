@@ -3,7 +3,8 @@
 - **Credentials.** An API token or a password session makes a :class:`Principal`.
 - **Roles.** Organization admins are admins of every workspace. Every workspace
   role but ACTOR_ROLE_NONE reads; ADMIN and USER also create tokens and projects
-  and delete their own; ADMIN alone manages members, their tokens and projects.
+  and delete their own; ADMIN alone manages members, their tokens and projects
+  (an organization admin's tokens: organization admins only).
 - **Confinement.** An API token acts in its own workspace only, and never
   organization-wide.
 - **Visibility.** What a caller may not read does not exist for them: the
@@ -217,17 +218,20 @@ def deletable_token(store: Store, principal: Principal, token_id: str) -> str:
     """The canonical id of a token the caller may delete, or a 4xx.
 
     Anyone may delete their own tokens (whatever their role now); workspace admins
-    also those of the workspace's members.
+    also those of the workspace's members, but an organization admin's tokens only
+    organization admins (a workspace admin sees them, and gets a 403).
     """
     token_id = check_uuid(token_id, "id")
     token = store.token_owner(token_id)
-    visible = token is not None and (
-        token["user_id"] == principal.user_id
-        or role(store, principal, token["workspace_id"]) == ADMIN
-    )
-    if token is None or not visible:
+    mine = token is not None and token["user_id"] == principal.user_id
+    if token is None or not (mine or role(store, principal, token["workspace_id"]) == ADMIN):
         raise not_found(f"No API token with id {token_id}.")
     confine(principal, token["workspace_id"])
+    if not mine and token["org_role"] == ADMIN and not principal.org_admin:
+        raise denied(
+            "This token belongs to an organization admin; only organization admins "
+            "can delete it."
+        )
     return token_id
 
 

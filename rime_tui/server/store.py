@@ -517,9 +517,11 @@ class Store:
         return self._page(f"tokens-{workspace_id or ''}", sql, args, page_token, page_size)
 
     def token_owner(self, token_id: str) -> sqlite3.Row | None:
-        """The workspace_id and user_id of a token."""
+        """The workspace_id and user_id of a token, and its owner's org_role."""
         row: sqlite3.Row | None = self.db.execute(
-            "SELECT workspace_id, user_id FROM api_tokens WHERE id = ?", (token_id,)
+            "SELECT t.workspace_id, t.user_id, u.org_role FROM api_tokens t"
+            " JOIN users u ON u.id = t.user_id WHERE t.id = ?",
+            (token_id,),
         ).fetchone()
         return row
 

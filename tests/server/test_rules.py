@@ -417,6 +417,45 @@ async def test_org_admins_manage_every_members_tokens_others_only_their_own(
         assert [t async for t in as_mia.iter_api_tokens()] == []
 
 
+async def test_a_workspace_admin_manages_members_tokens_but_not_an_org_admins(
+    local: Local, admin: RimeClient, root: RimeClient
+) -> None:
+    """Issue J, finding 6: a workspace admin could delete the org admin's tokens there,
+    the bootstrap token included."""
+    ws = local.workspace_id
+    wanda = await new_user(root, "wanda@example.com")
+    mia = await new_user(root, "mia@example.com")
+    await root.add_workspace_members(ws, {wanda: "ACTOR_ROLE_ADMIN", mia: "ACTOR_ROLE_USER"})
+    org_admins = await root.create_api_token("org admin's", ws)
+    bootstrap = [t async for t in root.iter_api_tokens(ws) if t.name == "Default token"][0]
+    async with (
+        await sign_in(local, "wanda@example.com") as as_wanda,
+        await sign_in(local, "mia@example.com") as as_mia,
+    ):
+        mias = await as_mia.create_api_token("mia's", ws)
+        wandas = await as_wanda.create_api_token("wanda's", ws)
+        # Wanda sees every token of her workspace, the org admin's included ...
+        seen = {t.id.uuid async for t in as_wanda.iter_api_tokens(ws)}
+        assert {org_admins.id.uuid, bootstrap.id.uuid, mias.id.uuid} <= seen
+        # ... but cannot delete the org admin's: a 403 that says why; they keep working.
+        for token_id in (org_admins.id.uuid, bootstrap.id.uuid):
+            with pytest.raises(PermissionDeniedError, match="organization admin"):
+                await as_wanda.delete_api_token(token_id)
+        await admin.rime_info()
+        async with local.client(api_token=wandas.full_api_token) as wanda_token:
+            with pytest.raises(PermissionDeniedError):
+                await wanda_token.delete_api_token(bootstrap.id.uuid)
+        assert {org_admins.id.uuid, bootstrap.id.uuid} <= {
+            t.id.uuid async for t in root.iter_api_tokens(ws)
+        }
+        # She manages a member's tokens; the org admin manages hers; each deletes their own.
+        await as_wanda.delete_api_token(mias.id.uuid)
+        await admin.delete_api_token(wandas.id.uuid)
+        await root.delete_api_token(org_admins.id.uuid)
+        left = {t.id.uuid async for t in root.iter_api_tokens(ws)}
+        assert left.isdisjoint({mias.id.uuid, wandas.id.uuid, org_admins.id.uuid})
+
+
 async def test_deleting_the_token_you_call_with_works_and_it_fails_at_once(
     local: Local, admin: RimeClient
 ) -> None:
