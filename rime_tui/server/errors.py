@@ -60,6 +60,10 @@ def not_found(message: str) -> ServiceError:
     return ServiceError(Code.NOT_FOUND, message)
 
 
+def failed_precondition(message: str) -> ServiceError:
+    return ServiceError(Code.FAILED_PRECONDITION, message)
+
+
 def denied(message: str) -> ServiceError:
     return ServiceError(Code.PERMISSION_DENIED, message)
 

@@ -18,8 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rime_tui.server import security
-from rime_tui.server.errors import denied, invalid, not_found, unauthenticated
-from rime_tui.server.store import Store, db_time
+from rime_tui.server.errors import (
+    denied,
+    failed_precondition,
+    invalid,
+    not_found,
+    unauthenticated,
+)
+from rime_tui.server.store import DEFAULT_ADMIN_EMAIL, Store, db_time
 from rime_tui.server.validation import check_uuid
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import ADMIN, NO_ROLE, USER
@@ -113,6 +119,28 @@ def visible_user_id(principal: Principal, user_id: str) -> str:
     user_id = check_uuid(user_id, "userId")
     if not (principal.org_admin_session or user_id == principal.user_id):
         raise not_found(f"No user with id {user_id}.")
+    return user_id
+
+
+def deletable_user(store: Store, principal: Principal, user_id: str) -> str:
+    """The canonical id of a user the caller may delete, or a 4xx.
+
+    Organization admins signed in with a password delete users, but not themselves
+    nor the instance's own admin (whose password ``serve --reset-admin-password``
+    resets): so an organization admin always remains.
+    """
+    require_org_admin_session(principal, "delete users")
+    user_id = check_uuid(user_id, "userId")
+    row = store.user_row(user_id)
+    if row is None:
+        raise not_found(f"No user with id {user_id}.")
+    if user_id == principal.user_id:
+        raise failed_precondition("You cannot delete yourself; another organization admin can.")
+    if row["email"] == DEFAULT_ADMIN_EMAIL:
+        raise failed_precondition(
+            f"{DEFAULT_ADMIN_EMAIL} is this instance's own admin (rime-tui serve "
+            "--reset-admin-password gives it a new password); it cannot be deleted."
+        )
     return user_id
 
 
@@ -229,8 +257,7 @@ def deletable_token(store: Store, principal: Principal, token_id: str) -> str:
     confine(principal, token["workspace_id"])
     if not mine and token["org_role"] == ADMIN and not principal.org_admin:
         raise denied(
-            "This token belongs to an organization admin; only organization admins "
-            "can delete it."
+            "This token belongs to an organization admin; only organization admins can delete it."
         )
     return token_id
 

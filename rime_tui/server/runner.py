@@ -156,6 +156,7 @@ def reset_admin_password(data_dir: Path) -> int:
         store = Store(data_dir / DATABASE_FILE)
         try:
             changed = store.change_password(DEFAULT_ADMIN_EMAIL, security.hash_password(password))
+            admins = store.org_admins()
         finally:
             store.close()
     except (OSError, UnsafeDataDirError, RuntimeError, sqlite3.Error) as exc:
@@ -168,7 +169,16 @@ def reset_admin_password(data_dir: Path) -> int:
     print(f"New password for {DEFAULT_ADMIN_EMAIL} (shown once; all its sessions ended):")
     print(f"  admin_password: {password}")
     print(f"(also in {data_dir / BOOTSTRAP_FILE}, mode 0600)")
+    print_org_admins(admins)
     return 0
+
+
+def print_org_admins(admins: Sequence[sqlite3.Row]) -> None:
+    """The organization admins, so that one nobody knows is seen (and can be deleted)."""
+    print(f"Organization admins ({len(admins)}); delete any you do not know with")
+    print("DELETE /v1/users/{id}, signed in as " + DEFAULT_ADMIN_EMAIL + ":")
+    for row in admins:
+        print(f"  {row['email']}  id {row['id']}  created {row['created_at'][:19]}Z")
 
 
 class GuardedH11Protocol(H11Protocol):

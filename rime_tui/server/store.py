@@ -330,6 +330,31 @@ class Store:
         row = self.db.execute("SELECT org_role FROM users WHERE id = ?", (user_id,)).fetchone()
         return None if row is None else str(row["org_role"])
 
+    def user_row(self, user_id: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM users WHERE id = ?", (user_id,)
+        ).fetchone()
+        return row
+
+    def org_admins(self) -> list[sqlite3.Row]:
+        """Every organization admin, oldest first."""
+        return self.db.execute(
+            "SELECT * FROM users WHERE org_role = ? ORDER BY seq", (ADMIN,)
+        ).fetchall()
+
+    def delete_user(self, user_id: str, heir_id: str) -> list[str]:
+        """Delete a user (in the caller's transaction) with their sessions, tokens and
+        memberships; their projects pass to *heir_id*. Returns the deleted tokens' ids."""
+        tokens = self.db.execute(
+            "SELECT id, digest FROM api_tokens WHERE user_id = ?", (user_id,)
+        ).fetchall()
+        self.db.execute("UPDATE projects SET owner_id = ? WHERE owner_id = ?", (heir_id, user_id))
+        self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))  # cascades the rest
+        if self.on_token_deleted is not None:
+            for token in tokens:
+                self.on_token_deleted(token["digest"])
+        return [token["id"] for token in tokens]
+
     def list_users(
         self, only: str | None, page_token: str, page_size: int | None
     ) -> m.ListUsersResponse:

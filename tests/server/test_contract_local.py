@@ -189,6 +189,7 @@ def scenario(local: Local) -> Calls:
     )
     call("ProjectServiceApi.get_workspace_roles_for_project", token, project)
     call("ProjectServiceApi.delete_project", token, project)
+    call("UserApi.delete_user", session, {"userId.uuid": users[1]})
 
     # Errors: the RI error body, whatever the operation.
     call("ProjectServiceApi.get_project", token, project, status=404)

@@ -14,8 +14,6 @@ import resource
 import socket
 import sqlite3
 import stat
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +23,7 @@ import pytest
 
 from tests.support.helpers import error_body
 from tests.support.net import free_port
-from tests.support.serve_process import HOST, ServeProcess, serving
+from tests.support.serve_process import HOST, ServeProcess, serve_once, serving
 
 CLOSE_WAIT = 30.0  # bound on waiting for the server to close a connection (it takes ~10 s)
 
@@ -219,16 +217,11 @@ def test_forwarded_headers_are_not_trusted(served: ServeProcess) -> None:
 # -- 9: the data dir -----------------------------------------------------------------------------
 
 
-def _serve_once(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "rime_tui", "serve", "--data-dir", str(data_dir), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-
-
 def test_a_data_dir_others_can_write_is_refused(tmp_path: Path) -> None:
     data_dir = tmp_path / "shared"
     data_dir.mkdir()
     data_dir.chmod(0o777)
-    done = _serve_once(data_dir, "--port", str(free_port()), "--no-banner")
+    done = serve_once(data_dir, "--port", str(free_port()), "--no-banner")
     assert done.returncode == 1
     assert "writable by other users" in done.stderr and "chmod 700" in done.stderr
     assert list(data_dir.iterdir()) == []  # nothing was created or read there
@@ -286,7 +279,7 @@ def test_reset_admin_password(served: ServeProcess) -> None:
         bearer = {"authorization": f"Bearer {session}"}
         assert http.get("/v1/users/roles", headers=bearer).status_code == 200
 
-        done = _serve_once(served.data_dir, "--reset-admin-password")
+        done = serve_once(served.data_dir, "--reset-admin-password")
         assert done.returncode == 0, done.stderr
         after = served.bootstrap()
         new = after["admin_password"]
@@ -309,6 +302,6 @@ def test_reset_admin_password(served: ServeProcess) -> None:
 
 
 def test_reset_admin_password_without_an_instance_says_so(tmp_path: Path) -> None:
-    done = _serve_once(tmp_path / "nothing-here", "--reset-admin-password")
+    done = serve_once(tmp_path / "nothing-here", "--reset-admin-password")
     assert done.returncode == 1
     assert "no local instance" in done.stderr

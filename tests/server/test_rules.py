@@ -427,7 +427,7 @@ async def test_a_workspace_admin_manages_members_tokens_but_not_an_org_admins(
     mia = await new_user(root, "mia@example.com")
     await root.add_workspace_members(ws, {wanda: "ACTOR_ROLE_ADMIN", mia: "ACTOR_ROLE_USER"})
     org_admins = await root.create_api_token("org admin's", ws)
-    bootstrap = [t async for t in root.iter_api_tokens(ws) if t.name == "Default token"][0]
+    (bootstrap,) = [t async for t in root.iter_api_tokens(ws) if t.name == "Default token"]
     async with (
         await sign_in(local, "wanda@example.com") as as_wanda,
         await sign_in(local, "mia@example.com") as as_mia,

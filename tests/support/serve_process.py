@@ -121,6 +121,13 @@ def _wait_healthy(served: ServeProcess) -> None:
     raise RuntimeError(f"no answer on {served.url} within {START_TIMEOUT} s")
 
 
+def serve_once(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``rime-tui serve --data-dir DATA_DIR ARGS`` run to its end (a refused start,
+    ``--reset-admin-password``), its output captured."""
+    command = [sys.executable, "-m", "rime_tui", "serve", "--data-dir", str(data_dir), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
 @contextlib.contextmanager
 def serving(
     data_dir: Path, log_path: Path, *, banner: bool = False, extra_args: Sequence[str] = ()

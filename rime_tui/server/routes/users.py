@@ -1,4 +1,4 @@
-"""Users and the caller's roles."""
+"""Users and the caller's roles: list, get, create, delete."""
 
 from __future__ import annotations
 
@@ -61,3 +61,16 @@ async def create_user(
             email, req.full_name.strip()[:MAX_FULL_NAME_LENGTH], req.org_role, password_hash
         )
     return m.CreateUserResponse(user_id=m.RimeUUID(uuid=user_id))
+
+
+@router.delete("/v1/users/{user_id}")
+async def delete_user(who: Caller, context: AppContext, user_id: str) -> m.Empty:
+    """Delete a user: their sessions and API tokens stop at once; their projects pass
+    to the organization admin who deletes them."""
+    store = context.store
+    with store.transaction():
+        user_id = rules.deletable_user(store, who, user_id)
+        deleted = store.delete_user(user_id, heir_id=who.user_id)
+    for token_id in deleted:
+        context.token_json.pop(token_id, None)
+    return m.Empty()
