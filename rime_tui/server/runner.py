@@ -33,6 +33,7 @@ from rime_tui.paths import (
 from rime_tui.proof import ensure_key
 from rime_tui.server import security
 from rime_tui.server.app import create_app
+from rime_tui.server.integrity import open_store
 from rime_tui.server.store import (
     DEFAULT_ADMIN_EMAIL,
     Bootstrap,
@@ -92,7 +93,7 @@ def open_instance(data_dir: Path, cluster_url: str, *, clock: Clock = system_clo
     """
     _secure(data_dir)
     key = ensure_key(data_dir)
-    store = Store(data_dir / DATABASE_FILE, clock=clock)
+    store = open_store(data_dir, clock=clock)  # refuses an empty or damaged database
     created = store.bootstrap(cluster_url)
     if created is not None:
         write_private(data_dir / BOOTSTRAP_FILE, json.dumps(asdict(created), indent=2) + "\n")
