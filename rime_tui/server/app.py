@@ -11,6 +11,7 @@ which is deliberately slow, runs in threads of its own
 """
 
 import logging
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +33,10 @@ from rime_tui.wire import models as m
 log = logging.getLogger("rime_tui.server")
 
 MAX_BODY_BYTES = 64 * 1024
+DISK_FULL = (
+    "The local instance's disk is full, so this change was not saved. Free some space "
+    "on the disk that holds its data dir, then try again."
+)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -45,6 +50,7 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         413: "Request body too large",
         415: "The request body is not JSON",
         429: "Limit reached or too many attempts",
+        507: "The disk of the instance's data dir is full",
     }.items()
 }
 
@@ -196,6 +202,10 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     return sorted(methods)
 
 
+def _failed() -> JSONResponse:
+    return error_response(500, Code.INTERNAL, "The local instance failed; see its log.")
+
+
 def create_app(
     store: Store, *, instance_key: bytes = b"", allowed_hosts: Iterable[str] = ()
 ) -> FastAPI:
@@ -259,9 +269,19 @@ def create_app(
             400, Code.INVALID_ARGUMENT, "Text in the request is not valid Unicode (UTF-8)."
         )
 
+    @app.exception_handler(sqlite3.OperationalError)
+    async def _database_error(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+        """A full disk is said, in one log line, and the connection is kept (handled
+        here, the error does not reach uvicorn, which would log it and hang up)."""
+        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_FULL:
+            log.error("disk full: %s %s not saved (%s)", request.method, request.url.path, exc)
+            return error_response(507, Code.RESOURCE_EXHAUSTED, DISK_FULL)
+        log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _failed()
+
     @app.exception_handler(Exception)
     async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc))
-        return error_response(500, Code.INTERNAL, "The local instance failed; see its log.")
+        return _failed()
 
     return app

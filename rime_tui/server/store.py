@@ -174,15 +174,19 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: the checks made in it hold until it commits."""
+        """A write transaction: the checks made in it hold until it commits.
+
+        When it fails (a write or the commit: the disk is full, say), it is rolled
+        back, unless SQLite already did, and the failure is raised.
+        """
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
