@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from rime_tui.server import rules, security
 from rime_tui.server.deps import AppContext, AppStore, Caller, PageSize, PageToken
@@ -14,6 +15,17 @@ from rime_tui.wire.constants import ADMIN, USER
 MAX_FULL_NAME_LENGTH = 200
 
 router = APIRouter(tags=["users"])
+
+
+class UserIdConvertor(StringConvertor):
+    """A user id in a path: any segment but the names of the endpoints beside it
+    (``/v1/users/api-tokens``, ``/v1/users/roles``), so that their 405s do not
+    offer ``DELETE``, which is for users."""
+
+    regex = "(?!(?:api-tokens|roles)$)[^/]+"
+
+
+register_url_convertor("user_id", UserIdConvertor())
 
 
 @router.get("/v1/users/roles")
@@ -63,7 +75,7 @@ async def create_user(
     return m.CreateUserResponse(user_id=m.RimeUUID(uuid=user_id))
 
 
-@router.delete("/v1/users/{user_id}")
+@router.delete("/v1/users/{user_id:user_id}")
 async def delete_user(who: Caller, context: AppContext, user_id: str) -> m.Empty:
     """Delete a user: their sessions and API tokens stop at once; their projects pass
     to the organization admin who deletes them."""
