@@ -224,6 +224,27 @@ async def test_empty_name_is_refused_inline_without_a_request(
     assert len(await server_tokens(admin, local.workspace_id)) == 1
 
 
+async def test_an_invisible_character_in_the_name_is_refused_inline_without_a_request(
+    local: Local, admin: RimeClient, make_app: Any
+) -> None:
+    """Issue J, finding 7: "ci" and a tag character looks like "ci"; the TUI refuses it
+    by the rule the local instance applies (rime_tui.wire.text), before sending."""
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tokens = await reach_tokens(pilot)
+        sent = record_creates(app)
+
+        await pilot.press("n")
+        tokens.query_one("#token-name", Input).insert_text_at_cursor("ci\U000e0078")
+        await pilot.press("enter")
+        await until(pilot, lambda: "invisible" in error_text(app), "the inline error")
+        assert "U+E0078 at position 3" in error_text(app)
+        await tokens.workers.wait_for_complete()
+        assert isinstance(app.screen, TokensScreen)
+        assert sent == []
+    assert len(await server_tokens(admin, local.workspace_id)) == 1
+
+
 async def test_the_200_token_limit_is_shown_in_the_servers_words(
     local: Local, admin: RimeClient, make_app: Any
 ) -> None:
