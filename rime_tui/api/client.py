@@ -273,6 +273,11 @@ class RimeClient:
         answer = await self._call("POST", "/v1/users", m.CreateUserResponse, body=body)
         return answer.user_id.uuid
 
+    async def delete_user(self, user_id: str) -> None:
+        """Remove a user (an org admin signed in with the password): their sessions and
+        tokens stop at once."""
+        await self._call("DELETE", f"/v1/users/{_segment(user_id)}", m.Empty)
+
     # -- workspaces ----------------------------------------------------------------
 
     async def list_workspaces_page(

@@ -59,6 +59,7 @@ CALLS: dict[str, tuple[Call, str | None]] = {
     ),
     "UserApi.list_current_user_roles": (lambda c: c.my_roles(), "roles"),
     "UserApi.get_user": (lambda c: c.get_user(USER), "user"),
+    "UserApi.delete_user": (lambda c: c.delete_user(USER), None),
     "UserApi.list_users": (lambda c: c.list_users_page(page_size=2), ""),
     "UserApi.create_user": (
         lambda c: c.create_user("ada@example.com", "correct horse", full_name="Ada"),
