@@ -1,10 +1,16 @@
-"""Starting (or finding) the embedded local instance for the TUI.
+"""Starting (or finding) the embedded local instance for the TUI and the commands.
 
 The TUI paints first and calls :meth:`LocalInstance.ensure_running` from a
-worker: an instance already answering on the port for the same data dir is
-reused; otherwise ``rime-tui serve`` is started, logging to ``DIR/server.log``.
-Whatever answers on the port must prove that it holds the data dir's key
-(:mod:`rime_tui.proof`) before it is trusted with the admin's password.
+worker: an instance already serving the data dir is reused; otherwise ``rime-tui
+serve`` is started, logging to ``DIR/server.log``.
+
+The owner's tools reach the instance over its *private line* only: the Unix
+socket ``DIR/instance.sock`` (see :func:`rime_tui.server.runner.bind_private`),
+never its TCP port, which every local user shares. Only this user can create a
+socket in the data dir (0700), or connect to one there; before it is used, the
+socket must be ours and held by a process of ours (:func:`peer_is_ours`). So no
+restart, crash or flood on the TCP port can put a stranger between the owner's
+tools and their instance.
 
 TUIs on one data dir share its instance, and the last one to exit stops it: each
 TUI holds a lease, a file ``DIR/leases/PID-N``, from its first ``ensure_running``
@@ -20,10 +26,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import ipaddress
 import itertools
 import json
 import os
 import signal
+import socket
+import stat
+import struct
 import subprocess
 import sys
 import time
@@ -32,8 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rime_tui.paths import BOOTSTRAP_FILE, LOG_FILE
-from rime_tui.wire.constants import CHALLENGE_HEADER, PROOF_HEADER
+from rime_tui.paths import BOOTSTRAP_FILE, LOG_FILE, SOCKET_FILE, write_private
 
 if TYPE_CHECKING:
     import httpx
@@ -52,6 +61,68 @@ def _running(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process: running
+    return True
+
+
+def is_this_machine(host: str) -> bool:
+    """Whether *host*, a name or any spelling of an address (``127.1``, ``0x7f.1``,
+    ``2130706433``, ``::ffff:127.0.0.1``, ``localhost.``), reaches this machine: it
+    resolves to a loopback or unspecified address, or to one this machine can bind
+    (an address of its own interfaces). Addresses are compared, not names."""
+    name = host[:-1] if host.endswith(".") else host  # "localhost." is "localhost"
+    try:
+        found = socket.getaddrinfo(name or host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False  # unresolvable: nothing will be sent there either
+    for family, _type, _proto, _name, address in found:
+        try:
+            ip = ipaddress.ip_address(str(address[0]).partition("%")[0])
+        except ValueError:
+            continue
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if ip.is_loopback or ip.is_unspecified:
+            return True
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((address[0], 0, *address[2:]))
+            except OSError:
+                continue  # not an address of this machine
+            return True
+    return False
+
+
+def peer_is_ours(data_dir: Path, path: Path) -> bool:
+    """Whether a process of this user listens on the Unix socket *path* in *data_dir*
+    (False: nothing does). LocalInstanceError when *data_dir* or the socket file is
+    not private to this user: then it proves nothing."""
+    uid = os.getuid()
+    try:
+        folder = os.lstat(data_dir)
+    except FileNotFoundError:
+        return False
+    if folder.st_uid != uid or not stat.S_ISDIR(folder.st_mode) or folder.st_mode & 0o022:
+        raise LocalInstanceError(
+            f"The data dir {data_dir} is not private to you (it must be your directory, "
+            "mode 0700): its instance cannot be trusted with your password."
+        )
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if info.st_uid != uid or not stat.S_ISSOCK(info.st_mode):
+        raise LocalInstanceError(f"{path} is not a socket of yours: remove it.")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(2.0)
+        try:
+            sock.connect(os.fspath(path))
+        except OSError:
+            return False  # a stale socket: its instance is gone
+        if hasattr(socket, "SO_PEERCRED"):  # Linux: the listener's pid, uid and gid
+            creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            _pid, peer_uid, _gid = struct.unpack("3i", creds)
+            if peer_uid != uid:
+                raise LocalInstanceError(f"{path} is held by another user (uid {peer_uid}).")
     return True
 
 
@@ -83,70 +154,80 @@ class LocalInstance:
             return None
         return data if isinstance(data, dict) else None
 
-    async def _probe(self, http: httpx.AsyncClient) -> bool | None:
-        """Whether what answers on the port proved it is this data dir's instance
-        (None: nothing answers)."""
+    @property
+    def socket_path(self) -> Path:
+        """The instance's private line: a Unix socket in the data dir (0700)."""
+        return self.data_dir / SOCKET_FILE
+
+    def transport(self, **options: Any) -> httpx.AsyncHTTPTransport:
+        """An httpx transport that reaches the instance over its private line only.
+
+        Whatever URL a client with it is given, its requests go to the socket in
+        the data dir, where only this user's processes can listen.
+        """
         import httpx
 
-        # (Loaded here, after the first paint: hmac and secrets are not needed before.)
-        from rime_tui.proof import InstanceKeyError, new_challenge, proof, read_key, same_proof
+        return httpx.AsyncHTTPTransport(uds=os.fspath(self.socket_path), **options)
 
-        challenge = new_challenge()
-        try:
-            response = await http.get(self.url + "/healthz", headers={CHALLENGE_HEADER: challenge})
-        except httpx.HTTPError:
-            return None
-        try:
-            key = read_key(self.data_dir)
-        except InstanceKeyError:
-            return False  # no key of ours: whatever answers cannot be ours
-        expected = proof(key, challenge, HOST, self.port)
-        return response.status_code == 200 and same_proof(
-            response.headers.get(PROOF_HEADER, ""), expected
-        )
+    async def _probe(self) -> bool:
+        """Whether this data dir's instance answers on its private line.
 
-    def _stranger(self) -> LocalInstanceError:
-        return LocalInstanceError(
-            f"Something else answers on port {self.port}: it cannot prove that it is the "
-            f"local instance of {self.data_dir} (it may be another program, another data "
-            "dir's instance or another user's server), so your password was not sent to "
-            "it. Start rime-tui with --port and another port number, or stop what runs "
-            f"on port {self.port}."
-        )
+        The proof is where it answers: a socket in a data dir that only we can write
+        to, held by a process of ours (the peer's uid, SO_PEERCRED). Raises
+        LocalInstanceError when the data dir or the socket is not private.
+        """
+        import httpx
+
+        if not await asyncio.to_thread(peer_is_ours, self.data_dir, self.socket_path):
+            return False
+        async with httpx.AsyncClient(transport=self.transport(), timeout=2.0) as http:
+            try:
+                response = await http.get(self.url + "/healthz")
+            except httpx.HTTPError:
+                return False
+        return response.status_code == 200
 
     async def ensure_running(self, within: float = 30.0) -> bool:
         """Make sure this data dir's instance answers; True when this call started it.
 
-        Raises LocalInstanceError when something else answers on the port (see
-        :mod:`rime_tui.proof`) or the instance cannot be started.
+        Raises LocalInstanceError when the instance cannot be started (its port is
+        taken, its data dir is not private, ...); no lease or pid file is left then.
         """
-        import httpx  # deferred: the sign-in screen paints before this runs
-
         self._take_lease()
-        async with httpx.AsyncClient(timeout=2.0) as http:
-            found = await self._probe(http)
-            if found is not None:
-                if found:
-                    return False
-                raise self._stranger()
-            self._start()
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + within
-            while loop.time() < deadline:
-                assert self.process is not None
-                if self.process.poll() is not None:
-                    raise LocalInstanceError(
-                        f"The local instance exited (code {self.process.returncode}): "
-                        f"{self._log_tail()}"
-                    )
-                found = await self._probe(http)
-                if found:
-                    return True
-                if found is False:  # something else took the port first
-                    self.stop()
-                    raise self._stranger()
-                await asyncio.sleep(0.05)
+        try:
+            return await self._ensure_running(within)
+        except BaseException:
+            self._failed()
+            raise
+
+    async def _ensure_running(self, within: float) -> bool:
+        if await self._probe():
+            return False
+        self._start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise LocalInstanceError(
+                    f"The local instance exited (code {self.process.returncode}): "
+                    f"{self._log_tail()}"
+                )
+            if await self._probe():
+                return True
+            await asyncio.sleep(0.05)
         raise LocalInstanceError(f"The local instance did not answer within {within:.0f} s.")
+
+    def _failed(self) -> None:
+        """A start failed: stop what it started, and leave no lease or pid file of it."""
+        process = self.process
+        self._stop_child()
+        with self._locked():
+            if process is not None and self._pid_in_file() == process.pid:
+                (self.data_dir / SERVER_PID_FILE).unlink(missing_ok=True)
+            if self.lease is not None:
+                self.lease.unlink(missing_ok=True)
+                self.lease = None
 
     def _start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -177,7 +258,7 @@ class LocalInstance:
         finally:
             log.close()
         with self._locked():
-            (self.data_dir / SERVER_PID_FILE).write_text(f"{self.process.pid}\n")
+            write_private(self.data_dir / SERVER_PID_FILE, f"{self.process.pid}\n")
 
     def _log_tail(self) -> str:
         try:
@@ -223,13 +304,19 @@ class LocalInstance:
                 lease.unlink(missing_ok=True)
         return alive
 
+    def _pid_in_file(self) -> int | None:
+        try:
+            fd = os.open(self.data_dir / SERVER_PID_FILE, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        with os.fdopen(fd) as handle:
+            text = handle.read(32).strip()
+        return int(text) if text.isdigit() else None
+
     def _server_pid(self) -> int | None:
         """The pid of the instance a TUI started for this data dir, if it still runs."""
-        try:
-            pid = int((self.data_dir / SERVER_PID_FILE).read_text().strip())
-        except (OSError, ValueError):
-            return None
-        if pid == os.getpid() or not _running(pid):
+        pid = self._pid_in_file()
+        if pid is None or pid == os.getpid() or not _running(pid):
             return None
         try:  # the pid may have been reused since: it must be that serve
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")

@@ -12,6 +12,7 @@ APP_NAME = "rime-tui"
 DEFAULT_PORT = 8477
 BOOTSTRAP_FILE = "bootstrap.json"
 INSTANCE_KEY_FILE = "instance-key"
+SOCKET_FILE = "instance.sock"  # the owner's private line to the instance (mode 0600)
 DATABASE_FILE = "rime.db"
 LOG_FILE = "server.log"
 

@@ -5,7 +5,8 @@ A cluster (``--cluster URL`` or ``RIME_CLUSTER_URL``) is reached with
 local instance in the data dir: it starts the instance when it is not
 running (and stops it afterwards), then signs in with the admin's email and
 password from ``bootstrap.json``, which keep working after the bootstrap
-token is deleted.
+token is deleted. It talks to the instance over its private line (the Unix
+socket in the data dir), never over the TCP port other users share.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
                 f"{data_dir / BOOTSTRAP_FILE} does not hold the admin's email and password; "
                 "use --cluster with RIME_API_TOKEN instead.",
             )
-        async with RimeClient(instance.url) as client:
+        async with RimeClient(instance.url, transport=instance.transport()) as client:
             try:
                 answer = await client.login(email, password)
             except AuthenticationError as exc:

@@ -12,6 +12,7 @@ which is deliberately slow, runs in threads of its own
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,10 +25,11 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rime_tui import __version__
-from rime_tui.server.deps import Context
+from rime_tui.server.deps import Context, on_private_line
 from rime_tui.server.errors import Code, ServiceError
 from rime_tui.server.routes import ROUTERS
 from rime_tui.server.store import Store
+from rime_tui.server.throttle import Monotonic
 from rime_tui.wire import models as m
 
 log = logging.getLogger("rime_tui.server")
@@ -152,7 +154,8 @@ class HostGuard:
         self.hosts = LOOPBACK_HOSTS | {h.lower() for h in allowed_hosts}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("server") is None:
+        # (Over the owner's Unix socket no web page, and no rebound name, can reach it.)
+        if scope["type"] != "http" or scope.get("server") is None or on_private_line(scope):
             await self.app(scope, receive, send)
             return
         port = scope["server"][1]
@@ -207,12 +210,17 @@ def _failed() -> JSONResponse:
 
 
 def create_app(
-    store: Store, *, instance_key: bytes = b"", allowed_hosts: Iterable[str] = ()
+    store: Store,
+    *,
+    instance_key: bytes = b"",
+    allowed_hosts: Iterable[str] = (),
+    monotonic: Monotonic = time.monotonic,
 ) -> FastAPI:
     """The FastAPI application serving *store*.
 
     *instance_key* answers the TUI's challenges (:mod:`rime_tui.proof`);
-    *allowed_hosts* are the names besides loopback that requests may address.
+    *allowed_hosts* are the names besides loopback that requests may address;
+    *monotonic* is the sign-in throttle's clock.
     """
     app = FastAPI(
         title="rime-tui local instance",
@@ -222,7 +230,7 @@ def create_app(
     )
     app.add_middleware(BodyLimit)
     app.add_middleware(HostGuard, allowed_hosts=tuple(allowed_hosts))
-    app.state.context = Context(store, instance_key)
+    app.state.context = Context(store, instance_key, monotonic)
     for router in ROUTERS:
         app.include_router(router)
 

@@ -7,8 +7,10 @@ the store is used from the event-loop thread only.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -18,7 +20,7 @@ from rime_tui.server.errors import unauthenticated
 from rime_tui.server.paging import MAX_PAGE_TOKEN_LENGTH
 from rime_tui.server.rules import Principal
 from rime_tui.server.store import Store
-from rime_tui.server.throttle import LoginThrottle, PasswordWork
+from rime_tui.server.throttle import LoginThrottle, Monotonic, PasswordWork
 from rime_tui.wire.constants import API_KEY_HEADER
 
 
@@ -28,12 +30,27 @@ class Context:
 
     store: Store
     instance_key: bytes = b""  # answers the TUI's challenges (rime_tui.proof)
-    throttle: LoginThrottle = field(init=False)
+    monotonic: Monotonic = time.monotonic
+    throttle: LoginThrottle = field(init=False)  # sign-ins over TCP
+    private_throttle: LoginThrottle = field(init=False)  # over the owner's Unix socket
     passwords: PasswordWork = field(default_factory=PasswordWork)
     token_json: dict[str, bytes] = field(default_factory=dict)  # token id -> its JSON
 
     def __post_init__(self) -> None:
-        self.throttle = LoginThrottle(self.store.clock)
+        self.throttle = LoginThrottle(self.monotonic)
+        self.private_throttle = LoginThrottle(self.monotonic)
+
+    def throttle_for(self, scope: Mapping[str, Any]) -> LoginThrottle:
+        """The sign-in throttle of the line *scope* came on: what is sprayed at the TCP
+        port never locks the owner's private line out."""
+        return self.private_throttle if on_private_line(scope) else self.throttle
+
+
+def on_private_line(scope: Mapping[str, Any]) -> bool:
+    """Whether the request came through a Unix socket (ASGI: ``server`` is
+    ``[path, None]``), which only the data dir's owner can reach: the private line."""
+    server = scope.get("server")
+    return server is not None and server[1] is None
 
 
 async def context(request: Request) -> Context:

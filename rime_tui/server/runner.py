@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import errno
 import ipaddress
 import json
 import logging
+import os
 import signal
 import socket
 import sqlite3
@@ -18,14 +19,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import h11
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from rime_tui.paths import (
     BOOTSTRAP_FILE,
     DATABASE_FILE,
+    SOCKET_FILE,
     UnsafeDataDirError,
     secure_data_dir,
     write_private,
@@ -33,6 +33,12 @@ from rime_tui.paths import (
 from rime_tui.proof import ensure_key
 from rime_tui.server import security
 from rime_tui.server.app import create_app
+from rime_tui.server.compat import (
+    MAX_CONNECTIONS,
+    GuardedH11Protocol,
+    UvicornChangedError,
+    check_uvicorn,
+)
 from rime_tui.server.integrity import open_store
 from rime_tui.server.store import (
     DEFAULT_ADMIN_EMAIL,
@@ -41,12 +47,12 @@ from rime_tui.server.store import (
     Store,
     system_clock,
 )
+from rime_tui.server.throttle import Monotonic
 
 log = logging.getLogger("rime_tui.server")
 
 KEEP_ALIVE_SECONDS = 5  # an idle connection between requests is closed after this
-REQUEST_SECONDS = 10  # a request must arrive whole within this, or its connection closes
-MAX_CONNECTIONS = 128  # connections beyond this are closed at once
+MAX_SOCKET_PATH = 107  # bytes in a Unix socket's path (sun_path, less its NUL)
 
 
 @dataclass
@@ -182,53 +188,6 @@ def print_org_admins(admins: Sequence[sqlite3.Row]) -> None:
         print(f"  {row['email']}  id {row['id']}  created {row['created_at'][:19]}Z")
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with limits on connections.
-
-    A connection must deliver each request whole (headers and body) within
-    REQUEST_SECONDS of opening or of its previous answer, or it is closed: idle
-    and half-sent connections cannot pile up until the process runs out of file
-    descriptors. Connections beyond MAX_CONNECTIONS are closed at once.
-    """
-
-    deadline: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
-        if len(self.connections) > MAX_CONNECTIONS:
-            self.transport.close()
-        else:
-            self._arm()
-
-    def _arm(self) -> None:
-        self._disarm()
-        self.deadline = self.loop.call_later(REQUEST_SECONDS, self._too_slow)
-
-    def _disarm(self) -> None:
-        if self.deadline is not None:
-            self.deadline.cancel()
-            self.deadline = None
-
-    def _too_slow(self) -> None:
-        self.deadline = None
-        if self.conn.their_state is not h11.DONE and not self.transport.is_closing():
-            self.transport.close()
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self.conn.their_state is h11.DONE:  # the request is in: the app takes over
-            self._disarm()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is not h11.DONE:
-            self._arm()  # waiting for the next request
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
-
 def uvicorn_config(app: FastAPI, **options: Any) -> uvicorn.Config:
     """The server settings of every local instance: connection limits and timeouts,
     and no trust in X-Forwarded-* headers (the client address is the socket's)."""
@@ -243,6 +202,79 @@ def uvicorn_config(app: FastAPI, **options: Any) -> uvicorn.Config:
     )
 
 
+class BindError(Exception):
+    """A socket the instance needs cannot be had; the message says why and what to do."""
+
+
+def bind_tcp(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to *host*:*port* (port 0: an ephemeral one)."""
+    try:
+        family, *_, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only when
+        # the socket says it is TCP; with proto 0 every answer waited ~40 ms (Nagle).
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise BindError(f"cannot serve on {host}: {exc.strerror or exc}.") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise BindError(
+                f"Something else answers on port {port} of {host} (another program, another "
+                "data dir's instance or another user's server): start with --port and "
+                f"another port number, or stop what runs on port {port}."
+            ) from None
+        raise BindError(f"cannot serve on {host}:{port}: {exc.strerror or exc}.") from None
+    return sock
+
+
+def bind_private(data_dir: Path) -> socket.socket:
+    """The owner's private line: a Unix socket ``DIR/instance.sock`` (mode 0600) in
+    the data dir, which must be private (0700) already.
+
+    Only the data dir's owner can connect to it, and nobody else can put a socket
+    there: the owner's own tools (the TUI, the ``token`` commands) talk to the
+    instance through it. A stale socket file (its instance died) is replaced; one
+    that answers means this data dir's instance already runs (BindError).
+    """
+    path = data_dir / SOCKET_FILE
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        raise BindError(
+            f"the data dir path {data_dir} is too long for its socket (at most "
+            f"{MAX_SOCKET_PATH - len(SOCKET_FILE) - 1} bytes); use a shorter --data-dir."
+        )
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(os.fspath(path))
+        except (FileNotFoundError, ConnectionRefusedError):
+            path.unlink(missing_ok=True)  # nothing answers: a stale socket, or none
+        else:
+            raise BindError(
+                f"the local instance of {data_dir} is already running (it answers on "
+                f"{path}); stop it first, or use it."
+            )
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(os.fspath(path))
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        sock.close()
+        raise BindError(f"cannot create {path}: {exc.strerror or exc}.") from None
+    return sock
+
+
+def forget_private(data_dir: Path, sock: socket.socket) -> None:
+    """Close the private line and remove its socket file (if it is still ours)."""
+    name = sock.getsockname()
+    sock.close()
+    path = data_dir / SOCKET_FILE
+    if isinstance(name, str) and name == os.fspath(path):
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
 def serve(
     host: str,
     port: int,
@@ -253,9 +285,16 @@ def serve(
 ) -> int:
     """Run the local instance in the foreground until Ctrl-C or SIGTERM.
 
-    Requests must address it by a loopback name, by *host* or by one of
-    *allowed_hosts* (with the port).
+    It serves on *host*:*port* (TCP) and, for the owner's own tools, on the Unix
+    socket ``DIR/instance.sock`` (:func:`bind_private`). Requests over TCP must
+    address it by a loopback name, by *host* or by one of *allowed_hosts* (with the
+    port).
     """
+    try:
+        check_uvicorn()
+    except UvicornChangedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if not is_loopback(host):
         print(
             f"warning: serving on {host}, which is not a loopback address. The local "
@@ -263,9 +302,18 @@ def serve(
             file=sys.stderr,
         )
     url = url_for(host, port)
+    sockets: list[socket.socket] = []
     try:
+        sockets.append(bind_tcp(host, port))
+        _secure(data_dir)
+        sockets.append(bind_private(data_dir))
         instance = open_instance(data_dir, url)
+    except BindError as exc:
+        _close(data_dir, sockets)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # a broken data dir is reported, not dumped
+        _close(data_dir, sockets)
         print(f"error: cannot open the data dir {data_dir}: {exc}", file=sys.stderr)
         return 1
     if banner and instance.created is not None:
@@ -282,14 +330,23 @@ def serve(
     if not ipaddress_is_unspecified(host):
         names.append(host_name(host))
     app = create_app(instance.store, instance_key=instance.key, allowed_hosts=names)
-    config = uvicorn_config(app, host=host, port=port, log_level="info", access_log=True)
+    config = uvicorn_config(app, log_level="info", access_log=True)
     server = uvicorn.Server(config)
     try:
         with _stop_signals_end_quietly(server):
-            server.run()
+            server.run(sockets=sockets)
     finally:
+        _close(data_dir, sockets)
         instance.store.close()
     return 0 if server.started else 1
+
+
+def _close(data_dir: Path, sockets: list[socket.socket]) -> None:
+    for sock in sockets:
+        if sock.family == socket.AF_UNIX:
+            forget_private(data_dir, sock)
+        else:
+            sock.close()
 
 
 @contextlib.contextmanager
@@ -327,25 +384,25 @@ class ServerThread:
         data_dir: Path,
         *,
         clock: Clock = system_clock,
+        monotonic: Monotonic = time.monotonic,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.host = host
-        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only when
-        # the socket says it is TCP; with proto 0 every answer waited ~40 ms (Nagle).
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
+        self.data_dir = data_dir
+        self.sock = bind_tcp(host, port)
         self.port = self.sock.getsockname()[1]
         self.url = url_for(host, self.port)
+        _secure(data_dir)
+        self.private = bind_private(data_dir)
         self.instance = open_instance(data_dir, self.url, clock=clock)
-        app = create_app(self.instance.store, instance_key=self.instance.key)
+        app = create_app(self.instance.store, instance_key=self.instance.key, monotonic=monotonic)
         config = uvicorn_config(app, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name="rime-local", daemon=True)
 
     def _run(self) -> None:
-        self.server.run(sockets=[self.sock])
+        self.server.run(sockets=[self.sock, self.private])
 
     def start(self) -> ServerThread:
         self.thread.start()
@@ -360,7 +417,7 @@ class ServerThread:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         with contextlib.suppress(OSError):
-            self.sock.close()
+            _close(self.data_dir, [self.sock, self.private])
         self.instance.store.close()
 
     def __enter__(self) -> ServerThread:

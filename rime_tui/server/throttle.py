@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import time
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from rime_tui.server.errors import Code, ServiceError
-from rime_tui.server.store import Clock
 
-LOGIN_WINDOW = timedelta(minutes=15)
+Monotonic = Callable[[], float]
+LOGIN_WINDOW = 15 * 60.0  # seconds, on a monotonic clock (the wall clock can be stepped)
+LOOPBACK = "loopback"  # every loopback address (127/8, ::1) counts as one
 LOGIN_MAX_FAILURES = 5  # per email
 LOGIN_MAX_FAILURES_PER_ADDRESS = 30
 LOGIN_MAX_FAILURES_OVERALL = 100  # also bounds what the throttle keeps in memory
@@ -26,9 +28,22 @@ T = TypeVar("T")
 class Failure:
     """One failed sign-in (counted as failed from its start until it succeeds)."""
 
-    stamp: datetime
+    stamp: float  # monotonic seconds
     email: str
     address: str
+    password: str  # the email's stored password hash when it was tried ("" for none)
+
+
+def address_key(address: str) -> str:
+    """Whom a client address counts as: the whole of 127.0.0.0/8 and ::1 (any local
+    user can pick among them) are one."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return LOOPBACK if ip.is_loopback else str(ip)
 
 
 class LoginThrottle:
@@ -37,11 +52,13 @@ class LoginThrottle:
     LOGIN_MAX_FAILURES_OVERALL in all.
 
     It keeps the failures of the window only, so its memory is bounded by the
-    overall limit, however many distinct emails are tried.
+    overall limit, however many distinct emails are tried. Time is *monotonic*
+    seconds: stepping the wall clock neither lengthens nor ends a lock. A lock for
+    an email ends when its password changes (``serve --reset-admin-password``).
     """
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
+    def __init__(self, monotonic: Monotonic = time.monotonic) -> None:
+        self.clock = monotonic
         self.failures: deque[Failure] = deque()  # oldest first
         self.per_email: Counter[str] = Counter()
         self.per_address: Counter[str] = Counter()
@@ -54,16 +71,17 @@ class LoginThrottle:
 
     def _refuse(self, what: str, oldest: Failure) -> ServiceError:
         wait = oldest.stamp + LOGIN_WINDOW - self.clock()
-        seconds = max(1, int(wait.total_seconds() + 0.999))
+        seconds = max(1, int(wait + 0.999))
         return ServiceError(
             Code.RESOURCE_EXHAUSTED,
             f"Too many failed sign-ins {what}; try again in {seconds} seconds.",
             headers={"Retry-After": str(seconds)},
         )
 
-    def begin(self, email: str, address: str) -> Failure:
+    def begin(self, email: str, address: str, password: str = "") -> Failure:
         """Check that *email* may try from *address*, and count this attempt as failed
-        until it :meth:`succeeded`.
+        until it :meth:`succeeded`. *password* is the email's stored password hash:
+        failures against another (an older password) no longer count.
 
         Counting up front keeps the limits under concurrent attempts: a check alone
         would let every attempt in flight through before the first (slow) password
@@ -72,15 +90,21 @@ class LoginThrottle:
         cutoff = self.clock() - LOGIN_WINDOW
         while self.failures and self.failures[0].stamp <= cutoff:
             self._forget(self.failures.popleft())
+        address = address_key(address)
+        if self.per_email[email]:
+            for old in [f for f in self.failures if f.email == email and f.password != password]:
+                self.failures.remove(old)
+                self._forget(old)
         if self.per_email[email] >= LOGIN_MAX_FAILURES:
             oldest = next(f for f in self.failures if f.email == email)
             raise self._refuse(f"for {email}", oldest)
         if self.per_address[address] >= LOGIN_MAX_FAILURES_PER_ADDRESS:
             oldest = next(f for f in self.failures if f.address == address)
-            raise self._refuse(f"from {address}", oldest)
+            where = "this machine's loopback addresses" if address == LOOPBACK else address
+            raise self._refuse(f"from {where}", oldest)
         if len(self.failures) >= LOGIN_MAX_FAILURES_OVERALL:
             raise self._refuse("on this instance", self.failures[0])
-        failure = Failure(self.clock(), email, address)
+        failure = Failure(self.clock(), email, address, password)
         self.failures.append(failure)
         self.per_email[email] += 1
         self.per_address[address] += 1

@@ -211,12 +211,17 @@ class RimeApp(App[None]):
             self.local.stop()
 
     def new_client(self, cluster_url: str, *, api_token: str | None = None) -> RimeClient:
-        """A client for *cluster_url* with this app's timeouts."""
+        """A client for *cluster_url* with this app's timeouts; for the local instance's
+        URL, one that reaches it over its private line (the data dir's socket) only."""
         from rime_tui.api import RimeClient
 
+        local = self.local
+        transport = local.transport() if local and cluster_url == local.url else None
         if self.client_timeout is None:
-            return RimeClient(cluster_url, api_token=api_token)
-        return RimeClient(cluster_url, api_token=api_token, timeout=self.client_timeout)
+            return RimeClient(cluster_url, api_token=api_token, transport=transport)
+        return RimeClient(
+            cluster_url, api_token=api_token, timeout=self.client_timeout, transport=transport
+        )
 
     @property
     def workspace(self) -> Workspace | None:

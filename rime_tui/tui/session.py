@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
@@ -18,10 +19,9 @@ if TYPE_CHECKING:
     from rime_tui.wire.models import ApiTokenInfo, UserDetail
 
 LOCAL_START_TIMEOUT = 30.0
-LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 Method = Literal["password", "token"]
-Field = Literal["cluster", "api-token"]
+Field = Literal["cluster", "password", "api-token"]
 
 
 @dataclass
@@ -132,23 +132,22 @@ class LocalStart:
     def url(self) -> str:
         return self.instance.url
 
-    def is_for(self, url: str) -> bool:
-        """Whether *url* (normalised) names this instance: http, its port, and any
-        loopback name for it (127.0.0.1, localhost, [::1]), so that no spelling of its
-        address skips the proof before a password is sent."""
-        from urllib.parse import urlsplit
+    async def is_for(self, url: str) -> bool:
+        """Whether *url* (normalised) reaches this instance's port on this machine,
+        however its address is spelled (``127.1``, ``0x7f.1``, ``[::ffff:127.0.0.1]``,
+        ``localhost.``, the machine's own address...): addresses are compared, not
+        names, so that no spelling sends a password anywhere but over the private
+        line."""
+        from rime_tui.local import is_this_machine
 
         parts = urlsplit(url)
         try:
-            port = parts.port
+            port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             return False
-        return (
-            parts.scheme == "http"
-            and parts.hostname in LOOPBACK_NAMES
-            and port == self.instance.port
-            and parts.path in ("", "/")
-        )
+        if port != self.instance.port or not parts.hostname:
+            return False
+        return await asyncio.to_thread(is_this_machine, parts.hostname)
 
     @property
     def done(self) -> bool:

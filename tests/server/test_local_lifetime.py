@@ -24,10 +24,7 @@ def spawn(*args: str) -> subprocess.Popen[str]:
 
 
 async def answers(instance: LocalInstance) -> bool:
-    import httpx
-
-    async with httpx.AsyncClient(timeout=2.0) as http:
-        return await instance._probe(http) is True
+    return await instance._probe()
 
 
 async def test_the_last_tui_to_exit_stops_the_shared_instance(tmp_path: Path) -> None:

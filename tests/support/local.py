@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,15 +18,24 @@ class FakeClock:
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime.now(UTC)
+        self._elapsed = 0.0  # what monotonic() adds to the real monotonic clock
         self._lock = threading.Lock()
 
     def __call__(self) -> datetime:
         with self._lock:
             return self._now
 
+    def monotonic(self) -> float:
+        """The monotonic clock, moved as far as :meth:`advance` moved the wall clock
+        (never back: a step back of the wall clock leaves it where it is)."""
+        with self._lock:
+            return time.monotonic() + self._elapsed
+
     def advance(self, **delta: float) -> None:
         with self._lock:
-            self._now += timedelta(**delta)
+            step = timedelta(**delta)
+            self._now += step
+            self._elapsed += max(0.0, step.total_seconds())
 
 
 @dataclass
@@ -49,7 +59,7 @@ class Local:
 
 def start_local(data_dir: Path, clock: FakeClock | None = None, port: int = 0) -> Local:
     clock = clock or FakeClock()
-    server = ServerThread(data_dir, clock=clock, port=port).start()
+    server = ServerThread(data_dir, clock=clock, monotonic=clock.monotonic, port=port).start()
     boot = json.loads((data_dir / "bootstrap.json").read_text())
     return Local(
         server=server,

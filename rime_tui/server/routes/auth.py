@@ -36,9 +36,10 @@ async def login(request: Request, req: m.LoginRequest, context: AppContext) -> m
     email = normalize_email(req.email)
     if not email or len(email) > MAX_EMAIL_LENGTH:
         raise invalid("Enter the email address of your account.")
-    store, throttle = context.store, context.throttle
-    attempt = throttle.begin(email, request.client.host if request.client else "")
+    store, throttle = context.store, context.throttle_for(request.scope)
     found = store.password_hash_for(email)
+    address = request.client.host if request.client else ""
+    attempt = throttle.begin(email, address, found[1] if found else "")
     stored = found[1] if found else security.dummy_password_hash()
     try:
         ok = await context.passwords.run(security.verify_password, req.password, stored)

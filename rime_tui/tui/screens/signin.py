@@ -150,6 +150,21 @@ class SignInScreen(BaseScreen[None]):
         if self.focused is None or self.focused in filled:  # never pull focus from typing
             self._focus_first_empty()
 
+    def _keep_local_password(self, form: SignInForm) -> None:
+        """The local admin's password (filled in from bootstrap.json) goes to the local
+        instance only: signing in anywhere else with it clears it and says so."""
+        local = self.rime.local
+        boot = local.bootstrap() if local else None
+        secret = boot.get("admin_password") if boot else None
+        if local is None or form.method != "password" or not secret or form.password != secret:
+            return
+        self.query_one("#password", Input).value = ""
+        raise FormError(
+            f"The password filled in is the local instance's, and goes to it only "
+            f"({local.url}). Enter your password for {form.cluster.strip()}.",
+            "password",
+        )
+
     # -- the form ---------------------------------------------------------------------
 
     def _show_method(self) -> None:
@@ -252,7 +267,10 @@ class SignInScreen(BaseScreen[None]):
         form = self._form()
         try:
             url = form.cluster_url()
-            local = self.local_start if self.local_start and self.local_start.is_for(url) else None
+            start = self.local_start
+            local = start if start is not None and await start.is_for(url) else None
+            if local is None:
+                self._keep_local_password(form)
             if local is not None:
                 url = local.url  # the address the proof is made on, however it was typed
             if local is not None and not local.done:  # Enter during start-up: wait for it
