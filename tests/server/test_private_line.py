@@ -1,0 +1,216 @@
+"""Issue J: the owner's private line to the local instance (findings 1-4 and 9).
+
+Real ``rime-tui serve`` processes; the impostor, the flood and the spray run as a
+second Unix user (tests/support/other_user.py), as on a shared server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from rime_tui.local import SERVER_PID_FILE, LocalInstance, LocalInstanceError
+from rime_tui.server.compat import UvicornChangedError, check_uvicorn
+from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.tui.session import LocalStart
+from tests.support.net import free_port
+from tests.support.other_user import FLOOD, LISTENER, SPRAY, OtherUser, other_user, running
+from tests.support.serve_process import serving
+from tests.support.tui import error_text, reach_tokens, ready_sign_in, screen, text_of, until
+
+
+@pytest.fixture
+def other() -> Iterator[OtherUser]:
+    yield from other_user()
+
+
+@pytest.fixture(autouse=True)
+def _config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def requests_logged(log: Path) -> list[list[object]]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+# -- finding 1: an impostor after sign-in -------------------------------------------
+
+
+async def test_after_a_restart_r_and_v_send_nothing_to_another_users_impostor(
+    tmp_path: Path, other: OtherUser
+) -> None:
+    data_dir = tmp_path / "data"
+    log = other.home / "impostor.log"
+    with serving(data_dir, tmp_path / "serve.log") as served:
+        app = RimeApp(local=LocalInstance(data_dir, served.port), remember=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await reach_tokens(pilot)
+            await pilot.press("n", *"fresh", "enter")
+            modal = await screen(pilot, TokenCreatedScreen)
+            token = text_of(modal.query_one("#token"))
+            assert app.session is not None
+            session = app.session.client.session_token
+            assert session
+            served.stop()  # a crash, an OOM kill, a restart by hand...
+            impostor = other.start(LISTENER, served.port, log)
+            with running(impostor, "listening"):
+                await pilot.press("v")  # test the token
+                result = modal.query_one("#test-result", Static)
+                await until(pilot, lambda: "did not work" in text_of(result), "the test")
+                await pilot.press("escape", "y")
+                await screen(pilot, TokensScreen)
+                await pilot.press("r")  # refresh
+                await pilot.pause(0.3)
+                await app.workers.wait_for_complete()
+                await app.screen.workers.wait_for_complete()
+    sent = requests_logged(log)
+    assert not [r for r in sent if token in json.dumps(r) or session in json.dumps(r)]
+    assert sent == []
+
+
+# -- finding 2: other spellings of the address ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "127.1",
+        "0.0.0.0",
+        "0x7f.1",
+        "2130706433",
+        "127.0.0.2",
+        "[::ffff:127.0.0.1]",
+        "localhost",
+        "localhost.",
+        "[::1]",
+    ],
+)
+async def test_every_spelling_of_this_machine_and_the_port_is_the_local_instance(
+    tmp_path: Path, host: str
+) -> None:
+    port = free_port()
+    start = LocalStart(LocalInstance(tmp_path / "data", port))
+    assert await start.is_for(f"http://{host}:{port}")
+    assert not await start.is_for(f"http://{host}:{port + 1}")
+    assert not await start.is_for(f"https://rime.example.io:{port}")
+
+
+async def test_the_prefilled_password_goes_nowhere_but_the_local_instance(
+    tmp_path: Path, other: OtherUser
+) -> None:
+    """Tab to the URL, make it another port on this machine (where another user
+    listens), Enter: the password filled in from bootstrap.json is not sent; the field
+    is cleared and the screen says why."""
+    data_dir = tmp_path / "data"
+    log = other.home / "listener.log"
+    elsewhere = free_port()
+    with (
+        serving(data_dir, tmp_path / "serve.log") as served,
+        running(other.start(LISTENER, elsewhere, log), "listening"),
+    ):
+        password = served.bootstrap()["admin_password"]
+        app = RimeApp(local=LocalInstance(data_dir, served.port), remember=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            signin = await ready_sign_in(pilot)
+            assert signin.query_one("#password", Input).value == password
+            signin.query_one("#cluster", Input).value = f"http://127.1:{elsewhere}"
+            await pilot.press("enter")
+            await until(pilot, lambda: "goes to it only" in error_text(app), "the refusal")
+            await app.screen.workers.wait_for_complete()
+            assert signin.query_one("#password", Input).value == ""
+            assert isinstance(app.screen, SignInScreen)
+            # The instance's own port, spelled another way, signs in (over the private line).
+            signin.query_one("#cluster", Input).value = f"http://0x7f.1:{served.port}"
+            signin.query_one("#password", Input).value = password
+            await pilot.press("enter")
+            await screen(pilot, WorkspacesScreen)
+            assert app.session is not None
+            assert app.session.client.cluster_url == served.url
+    assert requests_logged(log) == []
+
+
+# -- findings 3 and 4: a flood and a spray on the TCP port ------------------------------
+
+
+def token_list(data_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rime_tui", "token", "list", "--json"]
+        + ["--data-dir", str(data_dir), "--port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_owners_cli_works_through_a_slow_flood_and_a_sign_in_spray(
+    tmp_path: Path, other: OtherUser
+) -> None:
+    """150 slow connections and 200 failed sign-ins for the admin, from another user:
+    ``rime-tui token list`` still signs in (it used to get 429, or find /healthz dead
+    and start a second instance that failed to bind) and starts no second instance."""
+    data_dir = tmp_path / "data"
+    with serving(data_dir, tmp_path / "serve.log") as served:
+        spray = other.run(SPRAY, served.port, 200, "admin@rime.local")
+        assert json.loads(spray).get("429", 0) > 150  # the TCP port is locked for it
+        with running(other.start(FLOOD, served.port, 150), "flooding"):
+            listed = token_list(data_dir, served.port)
+            assert listed.returncode == 0, listed.stderr
+            assert len(json.loads(listed.stdout)) == 1  # the bootstrap token
+            assert served.process.poll() is None
+        assert "already running" not in listed.stderr
+    assert not (data_dir / SERVER_PID_FILE).exists()  # nothing was started by the CLI
+
+
+# -- finding 9: hygiene -----------------------------------------------------------------
+
+
+async def test_a_failed_start_leaves_no_lease_and_no_pid_file(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        instance = LocalInstance(data_dir, taken.getsockname()[1])
+        with pytest.raises(LocalInstanceError) as failed:
+            await instance.ensure_running()
+    assert list((data_dir / "leases").iterdir()) == []
+    assert not (data_dir / SERVER_PID_FILE).exists()
+    assert "--port" in str(failed.value)
+
+
+async def test_the_pid_file_is_private(tmp_path: Path) -> None:
+    instance = LocalInstance(tmp_path / "data", free_port())
+    try:
+        assert await instance.ensure_running() is True
+        info = os.lstat(tmp_path / "data" / SERVER_PID_FILE)
+        assert stat.S_IMODE(info.st_mode) == 0o600
+        socket_mode = stat.S_IMODE(os.lstat(instance.socket_path).st_mode)
+        assert socket_mode == 0o600
+    finally:
+        instance.stop()
+
+
+def test_uvicorns_private_protocol_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The start-up check passes with the installed uvicorn, and fails loudly, naming
+    what is gone, when uvicorn's private H11Protocol changes."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    check_uvicorn()
+    monkeypatch.delattr(H11Protocol, "on_response_complete")
+    with pytest.raises(UvicornChangedError, match="on_response_complete"):
+        check_uvicorn()
