@@ -138,7 +138,7 @@ class LocalStart:
         ``localhost.``, the machine's own address...): addresses are compared, not
         names, so that no spelling sends a password anywhere but over the private
         line."""
-        from rime_tui.local import is_this_machine
+        from rime_tui.address import is_this_machine
 
         parts = urlsplit(url)
         try:

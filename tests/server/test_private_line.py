@@ -150,8 +150,18 @@ async def test_the_prefilled_password_goes_nowhere_but_the_local_instance(
 
 def token_list(data_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "rime_tui", "token", "list", "--json"]
-        + ["--data-dir", str(data_dir), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "rime_tui",
+            "token",
+            "list",
+            "--json",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

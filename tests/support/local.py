@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ class FakeClock:
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime.now(UTC)
-        self._elapsed = 0.0  # what monotonic() adds to the real monotonic clock
+        self._elapsed = 0.0  # monotonic seconds: moved by advance() only
         self._lock = threading.Lock()
 
     def __call__(self) -> datetime:
@@ -26,10 +25,10 @@ class FakeClock:
             return self._now
 
     def monotonic(self) -> float:
-        """The monotonic clock, moved as far as :meth:`advance` moved the wall clock
-        (never back: a step back of the wall clock leaves it where it is)."""
+        """The monotonic clock: it stands still, and moves as far as :meth:`advance`
+        moves the wall clock forward (a step back leaves it where it is)."""
         with self._lock:
-            return time.monotonic() + self._elapsed
+            return self._elapsed
 
     def advance(self, **delta: float) -> None:
         with self._lock:

@@ -15,7 +15,6 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +31,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args): pass
     def answer(self):
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        seen = [self.command, self.path, dict(self.headers), body.decode()]
         with open(log, "a") as out:
-            out.write(json.dumps([self.command, self.path, dict(self.headers), body.decode()]) + "\n")
+            out.write(json.dumps(seen) + "\n")
         reply = json.dumps({"customerName": "impostor", "clusterInfoVersion": "1"}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -147,15 +147,3 @@ def running(process: subprocess.Popen[str], ready: str) -> Iterator[subprocess.P
     finally:
         process.kill()
         process.wait(timeout=10)
-
-
-def wait_for_port(port: int, within: float = 10.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")

@@ -168,8 +168,10 @@ def stranger() -> Iterator[int]:
 async def test_each_enter_on_sign_in_submits_even_right_after_the_last(
     local: Local, stranger: int, config_dir: Path
 ) -> None:
-    # Another program holds the local instance's port: every sign-in says so at once,
-    # and the focus stays on the Sign in button, which must take Enter after Enter.
+    # Another program holds the port of a local instance that is not running: every
+    # sign-in says so, and the focus stays on the Sign in button, which must take
+    # Enter after Enter.
+    local.server.stop()
     app = RimeApp(local=LocalInstance(local.data_dir, stranger))
     async with app.run_test(size=(80, 24)) as pilot:
         signin = await screen(pilot, SignInScreen)

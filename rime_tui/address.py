@@ -1,0 +1,34 @@
+"""Whether a host, however it is spelled, is this machine."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+
+def is_this_machine(host: str) -> bool:
+    """Whether *host*, a name or any spelling of an address (``127.1``, ``0x7f.1``,
+    ``2130706433``, ``::ffff:127.0.0.1``, ``localhost.``), reaches this machine: it
+    resolves to a loopback or unspecified address, or to one this machine can bind
+    (an address of its own interfaces). Addresses are compared, not names."""
+    name = host[:-1] if host.endswith(".") else host  # "localhost." is "localhost"
+    try:
+        found = socket.getaddrinfo(name or host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False  # unresolvable: nothing will be sent there either
+    for family, _type, _proto, _name, address in found:
+        try:
+            ip = ipaddress.ip_address(str(address[0]).partition("%")[0])
+        except ValueError:
+            continue
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if ip.is_loopback or ip.is_unspecified:
+            return True
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((address[0], 0, *address[2:]))
+            except OSError:
+                continue  # not an address of this machine
+            return True
+    return False
