@@ -230,49 +230,55 @@ def bind_tcp(host: str, port: int) -> socket.socket:
     return sock
 
 
-def bind_private(data_dir: Path) -> socket.socket:
+@dataclass
+class PrivateLine:
     """The owner's private line: a Unix socket ``DIR/instance.sock`` (mode 0600) in
     the data dir, which must be private (0700) already.
 
     Only the data dir's owner can connect to it, and nobody else can put a socket
     there: the owner's own tools (the TUI, the ``token`` commands) talk to the
-    instance through it. A stale socket file (its instance died) is replaced; one
-    that answers means this data dir's instance already runs (BindError).
+    instance through it.
     """
-    path = data_dir / SOCKET_FILE
-    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
-        raise BindError(
-            f"the data dir path {data_dir} is too long for its socket (at most "
-            f"{MAX_SOCKET_PATH - len(SOCKET_FILE) - 1} bytes); use a shorter --data-dir."
-        )
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(os.fspath(path))
-        except (FileNotFoundError, ConnectionRefusedError):
-            path.unlink(missing_ok=True)  # nothing answers: a stale socket, or none
-        else:
+
+    sock: socket.socket
+    path: Path
+    inode: int
+
+    @classmethod
+    def bind(cls, data_dir: Path) -> PrivateLine:
+        """Bind it. A stale socket file (its instance died) is replaced; one that
+        answers means this data dir's instance already runs (BindError)."""
+        path = data_dir / SOCKET_FILE
+        if len(os.fsencode(path)) > MAX_SOCKET_PATH:
             raise BindError(
-                f"the local instance of {data_dir} is already running (it answers on "
-                f"{path}); stop it first, or use it."
+                f"the data dir path {data_dir} is too long for its socket (at most "
+                f"{MAX_SOCKET_PATH - len(SOCKET_FILE) - 1} bytes); use a shorter --data-dir."
             )
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.bind(os.fspath(path))
-        os.chmod(path, 0o600)
-    except OSError as exc:
-        sock.close()
-        raise BindError(f"cannot create {path}: {exc.strerror or exc}.") from None
-    return sock
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(os.fspath(path))
+            except (FileNotFoundError, ConnectionRefusedError):
+                path.unlink(missing_ok=True)  # nothing answers: a stale socket, or none
+            else:
+                raise BindError(
+                    f"the local instance of {data_dir} is already running (it answers on "
+                    f"{path}); stop it first, or use it."
+                )
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(os.fspath(path))
+            os.chmod(path, 0o600)
+            return cls(sock, path, os.lstat(path).st_ino)
+        except OSError as exc:
+            sock.close()
+            raise BindError(f"cannot create {path}: {exc.strerror or exc}.") from None
 
-
-def forget_private(data_dir: Path, sock: socket.socket) -> None:
-    """Close the private line and remove its socket file (if it is still ours)."""
-    name = sock.getsockname()
-    sock.close()
-    path = data_dir / SOCKET_FILE
-    if isinstance(name, str) and name == os.fspath(path):
+    def close(self) -> None:
+        """Close it and remove its file (unless a later instance's replaced it)."""
+        self.sock.close()
         with contextlib.suppress(OSError):
-            path.unlink()
+            if os.lstat(self.path).st_ino == self.inode:
+                self.path.unlink()
 
 
 def serve(
@@ -286,7 +292,7 @@ def serve(
     """Run the local instance in the foreground until Ctrl-C or SIGTERM.
 
     It serves on *host*:*port* (TCP) and, for the owner's own tools, on the Unix
-    socket ``DIR/instance.sock`` (:func:`bind_private`). Requests over TCP must
+    socket ``DIR/instance.sock`` (:class:`PrivateLine`). Requests over TCP must
     address it by a loopback name, by *host* or by one of *allowed_hosts* (with the
     port).
     """
@@ -302,19 +308,20 @@ def serve(
             file=sys.stderr,
         )
     url = url_for(host, port)
-    sockets: list[socket.socket] = []
+    tcp: socket.socket | None = None
+    line: PrivateLine | None = None
     try:
-        sockets.append(bind_tcp(host, port))
+        tcp = bind_tcp(host, port)
         _secure(data_dir)
-        sockets.append(bind_private(data_dir))
+        line = PrivateLine.bind(data_dir)
         instance = open_instance(data_dir, url)
-    except BindError as exc:
-        _close(data_dir, sockets)
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # a broken data dir is reported, not dumped
-        _close(data_dir, sockets)
-        print(f"error: cannot open the data dir {data_dir}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a port taken or a broken data dir is reported, not dumped
+        if tcp is not None:
+            tcp.close()
+        if line is not None:
+            line.close()
+        what = "" if isinstance(exc, BindError) else f"cannot open the data dir {data_dir}: "
+        print(f"error: {what}{exc}", file=sys.stderr)
         return 1
     if banner and instance.created is not None:
         created = instance.created
@@ -334,19 +341,12 @@ def serve(
     server = uvicorn.Server(config)
     try:
         with _stop_signals_end_quietly(server):
-            server.run(sockets=sockets)
+            server.run(sockets=[tcp, line.sock])
     finally:
-        _close(data_dir, sockets)
+        tcp.close()
+        line.close()
         instance.store.close()
     return 0 if server.started else 1
-
-
-def _close(data_dir: Path, sockets: list[socket.socket]) -> None:
-    for sock in sockets:
-        if sock.family == socket.AF_UNIX:
-            forget_private(data_dir, sock)
-        else:
-            sock.close()
 
 
 @contextlib.contextmanager
@@ -394,7 +394,7 @@ class ServerThread:
         self.port = self.sock.getsockname()[1]
         self.url = url_for(host, self.port)
         _secure(data_dir)
-        self.private = bind_private(data_dir)
+        self.private = PrivateLine.bind(data_dir)
         self.instance = open_instance(data_dir, self.url, clock=clock)
         app = create_app(self.instance.store, instance_key=self.instance.key, monotonic=monotonic)
         config = uvicorn_config(app, log_level="warning", access_log=False)
@@ -402,7 +402,7 @@ class ServerThread:
         self.thread = threading.Thread(target=self._run, name="rime-local", daemon=True)
 
     def _run(self) -> None:
-        self.server.run(sockets=[self.sock, self.private])
+        self.server.run(sockets=[self.sock, self.private.sock])
 
     def start(self) -> ServerThread:
         self.thread.start()
@@ -416,8 +416,8 @@ class ServerThread:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-        with contextlib.suppress(OSError):
-            _close(self.data_dir, [self.sock, self.private])
+        self.sock.close()
+        self.private.close()
         self.instance.store.close()
 
     def __enter__(self) -> ServerThread:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.widgets import Input, Static
 
@@ -224,3 +225,44 @@ def test_uvicorns_private_protocol_is_checked(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delattr(H11Protocol, "on_response_complete")
     with pytest.raises(UvicornChangedError, match="on_response_complete"):
         check_uvicorn()
+
+
+def test_a_second_serve_on_the_data_dir_says_one_already_runs(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with serving(data_dir, tmp_path / "serve.log") as served:
+        second = subprocess.run(
+            [sys.executable, "-m", "rime_tui", "serve", "--data-dir", str(data_dir)]
+            + ["--port", str(free_port()), "--no-banner"],  # noqa: RUF005
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert "is already running" in second.stderr
+        assert (data_dir / "instance.sock").exists()  # the first one's line stays
+        assert served.process.poll() is None
+    assert not (data_dir / "instance.sock").exists()  # removed when it stopped
+
+
+async def test_a_new_admin_password_ends_the_sign_in_lock(tmp_path: Path) -> None:
+    """Five wrong passwords lock admin@rime.local on the TCP port; ``serve
+    --reset-admin-password`` ends that lock on the running instance."""
+    data_dir = tmp_path / "data"
+    with serving(data_dir, tmp_path / "serve.log") as served:
+        login = f"{served.url}/v1/auth/login"
+        async with httpx.AsyncClient(timeout=60) as http:
+            for attempt in range(5):
+                body = {"email": "admin@rime.local", "password": f"wrong {attempt}"}
+                assert (await http.post(login, json=body)).status_code == 401
+            body = {"email": "admin@rime.local", "password": served.bootstrap()["admin_password"]}
+            assert (await http.post(login, json=body)).status_code == 429
+            reset = subprocess.run(
+                [sys.executable, "-m", "rime_tui", "serve", "--data-dir", str(data_dir)]
+                + ["--reset-admin-password"],  # noqa: RUF005
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert reset.returncode == 0, reset.stderr
+            body = {"email": "admin@rime.local", "password": served.bootstrap()["admin_password"]}
+            assert (await http.post(login, json=body)).status_code == 200
