@@ -149,24 +149,14 @@ async def test_the_prefilled_password_goes_nowhere_but_the_local_instance(
 # -- findings 3 and 4: a flood and a spray on the TCP port ------------------------------
 
 
+def rime_tui(*args: str) -> subprocess.CompletedProcess[str]:
+    """``rime-tui ARGS`` in a process of its own (as the owner)."""
+    command = [sys.executable, "-m", "rime_tui", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
 def token_list(data_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rime_tui",
-            "token",
-            "list",
-            "--json",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return rime_tui("token", "list", "--json", "--data-dir", str(data_dir), "--port", str(port))
 
 
 def test_the_owners_cli_works_through_a_slow_flood_and_a_sign_in_spray(
@@ -230,13 +220,8 @@ def test_uvicorns_private_protocol_is_checked(monkeypatch: pytest.MonkeyPatch) -
 def test_a_second_serve_on_the_data_dir_says_one_already_runs(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with serving(data_dir, tmp_path / "serve.log") as served:
-        second = subprocess.run(
-            [sys.executable, "-m", "rime_tui", "serve", "--data-dir", str(data_dir)]
-            + ["--port", str(free_port()), "--no-banner"],  # noqa: RUF005
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        port = str(free_port())
+        second = rime_tui("serve", "--data-dir", str(data_dir), "--port", port, "--no-banner")
         assert second.returncode == 1
         assert "is already running" in second.stderr
         assert (data_dir / "instance.sock").exists()  # the first one's line stays
@@ -244,25 +229,19 @@ def test_a_second_serve_on_the_data_dir_says_one_already_runs(tmp_path: Path) ->
     assert not (data_dir / "instance.sock").exists()  # removed when it stopped
 
 
-async def test_a_new_admin_password_ends_the_sign_in_lock(tmp_path: Path) -> None:
+def test_a_new_admin_password_ends_the_sign_in_lock(tmp_path: Path) -> None:
     """Five wrong passwords lock admin@rime.local on the TCP port; ``serve
     --reset-admin-password`` ends that lock on the running instance."""
     data_dir = tmp_path / "data"
     with serving(data_dir, tmp_path / "serve.log") as served:
         login = f"{served.url}/v1/auth/login"
-        async with httpx.AsyncClient(timeout=60) as http:
+        with httpx.Client(timeout=60) as http:
             for attempt in range(5):
                 body = {"email": "admin@rime.local", "password": f"wrong {attempt}"}
-                assert (await http.post(login, json=body)).status_code == 401
+                assert http.post(login, json=body).status_code == 401
             body = {"email": "admin@rime.local", "password": served.bootstrap()["admin_password"]}
-            assert (await http.post(login, json=body)).status_code == 429
-            reset = subprocess.run(
-                [sys.executable, "-m", "rime_tui", "serve", "--data-dir", str(data_dir)]
-                + ["--reset-admin-password"],  # noqa: RUF005
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
+            assert http.post(login, json=body).status_code == 429
+            reset = rime_tui("serve", "--data-dir", str(data_dir), "--reset-admin-password")
             assert reset.returncode == 0, reset.stderr
             body = {"email": "admin@rime.local", "password": served.bootstrap()["admin_password"]}
-            assert (await http.post(login, json=body)).status_code == 200
+            assert http.post(login, json=body).status_code == 200
