@@ -73,9 +73,11 @@ import collections, http.client, json, sys
 port, count, email = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 seen = collections.Counter()
 for i in range(count):
+    who = email if i % 2 == 0 or email != "mixed" else f"{i}@spray.example"
+    who = "admin@rime.local" if who == "mixed" else who
     try:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        c.request("POST", "/v1/auth/login", json.dumps({"email": email, "password": f"guess{i}"}),
+        c.request("POST", "/v1/auth/login", json.dumps({"email": who, "password": f"guess{i}"}),
                   {"content-type": "application/json"})
         seen[c.getresponse().status] += 1
         c.close()
@@ -92,7 +94,9 @@ class OtherUser:
     home: Path  # a directory this user can write to (removed at the end)
 
     def start(self, script: str, *args: object) -> subprocess.Popen[str]:
-        """*script* (stdlib Python) with *args*, as this user; its stdout a pipe."""
+        """*script* (stdlib Python) with *args*, as this user; its stdout a pipe. (The
+        *script*s: LISTENER logs every request; FLOOD holds slow connections; SPRAY
+        fails sign-ins, for one email or, with "mixed", every other one random.)"""
         return subprocess.Popen(
             [PYTHON, "-c", script, *map(str, args)],
             user=self.uid,
