@@ -1,12 +1,12 @@
-"""How the TUI knows that the local instance on its port is its own.
+"""The instance key, and the proof an instance gives of holding it.
 
-Anyone on the machine can bind a free port and copy a public answer, so the
-instance proves that it holds a secret only the data dir's owner can read: a
-random key kept in ``DIR/instance-key`` (mode 0600). The TUI sends a fresh
-random challenge with ``GET /healthz``; the instance answers with an HMAC of
+Each data dir has a random key in ``DIR/instance-key`` (mode 0600). Asked with a
+fresh random challenge in ``GET /healthz``, the instance answers with an HMAC of
 the challenge and of the address it was reached at (so that a stranger cannot
-relay the challenge to the real instance on another port). Only after a valid
-answer does the TUI send the admin's password there.
+relay the challenge to the real instance on another port). rime-tui's own tools
+no longer need this: they reach their instance over its private line, the Unix
+socket in the data dir (:mod:`rime_tui.local`), where no stranger can answer.
+It is kept for checking what answers on the TCP port (the helpers below).
 """
 
 from __future__ import annotations
