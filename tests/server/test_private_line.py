@@ -112,6 +112,27 @@ async def test_every_spelling_of_this_machine_and_the_port_is_the_local_instance
     assert not await start.is_for(f"https://rime.example.io:{port}")
 
 
+def own_address() -> str | None:
+    """A non-loopback address of this machine (the one its default route leaves by)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # (UDP: nothing is sent)
+        except OSError:
+            return None
+        address: str = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+async def test_this_machines_own_address_is_the_local_instance_too(tmp_path: Path) -> None:
+    address = own_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback")
+    port = free_port()
+    start = LocalStart(LocalInstance(tmp_path / "data", port))
+    assert await start.is_for(f"http://{address}:{port}")
+    assert not await start.is_for(f"http://192.0.2.1:{port}")  # TEST-NET: not this machine
+
+
 async def test_the_prefilled_password_goes_nowhere_but_the_local_instance(
     tmp_path: Path, other: OtherUser
 ) -> None:
