@@ -272,7 +272,7 @@ class SignInScreen(BaseScreen[None]):
             if local is None:
                 self._keep_local_password(form)
             if local is not None:
-                url = local.url  # the address the proof is made on, however it was typed
+                url = local.url  # over the private line, however it was typed
             if local is not None and not local.done:  # Enter during start-up: wait for it
                 self._set_status("Signing in when the local instance is ready…")
                 self.rime.hold_keys(self.sign_in, at_most=LOCAL_START_TIMEOUT)
