@@ -28,7 +28,15 @@ from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.tui.session import LocalStart
 from tests.support.net import free_port
-from tests.support.other_user import FLOOD, LISTENER, SPRAY, OtherUser, other_user, running
+from tests.support.other_user import (
+    FLOOD,
+    LISTENER,
+    PYTHON,
+    SPRAY,
+    OtherUser,
+    other_user,
+    running,
+)
 from tests.support.serve_process import serving
 from tests.support.tui import error_text, reach_tokens, ready_sign_in, screen, text_of, until
 
@@ -82,6 +90,41 @@ async def test_after_a_restart_r_and_v_send_nothing_to_another_users_impostor(
     sent = requests_logged(log)
     assert not [r for r in sent if token in json.dumps(r) or session in json.dumps(r)]
     assert sent == []
+
+
+HELD_BY = r"""
+import os, socket, sys, time
+path, uid, gid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sock = socket.socket(socket.AF_UNIX)
+sock.bind(path)  # as root, in root's data dir...
+os.setgid(gid)
+os.setuid(uid)
+sock.listen()  # ...but listening as the other user: its peer credentials are theirs
+print("listening", flush=True)
+while True:
+    sock.accept()[0].close()
+"""
+
+
+def hold_for(other: OtherUser, path: Path) -> subprocess.Popen[str]:
+    """A socket at *path* bound by root (us) and listened on by *other*."""
+    command = [PYTHON, "-c", HELD_BY, str(path), str(other.uid), str(other.gid)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
+async def test_a_socket_held_by_another_user_is_refused(tmp_path: Path, other: OtherUser) -> None:
+    """The private line must be held by a process of ours (SO_PEERCRED), even when the
+    socket file itself is ours; and a data dir others can write to proves nothing."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o700)
+    instance = LocalInstance(data_dir, free_port())
+    held = hold_for(other, instance.socket_path)
+    with running(held, "listening"), pytest.raises(LocalInstanceError, match="another user"):
+        await instance.ensure_running()
+    assert held.returncode is not None
+    data_dir.chmod(0o777)
+    with pytest.raises(LocalInstanceError, match=r"not private to you"):
+        await instance.ensure_running()
 
 
 # -- finding 2: other spellings of the address ----------------------------------------
