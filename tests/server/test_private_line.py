@@ -242,6 +242,21 @@ def test_the_owners_cli_works_through_a_slow_flood_and_a_sign_in_spray(
     assert not (data_dir / SERVER_PID_FILE).exists()  # nothing was started by the CLI
 
 
+async def test_the_owners_tui_works_through_a_slow_flood_and_a_sign_in_spray(
+    tmp_path: Path, other: OtherUser
+) -> None:
+    data_dir = tmp_path / "data"
+    with serving(data_dir, tmp_path / "serve.log") as served:
+        spray = other.run(SPRAY, served.port, 200, "mixed")
+        assert json.loads(spray).get("429", 0) > 150
+        with running(other.start(FLOOD, served.port, 150), "flooding"):
+            app = RimeApp(local=LocalInstance(data_dir, served.port), remember=False)
+            async with app.run_test(size=(100, 30)) as pilot:
+                tokens = await reach_tokens(pilot)  # sign in, Workspaces, Tokens: 1 row
+                assert isinstance(tokens, TokensScreen)
+            assert served.process.poll() is None
+
+
 # -- finding 9: hygiene -----------------------------------------------------------------
 
 
