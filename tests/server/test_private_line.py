@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from rime_tui.local import SERVER_PID_FILE, LocalInstance, LocalInstanceError
 from rime_tui.server.compat import UvicornChangedError, check_uvicorn
@@ -204,7 +204,10 @@ async def test_the_prefilled_password_goes_nowhere_but_the_local_instance(
             signin.query_one("#cluster", Input).value = f"http://0x7f.1:{served.port}"
             signin.query_one("#password", Input).value = password
             await pilot.press("enter")
-            await screen(pilot, WorkspacesScreen)
+            workspaces = await screen(pilot, WorkspacesScreen)
+            table = workspaces.query_one(DataTable)
+            await until(pilot, lambda: table.row_count == 1, "the workspace")
+            await app.workers.wait_for_complete()
             assert app.session is not None
             assert app.session.client.cluster_url == served.url
     assert requests_logged(log) == []

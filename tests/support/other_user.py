@@ -25,7 +25,8 @@ NAME = "rime-other"
 PYTHON = "/usr/bin/python3"  # readable by any user (root's pyenv is not)
 
 LISTENER = r"""
-import http.server, json, sys
+import http.server, json, os, sys, threading
+LIFETIME = 600
 port, log = int(sys.argv[1]), sys.argv[2]
 class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args): pass
@@ -43,6 +44,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = answer
 server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
 print("listening", flush=True)
+threading.Timer(LIFETIME, os._exit, [0]).start()  # never outlives a killed test run
 server.serve_forever()
 """
 
@@ -58,7 +60,8 @@ def opened():
 for _ in range(count):
     opened()
 print("flooding", flush=True)
-while True:  # every connection closed by the server is opened again at once
+end = time.monotonic() + 600  # never outlives a killed test run
+while time.monotonic() < end:  # every connection closed by the server is opened again at once
     for key, _ in sel.select(1):
         sel.unregister(key.fileobj)
         key.fileobj.close()
