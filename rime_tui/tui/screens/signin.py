@@ -110,7 +110,9 @@ class SignInScreen(BaseScreen[None]):
             self.call_after_refresh(self.start_local)  # paint first, then start
         elif self.local_start is not None:
             self.local_start.skip()  # re-authenticating: it is running
-            if self.local_start.is_for(self.query_one("#cluster", Input).value):
+            # (The session was on the local instance when its URL is exactly the
+            # instance's: sign-in put that URL there, however it was typed.)
+            if self.query_one("#cluster", Input).value.rstrip("/") == self.local_start.url:
                 # The password in bootstrap.json may be new (serve --reset-admin-password
                 # ends the admin's sessions): the form holds it, as at the first sign-in.
                 self._prefill_local()
