@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -109,26 +109,27 @@ def measure(served: ServeProcess, label: str) -> None:
     print(f"  TCP client (GET /v1/rime-info): {tcp_client(served)}")
 
 
-@contextmanager
-def attacker() -> Iterator[tuple[str, list[str]]]:
-    """How to run a script as the attacker: (who, argv prefix)."""
-    if os.geteuid() != 0:
-        yield "the same user (not root: no second user)", [PYTHON, "-c"]
-        return
-    for other in other_user():
-        yield f"a second Unix user (uid {other.uid})", ["runuser", "-u", "rime-other", "--"]
+Start = Callable[..., subprocess.Popen[str]]
 
 
-def start(prefix: list[str], script: str, *args: object) -> subprocess.Popen[str]:
-    argv = [*prefix, PYTHON, "-c", script] if prefix[0] == "runuser" else [*prefix, script]
+def as_myself(script: str, *args: object) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*argv, *map(str, args)],
+        [PYTHON, "-c", script, *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
         text=True,
-        cwd="/",
     )
+
+
+@contextmanager
+def attacker() -> Iterator[tuple[str, Start]]:
+    """Who attacks, and how to start a script as them."""
+    if os.geteuid() != 0:
+        yield "the same user (not root: no second user)", as_myself
+        return
+    for other in other_user():
+        yield f"a second Unix user (uid {other.uid})", other.start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,18 +140,18 @@ def main(argv: list[str] | None = None) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="rime-bench-") as tmp,
         serving(Path(tmp) / "data", Path(tmp) / "serve.log") as served,
-        attacker() as (who, prefix),
+        attacker() as (who, start),
         ExitStack() as stack,
     ):
         measure(served, "nothing else going on")
-        spray = start(prefix, SPRAY, served.port, args.spray, "mixed")
+        spray = start(SPRAY, served.port, args.spray, "mixed")
         stack.callback(spray.wait, 60)
         stack.callback(spray.kill)
         measure(served, f"during a {args.spray}-sign-in spray by {who}")
         out, _ = spray.communicate(timeout=600)
         print(f"  the spray's answers: {json.loads(out or '{}')} (0: no answer)")
         measure(served, "after the spray (TCP sign-ins locked for 15 minutes)")
-        flood = start(prefix, FLOOD, served.port, args.flood)
+        flood = start(FLOOD, served.port, args.flood)
         stack.callback(flood.wait, 10)
         stack.callback(flood.kill)
         assert flood.stdout is not None
