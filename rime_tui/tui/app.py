@@ -37,13 +37,16 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from rime_tui.tui import compat, screens
+from rime_tui.tui.delivery import Delivery
 from rime_tui.tui.errors import describe
+from rime_tui.tui.progress import Progress
 from rime_tui.tui.screens.base import RimeScreen, WorkspaceScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.text import one_line
 from rime_tui.words import plural
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
     from textual.theme import Theme
 
     from rime_tui.api import RimeClient
@@ -111,6 +114,8 @@ class RimeApp(App[None]):
         self.initial_api_token = api_token or ""
         self.remember = remember
         self.session: Session | None = None
+        self.progress = Progress(self)  # what the user waits for, in the key bar
+        self.delivery = Delivery(self)  # new tokens' secrets on their way to the dialog
         self.settled: set[type[Screen[Any]]] = set()  # kinds of page frozen (settle())
         self.asking_restart = False  # whether the local instance's restart is being offered
         # Type-ahead: keys typed and not yet let through, in order; what they wait for.
@@ -122,6 +127,7 @@ class RimeApp(App[None]):
         self._keys_moved = asyncio.Event()
         self._key_task: asyncio.Task[None] | None = None
         self.hung_up = False  # the terminal is gone (SIGHUP)
+        self.closing = False  # exit() was called: the app is on its way out
         self._signals_before: dict[int, Any] = {}  # the handlers _watch_hang_up replaced
 
     def get_default_screen(self) -> Screen[Any]:
@@ -177,9 +183,23 @@ class RimeApp(App[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.notify_error(describe(event.worker.error))
 
+    def exit(
+        self,
+        result: None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
+        """Quit; from now on no new screen opens (see :attr:`closing`)."""
+        self.closing = True
+        super().exit(result, return_code, message)
+
     def notify_error(self, message: str) -> None:
         """A failure, in words, where no screen has a place for it."""
         self.notify(message, title="Error", severity="error", timeout=8, markup=False)
+
+    def notify_warning(self, message: str) -> None:
+        """A warning, in words (plain text: no markup)."""
+        self.notify(message, severity="warning", markup=False)
 
     def on_ready(self) -> None:
         """Painted: what start-up made lives as long as the app, so later collections
@@ -436,6 +456,23 @@ class RimeApp(App[None]):
             self.screen.load()
 
     async def sign_out(self) -> None:
+        """End the session; a new token's secret on its way is shown first, and its
+        dialog asks before it goes (as on quitting)."""
+        if self.delivery.pending:
+            with self.progress.working("Signing out once the new token is shown…"):
+                await self.delivery.settled()
+        if any(isinstance(s, screens.TokenCreatedScreen) for s in self.screen_stack):
+            self.release_keys(SIGNING_OUT)  # the keys are for the dialog, which may ask
+
+            def end() -> None:
+                self.hold_keys(SIGNING_OUT)
+                self.run_worker(self._end_session(), exit_on_error=False)
+
+            self.when_dialogs_agree(end)
+            return
+        await self._end_session()
+
+    async def _end_session(self) -> None:
         self.hold_keys(SIGNING_OUT)  # keys typed meanwhile go to the sign-in screen
         try:
             session, self.session = self.session, None
@@ -526,13 +563,25 @@ class RimeApp(App[None]):
         return super().check_action(action, parameters)
 
     async def action_quit(self) -> None:
-        """ctrl+q: quit, once every open dialog agrees (one may ask first)."""
+        """ctrl+q: quit, once every open dialog agrees (one may ask first); a new
+        token's secret on its way is shown first."""
+        if self.delivery.pending:
+            self.run_worker(self._quit_once_delivered(), group="quit", exclusive=True)
+            return
+        self.when_dialogs_agree(self.exit)
+
+    async def _quit_once_delivered(self) -> None:
+        with self.progress.working("Quitting once the new token is shown…"):
+            await self.delivery.settled()
+        self.when_dialogs_agree(self.exit)
+
+    def when_dialogs_agree(self, then: Callable[[], object]) -> None:
+        """Call *then* once every open dialog agrees to close (one may ask first)."""
         from rime_tui.tui.screens.base import Dialog
 
-        quit_: Callable[[], object] = self.exit
         for dialog in [s for s in self.screen_stack if isinstance(s, Dialog)]:
-            quit_ = partial(dialog.before_closing, quit_)
-        quit_()
+            then = partial(dialog.before_closing, then)
+        then()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # Textual's own (Theme, Keys, Screenshot, Maximize, ...) beside ours; its Quit is
@@ -588,6 +637,12 @@ def run_tui(
         sys.setswitchinterval(switch_interval)
         if instance is not None:
             instance.stop()
+        for name, secret, cluster_url in app.delivery.undelivered:  # the terminal is back
+            print(
+                f"The app closed as the token {name!r} was made ({cluster_url}); it is shown"
+                f" only now, once:\n{secret}",
+                file=sys.stderr,
+            )
     return app.return_code or 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.binding import Binding
@@ -14,6 +14,9 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from rime_tui.tui.text import LINE_BREAKS, input_text
+
+if TYPE_CHECKING:
+    from rime_tui.tui.progress import Progress
 
 # Terminal escape sequences (CSI like ESC [2J, OSC like ESC ]52;…BEL, and ESC + one
 # character): a paste may carry them; they are dropped whole, not left as "[2J".
@@ -181,17 +184,34 @@ class KeyBar(Widget, can_focus=False):
             (f"{key.description} " if key.description else "", f"{hovered}{dim}".strip()),
         )
 
+    def _working(self) -> tuple[Content, bool]:
+        """What the user waits for (the app's progress), and whether the screen's keys
+        still work meanwhile; empty when nothing is shown."""
+        progress: Progress | None = getattr(self.app, "progress", None)
+        current = progress.current if progress is not None else None
+        if current is None:
+            return Content(""), True
+        frame, work = current
+        line = Content.assemble((f" {frame} {work.label} ", "bold $accent"))
+        if work.meanwhile is not None:
+            line += Content.assemble((work.meanwhile, "italic"))
+        return line, work.meanwhile is None
+
     def render(self) -> Content:
-        # Quit and Help first, then the screen's keys that fit (whole), then the
-        # palette's key if there is still room: Help lists every key.
+        # What the user waits for, if anything; Quit and Help, then the screen's keys
+        # that fit (whole), then the palette's key if there is still room: Help lists
+        # every key.
         width = self.size.width
         right = [(key, self._piece(key)) for key in self.app_keys if not key.divided]
         palette = [(key, self._piece(key)) for key in self.app_keys if key.divided]
-        while right and sum(piece.cell_length for _, piece in right) > width:
+        working, keys_work = self._working()
+        if working.cell_length:
+            working = working.truncate(width, ellipsis=True)
+        while right and sum(piece.cell_length for _, piece in right) > width - working.cell_length:
             right.pop()
-        room = width - sum(piece.cell_length for _, piece in right)
+        room = width - working.cell_length - sum(piece.cell_length for _, piece in right)
         left: list[tuple[ShownKey, Content]] = []
-        for key in self.keys:
+        for key in self.keys if keys_work else []:
             piece = self._piece(key)
             if piece.cell_length <= room:
                 left.append((key, piece))
@@ -199,7 +219,7 @@ class KeyBar(Widget, can_focus=False):
         if palette and palette[0][1].cell_length <= room:
             right += palette
             room -= palette[0][1].cell_length
-        line, self._spans = Content(""), []
+        line, self._spans = working, []
         for index, (key, piece) in enumerate([*left, *right]):
             if index == len(left):
                 line += Content(" " * room)

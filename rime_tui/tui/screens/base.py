@@ -154,8 +154,12 @@ class RimeScreen(BaseScreen[None]):
 
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load(self) -> None:
-        """Fetch what the page shows, in a worker: on mount, and again on refresh (r)."""
-        await self.fetch()
+        """Fetch what the page shows, in a worker: on mount, and again on refresh (r).
+        The page's keys work meanwhile; the key bar says it is loading."""
+        if self.rime.session is None:  # shown again on the way out of a sign-out
+            return
+        with self.rime.progress.working(f"Loading {self.PAGE or 'the page'}…"):
+            await self.fetch()
 
     async def fetch(self) -> None:
         """What :meth:`load` fetches and shows; by default nothing."""

@@ -120,15 +120,11 @@ class OverviewScreen(WorkspaceScreen):
             self.count_instance()
         ws_id = self.workspace.workspace_id.uuid
         details = self.query_one("#details", Static)
-        details.loading = not self._fetched
-        try:
-            members, projects, tokens = await asyncio.gather(
-                _take(client.iter_workspace_members(ws_id, page_size=500)),
-                _take(client.iter_projects(ws_id, page_size=500)),
-                _take(client.iter_api_tokens(ws_id, page_size=500)),
-            )
-        finally:
-            details.loading = False
+        members, projects, tokens = await asyncio.gather(
+            _take(client.iter_workspace_members(ws_id, page_size=500)),
+            _take(client.iter_projects(ws_id, page_size=500)),
+            _take(client.iter_api_tokens(ws_id, page_size=500)),
+        )
         me = self.session.resolve_user_id(tokens)
         mine = sum(1 for t in tokens if t.user_id == me) if me else len(tokens)
         details.update(

@@ -108,27 +108,24 @@ class SettingsScreen(WorkspaceScreen):
     @work(exclusive=True, group="members", exit_on_error=False)
     async def load_members(self) -> None:
         table = self.query_one("#members", FitTable)
-        table.loading = True
-        try:
+        with self.rime.progress.working("Loading members…"):
             members = [
                 m
                 async for m in self.session.client.iter_workspace_members(
                     self.workspace.workspace_id.uuid, page_size=500
                 )
             ]
-            table.set_rows(
-                [
-                    (
-                        m.user_detail.id.uuid,
-                        {
-                            "name": Text(one_line(m.user_detail.display_name)),
-                            "email": Text(one_line(m.user_detail.email)),
-                            "role": Text(role_name(m.user_role)),
-                        },
-                    )
-                    for m in members
-                ]
-            )
-            self._members_loaded = True
-        finally:
-            table.loading = False
+        table.set_rows(
+            [
+                (
+                    m.user_detail.id.uuid,
+                    {
+                        "name": Text(one_line(m.user_detail.display_name)),
+                        "email": Text(one_line(m.user_detail.email)),
+                        "role": Text(role_name(m.user_role)),
+                    },
+                )
+                for m in members
+            ]
+        )
+        self._members_loaded = True

@@ -299,7 +299,8 @@ class SignInScreen(BaseScreen[None]):
             if local is not None and not await local.prove():
                 self.show_error(local.error or "")
                 return False
-            session = await sign_in(form, url, self.rime.new_client, local=local is not None)
+            with self.rime.progress.working("Signing in…", "Keys you type wait for Workspaces"):
+                session = await sign_in(form, url, self.rime.new_client, local=local is not None)
         finally:
             self._busy(False)
         if self.rime.remember:

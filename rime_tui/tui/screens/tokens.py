@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,6 @@ from textual.widgets import Button, DataTable, Header, Input, Select, Static
 from rime_tui.tui.limits import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH, TOKEN_LIMIT, refused_at
 from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
-from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.table import Cell, Column, FitTable, Row, Tagged, clip
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import KeyBar, TextInput
@@ -27,7 +25,7 @@ from rime_tui.words import plural
 
 if TYPE_CHECKING:
     from rime_tui.api.tokens import Listed
-    from rime_tui.wire.models import ApiTokenInfo, Workspace
+    from rime_tui.wire.models import ApiTokenInfo, CreateApiTokenResponse, Workspace
 
 STATUS_NAME_CELLS = 40  # of a token's name in the status line (a cluster's may be long)
 EXPIRY_CHOICES = [MAX_EXPIRY_DAYS, 180, 90, 30, 7, 1]
@@ -158,11 +156,9 @@ class TokensScreen(WorkspaceScreen):
         self.owners: dict[str, str] = {}
         self.all_workspaces = False
         self.sort: tuple[str, bool] | None = None  # column key, descending
-        self._creating = False
         self._error = ""
         self._all_owners = False  # every user's name looked up (all workspaces)
         self._others_listed = False  # the list holds other members' tokens
-        self._rotating = False
 
     @property
     def tokens(self) -> list[ApiTokenInfo]:
@@ -238,26 +234,21 @@ class TokensScreen(WorkspaceScreen):
         from rime_tui.api.tokens import Listed, instance_tokens
 
         client = self.session.client
-        table = self.query_one("#tokens", FitTable)
-        table.loading = not self.rows
-        try:
-            if self.shows_owner:
-                await self._name_members()
-            if self.shows_owner and self.all_workspaces:
-                await self._name_every_owner()
-            if self.all_workspaces:
-                self.rows = await instance_tokens(client)
-                if self.shows_meter:
-                    self.instance = self.rows
-            else:
-                self.rows = [
-                    Listed(t, self.workspace)
-                    async for t in client.iter_api_tokens(
-                        self.workspace.workspace_id.uuid, page_size=500
-                    )
-                ]
-        finally:
-            table.loading = False
+        if self.shows_owner:
+            await self._name_members()
+        if self.shows_owner and self.all_workspaces:
+            await self._name_every_owner()
+        if self.all_workspaces:
+            self.rows = await instance_tokens(client)
+            if self.shows_meter:
+                self.instance = self.rows
+        else:
+            self.rows = [
+                Listed(t, self.workspace)
+                async for t in client.iter_api_tokens(
+                    self.workspace.workspace_id.uuid, page_size=500
+                )
+            ]
         me = self.session.resolve_user_id(r.token for r in self.rows)
         if not self._others_listed and any(r.token.user_id != me for r in self.rows):
             self._others_listed = True  # a workspace admin: say whose each token is
@@ -439,55 +430,53 @@ class TokensScreen(WorkspaceScreen):
     @on(Input.Submitted, "#token-name")
     @on(Button.Pressed, "#create")
     def _create_pressed(self) -> None:
-        # One create at a time: the flag is set before the worker starts, so a second
-        # Enter queued right behind the first does nothing.
-        if self._creating:
+        """Check the name, then hand the create to the app's delivery (it outlives this
+        page: its dialog opens wherever the user is when the secret comes). One create
+        at a time: a second Enter queued right behind the first does nothing."""
+        if self.rime.delivery.busy("create"):
             return
-        self._creating = True
-        self.rime.hold_keys(self.create)  # keys typed after Enter are for the token dialog
-        gc.disable()  # no collection pauses between Enter and the dialog on screen
-        self.create()
+        field = self.query_one("#token-name", Input)
+        name = field.value.strip()
+        problem = validate_name(name)
+        if problem:
+            self.show_error(problem)
+            field.focus()
+            # Keys typed right behind Enter were for the dialog, which does not come.
+            self.rime.release_keys(self._create_pressed, failed="no token was created")
+            return
+        expiry = self.query_one("#expiry", Select)
+        days = expiry.value if isinstance(expiry.value, int) else EXPIRY_CHOICES[0]
+
+        def shown(created: CreateApiTokenResponse) -> None:
+            # Under the dialog, after the push, so that the dialog comes first; the list
+            # catches up once the dialog is painted.
+            field.value = ""
+            expiry.value = EXPIRY_CHOICES[0]
+            self.set_focus(self.query_one("#tokens", FitTable))  # for when it closes
+            self.app.call_after_refresh(
+                self._add_created, created.id.uuid, name, created.full_api_token[-4:], days
+            )
+
+        self.rime.delivery.create(
+            self,
+            self.workspace.workspace_id.uuid,
+            name,
+            days,
+            shown=shown,
+            failed=self._create_failed,
+        )
+
+    def _create_failed(self, error: BaseException) -> None:
+        from rime_tui.api.errors import LimitExceededError
+
+        if isinstance(error, LimitExceededError):
+            self.show_error(f"{error.message} {self._expired_hint()}".strip())
+        else:
+            self.handle_error(error)
 
     @on(Input.Changed, "#token-name")
     def _name_changed(self) -> None:
         self.show_error("")
-
-    # Not exclusive: cancelling a create in flight could lose a token the server made.
-    @work(group="create", exit_on_error=False)
-    async def create(self) -> None:
-        from rime_tui.api.errors import LimitExceededError
-
-        created = None
-        try:
-            field = self.query_one("#token-name", Input)
-            name = field.value.strip()
-            problem = validate_name(name)
-            if problem:
-                self.show_error(problem)
-                field.focus()
-                return
-            expiry = self.query_one("#expiry", Select)
-            days = expiry.value if isinstance(expiry.value, int) else EXPIRY_CHOICES[0]
-            try:
-                created = await self.session.client.create_api_token(
-                    name, self.workspace.workspace_id.uuid, expiry_days=days
-                )
-            except LimitExceededError as refused:
-                self.show_error(f"{refused.message} {self._expired_hint()}".strip())
-                return
-        finally:
-            self._creating = False
-            failed = None if created else "no token was created"  # the dialog did not come
-            self.rime.release_keys(self.create, failed=failed)
-            self.app.call_after_refresh(gc.enable)
-        self._show_secret(created.full_api_token, name)
-        # Under the dialog, after the push, so that the dialog comes first; the list
-        # catches up once the dialog is painted.
-        field.value = ""
-        expiry.value = EXPIRY_CHOICES[0]
-        self.app.call_after_refresh(
-            self._add_created, created.id.uuid, name, created.full_api_token[-4:], days
-        )
 
     def _expired_hint(self) -> str:
         """At the cap: how many tokens are expired, and the key that deletes them."""
@@ -532,16 +521,6 @@ class TokensScreen(WorkspaceScreen):
             self.instance.append(row)  # (not when it is self.rows: added just above)
         self._show_meter()
 
-    def _show_secret(self, secret: str, name: str) -> None:
-        """The one-time dialog with a new token's secret (the one dialog, reused)."""
-        dialog = TokenCreatedScreen.reused(self.rime)
-        dialog.show_token(secret, name, self.session.client.cluster_url)
-        self.rime.open_dialog(dialog, self._modal_closed)
-
-    def _modal_closed(self, _: object) -> None:
-        # Back on the list, where the new token's suffix shows and the keys work.
-        self.set_focus(self.query_one("#tokens", FitTable))
-
     # -- deleting, rotating, pruning -------------------------------------------------
 
     def _ask(self, title: str, message: str, confirm: str, then: Callable[[], object]) -> None:
@@ -572,8 +551,10 @@ class TokensScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="delete", exit_on_error=False)
     async def delete(self, token: ApiTokenInfo, own: bool) -> None:
+        name = clip(one_line(token.name), STATUS_NAME_CELLS).plain
         try:
-            await self.session.client.delete_api_token(token.id.uuid)
+            with self.rime.progress.working(f"Deleting “{name}”…", "Keys you type wait for it"):
+                await self.session.client.delete_api_token(token.id.uuid)
             self.notify(f"Deleted “{one_line(token.name)}”.", markup=False)
             if own:
                 await self.rime.sign_out()
@@ -606,39 +587,11 @@ class TokensScreen(WorkspaceScreen):
         )
 
     def _rotate_once(self, row: Listed) -> None:
-        """One rotation at a time; keys typed meanwhile wait for its dialog."""
-        if self._rotating:
+        """One rotation at a time, handed to the app's delivery (as a create is)."""
+        if not self.rime.delivery.rotate(
+            self, row, self.rows, shown=lambda _: self.load(), failed=self.handle_error
+        ):
             self.notify("A rotation is still running.", severity="warning")
-            return
-        self._rotating = True
-        self.rime.hold_keys(self.rotate)
-        self.rotate(row)
-
-    # Not exclusive: cancelling a rotation half-way could lose the new token's secret.
-    @work(group="rotate", exit_on_error=False)
-    async def rotate(self, row: Listed) -> None:
-        from rime_tui.api.delivery import SuccessorFailed, rotate
-
-        session = self.session
-        ours = session.is_own_token(row.token)
-        try:
-            made = await rotate(
-                session.client,
-                row.token,
-                row.workspace.workspace_id.uuid,
-                ours=ours,
-                warn=lambda message: self.notify(message, severity="warning", markup=False),
-            )
-        except SuccessorFailed as failed:
-            made = failed.stand_in
-            self.show_error(str(failed))
-        finally:
-            self._rotating = False
-            self.rime.release_keys(self.rotate)
-        if ours:
-            session.token_suffix = made.full_api_token[-4:]
-        self._show_secret(made.full_api_token, row.token.name)
-        self.load()
 
     def action_prune(self) -> None:
         now = self.rime.now()
@@ -662,9 +615,10 @@ class TokensScreen(WorkspaceScreen):
         from rime_tui.api.errors import NotFoundError
 
         try:
-            for row in rows:
-                with contextlib.suppress(NotFoundError):  # deleted meanwhile
-                    await self.session.client.delete_api_token(row.id)
+            with self.rime.progress.working(f"Deleting {plural(len(rows), 'expired token')}…"):
+                for row in rows:
+                    with contextlib.suppress(NotFoundError):  # deleted meanwhile
+                        await self.session.client.delete_api_token(row.id)
             self.notify(f"Deleted {plural(len(rows), 'expired token')}.")
         finally:
             self.load()  # what was deleted, even if a delete failed
