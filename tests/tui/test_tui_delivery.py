@@ -1,0 +1,398 @@
+"""A new token's secret reaches the user however slow the cluster and whatever is pressed
+while it is on its way (issue 15: findings 1, 2 and 8), and the user sees what the app
+waits for (rime_tui/tui/delivery.py, rime_tui/tui/progress.py).
+
+The cluster is the test's local instance behind the latency proxy
+(tests/support/latency_proxy.py): a real server over real HTTP, slowed or stalled per
+request. Stalls make the tests independent of timing; the few ``slow`` answers play
+"3 s a request" where a key must wait longer than type-ahead used to (2 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.confirm import ConfirmScreen
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.tui.session import SignInForm, sign_in
+from rime_tui.tui.widgets import KeyBar
+from tests.support.latency_proxy import LatencyProxy
+from tests.support.local import Local
+from tests.support.tui import WAIT, open_tokens, reach_tokens, screen, table_text, until
+from tests.support.tui_health import WorkerFailures, assert_healthy
+from tests.tui.test_type_ahead import burst
+
+TOKENS = "/v1/users/api-tokens"  # POST: create; DELETE …/ID: delete; GET: list
+SLOW = 3.0  # seconds a slow answer takes: longer than type-ahead used to wait (2 s)
+
+
+@pytest.fixture
+def proxy(local: Local) -> Iterator[LatencyProxy]:
+    with LatencyProxy(local.server.port) as running:
+        yield running
+
+
+def far_app(proxy: LatencyProxy, **kwargs: Any) -> RimeApp:
+    """The real app, for a cluster far away: the local instance behind the proxy."""
+    return RimeApp(cluster_url=proxy.url, local=None, remember=False, **kwargs)
+
+
+def signed_in_through(local: Local, proxy: LatencyProxy) -> Any:
+    """Signs the admin in over the proxy, without the form (as install_session does)."""
+
+    async def install(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, RimeApp)
+        await screen(pilot, SignInScreen)
+        form = SignInForm(proxy.url, "password", local.admin_email, local.admin_password)
+        app.signed_in(await sign_in(form, form.cluster_url(), app.new_client))
+
+    return install
+
+
+def key_bar(app: RimeApp) -> str:
+    return app.screen.query_one(KeyBar).render().plain
+
+
+async def keys_settled(pilot: Pilot[Any]) -> None:
+    """Until no secret is on its way and every typed key has been handled."""
+    app = pilot.app
+    assert isinstance(app, RimeApp)
+    await until(
+        pilot,
+        lambda: not app.delivery.pending and not app._typed and not app._unsettled,
+        "the keys to be handled",
+    )
+    await pilot.pause()
+
+
+async def secret_works(local: Local, secret: str) -> None:
+    async with local.client(api_token=secret) as client:
+        await client.rime_info()
+
+
+async def names_listed(local: Local) -> list[str]:
+    """Every token's name on the instance (as the admin, signed in with the password:
+    a test may rotate the admin's API token)."""
+    async with local.client(session_token="none") as client:
+        await client.login(local.admin_email, local.admin_password)
+        workspaces = [w async for w in client.iter_workspaces()]
+        return [
+            t.name
+            for w in workspaces
+            async for t in client.iter_api_tokens(w.workspace_id.uuid, page_size=500)
+        ]
+
+
+async def test_a_stalled_create_shows_progress_and_esc_waits_for_its_dialog(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # Finding 1: `n slow6 Enter`, then Esc while it works: Esc was for the dialog.
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        proxy.stall("POST", TOKENS)
+        await pilot.press("n", *"slow6", "enter")
+        await until(pilot, lambda: proxy.stalled == 1, "the create to reach the cluster")
+        # Finding 8: the key bar says what the app waits for, and where keys go.
+        await until(pilot, lambda: "Creating “slow6”…" in key_bar(app), "the progress")
+        assert "Keys you type now go to the token's dialog" in key_bar(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is tokens  # the Esc waits: the page stays
+        proxy.release()
+        # The Esc reached the dialog, which asks: the token was not kept yet.
+        await screen(pilot, ConfirmScreen)
+        assert isinstance(app.screen_stack[-2], TokenCreatedScreen)
+        dialog = app.screen_stack[-2]
+        assert dialog.token_name == "slow6"
+        await secret_works(local, dialog.token)
+        assert "Creating" not in key_bar(app)
+        await pilot.press("n")  # keep it open
+        await screen(pilot, TokenCreatedScreen)
+        assert_healthy(app, failures)
+
+
+async def test_burst_during_a_slow_create_goes_to_its_dialog(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # Finding 1, type-ahead alone: `n slow4 Enter c Escape` at 3 s a request. The keys
+    # after Enter waited at most 2 s, then `c` and Esc went to the page (Esc: Back).
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        proxy.slow(SLOW, "POST", TOKENS)
+        burst(pilot, "n", "slow4", "enter", "c", "escape")
+        await until(pilot, lambda: proxy.count("POST", TOKENS) == 1, "the create")
+        await keys_settled(pilot)
+        # `c` and Esc were the dialog's: the page is still there, under the dialog (Esc
+        # asked) or alone again (the copy counted and Esc closed the dialog).
+        assert tokens in app.screen_stack
+        assert [type(s) for s in app.screen_stack[app.screen_stack.index(tokens) + 1 :]] in (
+            [],
+            [TokenCreatedScreen, ConfirmScreen],
+        )
+        assert "slow4" in await names_listed(local)
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: "slow4" in table_text(table), "the new token listed")
+        assert_healthy(app, failures)
+
+
+async def test_rotate_then_esc_esc_while_it_works_shows_the_new_secret(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # Finding 2 (TUI): `R y`, then Esc Esc while the rotate works (the old token is
+    # deleted, the new one takes 3 s). The Escs left the page and the rotate with it:
+    # neither token was left. Now they wait for the new secret's dialog.
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        name = tokens.tokens[0].name
+        proxy.slow(0.0, "POST", TOKENS)  # the stand-in: at once
+        proxy.slow(SLOW, "POST", TOKENS)  # the new token: slowly
+        await pilot.press("R")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await until(pilot, lambda: proxy.count("DELETE", TOKENS) == 1, "the old token deleted")
+        await until(pilot, lambda: "Rotating" in key_bar(app), "the progress")
+        await pilot.press("escape", "escape")
+        await keys_settled(pilot)
+        # The first Esc asked on the dialog; the second said no: the secret is shown.
+        dialog = await screen(pilot, TokenCreatedScreen)
+        assert dialog.token_name == name
+        await secret_works(local, dialog.token)
+        listed = await names_listed(local)
+        assert listed.count(name) == 1
+        assert not [n for n in listed if "(rotating)" in n]
+
+        # The next rotate of that name succeeds.
+        await pilot.press("escape")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await screen(pilot, TokensScreen)
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 1, "the list after the rotate")
+        await pilot.press("R")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        again = await screen(pilot, TokenCreatedScreen)
+        assert again.token_name == name
+        await secret_works(local, again.token)
+        assert (await names_listed(local)).count(name) == 1
+        assert_healthy(app, failures)
+
+
+async def test_signing_out_while_a_create_is_in_flight_shows_its_secret_first(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # The page the create was asked on goes with the sign-out; the secret does not.
+    # (Keys wait for the dialog, so the sign-out here is the palette's command run as
+    # a click on it would run it.)
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        proxy.stall("POST", TOKENS)
+        await pilot.press("n", *"late", "enter")
+        await until(pilot, lambda: proxy.stalled == 1, "the create to reach the cluster")
+        app.run_worker(app.sign_out(), exit_on_error=False)
+        await until(pilot, lambda: "Signing out once" in key_bar(app), "the sign-out waiting")
+        assert app.session is not None
+        proxy.release()
+        # The dialog shows the secret, and asks before it goes.
+        await screen(pilot, ConfirmScreen)
+        dialog = app.screen_stack[-2]
+        assert isinstance(dialog, TokenCreatedScreen)
+        assert dialog.token_name == "late"
+        await secret_works(local, dialog.token)
+        await pilot.press("y")
+        await screen(pilot, SignInScreen)
+        await until(pilot, lambda: app.session is None, "the sign-out")
+        assert "late" in await names_listed(local)
+        assert_healthy(app, failures)
+
+
+async def test_progress_shows_for_stalled_requests_and_not_for_quick_answers(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # Finding 8 for sign-in, lists and delete; a create answered before the progress's
+    # delay shows none (no flash).
+    app = far_app(proxy, email=local.admin_email)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await screen(pilot, SignInScreen)
+        proxy.stall("*", "/v1/")  # the sign-in's first request
+        await pilot.press("ctrl+t", *local.admin_password, "enter")  # email and password
+        await until(pilot, lambda: proxy.stalled == 1, "the sign-in to reach the cluster")
+        await until(pilot, lambda: "Signing in…" in key_bar(app), "the sign-in's progress")
+        proxy.release()
+        workspaces = await screen(pilot, WorkspacesScreen)
+        await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 1, "the rows")
+        tokens = await open_tokens(pilot, lambda n: n == 1)
+        assert "Signing in…" not in key_bar(app)
+
+        proxy.stall("GET", TOKENS)
+        await pilot.press("r")
+        await until(pilot, lambda: proxy.stalled == 1, "the list to reach the cluster")
+        await until(pilot, lambda: "Loading API Access Tokens…" in key_bar(app), "progress")
+        assert "Back" in key_bar(app)  # the page's keys work meanwhile: they are shown
+        proxy.release()
+        await until(pilot, lambda: "Loading" not in key_bar(app), "the list")
+
+        app.progress.show_after = WAIT  # every answer comes before the progress would
+        await pilot.press("n", *"quick", "enter")
+        await screen(pilot, TokenCreatedScreen)
+        await pilot.press("c", "escape")
+        await keys_settled(pilot)
+        if isinstance(app.screen, ConfirmScreen):  # (the copy could not be confirmed)
+            await pilot.press("y")
+        await screen(pilot, TokensScreen)
+        assert not [label for label in app.progress.shown_labels if "Creating" in label]
+        app.progress.show_after = 0.15
+
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: "quick" in table_text(table), "the new token")
+        table.move_cursor(row=[t.name for t in tokens.tokens].index("quick"))
+        proxy.stall("DELETE", TOKENS)
+        await pilot.press("d")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await until(pilot, lambda: proxy.stalled == 1, "the delete to reach the cluster")
+        await until(pilot, lambda: "Deleting “quick”…" in key_bar(app), "the delete's progress")
+        proxy.release()
+        await until(pilot, lambda: "quick" not in table_text(table), "the token gone")
+        assert "Deleting" not in key_bar(app)
+        assert_healthy(app, failures)
+
+
+async def test_quitting_while_a_slow_create_works_shows_its_secret_first(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # ctrl+q typed while the create takes 3 s: it used to quit after 2 s, the token
+    # made and its secret never shown. Now it waits for the dialog, which asks first.
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        proxy.slow(SLOW, "POST", TOKENS)
+        burst(pilot, "n", "bye", "enter")
+        await until(pilot, lambda: "Creating “bye”…" in key_bar(app), "the progress")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: proxy.count("POST", TOKENS) == 1, "the create")
+        await keys_settled(pilot)
+        await screen(pilot, ConfirmScreen)  # "Close without keeping the token?"
+        dialog = app.screen_stack[-2]
+        assert isinstance(dialog, TokenCreatedScreen)
+        assert dialog.token_name == "bye"
+        await secret_works(local, dialog.token)
+        assert app.is_running
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running or app._exit, "the quit")
+    assert "bye" in await names_listed(local)
+
+
+async def test_a_create_in_flight_when_the_app_closes_is_kept_for_printing(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    # The app closes (a signal, a hang-up: RimeApp.exit) while a create is in flight:
+    # the request is not abandoned, and its secret is kept for run_tui to print once
+    # the terminal is restored.
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        proxy.stall("POST", TOKENS)
+        await pilot.press("n", *"closing", "enter")
+        await until(pilot, lambda: proxy.stalled == 1, "the create to reach the cluster")
+        app.exit()
+        proxy.release()
+    await asyncio.wait_for(app.delivery.settled(), WAIT)
+    [(name, secret, cluster_url)] = app.delivery.undelivered
+    assert (name, cluster_url) == ("closing", proxy.url)
+    await secret_works(local, secret)
+
+
+async def test_a_stand_in_left_by_an_interrupted_rotate_does_not_block_the_next(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # An earlier rotate, cut short, left "NAME (rotating)" beside NAME: `R y` on NAME
+    # used to fail ("You already have a token named …"); now it clears the stand-in.
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        async with local.client(session_token="none") as client:
+            await client.login(local.admin_email, local.admin_password)
+            [ws] = [w async for w in client.iter_workspaces()]
+            await client.create_api_token("ci", ws.workspace_id.uuid)
+            await client.create_api_token("ci (rotating)", ws.workspace_id.uuid)
+        tokens = app.screen
+        assert isinstance(tokens, TokensScreen)
+        await pilot.press("r")
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 3, "the three tokens")
+        table.move_cursor(row=[t.name for t in tokens.tokens].index("ci"))
+        await pilot.press("R")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        dialog = await screen(pilot, TokenCreatedScreen)
+        assert dialog.token_name == "ci"
+        await secret_works(local, dialog.token)
+        listed = await names_listed(local)
+        assert listed.count("ci") == 1
+        assert "ci (rotating)" not in listed
+        assert_healthy(app, failures)
+
+
+async def test_prune_shows_progress_while_it_deletes(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    async with local.client(session_token="none") as client:
+        await client.login(local.admin_email, local.admin_password)
+        await client.create_api_token("old", local.workspace_id, expiry_days=1)
+    local.clock.advance(days=2)
+    app = far_app(proxy, clock=local.clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, rows=2, signed_in=signed_in_through(local, proxy))
+        proxy.stall("DELETE", TOKENS)
+        await pilot.press("P")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await until(pilot, lambda: proxy.stalled == 1, "the delete to reach the cluster")
+        await until(pilot, lambda: "Deleting 1 expired token…" in key_bar(app), "progress")
+        assert "Back" in key_bar(app)  # the page's keys work meanwhile
+        proxy.release()
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: "old" not in table_text(table), "the pruned list")
+        assert "Deleting" not in key_bar(app)
+        assert_healthy(app, failures)
+
+
+async def test_rotating_a_stand_in_whose_token_is_gone_makes_the_token_again(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # A rotate cut short after the old token was deleted leaves only "NAME (rotating)":
+    # `R y` on it makes NAME again and deletes the stand-in.
+    async with local.client(session_token="none") as client:
+        await client.login(local.admin_email, local.admin_password)
+        await client.create_api_token("solo (rotating)", local.workspace_id)
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, rows=2, signed_in=signed_in_through(local, proxy))
+        table = tokens.query_one(DataTable)
+        table.move_cursor(row=[t.name for t in tokens.tokens].index("solo (rotating)"))
+        await pilot.press("R")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        dialog = await screen(pilot, TokenCreatedScreen)
+        assert dialog.token_name == "solo"
+        await secret_works(local, dialog.token)
+        listed = await names_listed(local)
+        assert listed.count("solo") == 1
+        assert "solo (rotating)" not in listed
+        assert_healthy(app, failures)
