@@ -76,28 +76,16 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        too_large = error_response(
-            413,
-            Code.RESOURCE_EXHAUSTED,
-            f"The request body is larger than {self.limit // 1024} KiB.",
-        )
-        # Only JSON bodies: a web page can send a form or text/plain body to any
-        # address without the browser asking first (no CORS preflight), not JSON.
-        not_json = error_response(
-            415,
-            Code.INVALID_ARGUMENT,
-            "Send the request body as JSON, with the header Content-Type: application/json.",
-        )
         content_type = _header(scope, b"content-type")
         if content_type is not None and not _is_json(content_type):
-            await not_json(scope, receive, send)
+            await self.not_json()(scope, receive, send)
             return
         try:
             declared = int(_header(scope, b"content-length") or 0)
         except ValueError:
             declared = 0
         if declared > self.limit:
-            await too_large(scope, receive, send)
+            await self.too_large()(scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -108,14 +96,14 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await too_large(scope, receive, send)
+                await self.too_large()(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
         if body and content_type is None:
-            await not_json(scope, receive, send)
+            await self.not_json()(scope, receive, send)
             return
         sent = False
 
@@ -127,6 +115,23 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def too_large(self) -> JSONResponse:
+        return error_response(
+            413,
+            Code.RESOURCE_EXHAUSTED,
+            f"The request body is larger than {self.limit // 1024} KiB.",
+        )
+
+    @staticmethod
+    def not_json() -> JSONResponse:
+        # Only JSON bodies: a web page can send a form or text/plain body to any
+        # address without the browser asking first (no CORS preflight), not JSON.
+        return error_response(
+            415,
+            Code.INVALID_ARGUMENT,
+            "Send the request body as JSON, with the header Content-Type: application/json.",
+        )
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -152,6 +157,17 @@ class HostGuard:
     def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = ()) -> None:
         self.app = app
         self.hosts = LOOPBACK_HOSTS | {h.lower() for h in allowed_hosts}
+        self.names: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # port -> below
+
+    def _names(self, port: int) -> tuple[frozenset[str], frozenset[str]]:
+        """(the Host headers, the Origin headers) that name this instance on *port*."""
+        found = self.names.get(port)
+        if found is None:
+            names = {f"{host}:{port}" for host in self.hosts}
+            if port == 80:
+                names |= self.hosts
+            found = self.names[port] = (frozenset(names), frozenset(f"http://{n}" for n in names))
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # (Over the owner's Unix socket no web page, and no rebound name, can reach it.)
@@ -159,9 +175,7 @@ class HostGuard:
             await self.app(scope, receive, send)
             return
         port = scope["server"][1]
-        names = {f"{host}:{port}" for host in self.hosts}
-        if port == 80:
-            names |= self.hosts
+        names, origins = self._names(port)
         host = (_header(scope, b"host") or "").lower()
         origin = _header(scope, b"origin")
         if host not in names:
@@ -169,7 +183,7 @@ class HostGuard:
                 f"The Host header {host[:100]!r} does not name this instance; "
                 f"address it as http://127.0.0.1:{port}."
             )
-        elif origin is not None and origin.lower() not in {f"http://{n}" for n in names}:
+        elif origin is not None and origin.lower() not in origins:
             refusal = f"Requests from web pages (Origin {origin[:100]!r}) are refused."
         else:
             await self.app(scope, receive, send)

@@ -105,10 +105,25 @@ def open_instance(data_dir: Path, cluster_url: str, *, clock: Clock = system_clo
         write_private(data_dir / BOOTSTRAP_FILE, json.dumps(asdict(created), indent=2) + "\n")
     else:
         _update_bootstrap(data_dir / BOOTSTRAP_FILE, cluster_url=cluster_url)
-    store.on_token_deleted = lambda digest: _forget_bootstrap_token(
-        data_dir / BOOTSTRAP_FILE, digest
-    )
+    # The token bootstrap.json names can only become null: only its deletion is watched
+    # (reading the file at every delete cost a tenth of the delete).
+    bootstrap_token = _bootstrap_token_digest(data_dir / BOOTSTRAP_FILE)
+
+    def deleted(digest: str) -> None:
+        if bootstrap_token is not None and security.same_digest(digest, bootstrap_token):
+            _forget_bootstrap_token(data_dir / BOOTSTRAP_FILE, digest)
+
+    store.on_token_deleted = deleted
     return Instance(data_dir, store, key, created)
+
+
+def _bootstrap_token_digest(path: Path) -> str | None:
+    """The digest of the token bootstrap.json names, if it names one."""
+    try:
+        token = json.loads(path.read_text(encoding="utf-8")).get("api_token")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return security.digest(token) if isinstance(token, str) else None
 
 
 def _forget_bootstrap_token(path: Path, digest: str) -> None:
@@ -288,13 +303,14 @@ def serve(
     *,
     banner: bool = True,
     allowed_hosts: Sequence[str] = (),
+    access_log: bool = False,
 ) -> int:
     """Run the local instance in the foreground until Ctrl-C or SIGTERM.
 
     It serves on *host*:*port* (TCP) and, for the owner's own tools, on the Unix
     socket ``DIR/instance.sock`` (:class:`PrivateLine`). Requests over TCP must
     address it by a loopback name, by *host* or by one of *allowed_hosts* (with the
-    port).
+    port). With *access_log*, each request is logged.
     """
     try:
         check_uvicorn()
@@ -337,7 +353,7 @@ def serve(
     if not ipaddress_is_unspecified(host):
         names.append(host_name(host))
     app = create_app(instance.store, instance_key=instance.key, allowed_hosts=names)
-    config = uvicorn_config(app, log_level="info", access_log=True)
+    config = uvicorn_config(app, log_level="info", access_log=access_log)
     server = uvicorn.Server(config)
     try:
         with _stop_signals_end_quietly(server):

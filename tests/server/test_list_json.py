@@ -1,14 +1,16 @@
 """The token list's fast path answers exactly what the wire models would.
 
-``GET /v1/users/api-tokens`` is served from per-token JSON serialised once; these
-tests hold it byte for byte to the pydantic rendering of the workspace's tokens
-as read from the database with SQL, across pages, filters and deletions.
+``GET /v1/users/api-tokens`` is served from per-token JSON serialised once, and
+each page is kept until anything is written; these tests hold it byte for byte
+to the pydantic rendering of the workspace's tokens as read from the database
+with SQL, across pages, filters, deletions and writes by other processes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime
 
 import httpx
@@ -102,3 +104,82 @@ def test_a_deleted_token_leaves_the_list_at_once(local: Local) -> None:
         answer = http.get("/v1/users/api-tokens")
         assert token_id not in {t["id"]["uuid"] for t in answer.json()["apiTokenInfos"]}
         assert answer.content == _model_bytes(local, answer)
+
+
+TOKENS = "/v1/users/api-tokens"
+
+
+@contextlib.contextmanager
+def _statements(local: Local) -> Iterator[list[str]]:
+    """The SQL the instance runs meanwhile (SQLite's trace of its connection)."""
+    seen: list[str] = []
+    db = local.server.instance.store.db
+    db.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        db.set_trace_callback(None)
+
+
+def _page_queries(statements: list[str]) -> int:
+    return sum("FROM api_tokens t WHERE" in s for s in statements)
+
+
+def _write_elsewhere(local: Local, sql: str, *args: str) -> None:
+    """*sql* committed on a connection of its own, as another process would."""
+    with contextlib.closing(sqlite3.connect(local.data_dir / DATABASE_FILE)) as db, db:
+        db.execute(sql, args)
+
+
+def test_a_page_is_built_once_until_anything_is_written(local: Local) -> None:
+    key = {"rime-api-key": local.api_token}
+    query = {"pageSize": 3}
+    with httpx.Client(base_url=local.url, headers=key, timeout=30) as http:
+        for i in range(4):
+            body = {"name": f"t{i}", "workspaceId": {"uuid": local.workspace_id}}
+            assert http.post(TOKENS, json=body).status_code == 200
+        with _statements(local) as statements:
+            first = http.get(TOKENS, params=query)
+            again = http.get(TOKENS, params=query)
+            assert first.status_code == again.status_code == 200
+            assert again.content == first.content
+            assert _page_queries(statements) == 1  # the second answer came from memory
+            # A refused create writes nothing: the page is still kept.
+            made = http.post(TOKENS, json={"name": "no", "workspaceId": local.workspace_id})
+            assert made.status_code == 400  # (an id is {"uuid": ...})
+            assert http.get(TOKENS, params=query).content == first.content
+            assert _page_queries(statements) == 1
+            # A write through the instance: the page is built again.
+            body = {"name": "t4", "workspaceId": {"uuid": local.workspace_id}}
+            assert http.post(TOKENS, json=body).status_code == 200
+            answer = http.get(TOKENS, params=query)
+            assert _page_queries(statements) == 2
+        assert answer.content == _model_bytes(local, answer, size=3)
+
+
+def test_a_write_by_another_process_shows_at_once(local: Local) -> None:
+    """Processes may share a data dir: their writes show in the next answer."""
+    key = {"rime-api-key": local.api_token}
+    with httpx.Client(base_url=local.url, headers=key, timeout=30) as http:
+        body = {"name": "elsewhere", "workspaceId": {"uuid": local.workspace_id}}
+        token_id = http.post(TOKENS, json=body).json()["id"]["uuid"]
+        listed = http.get(TOKENS)
+        assert token_id in listed.text
+        assert http.get(TOKENS).content == listed.content  # kept
+        _write_elsewhere(local, "DELETE FROM api_tokens WHERE id = ?", token_id)
+        answer = http.get(TOKENS)
+        assert token_id not in answer.text
+        assert answer.content == _model_bytes(local, answer)
+
+
+def test_a_deleted_credential_is_refused_even_for_a_kept_page(local: Local) -> None:
+    """A kept page is an answer, not a pass: every request is authenticated first."""
+    key = {"rime-api-key": local.api_token}
+    with httpx.Client(base_url=local.url, headers=key, timeout=30) as http:
+        body = {"name": "caller", "workspaceId": {"uuid": local.workspace_id}}
+        secret = http.post(TOKENS, json=body).json()["fullApiToken"]
+        other = {"rime-api-key": secret}
+        first = http.get(TOKENS, headers=other)
+        assert first.status_code == 200 and http.get(TOKENS, headers=other).content == first.content
+        _write_elsewhere(local, "DELETE FROM api_tokens WHERE name = ?", "caller")
+        assert http.get(TOKENS, headers=other).status_code == 401

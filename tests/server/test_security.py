@@ -186,7 +186,8 @@ def exercised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercised]:
     base = tmp_path_factory.mktemp("security")
     record = Exercised(data_dir=base / "data")
     log = base / "serve.log"
-    with serving(record.data_dir, log) as served:
+    # With the access log on, so that the scan below reads every request's line too.
+    with serving(record.data_dir, log, extra_args=["--access-log"]) as served:
         _exercise(served, record)
         record.files_while_running = _read_db_files(record.data_dir)
     record.log = log.read_text(encoding="utf-8", errors="replace")

@@ -1,52 +1,87 @@
-"""API access tokens: list, create, delete."""
+"""API access tokens: list, create, delete.
+
+The hot routes of the token screen: they read the caller and the app's context
+without ``Depends`` (:func:`deps.request_caller`), and a list page is built once
+and answered from memory until anything is written.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from rime_tui.server import rules, security
-from rime_tui.server.deps import AppContext, AppStore, Caller, PageSize, PageToken, WorkspaceQuery
+from rime_tui.server.deps import (
+    CALLER_SECURITY,
+    Context,
+    app_context,
+    body_openapi,
+    query_openapi,
+    read_body,
+    read_query,
+    request_caller,
+)
 from rime_tui.server.errors import Code, ServiceError
+from rime_tui.server.paging import MAX_PAGE_TOKEN_LENGTH
 from rime_tui.server.store import Store, token_info
 from rime_tui.server.validation import check_new_token, check_token_type
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_TOKENS
 
 TOKEN_JSON_CACHE_SIZE = 1000  # serialised tokens kept; more than MAX_TOKENS live ones
+TOKEN_PAGE_CACHE_SIZE = 256  # list pages kept (of different callers, workspaces, pages)
 
 router = APIRouter(tags=["api-tokens"])
+
+
+class ListQuery(BaseModel):
+    """The query parameters of the token list (read by :func:`read_query`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workspace_id: str | None = Field(None, alias="workspaceId.uuid", max_length=100)
+    page_size: int | None = Field(None, alias="pageSize", ge=0)
+    page_token: str = Field("", alias="pageToken", max_length=MAX_PAGE_TOKEN_LENGTH)
+    token_type: str | None = Field(None, alias="firstPageQuery.tokenType", max_length=100)
 
 
 @router.get(
     "/v1/users/api-tokens",
     response_model=m.ListApiTokensResponse,
     response_model_exclude_none=True,
+    openapi_extra={**CALLER_SECURITY, **query_openapi(ListQuery)},
 )
-async def list_api_tokens(
-    who: Caller,
-    context: AppContext,
-    workspace_id: WorkspaceQuery = None,
-    page_size: PageSize = None,
-    page_token: PageToken = "",
-    token_type: Annotated[
-        str | None, Query(alias="firstPageQuery.tokenType", max_length=100)
-    ] = None,
-) -> Response:
+async def list_api_tokens(request: Request) -> Response:
     """The wire JSON of :class:`m.ListApiTokensResponse` (``exclude_none``), byte for byte.
 
-    The hot path of the token screen: one query per page, and since a token row
-    never changes after it is created, each token is serialised once and its
-    JSON reused.
+    One query per page, each token serialised once (a token row never changes
+    after it is created), and each page kept until anything is written.
     """
+    context = app_context(request)
+    who = request_caller(request)  # before the query is checked, as with Depends
+    query = read_query(request, ListQuery)
     store = context.store
-    scope, owner = rules.listed_tokens(store, who, workspace_id)
-    if token_type:
-        check_token_type(token_type)
-    page = store.token_page(scope, owner, token_type, page_token, page_size)
+    scope, owner = rules.listed_tokens(store, who, query.workspace_id)
+    if query.token_type:
+        check_token_type(query.token_type)
+    stamp = store.write_stamp()
+    if stamp != context.token_pages_stamp or len(context.token_pages) >= TOKEN_PAGE_CACHE_SIZE:
+        context.token_pages.clear()
+        context.token_pages_stamp = stamp
+    key = (scope, owner, query.token_type, query.page_token, query.page_size)
+    body = context.token_pages.get(key)
+    if body is None:
+        body = context.token_pages[key] = _token_page(context, key)
+    return Response(body, media_type="application/json")
+
+
+def _token_page(
+    context: Context, key: tuple[str | None, str | None, str | None, str, int | None]
+) -> bytes:
+    page = context.store.token_page(*key)
     cache = context.token_json
     items = []
     for row in page.rows:
@@ -57,7 +92,7 @@ async def list_api_tokens(
             item = token_info(row).model_dump_json(exclude_none=True).encode()
             cache[row["id"]] = item
         items.append(item)
-    body = b"".join(
+    return b"".join(
         (
             b'{"nextPageToken":',
             json.dumps(page.next_page_token).encode(),
@@ -68,7 +103,6 @@ async def list_api_tokens(
             b"]}",
         )
     )
-    return Response(body, media_type="application/json")
 
 
 def _check_room(store: Store) -> None:
@@ -89,10 +123,16 @@ def _check_room(store: Store) -> None:
     )
 
 
-@router.post("/v1/users/api-tokens")
-async def create_api_token(
-    who: Caller, store: AppStore, req: m.CreateApiTokenRequest
-) -> m.CreateApiTokenResponse:
+@router.post(
+    "/v1/users/api-tokens",
+    response_model=m.CreateApiTokenResponse,
+    openapi_extra={**CALLER_SECURITY, **body_openapi(m.CreateApiTokenRequest)},
+)
+async def create_api_token(request: Request) -> Response:
+    """The new token's id and secret (:class:`m.CreateApiTokenResponse`)."""
+    who = request_caller(request)  # before the body is checked, as with Depends
+    req = await read_body(request, m.CreateApiTokenRequest)
+    store = app_context(request).store
     name, days = check_new_token(req)
     workspace_id = rules.target_workspace(store, who, req.workspace_id, doing="create API tokens")
     secret = security.new_api_token()
@@ -104,14 +144,19 @@ async def create_api_token(
                 f"You already have a token named {name!r} in this workspace; choose another name.",
             )
         token_id = store.insert_token(secret, name, workspace_id, who.user_id, days)
-    return m.CreateApiTokenResponse(id=m.RimeUUID(uuid=token_id), full_api_token=secret)
+    made = m.CreateApiTokenResponse(id=m.RimeUUID(uuid=token_id), full_api_token=secret)
+    return Response(made.model_dump_json(by_alias=True), media_type="application/json")
 
 
-@router.delete("/v1/users/api-tokens/{token_id}")
-async def delete_api_token(who: Caller, context: AppContext, token_id: str) -> m.Empty:
+@router.delete(
+    "/v1/users/api-tokens/{token_id}", response_model=m.Empty, openapi_extra=CALLER_SECURITY
+)
+async def delete_api_token(request: Request, token_id: str) -> Response:
+    who = request_caller(request)
+    context = app_context(request)
     store = context.store
     with store.transaction():
         token_id = rules.deletable_token(store, who, token_id)
         store.delete_token(token_id)
     context.token_json.pop(token_id, None)
-    return m.Empty()
+    return Response(b"{}", media_type="application/json")
