@@ -1,20 +1,41 @@
-"""All benchmarks: ``.venv/bin/python -m tests.benchmarks``. They print figures."""
+"""All benchmarks: ``.venv/bin/python -m tests.benchmarks [--only PART ...]``. They print figures.
+
+Parts: tui, server (the local instance under load, and against a bare FastAPI app),
+cli, spray (the local instance under a sign-in spray), private (the owner's CLI
+and TUI under a flood and a spray on the TCP port).
+"""
+
+import argparse
+from collections.abc import Callable
 
 from tests.benchmarks import (
     bench_cli,
     bench_login_spray,
     bench_private_line,
     bench_server,
+    bench_server_floor,
     bench_tui,
 )
 
-print("== TUI ==", flush=True)
-bench_tui.main([])
-print("\n== local instance under load ==", flush=True)
-bench_server.main([])
-print("\n== rime-tui token list ==", flush=True)
-bench_cli.main([])
-print("\n== local instance under a sign-in spray ==", flush=True)
-bench_login_spray.main([])
-print("\n== the owner's CLI and TUI under a flood and a spray on the TCP port ==", flush=True)
-bench_private_line.main([])
+PARTS: dict[str, tuple[tuple[str, Callable[[list[str]], object]], ...]] = {
+    "tui": (("TUI", bench_tui.main),),
+    "server": (
+        ("local instance under load", bench_server.main),
+        ("local instance against a bare FastAPI app", bench_server_floor.main),
+    ),
+    "cli": (("rime-tui token list", bench_cli.main),),
+    "spray": (("local instance under a sign-in spray", bench_login_spray.main),),
+    "private": (
+        (
+            "the owner's CLI and TUI under a flood and a spray on the TCP port",
+            bench_private_line.main,
+        ),
+    ),
+}
+
+parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
+parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), metavar="PART")
+for part in parser.parse_args().only:
+    for title, run in PARTS[part]:
+        print(f"\n== {title} ==", flush=True)
+        run([])

@@ -330,7 +330,7 @@ def list_part(args: argparse.Namespace, tmp: Path, extra: list[str]) -> None:
             str(floor_port),
             "--body",
             str(tmp / "body.json"),
-            *(["--access-log"] if args.access_log or args.floor_access_log else []),
+            *(["--access-log"] if args.access_log else []),
         ]
         floor_raw = request_bytes("GET", floor_port, LIST_PATH, key)
         print(
@@ -435,7 +435,6 @@ def main(argv: list[str] | None = None) -> int:
         "--parts", nargs="+", choices=("list", "create"), default=["list", "create"]
     )
     parser.add_argument("--access-log", action="store_true", help="both servers log each request")
-    parser.add_argument("--floor-access-log", action="store_true", help=argparse.SUPPRESS)
     return run(parser.parse_args(argv))
 
 
