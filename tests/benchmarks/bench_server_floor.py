@@ -301,6 +301,11 @@ def create_part(args: argparse.Namespace, tmp: Path, extra: list[str]) -> None:
                 f" {result.percentile(50) * 1000:.1f} ms, p99 {p99:.1f} ms{goal};"
                 f" errors {result.errors}; CPU {result.cpu_ms:.2f} ms each"
             )
+        print(
+            f"({args.create_clients} x CPU per create = {args.create_clients * creates.cpu_ms:.0f}"
+            " ms: about the wait of the last create of a burst with a core to itself;"
+            " on a busy machine the wall clock is longer)"
+        )
 
 
 def list_part(args: argparse.Namespace, tmp: Path, extra: list[str]) -> None:
