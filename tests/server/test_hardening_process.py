@@ -208,9 +208,11 @@ def test_forwarded_headers_are_not_trusted(tmp_path: Path) -> None:
     client claims."""
     forged = {"x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https"}
     log_path = tmp_path / "serve.log"
-    with serving(tmp_path / "data", log_path, extra_args=["--access-log"]) as served:
-        with httpx.Client(base_url=served.url) as http:
-            assert http.get("/healthz", headers=forged).status_code == 200
+    with (
+        serving(tmp_path / "data", log_path, extra_args=["--access-log"]) as served,
+        httpx.Client(base_url=served.url) as http,
+    ):
+        assert http.get("/healthz", headers=forged).status_code == 200
     log = log_path.read_text()
     assert "127.0.0.1:" in log and "GET /healthz" in log
     assert "203.0.113.7" not in log
