@@ -152,18 +152,18 @@ async def read_body(request: Request, model: type[Model]) -> Model:
     """The request's JSON body as *model*, or the 400 that FastAPI gives for a body it
     checks itself (the JSON content type is :class:`~rime_tui.server.app.BodyLimit`'s)."""
     raw = await request.body()
+    if not raw:
+        missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+        raise RequestValidationError([missing])
     try:
-        data = json.loads(raw) if raw else None
+        data = json.loads(raw)
     except json.JSONDecodeError as exc:
         error = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error"}
         raise RequestValidationError([{**error, "input": {}, "ctx": {"error": exc.msg}}]) from None
     except Exception:  # not UTF-8, nested too deep: FastAPI's words, answered in app.py
         raise HTTPException(400, "There was an error parsing the body") from None
-    if data is None:
-        missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
-        raise RequestValidationError([missing])
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, from_attributes=True)  # as FastAPI validates
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
         raise RequestValidationError(errors) from None
