@@ -308,7 +308,7 @@ async def test_end_typed_before_the_rows_arrive_opens_the_last_workspace(
     # when End came before the rows (the list is held back here until every key is in).
     await root.create_workspace("Workspace 2")
     with LatencyProxy(local.server.port) as proxy:
-        proxy.stall("GET", "/v1/workspace")
+        proxy.stall("GET", "/v1/workspace", exact=True)
         app = cluster_app(local, proxy)
         async with app.run_test(size=(100, 30)) as pilot:
             await fill_password(pilot, local)
