@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,23 @@ from tests.support.faulty_server import FaultyServer
 from tests.support.local import Local, start_local
 from tests.support.tui import MakeApp, SignIn, install_session
 from tests.support.tui_health import WorkerFailures, watch_worker_failures
+
+
+def new_loop_as_app_run() -> asyncio.AbstractEventLoop:
+    """An event loop as Textual's App.run makes it: there, on Python 3.12 and later,
+    a task starts running as soon as it is created (asyncio.eager_task_factory), up to
+    its first wait; App.run_test leaves the loop as it is. A test on 3.12+ must see the
+    app as a user sees it (a worker cancelled right after it starts ran its cleanup;
+    the README's burst stopped at Workspaces on 3.12 and 3.13 only in a terminal)."""
+    loop = asyncio.new_event_loop()
+    if sys.version_info >= (3, 12):
+        loop.set_task_factory(asyncio.eager_task_factory)
+    return loop
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """Every async test runs on a loop made as App.run makes it (new_loop_as_app_run)."""
+    return {"as-app-run": new_loop_as_app_run}
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,17 @@ change of screen goes through :meth:`RimeApp._push` and :meth:`RimeApp._pop_to`.
 
 Type-ahead: every key is handled once, in order, by the screen it was typed for.
 Keys go through one at a time: the next only once everything the last one set off
-has been handled. While a screen is switching, or an action is on its way to the
-next screen (:meth:`RimeApp.hold_keys`), keys wait, and are then delivered to the
-screen that comes next. They wait at most KEYS_WAIT_AT_MOST for any one of these
-(unless the hold says otherwise): with a slow cluster the app stays usable.
+has been handled. While a screen is switching, an action is on its way to the next
+screen, or a list's rows are on their way (:meth:`RimeApp.hold_keys`), keys wait, and
+are then delivered to the screen that comes next, however slow the cluster: a hold
+has no time limit. Each hold ends: when what it waits for comes; when it fails (the
+keys waiting are dropped, with a notice); when the screen that set it closes. Every
+request behind one is bounded by the client's timeouts. A screen's holds hold keys
+only while it is on top (a dialog over a loading page takes its keys). Esc is a key
+like the others (typed right behind Enter, it is for the dialog Enter opens), but
+for a page whose rows are slow, when no key waits before it: it leaves the page.
+ctrl+q never waits: it drops the keys waiting and quits at once (a token dialog
+still asks first).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import math
 import signal
 import sys
 from collections import deque
@@ -25,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -71,7 +79,7 @@ def settle() -> None:
 WATCHER_SWEEP_SECONDS = 5.0
 EXPIRING_DAYS = 14  # after sign-in, one notice names your tokens expiring this soon
 SIGNING_OUT = "signing out"  # what keys wait for while the session ends
-KEYS_WAIT_AT_MOST = 2.0  # seconds a hold keeps typed keys waiting
+NEVER_WAITS = frozenset({"ctrl+q"})  # keys handled at once, whatever keys wait for
 FRAME_SWITCH_INTERVAL = 0.0005  # seconds: see run_tui
 
 
@@ -120,7 +128,7 @@ class RimeApp(App[None]):
         self.asking_restart = False  # whether the local instance's restart is being offered
         # Type-ahead: keys typed and not yet let through, in order; what they wait for.
         self._typed: deque[events.Key] = deque()
-        self._holds: dict[object, float] = {}  # what keys wait for -> until when
+        self._holds: dict[object, Hold] = {}  # what keys wait for -> until when, and which pass
         self._unsettled = False  # the last key let through may still be setting things off
         self._typing_into: Widget | None = None  # the field the last key was typed into
         self._letting_through: events.Key | None = None
@@ -258,10 +266,18 @@ class RimeApp(App[None]):
 
     # -- type-ahead: every key once, in order, by the screen it was typed for --------
 
-    def hold_keys(self, reason: object, at_most: float = KEYS_WAIT_AT_MOST) -> None:
-        """Keys wait from now until :meth:`release_keys` with the same *reason*, or for
-        *at_most* seconds: a screen is switching, or an action leads to the next one."""
-        self._holds[reason] = asyncio.get_running_loop().time() + at_most
+    def hold_keys(
+        self, reason: object, at_most: float | None = None, *, lets_through: Iterable[str] = ()
+    ) -> None:
+        """Keys wait from now until :meth:`release_keys` with the same *reason*: a screen
+        is switching, an action leads to the next one, or rows are on their way. No time
+        limit unless *at_most* seconds are given. A hold whose *reason* is a screen or
+        one of its methods holds keys only while that screen is on top, and ends when it
+        closes (:meth:`release_holds_of`). Keys named in *lets_through* (Esc, to leave a
+        page whose rows are slow) pass it when no key waits before them."""
+        limit = math.inf if at_most is None else at_most
+        until = asyncio.get_running_loop().time() + limit
+        self._holds[reason] = Hold(until, frozenset(lets_through))
 
     def release_keys(self, reason: object, *, failed: str | None = None) -> None:
         """The hold for *reason* is over. With *failed* (why, in words), what the keys
@@ -280,10 +296,32 @@ class RimeApp(App[None]):
         self._holds.pop(reason, None)
         self._keys_moved.set()
 
-    def _held_for(self) -> float:
-        """How long keys must still wait for the holds (0: they need not)."""
+    def release_holds_of(self, screen: Screen[Any]) -> None:
+        """*screen* closes: what it held keys for (itself, its actions, its rows) will
+        not come through it; the keys go on to the screen that comes next."""
+        for reason in [r for r in self._holds if _screen_of(r) is screen]:
+            self.release_keys(reason)
+
+    def _drop_typed_ahead(self) -> None:
+        """ctrl+q: the keys typed ahead and what they wait for are given up."""
+        self._typed.clear()
+        self._holds.clear()
+        self._keys_moved.set()
+
+    def _held_for(self, key: events.Key | None) -> float:
+        """How long *key* (the next key to go) must still wait for the holds (0: it need
+        not); the holds of a screen count only while it is on top."""
         now = asyncio.get_running_loop().time()
-        return max((until - now for until in self._holds.values()), default=0.0)
+        top = self.screen_stack[-1] if self.screen_stack else None
+        return max(
+            (
+                hold.until - now
+                for reason, hold in self._holds.items()
+                if _screen_of(reason) in (None, top)
+                and (key is None or key.key not in hold.lets_through)
+            ),
+            default=0.0,
+        )
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
@@ -293,6 +331,8 @@ class RimeApp(App[None]):
             return
         if event is self._letting_through:
             self._letting_through = None
+        elif event.key in NEVER_WAITS:
+            self._drop_typed_ahead()
         elif self._must_wait(event):
             self._typed.append(event)  # its turn comes (_deliver_typed_keys)
             self._keys_moved.set()
@@ -308,7 +348,7 @@ class RimeApp(App[None]):
     def _must_wait(self, key: events.Key) -> bool:
         """Whether *key* must wait its turn: keys before it wait, a hold is on, or the
         last key may still be setting things off (unless both are text for one field)."""
-        if self._typed or self._held_for() > 0:
+        if self._typed or self._held_for(key) > 0:
             return True
         if not self._unsettled:
             return False
@@ -341,9 +381,9 @@ class RimeApp(App[None]):
     async def _settled(self) -> None:
         """Until nothing holds keys and every message that was queued has been handled."""
         while True:
-            if (wait := self._held_for()) > 0:
+            if (wait := self._held_for(self._typed[0] if self._typed else None)) > 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._keys_moved.wait(), wait)
+                    await asyncio.wait_for(self._keys_moved.wait(), _finite(wait))
                 self._keys_moved.clear()
                 continue
             busy = self._busy_nodes()
@@ -644,6 +684,26 @@ def run_tui(
                 file=sys.stderr,
             )
     return app.return_code or 0
+
+
+class Hold(NamedTuple):
+    """Keys wait until *until* (loop time; inf: until released); *lets_through* pass."""
+
+    until: float
+    lets_through: frozenset[str]
+
+
+def _screen_of(reason: object) -> Screen[Any] | None:
+    """The screen a hold is for: *reason* itself, or the screen whose method it is."""
+    for candidate in (reason, getattr(reason, "__self__", None)):
+        if isinstance(candidate, Screen):
+            return candidate
+    return None
+
+
+def _finite(seconds: float) -> float | None:
+    """A timeout for asyncio: None for no limit."""
+    return None if math.isinf(seconds) else seconds
 
 
 async def _handled(nodes: Iterable[DOMNode]) -> bool:

@@ -200,7 +200,7 @@ async def test_401_mid_session_asks_to_sign_in_again_and_resumes(
         assert_healthy(app, failures)
 
 
-async def test_slow_sign_in_shows_busy_and_keys_still_work(
+async def test_slow_sign_in_shows_busy_and_keys_typed_meanwhile_wait_for_it(
     faulty: FaultyServer, failures: WorkerFailures
 ) -> None:
     faulty.fail("/v1/rime-info", Fault.SLOW)
@@ -212,19 +212,22 @@ async def test_slow_sign_in_shows_busy_and_keys_still_work(
         assert "Signing in" in text_of(signin.query_one("#status", Static))
         assert signin.query_one("#submit", Button).disabled
         assert signin.query_one("#signin-form").has_class("busy")
-        # The UI answers keys while the cluster is slow: help opens and closes.
+        # A key typed while the sign-in is on its way is for the page that comes, however
+        # slow the cluster (no time limit): Help, over Workspaces once it answers.
         await pilot.press("question_mark")
-        await screen(pilot, HelpScreen)
-        await pilot.press("escape")
-        await screen(pilot, SignInScreen)
+        await pilot.pause()
+        assert app.screen is signin
         assert app.session is None
 
         faulty.heal()  # the answer finally comes
+        await screen(pilot, HelpScreen)
+        assert isinstance(app.screen_stack[-2], WorkspacesScreen)
+        await pilot.press("escape")
         await workspace_list(pilot)
         assert_healthy(app, failures)
 
 
-async def test_slow_workspace_list_shows_busy_and_filter_still_works(
+async def test_slow_workspace_list_shows_busy_and_keys_wait_for_the_rows(
     faulty: FaultyServer, failures: WorkerFailures
 ) -> None:
     faulty.fail("/v1/workspace", Fault.SLOW)
@@ -237,14 +240,17 @@ async def test_slow_workspace_list_shows_busy_and_filter_still_works(
         assert table.loading
         assert "Loading workspaces" in text_of(workspaces.query_one("#status", Static))
 
+        # Typed for the rows (an Enter in the filter opens the first match): they wait.
         await pilot.press("slash", *"remote")
         field = workspaces.query_one("#filter", Input)
-        assert field.display and field.value == "remote"
+        await pilot.pause()
+        assert not field.display
+
+        faulty.heal()
+        await until(pilot, lambda: field.display and field.value == "remote", "the filter")
         await pilot.press("escape")  # leaves the filter, stays on the page
         assert not field.display
         assert isinstance(app.screen, WorkspacesScreen)
-
-        faulty.heal()
         await workspace_list(pilot)
         assert_healthy(app, failures)
 

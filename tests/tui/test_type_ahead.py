@@ -18,10 +18,12 @@ from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 from tests.support.tui import (
     MakeApp,
@@ -39,11 +41,12 @@ from tests.support.tui import (
 from tests.support.tui_health import WorkerFailures, assert_healthy
 from tests.tui.test_tui_signin import GatedLocalInstance
 
-CHARACTERS = {"enter": "\r", "escape": "\x1b", "slash": "/"}
+CHARACTERS: dict[str, str | None] = {"enter": "\r", "escape": "\x1b", "slash": "/", "end": None}
 
 
 def burst(pilot: Pilot[Any], *keys: str) -> None:
-    """Type *keys* in one burst: each a key name or a string of letters and digits."""
+    """Type *keys* in one burst: each a key name (of CHARACTERS) or a string of letters
+    and digits."""
     for key in keys:
         for name in [key] if key in CHARACTERS else list(key):
             pilot.app.post_message(events.Key(name, CHARACTERS.get(name, name)))
@@ -224,17 +227,149 @@ async def test_enter_during_start_up_signs_in_once_the_instance_is_ready(
         assert_healthy(app, failures)
 
 
-async def test_enter_right_after_the_filter_opens_a_filtered_row(
+async def test_enter_in_the_filter_opens_the_filtered_row(
     local: Local, root: RimeClient, make_app: MakeApp, signed_in: SignIn
 ) -> None:
-    # `/ Sandbox Enter Enter` in one burst: the second Enter opens Sandbox, not the row
-    # that was highlighted before the filter applied (it waits for a pause in typing).
+    # `/ Sandbox Enter` in one burst: one Enter opens Sandbox (it needed a second one),
+    # not the row that was highlighted before the filter applied (it waits for a pause
+    # in typing); `s` right behind it is for Sandbox's Overview.
     await root.create_workspace("Alpha")
     await root.create_workspace("Sandbox")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await reach_workspaces(pilot, rows=3, signed_in=signed_in)
-        burst(pilot, "slash", "Sandbox", "enter", "enter")
-        overview = await screen(pilot, OverviewScreen)
-        assert overview.workspace.name == "Sandbox"
-        assert kinds(app)[1:] == ["WorkspacesScreen", "OverviewScreen"]
+        burst(pilot, "slash", "Sandbox", "enter", "s")
+        settings = await screen(pilot, SettingsScreen)
+        assert settings.workspace.name == "Sandbox"
+        assert kinds(app)[1:] == ["WorkspacesScreen", "OverviewScreen", "SettingsScreen"]
+
+
+async def test_enter_in_a_filter_that_matches_nothing_stays_in_the_filter(
+    local: Local, root: RimeClient, make_app: MakeApp, signed_in: SignIn
+) -> None:
+    await root.create_workspace("Sandbox")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        workspaces = await reach_workspaces(pilot, rows=2, signed_in=signed_in)
+        burst(pilot, "slash", "nothing", "enter")
+        status = workspaces.query_one("#status", Static)
+        await until(pilot, lambda: "0 of 2 workspaces" in text_of(status), "no match")
+        await pilot.pause()
+        assert app.screen is workspaces
+        assert app.focused is workspaces.query_one("#filter", Input)  # to be corrected
+
+
+# -- a slow cluster: keys wait for what they were typed for, however long ------------
+
+SLOW_SIGN_IN = 2.5  # seconds: longer than the 2 s that keys used to wait at most
+
+
+def cluster_app(local: Local, proxy: LatencyProxy) -> RimeApp:
+    """The app aimed at the local instance as a remote cluster, behind *proxy*."""
+    return RimeApp(cluster_url=proxy.url, email=local.admin_email, remember=False)
+
+
+async def fill_password(pilot: Pilot[Any], local: Local) -> None:
+    """The admin's password in the form (a remote cluster's form asks for a token)."""
+    signin = await screen(pilot, SignInScreen)
+    if signin.method == "token":
+        signin.action_toggle_method()
+    signin.query_one("#password", Input).value = local.admin_password
+
+
+async def test_a_burst_typed_during_a_slow_sign_in_lands(
+    local: Local, failures: WorkerFailures
+) -> None:
+    # Finding I.7: with a sign-in of about 2.2 s, `Enter Enter s t …` ended on
+    # Workspaces and the rest vanished (keys waited at most 2 s, then went to the
+    # sign-in screen).
+    with LatencyProxy(local.server.port) as proxy:
+        proxy.slow(SLOW_SIGN_IN, "POST", "/v1/auth/login")
+        app = cluster_app(local, proxy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await fill_password(pilot, local)
+            burst(pilot, "enter", "enter", "s", "t", "n", "slow1", "enter")
+            await dialog_for(pilot, "slow1")
+            assert kinds(app)[1:] == [
+                "WorkspacesScreen",
+                "OverviewScreen",
+                "SettingsScreen",
+                "TokensScreen",
+                "TokenCreatedScreen",
+            ]
+            assert proxy.count("POST", "/v1/auth/login") == 1
+            assert_healthy(app, failures)
+
+
+async def test_end_typed_before_the_rows_arrive_opens_the_last_workspace(
+    local: Local, root: RimeClient, failures: WorkerFailures
+) -> None:
+    # Finding I.7: `Enter End Enter s t` at first paint opened Workspace 1 instead of 2
+    # when End came before the rows (the list is held back here until every key is in).
+    await root.create_workspace("Workspace 2")
+    with LatencyProxy(local.server.port) as proxy:
+        proxy.stall("GET", "/v1/workspace", exact=True)
+        app = cluster_app(local, proxy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await fill_password(pilot, local)
+            burst(pilot, "enter", "end", "enter", "s", "t")
+            workspaces = await screen(pilot, WorkspacesScreen)
+            await until(pilot, lambda: proxy.stalled == 1, "the list on its way")
+            await pilot.pause()
+            assert app.screen is workspaces  # every key waits for the rows
+            proxy.release()
+            tokens = await screen(pilot, TokensScreen)
+            assert tokens.workspace.name == "Workspace 2"
+            assert_healthy(app, failures)
+
+
+async def test_keys_typed_for_rows_that_do_not_come_are_dropped_with_a_notice(
+    local: Local, failures: WorkerFailures
+) -> None:
+    with LatencyProxy(local.server.port) as proxy:
+        proxy.fail("GET", "/v1/workspace")
+        app = cluster_app(local, proxy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await fill_password(pilot, local)
+            burst(pilot, "enter", "end", "enter", "s")
+            workspaces = await screen(pilot, WorkspacesScreen)
+            message = "3 keys typed ahead ignored: the list did not load."
+            await until(pilot, lambda: message in notifications(app), "the notice")
+            await pilot.pause()
+            assert app.screen is workspaces
+
+
+async def test_esc_typed_behind_a_slow_create_is_for_the_dialog(
+    local: Local, failures: WorkerFailures
+) -> None:
+    # Finding I.1: `n slow4 Enter Esc` at 3 s a request: keys waited at most 2 s, so
+    # the Esc meant for the dialog left the tokens page.
+    with LatencyProxy(local.server.port) as proxy:
+        app = cluster_app(local, proxy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await fill_password(pilot, local)
+            burst(pilot, "enter", "enter", "s", "t")
+            tokens = await screen(pilot, TokensScreen)
+            table = tokens.query_one(DataTable)
+            await until(pilot, lambda: table.row_count == 1, "the token row")
+            proxy.slow(SLOW_SIGN_IN, "POST", "/v1/users/api-tokens")
+            burst(pilot, "n", "slow4", "enter", "escape")
+            # Esc reached the dialog, which asks before closing on a token never copied.
+            await screen(pilot, ConfirmScreen)
+            assert kinds(app)[-3:] == ["TokensScreen", "TokenCreatedScreen", "ConfirmScreen"]
+            assert_healthy(app, failures)
+
+
+async def test_ctrl_q_quits_at_once_while_keys_wait(local: Local) -> None:
+    # Keys wait for a sign-in that does not answer; ctrl+q does not wait behind them.
+    with LatencyProxy(local.server.port) as proxy:
+        proxy.stall("POST", "/v1/auth/login")
+        app = cluster_app(local, proxy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await fill_password(pilot, local)
+            burst(pilot, "enter", "enter", "s")
+            await until(pilot, lambda: proxy.stalled == 1, "the sign-in on its way")
+            app.post_message(events.Key("ctrl+q", None))
+            await until(pilot, lambda: app.return_code is not None, "the app quitting")
+            assert proxy.stalled == 1  # the sign-in has still not answered
+            proxy.release()

@@ -10,6 +10,7 @@ BaseScreen        every screen: the app, keys that focus a field, the one error 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
@@ -89,7 +90,8 @@ class BaseScreen(Screen[R]):
         self._styled_theme = self.app.theme
 
     def on_unmount(self) -> None:
-        self.ready()  # gone before it was ready: the keys go on to the next screen
+        # Gone (perhaps before it was ready): keys it held go on to the next screen.
+        self.rime.release_holds_of(self)
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR or event.worker.error is None:
@@ -128,6 +130,9 @@ class RimeScreen(BaseScreen[None]):
     )
     BINDINGS: ClassVar[list[BindingType]] = [CLOSE_FILTER, Binding("escape", "back", "Back")]
     PAGE: ClassVar[str] = ""
+    # Keys typed before the page's rows arrive wait for them (an End or an Enter acts on
+    # a row: never on the rows of an empty list, or of the list before a refresh).
+    KEYS_WAIT_FOR_ROWS: ClassVar[bool] = False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("back", "close_filter"):  # one Esc at a time, and the bar says which
@@ -149,17 +154,35 @@ class RimeScreen(BaseScreen[None]):
         return [self.PAGE]
 
     def on_mount(self) -> None:
+        # Textual calls the on_mount of every class in the MRO, subclass first: a page's
+        # own on_mount must not call super().on_mount() (the page loaded twice, and on
+        # Python 3.12+ the first load, started and cancelled, emptied the list under
+        # keys typed ahead).
         self.sub_title = self.rime.breadcrumb(*self.crumbs())
         self.load()
 
-    @work(exclusive=True, group="load", exit_on_error=False)
-    async def load(self) -> None:
+    def load(self) -> None:
         """Fetch what the page shows, in a worker: on mount, and again on refresh (r).
-        The page's keys work meanwhile; the key bar says it is loading."""
+        The page's keys work meanwhile; the key bar says it is loading. With
+        KEYS_WAIT_FOR_ROWS, keys typed meanwhile wait for the rows."""
         if self.rime.session is None:  # shown again on the way out of a sign-out
             return
-        with self.rime.progress.working(f"Loading {self.PAGE or 'the page'}…"):
-            await self.fetch()
+        if self.KEYS_WAIT_FOR_ROWS:  # (but Esc alone: leaving never waits for rows)
+            self.rime.hold_keys(self.fetch, lets_through={"escape"})
+        self._load()
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def _load(self) -> None:
+        try:
+            with self.rime.progress.working(f"Loading {self.PAGE or 'the page'}…"):
+                await self.fetch()
+        except asyncio.CancelledError:
+            raise  # a newer load ends the wait (or the page closed: it held nothing then)
+        except Exception:
+            if self.KEYS_WAIT_FOR_ROWS:
+                self.rime.release_keys(self.fetch, failed="the list did not load")
+            raise
+        self.rime.release_keys(self.fetch)
 
     async def fetch(self) -> None:
         """What :meth:`load` fetches and shows; by default nothing."""

@@ -112,7 +112,6 @@ class OverviewScreen(WorkspaceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#meter", Static).display = False
-        super().on_mount()
 
     async def fetch(self) -> None:
         client = self.session.client

@@ -75,7 +75,6 @@ class SettingsScreen(WorkspaceScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#members", FitTable).set_columns(
             [
                 Column("name", "Name", 8, flex=True),

@@ -12,7 +12,6 @@ from textual.widgets import Button, Input, Static
 
 from rime_tui.tui.screens.base import BaseScreen
 from rime_tui.tui.session import (
-    LOCAL_START_TIMEOUT,
     FormError,
     LocalStart,
     Method,
@@ -277,9 +276,7 @@ class SignInScreen(BaseScreen[None]):
                 url = local.url  # over the private line, however it was typed
             if local is not None and not local.done:  # Enter during start-up: wait for it
                 self._set_status("Signing in when the local instance is ready…")
-                self.rime.hold_keys(self.sign_in, at_most=LOCAL_START_TIMEOUT)
-                await local.ready()
-                self.rime.hold_keys(self.sign_in)  # from now on, for the sign-in itself
+                await local.ready()  # (keys typed meanwhile still wait: see _submit)
                 form = self._form()  # filled in from bootstrap.json meanwhile
             if local is not None and local.error:  # the form cannot help: say why
                 self.show_error(local.error)

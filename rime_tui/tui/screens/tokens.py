@@ -203,7 +203,6 @@ class TokensScreen(WorkspaceScreen):
         self.query_one("#filter", Input).display = False
         self.query_one("#meter", Static).display = self.shows_meter
         self._set_columns()
-        super().on_mount()
 
     def _set_columns(self) -> None:
         """The columns for who is signed in and what the list shows; the sorted one

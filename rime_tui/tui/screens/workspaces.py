@@ -67,11 +67,13 @@ class WorkspacesScreen(RimeScreen):
 
     AUTO_FOCUS = "#workspaces"
     PAGE = "Workspaces"
+    KEYS_WAIT_FOR_ROWS = True  # Enter, End, arrows typed ahead act on the rows listed
     FIELD_ACTIONS = frozenset({"filter", "open"})
     BINDINGS: ClassVar[list[BindingType]] = [
         CLOSE_FILTER,  # while the filter is open, Esc closes it
         Binding("escape", "back", "Sign out"),
-        # Priority: Enter typed before the rows arrive still opens the first one.
+        # Priority: Enter opens the highlighted row whichever widget has the focus
+        # (but the filter: Enter there applies it, then opens the first match).
         Binding("enter", "open", "Open", show=False, priority=True),
         Binding("slash", "filter", "Filter", key_display="/", priority=True),
         REFRESH,
@@ -84,7 +86,6 @@ class WorkspacesScreen(RimeScreen):
         self._row_ids: list[str] = []  # workspace id of each shown row, in order
         self._filter_timer: Timer | None = None
         self._column_widths = (0, 0, 0)
-        self._open_when_listed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,10 +98,7 @@ class WorkspacesScreen(RimeScreen):
     def on_mount(self) -> None:
         self._column_widths = self._fit_columns()
         self.query_one("#filter", Input).display = False
-        self.query_one(
-            DataTable
-        ).loading = True  # from now: an Enter typed ahead waits for the rows
-        super().on_mount()
+        # (RimeScreen.on_mount loads the rows; Textual calls it right after this one.)
 
     def on_resize(self, event: events.Resize) -> None:
         """The columns follow the terminal's width: the table never scrolls sideways."""
@@ -126,17 +124,20 @@ class WorkspacesScreen(RimeScreen):
 
     @on(Input.Submitted, "#filter")
     async def _filter_done(self) -> None:
-        # Enter in the filter applies it now, not after the pause: an Enter typed right
-        # behind it opens a row of the filtered list, never one of the list before.
+        """Enter in the filter applies it now, not after the pause, and opens the first
+        match (`/ name Enter`): never a row of the list before. With no match, the filter
+        keeps the focus, to be corrected."""
         if self._filter_timer is not None:
             self._filter_timer.stop()
             self._filter_timer = None
-            self.rime.hold_keys(self._filter_done)
-            try:
-                await self._render_rows().wait()
-            finally:
-                self.rime.release_keys(self._filter_done)
-        self.query_one(DataTable).focus()
+        self.rime.hold_keys(self._filter_done)  # keys typed behind Enter wait for it
+        try:
+            await self._render_rows().wait()
+            if self._row_ids:
+                self.query_one(DataTable).focus()
+                self.action_open()
+        finally:
+            self.rime.release_keys(self._filter_done)
 
     async def fetch(self) -> None:
         client = self.session.client
@@ -165,20 +166,11 @@ class WorkspacesScreen(RimeScreen):
                     self._append(chunk)
                     chunk = []
                     table.loading = False
-                    self._listed()
                     status.update(f"Loading workspaces… {len(self.workspaces)} so far")
             self._append(chunk)
         finally:
             table.loading = False
-            self._listed()
         self._update_status()
-
-    def _listed(self) -> None:
-        """Rows are there (or the load ended): an Enter typed before them opens the first."""
-        if self._open_when_listed:
-            self._open_when_listed = False
-            self.rime.release_keys(self.action_open)
-            self.action_open()
 
     def show_error(self, message: str) -> None:
         """A failed load is told where the list would be, with how to retry."""
@@ -248,6 +240,3 @@ class WorkspacesScreen(RimeScreen):
         workspace = self.selected()
         if workspace is not None:
             self.rime.open_workspace(workspace)
-        elif self.query_one(DataTable).loading:  # typed ahead of the list: open when listed
-            self._open_when_listed = True
-            self.rime.hold_keys(self.action_open)  # and what follows waits for it
