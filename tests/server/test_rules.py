@@ -7,11 +7,16 @@ with sleeps.
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from rime_tui.api import (
     AlreadyExistsError,
@@ -22,9 +27,11 @@ from rime_tui.api import (
     PermissionDeniedError,
     RimeClient,
 )
+from rime_tui.server.app import create_app
+from rime_tui.server.runner import bind_tcp, open_instance, url_for, uvicorn_config
 from rime_tui.wire import models as m
 from tests.support.helpers import PASSWORD, error_body, new_user, sign_in, wire_time
-from tests.support.local import Local, start_local
+from tests.support.local import Local
 
 
 async def _fill(client: RimeClient, workspace_id: str, count: int, **kwargs: Any) -> list[str]:
@@ -97,6 +104,31 @@ async def test_the_cap_counts_tokens_across_all_workspaces(
         await admin.create_api_token("201st", local.workspace_id)
 
 
+@contextmanager
+def _second_server_on(local: Local) -> Iterator[str]:
+    """The local instance's app served a second time, on its own SQLite connection to the
+    same database, from its own thread and TCP port (no private line: the data dir's is
+    the first server's)."""
+    sock = bind_tcp("127.0.0.1", 0)
+    url = url_for("127.0.0.1", sock.getsockname()[1])
+    instance = open_instance(local.data_dir, url, clock=local.clock)
+    server = uvicorn.Server(
+        uvicorn_config(create_app(instance.store, instance_key=instance.key), access_log=False)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            assert thread.is_alive()
+            time.sleep(0.01)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+        instance.store.close()
+
+
 async def _race(url: str, api_token: str, workspace_id: str, names: list[str]) -> list[object]:
     """Each name is created by its own client on its own connection, all at once."""
     clients = [RimeClient(url, api_token=api_token) for _ in names]
@@ -130,17 +162,15 @@ async def test_thirty_concurrent_creators_from_190_end_at_exactly_200(
 async def test_the_cap_holds_between_two_servers_sharing_a_data_dir(
     local: Local, admin: RimeClient, root: RimeClient
 ) -> None:
-    """Two instances on one data dir (two SQLite connections) race for the last 10 places."""
+    """Two servers on one database (two SQLite connections, two threads) race for the last
+    10 places. (`rime-tui serve` refuses a second instance on a data dir, but another
+    process may still write the database; the cap is kept by SQLite, not by the process.)"""
     await _fill(admin, local.workspace_id, 189)
-    second = start_local(local.data_dir, local.clock)
-    try:
-        assert second.url != local.url
+    with _second_server_on(local) as second_url:
         results = await asyncio.gather(
             _race(local.url, local.api_token, local.workspace_id, [f"a-{i}" for i in range(15)]),
-            _race(second.url, local.api_token, local.workspace_id, [f"b-{i}" for i in range(15)]),
+            _race(second_url, local.api_token, local.workspace_id, [f"b-{i}" for i in range(15)]),
         )
-    finally:
-        second.server.stop()
     flat = [r for group in results for r in group]
     assert len([r for r in flat if not isinstance(r, BaseException)]) == 10
     assert all(isinstance(r, LimitExceededError) for r in flat if isinstance(r, BaseException))

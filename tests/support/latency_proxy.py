@@ -127,14 +127,25 @@ class LatencyProxy:
 
     def release(self) -> None:
         """Let every request stalled now through; a stall set later holds its request
-        again (until the next release)."""
+        again (until the next release). When it returns, :attr:`stalled` no longer
+        counts them, so a test can wait for the next stall without seeing these."""
         loop = self._loop
-        if loop is not None:
-            loop.call_soon_threadsafe(self._release_now)
+        if loop is None:
+            return
+        done = threading.Event()
+
+        def release_now() -> None:
+            self._release_now()
+            done.set()
+
+        loop.call_soon_threadsafe(release_now)
+        if not done.wait(10):
+            raise RuntimeError("the latency proxy did not release its stalled requests")
 
     def _release_now(self) -> None:
         if self._released is not None:
             self._released.set()  # wakes those waiting on it now
+        self._stalled = 0  # all of them waited on that event
         self._released = asyncio.Event()
 
     def release_answers(self) -> None:
@@ -267,12 +278,14 @@ class LatencyProxy:
                 if rule is not None and rule.action == "fail":
                     return
                 if rule is not None and rule.action == "stall":
-                    assert self._released is not None
+                    released = self._released
+                    assert released is not None
                     self._stalled += 1
                     try:
-                        await self._released.wait()
+                        await released.wait()
                     finally:
-                        self._stalled -= 1
+                        if not released.is_set():  # dropped, not released (counted there)
+                            self._stalled -= 1
                 wait = rule.delay if rule is not None and rule.action == "delay" else self.delay
                 start = time.monotonic()
                 self._in_flight += 1
