@@ -237,6 +237,11 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
     """
     )
 
+    # Textual passes a dialog's keys to none of the app's but priority ones: `?` opens
+    # the help over a dialog too (a text field in it takes `?` as a character).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "app.help", "Help", key_display="?")
+    ]
     FRAME: ClassVar[str] = ""  # the id of the box
     heading = ""  # the box's title
 

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from rich.cells import cell_len
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -65,6 +66,21 @@ class TokenCreatedScreen(Dialog[None]):
             width: 1fr;
             margin: 0;
         }
+        /* Too narrow for a button's label: the keys (on the key bar) do what they did. */
+        &.-tiny .buttons {
+            display: none;
+        }
+        /* The token wraps: its lines hold its characters only, edge to edge, so that a
+           terminal's selection of them is the token (no box, no frame beside it). */
+        &.-wraps > .dialog {
+            width: 100%;
+            border-left: none;
+            border-right: none;
+            padding: 0;
+        }
+        &.-wraps #token {
+            border: none;
+        }
         #test-result {
             display: none;
             height: auto;
@@ -91,8 +107,11 @@ class TokenCreatedScreen(Dialog[None]):
         }
     }
     """
-    # Under 56 columns the four buttons go two by two.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (56, "-wide")]
+    # Under 56 columns the four buttons go two by two; under 24 a label would have no
+    # room (Textual fails on a button 0 cells wide), and the buttons give way to the keys.
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (24, "-narrow"), (56, "-wide")]
+    FRAME_WIDTH = 78  # Dialog's frame, at most
+    BOXED_CHROME = 6  # cells beside a boxed token: the frame's border and padding, the box's
     AUTO_FOCUS = "#copy"
     FRAME = "created"
     heading = "API access token created"
@@ -138,7 +157,8 @@ class TokenCreatedScreen(Dialog[None]):
 
     def body(self) -> ComposeResult:
         yield Static(id="created-name")
-        # The token wraps inside its box, so every character is on screen at any width.
+        # Boxed on one line; when it must wrap, edge to edge without a box (_fit_token):
+        # every character is on screen and a selection of its lines gets the token only.
         yield Static(id="token", markup=False)
         yield Static(
             "⚠ This is the only time this token is shown. Copy it or save it to a file "
@@ -163,9 +183,18 @@ class TokenCreatedScreen(Dialog[None]):
             Content.assemble("Token Name: ", (one_line(self.token_name), "bold"))
         )
         self.query_one("#token", Static).update(self.token)
+        self._fit_token()
         self.query_one("#test-result", Static).display = False
         self._show_use_it(False)
         self.query_one("#copy", Button).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_token(event.size.width)
+
+    def _fit_token(self, width: int | None = None) -> None:
+        """Box the token when it fits on one line in its box; else let it wrap unboxed."""
+        room = min(self.FRAME_WIDTH, width or self.app.size.width) - self.BOXED_CHROME
+        self.set_class(cell_len(self.token) > room, "-wraps")
 
     def _show_use_it(self, shown: bool) -> None:
         self.query_one("#created", Vertical).set_class(shown, "use-it")
