@@ -206,3 +206,50 @@ def test_a_tui_whose_terminal_closes_with_dialogs_open_exits(
             subprocess.run([*server, "kill-server"], capture_output=True, check=False)
         _assert_gone(data_dir, serve=False, what="the TUI", survived="its terminal")
         _assert_no_instance_left(data_dir)
+
+
+def _terminal_state(tmux: list[str]) -> str:
+    """The pane's alternate screen, mouse reporting and cursor flags ("1 1 0": the app's)."""
+    return subprocess.run(
+        [*tmux, "display", "-p", "-t", "t", "#{alternate_on} #{mouse_any_flag} #{cursor_flag}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_ends_the_tui_as_ctrl_q_does_with_the_dialog_open(
+    tmux: list[str], tmp_path: Path, sig: signal.Signals
+) -> None:
+    # `kill` (as `timeout`, systemd and container stops send) with the token dialog open,
+    # the token not kept: the TUI must not hang on its question, and must leave the
+    # terminal as it found it and stop the local instance it started.
+    data_dir = tmp_path / "data"
+    command = (
+        f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
+        f"{sys.executable} -m rime_tui --local --data-dir {data_dir} --port {free_port()}"
+        "; echo rime-tui exited $?; sleep 600"  # the pane stays: its state can be read
+    )
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command], check=True
+    )
+    _wait_for(tmux, "Sign in to the RI Platform")
+    _keys(tmux, "Enter", "Enter", "s", "t", "n", "signalled", "Enter")
+    screen = _wait_for(tmux, "API access token created")
+    shown = re.search(r"rime_[A-Za-z0-9_-]{20,}", screen)
+    assert shown is not None, screen
+    assert _terminal_state(tmux) == "1 1 0"  # alternate screen, mouse on, cursor hidden
+    assert list((data_dir / "leases").iterdir())
+    [tui] = _processes_on(data_dir, serve=False)
+
+    os.kill(tui, sig)
+
+    screen = _wait_for(tmux, "rime-tui exited")
+    assert f"rime-tui exited {128 + sig}" in screen
+    assert _terminal_state(tmux) == "0 0 1"  # restored
+    assert f"stopped by {sig.name}" in screen and "“signalled”" in screen  # what was lost
+    assert shown.group(0) not in screen  # named, never printed
+    _assert_gone(data_dir, serve=False, what="the TUI", survived="the signal")
+    _assert_no_instance_left(data_dir)  # the last TUI on it stopped it
+    assert list((data_dir / "leases").iterdir()) == []

@@ -11,13 +11,29 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Button, Input
 
+from rime_tui.tui.screens.confirm import ConfirmScreen
+from rime_tui.tui.screens.help import HelpScreen
+from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.save_token import SaveTokenScreen
+from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.support.local import Local
-from tests.support.tui import reach_tokens, ready_sign_in, screen, screen_lines, shown_text, until
+from tests.support.tui import (
+    reach_tokens,
+    reach_workspaces,
+    ready_sign_in,
+    screen,
+    screen_lines,
+    shown_text,
+    until,
+)
 
 SIZES = [(1, 1), (10, 5), (40, 15), (45, 24), (60, 24), (72, 24), (80, 24), (120, 40), (2, 30)]
 
@@ -31,12 +47,36 @@ async def test_resizing_with_the_dialog_open_down_to_1x1_and_back(
         await pilot.press("n", *"resized", "enter")
         modal = await screen(pilot, TokenCreatedScreen)
         secret = modal.token
-        for width, height in [*SIZES, *reversed(SIZES), (80, 24)]:
-            await pilot.resize_terminal(width, height)
-            await pilot.pause()
-            assert app.screen is modal  # still open: the app did not crash
-        assert app.is_running
+        await sweep(pilot, modal)
         assert shown_text(app, modal.query_one("#token")) == secret
+        for keys, over in [("escape", ConfirmScreen), ("w", SaveTokenScreen), ("?", HelpScreen)]:
+            await pilot.press(keys)  # the dialogs over it, and the help
+            await sweep(pilot, await screen(pilot, over))
+            await pilot.press("escape" if over is not ConfirmScreen else "n")
+            assert await screen(pilot, TokenCreatedScreen) is modal
+        assert shown_text(app, modal.query_one("#token")) == secret
+
+
+async def test_every_page_survives_any_size(local: Local, make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sweep(pilot, await ready_sign_in(pilot))
+        await sweep(pilot, await reach_workspaces(pilot))
+        await pilot.press("enter")
+        await sweep(pilot, await screen(pilot, OverviewScreen))
+        await pilot.press("s")
+        await sweep(pilot, await screen(pilot, SettingsScreen))
+        await pilot.press("t")
+        await sweep(pilot, await screen(pilot, TokensScreen))
+
+
+async def sweep(pilot: Pilot[Any], shown: Screen[Any]) -> None:
+    """Resize through SIZES and back to 80x24: the app runs on, *shown* still on top."""
+    for width, height in [*SIZES, *reversed(SIZES), (80, 24)]:
+        await pilot.resize_terminal(width, height)
+        await pilot.pause()
+        assert pilot.app.screen is shown  # the app did not crash
+    assert pilot.app.is_running
 
 
 @pytest.mark.parametrize("width", [30, 40, 45, 50, 56, 60, 72, 80, 120])

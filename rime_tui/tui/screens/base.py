@@ -259,3 +259,7 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
         """Call *then* once closing this dialog (or quitting over it) is fine; a dialog
         holding something that closing would lose asks first."""
         then()
+
+    def unkept(self) -> str | None:
+        """What closing this dialog now would lose, in words (None: nothing)."""
+        return None

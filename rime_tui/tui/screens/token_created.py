@@ -7,6 +7,7 @@ it closes it forgets the secret: no widget holds it while it is hidden.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -293,9 +294,20 @@ class TokenCreatedScreen(Dialog[None]):
     def action_done(self) -> None:
         self.before_closing(self._close)
 
+    def unkept(self) -> str | None:
+        if self.kept or self._token is None:
+            return None
+        name = one_line(self.token_name)
+        return (
+            f"the new token “{name}” was shown, not copied or saved; its secret is not "
+            "printed here and is lost. The token cannot be used without it: delete it, "
+            f"or rotate it for a new secret (R on API Access Tokens, or "
+            f"rime-tui token rotate {shlex.quote(name)})"
+        )
+
     def before_closing(self, then: Callable[[], object]) -> None:
         """Until the token was copied or saved, closing (or quitting) asks first."""
-        if self.kept or self._token is None:
+        if self.unkept() is None:
             then()
             return
 
