@@ -31,7 +31,9 @@ async def click_key(pilot: Pilot[Any], label: str) -> None:
     await pilot.click(KeyBar, offset=(x, 0))
 
 
-async def test_the_bar_shows_the_keys_that_work_now(make_app: MakeApp, signed_in: SignIn) -> None:
+async def test_the_bar_shows_the_keys_that_work_now(
+    desktop_clipboard: list[str], make_app: MakeApp, signed_in: SignIn
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await reach_tokens(pilot, signed_in=signed_in)

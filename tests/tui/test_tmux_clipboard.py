@@ -120,12 +120,42 @@ def test_copy_in_tmux_puts_the_token_in_tmux_buffer(tmux: list[str], tmp_path: P
     screen = _wait_for(tmux, "API access token created")
     shown = re.search(r"rime_[A-Za-z0-9_-]{20,}", screen)
     assert shown is not None, screen
-    _keys(tmux, "c")
-    _wait_for(tmux, "OSC 52")
+    _keys(tmux, "c", "Escape")  # read back from tmux's buffer: kept, so Esc closes at once
+    _wait_for(tmux, "2 tokens in this workspace")
     buffer = subprocess.run(
         [*tmux, "show-buffer"], capture_output=True, text=True, check=True
     ).stdout
     assert buffer == shown.group(0)
+    _keys(tmux, "C-q")
+
+
+@pytest.mark.parametrize("setting", ["external", "off"])
+def test_in_tmux_an_osc52_copy_tmux_ignores_is_not_a_copy(
+    tmux: list[str], tmp_path: Path, setting: str
+) -> None:
+    # tmux's default set-clipboard (external) ignores an application's OSC 52: nothing
+    # reaches its buffer or the terminal. The app must say so and how to turn it on, and
+    # closing must still ask.
+    command = (
+        f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
+        f"{sys.executable} -m rime_tui --local --data-dir {tmp_path / 'data'} "
+        f"--port {free_port()}"
+    )
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "t", "-x", "120", "-y", "30", command], check=True
+    )
+    subprocess.run([*tmux, "set", "-g", "set-clipboard", setting], check=True)
+    _wait_for(tmux, "Local instance ready")
+    _keys(tmux, "Enter", "Enter", "s", "t", "n", "ignored", "Enter")
+    _wait_for(tmux, "API access token created")
+    _keys(tmux, "c", "Escape")  # not copied: closing asks, and says why and what to do
+    screen = _wait_for(tmux, "Close anyway?")
+    flat = " ".join(screen.replace("█", " ").replace("▌", " ").split())
+    assert f"tmux did not take it (its set-clipboard is {setting})" in flat, flat
+    assert "Turn it on with `tmux set -g set-clipboard on`" in flat, flat
+    assert subprocess.run([*tmux, "show-buffer"], capture_output=True).returncode != 0  # empty
+    _keys(tmux, "y")
+    _wait_for(tmux, "2 tokens in this workspace")
     _keys(tmux, "C-q")
 
 
@@ -165,6 +195,7 @@ def test_esc_and_a_letter_in_one_burst_are_two_keys(tmux: list[str], tmp_path: P
     subprocess.run(
         [*tmux, "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", command], check=True
     )
+    subprocess.run([*tmux, "set", "-g", "set-clipboard", "on"], check=True)  # `c` copies
     _wait_for(tmux, "Local instance ready")
     _keys(tmux, "Enter", "Enter", "s", "t", "n", "first", "Enter")
     _wait_for(tmux, "API access token created")

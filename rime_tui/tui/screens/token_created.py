@@ -20,7 +20,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from rime_tui.tui.clipboard import copied_message, copy
+from rime_tui.tui.clipboard import (
+    PYPERCLIP_TIMEOUT,
+    TMUX_TIMEOUT,
+    Copied,
+    copied_message,
+    copy,
+    not_copied_warning,
+)
 from rime_tui.tui.errors import describe
 from rime_tui.tui.screens.base import Dialog
 from rime_tui.tui.screens.confirm import ConfirmScreen
@@ -31,6 +38,7 @@ if TYPE_CHECKING:
     from rime_tui.tui.app import RimeApp
 
 SNIPPETS = ("SDK", "requests", "curl")
+COPY_WAIT_AT_MOST = PYPERCLIP_TIMEOUT + 2 * TMUX_TIMEOUT + 1.0  # keys typed after `c` wait
 NOT_KEPT = "The token will not be shown again. Close anyway? y/n"
 
 
@@ -130,7 +138,8 @@ class TokenCreatedScreen(Dialog[None]):
         self._token: str | None = None
         self.token_name = ""
         self.cluster_url = ""
-        self.kept = False  # copied or saved: closing loses nothing
+        self.kept = False  # copied (and read back) or saved: closing loses nothing
+        self.sent: Copied | None = None  # the last copy not read back (OSC 52)
 
     @classmethod
     def reused(cls, app: RimeApp) -> TokenCreatedScreen:
@@ -147,7 +156,7 @@ class TokenCreatedScreen(Dialog[None]):
     def show_token(self, token: str, name: str, cluster_url: str) -> TokenCreatedScreen:
         """Fill the dialog with a new token before it is opened."""
         self._token, self.token_name, self.cluster_url = token, name, cluster_url
-        self.kept = False
+        self.kept, self.sent = False, None
         if self.is_mounted:
             self._fill()
         return self
@@ -206,7 +215,6 @@ class TokenCreatedScreen(Dialog[None]):
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:
-        self.kept = True
         self.copy_text(self.token, "the token")
 
     async def action_use_it(self) -> None:
@@ -242,15 +250,32 @@ class TokenCreatedScreen(Dialog[None]):
         title = (event.button.id or "").removeprefix("copy-")
         for snippet in snippets(self.cluster_url, self.token):
             if snippet.title.lower() == title:
-                self.kept = True
                 self.copy_text(snippet.code, f"the {snippet.title} example")
 
-    @work(group="copy", exit_on_error=False)
-    async def copy_text(self, text: str, what: str) -> None:
-        if not text:
-            return
-        via = await copy(self.app, text)
-        self.notify(copied_message(what, via), title="Copied")
+    def copy_text(self, text: str, what: str) -> None:
+        """Copy *text* (the token, or an example holding it); only a copy read back
+        counts as kept. Keys typed meanwhile (`c Esc`) wait for the answer."""
+        if text:
+            self.rime.hold_keys(self._copying, COPY_WAIT_AT_MOST)
+            self._copy(text, what)
+
+    @work(exclusive=True, group="copy", exit_on_error=False)
+    async def _copy(self, text: str, what: str) -> None:
+        try:
+            copied = await copy(self.app, text)
+        finally:
+            self.rime.release_keys(self._copying)
+        if self._token is None or self._token not in text:
+            return  # the dialog closed, or shows another token, meanwhile
+        self.kept = self.kept or copied.confirmed
+        self.sent = self.sent if copied.confirmed else copied
+        title, message = copied_message(what, copied)
+        severity = "information" if copied.confirmed else "warning"
+        self.notify(message, title=title, severity=severity, timeout=10, markup=False)
+
+    @property
+    def _copying(self) -> tuple[str, TokenCreatedScreen]:
+        return ("copying", self)
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
@@ -315,8 +340,9 @@ class TokenCreatedScreen(Dialog[None]):
             if close:
                 then()
 
+        message = NOT_KEPT if self.sent is None else f"{not_copied_warning(self.sent)} {NOT_KEPT}"
         self.rime.open_dialog(
-            ConfirmScreen("Close without keeping the token?", NOT_KEPT, confirm="Close"), decided
+            ConfirmScreen("Close without keeping the token?", message, confirm="Close"), decided
         )
 
     def _close(self) -> None:
