@@ -49,7 +49,12 @@ async def test_resizing_with_the_dialog_open_down_to_1x1_and_back(
         secret = modal.token
         await sweep(pilot, modal)
         assert shown_text(app, modal.query_one("#token")) == secret
-        for keys, over in [("escape", ConfirmScreen), ("w", SaveTokenScreen), ("?", HelpScreen)]:
+        overs: list[tuple[str, type[Screen[Any]]]] = [
+            ("escape", ConfirmScreen),
+            ("w", SaveTokenScreen),
+            ("question_mark", HelpScreen),
+        ]
+        for keys, over in overs:
             await pilot.press(keys)  # the dialogs over it, and the help
             await sweep(pilot, await screen(pilot, over))
             await pilot.press("escape" if over is not ConfirmScreen else "n")
@@ -102,18 +107,18 @@ async def test_the_token_is_selectable_as_one_piece(
             assert "".join(line for line in lines if line) == secret, lines
 
 
+@pytest.mark.parametrize("width", [40, 45])
 async def test_the_token_name_field_shows_what_is_typed_at_40_and_45_columns(
-    local: Local, make_app: Any
+    local: Local, make_app: Any, width: int
 ) -> None:
-    for width in (40, 45):
-        app = make_app()
-        async with app.run_test(size=(width, 24)) as pilot:
-            tokens = await reach_tokens(pilot)
-            await pilot.press("n", *"deploy-prod-eu")
-            field = tokens.query_one("#token-name", Input)
-            await until(pilot, lambda f=field: f.value == "deploy-prod-eu", "the typed name")
-            await pilot.pause()
-            assert shown_text(app, field) == "deploy-prod-eu", width
+    app = make_app()
+    async with app.run_test(size=(width, 24)) as pilot:
+        tokens = await reach_tokens(pilot)
+        await pilot.press("n", *"deploy-prod-eu")
+        field = tokens.query_one("#token-name", Input)
+        await until(pilot, lambda: field.value == "deploy-prod-eu", "the typed name")
+        await pilot.pause()
+        assert shown_text(app, field) == "deploy-prod-eu"
 
 
 async def test_sign_in_is_on_screen_at_40x15(local: Local, make_app: Any) -> None:

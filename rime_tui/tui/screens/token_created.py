@@ -270,8 +270,13 @@ class TokenCreatedScreen(Dialog[None]):
         self.kept = self.kept or copied.confirmed
         self.sent = self.sent if copied.confirmed else copied
         title, message = copied_message(what, copied)
-        severity = "information" if copied.confirmed else "warning"
-        self.notify(message, title=title, severity=severity, timeout=10, markup=False)
+        self.notify(
+            message,
+            title=title,
+            severity="information" if copied.confirmed else "warning",
+            timeout=10,
+            markup=False,
+        )
 
     @property
     def _copying(self) -> tuple[str, TokenCreatedScreen]:
