@@ -129,7 +129,7 @@ class RimeApp(App[None]):
         self.hung_up = False  # the terminal is gone (SIGHUP)
         self.closing = False  # exit() was called: the app is on its way out
         self.stopped_by: signal.Signals | None = None  # SIGTERM or SIGINT ended the app
-        self.lost: list[str] = []  # what the dialogs open then held, unkept (in words)
+        self.lost: list[str] = []  # what the dialogs open then held, unkept (said at exit)
         self._signals_before: dict[int, Any] = {}  # the handlers _watch_signals replaced
 
     def get_default_screen(self) -> Screen[Any]:
@@ -678,11 +678,11 @@ def run_tui(
 
 
 def _say_what_was_lost(by: signal.Signals, lost: list[str]) -> None:
-    """On the restored terminal (stderr), after a signal ended the app: what the open
-    dialogs held that nobody kept. Never the secret itself: after the app it would stay
-    in the terminal's scrollback, or in the log of whatever sent the signal."""
+    """On the restored terminal (stderr, where the app was drawn), after a signal ended
+    the app: what the open dialogs held that nobody kept (a token's secret, said to be
+    one: the token cannot be used without it)."""
     for what in lost:
-        print(f"rime-tui: stopped by {by.name} while {what}.", file=sys.stderr)
+        print(f"rime-tui: stopped by {by.name} while {what}", file=sys.stderr)
 
 
 async def _handled(nodes: Iterable[DOMNode]) -> bool:

@@ -7,7 +7,6 @@ it closes it forgets the secret: no widget holds it while it is hidden.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -327,12 +326,11 @@ class TokenCreatedScreen(Dialog[None]):
     def unkept(self) -> str | None:
         if self.kept or self._token is None:
             return None
-        name = one_line(self.token_name)
+        # Printed once the terminal is back (a signal ended the app): as the CLI does,
+        # a secret made is delivered; the token could not be used without it.
         return (
-            f"the new token “{name}” was shown, not copied or saved; its secret is not "
-            "printed here and is lost. The token cannot be used without it: delete it, "
-            f"or rotate it for a new secret (R on API Access Tokens, or "
-            f"rime-tui token rotate {shlex.quote(name)})"
+            f"the new token “{one_line(self.token_name)}” was on screen, not copied or "
+            f"saved. Its secret, shown once and stored nowhere (keep it now):\n{self._token}"
         )
 
     def before_closing(self, then: Callable[[], object]) -> None:
