@@ -143,7 +143,7 @@ class TokensScreen(WorkspaceScreen):
 
     AUTO_FOCUS = "#tokens"
     PAGE = "API Access Tokens"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (64, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (56, "-wide")]  # as the token dialog
     FIELD_ACTIONS = frozenset({"focus_name", "filter"})
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: handled before the key reaches the focused table, so that keys
