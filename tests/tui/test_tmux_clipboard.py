@@ -95,6 +95,23 @@ def _keys(tmux: list[str], *keys: str, literal: bool = False) -> None:
     subprocess.run([*tmux, "send-keys", "-t", "t", *flag, *keys], check=True)
 
 
+def _open_token_dialog(tmux: list[str], name: str) -> str:
+    """From the first paint, key by key (each once its screen shows): the token dialog
+    for a new token *name*; answers the screen."""
+    for key, then in [
+        ("Enter", "1 workspace."),
+        ("Enter", "Your API tokens"),
+        ("s", "General"),
+        ("t", "in this workspace"),
+    ]:
+        _keys(tmux, key)
+        _wait_for(tmux, then)
+    _keys(tmux, "n")
+    _keys(tmux, name, literal=True)
+    _keys(tmux, "Enter")
+    return _wait_for(tmux, "API access token created")
+
+
 def test_copy_in_tmux_puts_the_token_in_tmux_buffer(tmux: list[str], tmp_path: Path) -> None:
     command = (
         f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
@@ -106,18 +123,7 @@ def test_copy_in_tmux_puts_the_token_in_tmux_buffer(tmux: list[str], tmp_path: P
     )
     subprocess.run([*tmux, "set", "-g", "set-clipboard", "on"], check=True)
     _wait_for(tmux, "Local instance ready")
-    _keys(tmux, "Enter")
-    _wait_for(tmux, "1 workspace.")
-    _keys(tmux, "Enter")
-    _wait_for(tmux, "Your API tokens")
-    _keys(tmux, "s")
-    _wait_for(tmux, "General")
-    _keys(tmux, "t")
-    _wait_for(tmux, "in this workspace")
-    _keys(tmux, "n")
-    _keys(tmux, "over ssh", literal=True)
-    _keys(tmux, "Enter")
-    screen = _wait_for(tmux, "API access token created")
+    screen = _open_token_dialog(tmux, "over ssh")
     shown = re.search(r"rime_[A-Za-z0-9_-]{20,}", screen)
     assert shown is not None, screen
     _keys(tmux, "c", "Escape")  # read back from tmux's buffer: kept, so Esc closes at once
@@ -146,8 +152,7 @@ def test_in_tmux_an_osc52_copy_tmux_ignores_is_not_a_copy(
     )
     subprocess.run([*tmux, "set", "-g", "set-clipboard", setting], check=True)
     _wait_for(tmux, "Local instance ready")
-    _keys(tmux, "Enter", "Enter", "s", "t", "n", "ignored", "Enter")
-    _wait_for(tmux, "API access token created")
+    _open_token_dialog(tmux, "ignored")
     _keys(tmux, "c", "Escape")  # not copied: closing asks, and says why and what to do
     screen = _wait_for(tmux, "Close anyway?")
     flat = " ".join(screen.replace("█", " ").replace("▌", " ").split())
@@ -265,9 +270,8 @@ def test_a_signal_ends_the_tui_as_ctrl_q_does_with_the_dialog_open(
     subprocess.run(
         [*tmux, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command], check=True
     )
-    _wait_for(tmux, "Sign in to the RI Platform")
-    _keys(tmux, "Enter", "Enter", "s", "t", "n", "signalled", "Enter")
-    screen = _wait_for(tmux, "API access token created")
+    _wait_for(tmux, "Local instance ready")
+    screen = _open_token_dialog(tmux, "signalled")
     shown = re.search(r"rime_[A-Za-z0-9_-]{20,}", screen)
     assert shown is not None, screen
     assert _terminal_state(tmux) == "1 1 0"  # alternate screen, mouse on, cursor hidden
