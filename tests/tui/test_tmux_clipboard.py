@@ -211,7 +211,7 @@ def test_esc_and_a_letter_in_one_burst_are_two_keys(tmux: list[str], tmp_path: P
     name = "a-name-of-forty-characters-typed-at-once"  # past Textual's 32-character wait
     _keys(tmux, "c", "Escape", "n", name, "Enter")  # copied: Esc closes at once
     screen = _wait_for(tmux, f"Token Name: {name}")
-    assert "API access token created" in screen
+    assert "API access token created" in screen, screen
     _keys(tmux, "c")
     _keys(tmux, "C-q")
 
