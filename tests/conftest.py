@@ -45,9 +45,22 @@ def isolated_dirs(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("RIME_TUI_DATA_DIR", str(home / "data"))
-    for name in ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"):  # tests that need one set it
-        monkeypatch.delenv(name, raising=False)
+    for name in ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT", "TMUX"):  # tests that need
+        monkeypatch.delenv(name, raising=False)  # one set it
     return home
+
+
+@pytest.fixture
+def desktop_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A desktop clipboard for pyperclip, so that `c` is a copy read back (kept). A
+    stand-in: no X server runs here (tests/tui/test_tui_clipboard.py uses a real one
+    with Xvfb where there is one). Answers what was copied, in order."""
+    import pyperclip
+
+    held: list[str] = []
+    monkeypatch.setattr(pyperclip, "copy", held.append)
+    monkeypatch.setattr(pyperclip, "paste", lambda: held[-1] if held else "")
+    return held
 
 
 @pytest.fixture

@@ -136,7 +136,9 @@ class RimeApp(App[None]):
         self._key_task: asyncio.Task[None] | None = None
         self.hung_up = False  # the terminal is gone (SIGHUP)
         self.closing = False  # exit() was called: the app is on its way out
-        self._signals_before: dict[int, Any] = {}  # the handlers _watch_hang_up replaced
+        self.stopped_by: signal.Signals | None = None  # SIGTERM or SIGINT ended the app
+        self.lost: list[str] = []  # what the dialogs open then held, unkept (said at exit)
+        self._signals_before: dict[int, Any] = {}  # the handlers _watch_signals replaced
 
     def get_default_screen(self) -> Screen[Any]:
         # The sign-in screen is the app's first screen: one screen set up before the
@@ -148,7 +150,7 @@ class RimeApp(App[None]):
             self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
         self._key_task = asyncio.create_task(self._deliver_typed_keys())
-        self._watch_hang_up()
+        self._watch_signals()
 
     def _remember_theme(self, theme: Theme) -> None:
         """A theme chosen in the palette is the theme of the next run (config.toml)."""
@@ -162,9 +164,14 @@ class RimeApp(App[None]):
             except OSError as exc:
                 self.notify(f"The theme could not be remembered: {exc.strerror or exc}")
 
-    def _watch_hang_up(self) -> None:
-        """The SSH link dropped or the terminal closed (SIGHUP): quit as with ctrl+q, so
-        that the local instance is stopped when this was the last TUI on it.
+    def _watch_signals(self) -> None:
+        """SIGTERM (``kill``, ``timeout``, systemd, a container's stop) and SIGINT sent to
+        the process end the app as ctrl+q does: the terminal restored, the local
+        instance stopped when this was the last TUI on it. A dialog that would ask
+        first (a token not copied or saved) does not hold the exit up: a signal cannot
+        answer; what it loses is named once the terminal is back (run_tui).
+
+        The SSH link dropped or the terminal closed (SIGHUP): quit as well.
 
         The kernel sends SIGCONT right behind SIGHUP. On it Textual's driver starts
         drawing again: a second writer thread, which dies on the closed terminal, and
@@ -181,9 +188,31 @@ class RimeApp(App[None]):
             if not self.hung_up and callable(resume):
                 resume(signum, frame)
 
+        def stopped(signum: int, frame: FrameType | None) -> None:
+            loop.call_soon_threadsafe(self._stop, signal.Signals(signum))
+
+        handlers = [
+            (signal.SIGHUP, hung_up),
+            (signal.SIGCONT, continued),
+            (signal.SIGTERM, stopped),
+            (signal.SIGINT, stopped),
+        ]
         with contextlib.suppress(ValueError):  # not the main thread: no signals here
-            for sig, handler in ((signal.SIGHUP, hung_up), (signal.SIGCONT, continued)):
+            for sig, handler in handlers:
                 self._signals_before[sig] = signal.signal(sig, handler)
+
+    def _stop(self, by: signal.Signals) -> None:
+        """Exit at once (no dialog asks), noting what open dialogs held unkept."""
+        from rime_tui.tui.screens.base import Dialog
+
+        if self.stopped_by is None:
+            self.stopped_by = by
+            self.lost = [
+                lost
+                for screen in self.screen_stack
+                if isinstance(screen, Dialog) and (lost := screen.unkept()) is not None
+            ]
+        self.exit(return_code=128 + by)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The app's own workers (the expiry notice, a restart of the local instance,
@@ -683,6 +712,8 @@ def run_tui(
                 f" only now, once:\n{secret}",
                 file=sys.stderr,
             )
+    if app.stopped_by is not None:
+        _say_what_was_lost(app.stopped_by, app.lost)
     return app.return_code or 0
 
 
@@ -704,6 +735,14 @@ def _screen_of(reason: object) -> Screen[Any] | None:
 def _finite(seconds: float) -> float | None:
     """A timeout for asyncio: None for no limit."""
     return None if math.isinf(seconds) else seconds
+
+
+def _say_what_was_lost(by: signal.Signals, lost: list[str]) -> None:
+    """On the restored terminal (stderr, where the app was drawn), after a signal ended
+    the app: what the open dialogs held that nobody kept (a token's secret, said to be
+    one: the token cannot be used without it)."""
+    for what in lost:
+        print(f"rime-tui: stopped by {by.name} while {what}", file=sys.stderr)
 
 
 async def _handled(nodes: Iterable[DOMNode]) -> bool:

@@ -156,18 +156,17 @@ class KeyBar(Widget, can_focus=False):
             )
             if app.ENABLE_COMMAND_PALETTE and binding.key == app.COMMAND_PALETTE_BINDING:
                 palette = ShownKey(shown.key, shown.display, shown.description, enabled, True)
-            elif binding.show and node is app:
-                app_keys.append(shown)
+            elif binding.show and (node is app or binding.action.startswith("app.")):
+                app_keys.append(shown)  # (a dialog's `?` runs the app's help)
             elif binding.show and binding.action not in keys:
                 keys[binding.action] = shown
         if self.screen.is_modal:  # Textual lists a dialog's keys only, but the app's
-            for binding in Binding.make_bindings(app.BINDINGS):  # priority keys work too
-                if binding.priority and binding.show and app.check_action(binding.action, ()):
-                    app_keys.append(
-                        ShownKey(
-                            binding.key, app.get_key_display(binding), binding.description, True
-                        )
-                    )
+            priority = [  # priority keys work too (in the app's order, as on the pages)
+                ShownKey(binding.key, app.get_key_display(binding), binding.description, True)
+                for binding in Binding.make_bindings(app.BINDINGS)
+                if binding.priority and binding.show and app.check_action(binding.action, ())
+            ]
+            app_keys = [*priority, *app_keys]
         return list(keys.values()), [*app_keys, *([palette] if palette else [])]
 
     def show_keys(self, keys: list[ShownKey], app_keys: list[ShownKey]) -> None:

@@ -79,7 +79,7 @@ async def test_the_dialog_shown_again_takes_a_theme_changed_while_it_was_hidden(
 
 
 async def test_the_dialog_keeps_up_with_a_theme_changed_while_it_was_open(
-    make_app: MakeApp, signed_in: SignIn
+    desktop_clipboard: list[str], make_app: MakeApp, signed_in: SignIn
 ) -> None:
     # On the stack the dialog follows the theme; it must not be taken for a dialog
     # still in the theme it was first shown in when it comes back.

@@ -95,6 +95,23 @@ def _keys(tmux: list[str], *keys: str, literal: bool = False) -> None:
     subprocess.run([*tmux, "send-keys", "-t", "t", *flag, *keys], check=True)
 
 
+def _open_token_dialog(tmux: list[str], name: str) -> str:
+    """From the first paint, key by key (each once its screen shows): the token dialog
+    for a new token *name*; answers the screen."""
+    for key, then in [
+        ("Enter", "1 workspace."),
+        ("Enter", "Your API tokens"),
+        ("s", "General"),
+        ("t", "in this workspace"),
+    ]:
+        _keys(tmux, key)
+        _wait_for(tmux, then)
+    _keys(tmux, "n")
+    _keys(tmux, name, literal=True)
+    _keys(tmux, "Enter")
+    return _wait_for(tmux, "API access token created")
+
+
 def test_copy_in_tmux_puts_the_token_in_tmux_buffer(tmux: list[str], tmp_path: Path) -> None:
     command = (
         f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
@@ -106,26 +123,44 @@ def test_copy_in_tmux_puts_the_token_in_tmux_buffer(tmux: list[str], tmp_path: P
     )
     subprocess.run([*tmux, "set", "-g", "set-clipboard", "on"], check=True)
     _wait_for(tmux, "Local instance ready")
-    _keys(tmux, "Enter")
-    _wait_for(tmux, "1 workspace.")
-    _keys(tmux, "Enter")
-    _wait_for(tmux, "Your API tokens")
-    _keys(tmux, "s")
-    _wait_for(tmux, "General")
-    _keys(tmux, "t")
-    _wait_for(tmux, "in this workspace")
-    _keys(tmux, "n")
-    _keys(tmux, "over ssh", literal=True)
-    _keys(tmux, "Enter")
-    screen = _wait_for(tmux, "API access token created")
+    screen = _open_token_dialog(tmux, "over ssh")
     shown = re.search(r"rime_[A-Za-z0-9_-]{20,}", screen)
     assert shown is not None, screen
-    _keys(tmux, "c")
-    _wait_for(tmux, "OSC 52")
+    _keys(tmux, "c", "Escape")  # read back from tmux's buffer: kept, so Esc closes at once
+    _wait_for(tmux, "2 tokens in this workspace")
     buffer = subprocess.run(
         [*tmux, "show-buffer"], capture_output=True, text=True, check=True
     ).stdout
     assert buffer == shown.group(0)
+    _keys(tmux, "C-q")
+
+
+@pytest.mark.parametrize("setting", ["external", "off"])
+def test_in_tmux_an_osc52_copy_tmux_ignores_is_not_a_copy(
+    tmux: list[str], tmp_path: Path, setting: str
+) -> None:
+    # tmux's default set-clipboard (external) ignores an application's OSC 52: nothing
+    # reaches its buffer or the terminal. The app must say so and how to turn it on, and
+    # closing must still ask.
+    command = (
+        f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
+        f"{sys.executable} -m rime_tui --local --data-dir {tmp_path / 'data'} "
+        f"--port {free_port()}"
+    )
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "t", "-x", "120", "-y", "30", command], check=True
+    )
+    subprocess.run([*tmux, "set", "-g", "set-clipboard", setting], check=True)
+    _wait_for(tmux, "Local instance ready")
+    _open_token_dialog(tmux, "ignored")
+    _keys(tmux, "c", "Escape")  # not copied: closing asks, and says why and what to do
+    screen = _wait_for(tmux, "Close anyway?")
+    flat = " ".join(screen.replace("█", " ").replace("▌", " ").split())
+    assert f"tmux did not take it (its set-clipboard is {setting})" in flat, flat
+    assert "Turn it on with `tmux set -g set-clipboard on`" in flat, flat
+    assert subprocess.run([*tmux, "show-buffer"], capture_output=True).returncode != 0  # empty
+    _keys(tmux, "y")
+    _wait_for(tmux, "2 tokens in this workspace")
     _keys(tmux, "C-q")
 
 
@@ -165,6 +200,7 @@ def test_esc_and_a_letter_in_one_burst_are_two_keys(tmux: list[str], tmp_path: P
     subprocess.run(
         [*tmux, "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", command], check=True
     )
+    subprocess.run([*tmux, "set", "-g", "set-clipboard", "on"], check=True)  # `c` copies
     _wait_for(tmux, "Local instance ready")
     _keys(tmux, "Enter", "Enter", "s", "t", "n", "first", "Enter")
     _wait_for(tmux, "API access token created")
@@ -175,7 +211,7 @@ def test_esc_and_a_letter_in_one_burst_are_two_keys(tmux: list[str], tmp_path: P
     name = "a-name-of-forty-characters-typed-at-once"  # past Textual's 32-character wait
     _keys(tmux, "c", "Escape", "n", name, "Enter")  # copied: Esc closes at once
     screen = _wait_for(tmux, f"Token Name: {name}")
-    assert "API access token created" in screen
+    assert "API access token created" in screen, screen
     _keys(tmux, "c")
     _keys(tmux, "C-q")
 
@@ -206,3 +242,50 @@ def test_a_tui_whose_terminal_closes_with_dialogs_open_exits(
             subprocess.run([*server, "kill-server"], capture_output=True, check=False)
         _assert_gone(data_dir, serve=False, what="the TUI", survived="its terminal")
         _assert_no_instance_left(data_dir)
+
+
+def _terminal_state(tmux: list[str]) -> str:
+    """The pane's alternate screen, mouse reporting and cursor flags ("1 1 0": the app's)."""
+    return subprocess.run(
+        [*tmux, "display", "-p", "-t", "t", "#{alternate_on} #{mouse_any_flag} #{cursor_flag}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_ends_the_tui_as_ctrl_q_does_with_the_dialog_open(
+    tmux: list[str], tmp_path: Path, sig: signal.Signals
+) -> None:
+    # `kill` (as `timeout`, systemd and container stops send) with the token dialog open,
+    # the token not kept: the TUI must not hang on its question, and must leave the
+    # terminal as it found it and stop the local instance it started.
+    data_dir = tmp_path / "data"
+    command = (
+        f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
+        f"{sys.executable} -m rime_tui --local --data-dir {data_dir} --port {free_port()}"
+        "; echo rime-tui exited $?; sleep 600"  # the pane stays: its state can be read
+    )
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command], check=True
+    )
+    _wait_for(tmux, "Local instance ready")
+    screen = _open_token_dialog(tmux, "signalled")
+    shown = re.search(r"rime_[A-Za-z0-9_-]{20,}", screen)
+    assert shown is not None, screen
+    assert _terminal_state(tmux) == "1 1 0"  # alternate screen, mouse on, cursor hidden
+    assert list((data_dir / "leases").iterdir())
+    [tui] = _processes_on(data_dir, serve=False)
+
+    os.kill(tui, sig)
+
+    screen = _wait_for(tmux, "rime-tui exited")
+    assert f"rime-tui exited {128 + sig}" in screen
+    assert _terminal_state(tmux) == "0 0 1"  # restored
+    # The secret shown and not kept is delivered, said to be one (as the CLI does).
+    assert f"stopped by {sig.name} while the new token “signalled” was on screen" in screen
+    assert f"(keep it now):\n{shown.group(0)}\n" in screen
+    _assert_gone(data_dir, serve=False, what="the TUI", survived="the signal")
+    _assert_no_instance_left(data_dir)  # the last TUI on it stopped it
+    assert list((data_dir / "leases").iterdir()) == []

@@ -19,8 +19,10 @@ from textual import events
 from textual.widgets import Input, Static
 
 from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
-from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.screens.token_created import NOT_KEPT, TokenCreatedScreen
+from rime_tui.tui.screens.tokens import TokensScreen
 from tests.support.local import Local
 from tests.support.tui import notifications, reach_tokens, screen, text_of, until
 
@@ -91,9 +93,17 @@ async def test_copy_falls_back_to_osc52_when_pyperclip_has_no_clipboard(
         assert len(sequences) == 1
         assert base64.b64decode(sequences[0]).decode() == token
         notice = next(n for n in notifications(app) if "OSC 52" in n)
-        assert "terminal's clipboard" in notice
-        assert "tmux" in notice and "set -g set-clipboard on" in notice
+        # Sent, not copied: no terminal says whether it took an OSC 52 sequence.
+        assert notice.startswith("Sent the token to your terminal's clipboard with OSC 52")
+        assert "cannot be checked" in notice
         assert isinstance(app.screen, TokenCreatedScreen)  # copying keeps the dialog open
+        await pilot.press("escape")  # so closing still asks, in words that fit
+        confirm = await screen(pilot, ConfirmScreen)
+        question = text_of(confirm.query_one("#confirm-message", Static))
+        assert question.startswith("The token was sent to your terminal's clipboard with OSC")
+        assert question.endswith(NOT_KEPT)
+        await pilot.press("n")
+        await screen(pilot, TokenCreatedScreen)
 
 
 # -- a real X clipboard ----------------------------------------------------------------------
@@ -177,6 +187,8 @@ async def test_copy_puts_the_token_on_a_real_x_clipboard(
         )
         assert "Copied the token to the system clipboard." in notifications(app)
         assert not OSC52.search("".join(written))  # no fallback when the desktop one worked
+        await pilot.press("escape")  # read back: kept, so Esc closes at once
+        await screen(pilot, TokensScreen)
 
     pasted = await x_clipboard(x_display)
     assert pasted == token
@@ -227,6 +239,8 @@ async def test_copy_falls_back_to_osc52_when_the_x_display_is_gone(
         assert any("OSC 52" in n for n in notifications(app))
         sequences = OSC52.findall("".join(written))
         assert [base64.b64decode(s).decode() for s in sequences] == [token]
+        await pilot.press("escape")  # sent, not read back: closing asks
+        await screen(pilot, ConfirmScreen)
 
 
 # -- Save to file ----------------------------------------------------------------------------

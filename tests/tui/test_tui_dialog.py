@@ -111,7 +111,7 @@ async def test_no_garbage_collection_while_the_token_is_created(
 
 
 async def test_closing_before_the_token_was_kept_asks_first(
-    local: Local, make_app: Any, tmp_path: Path
+    desktop_clipboard: list[str], local: Local, make_app: Any, tmp_path: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -189,7 +189,7 @@ async def test_quitting_over_the_save_dialog_still_asks(local: Local, make_app: 
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
 async def test_u_toggles_use_it_and_the_token_stays_in_view(
-    local: Local, make_app: Any, size: tuple[int, int]
+    desktop_clipboard: list[str], local: Local, make_app: Any, size: tuple[int, int]
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -220,7 +220,7 @@ async def test_u_toggles_use_it_and_the_token_stays_in_view(
 
 
 async def test_pasted_lines_and_tabs_become_spaces_with_a_notice(
-    local: Local, make_app: Any, admin: RimeClient
+    desktop_clipboard: list[str], local: Local, make_app: Any, admin: RimeClient
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -102,7 +102,7 @@ async def test_use_it_snippets_work_as_shown(local: Local, make_app: Any, admin:
 
 
 async def test_overview_counts_the_token_made_on_the_way_back(
-    local: Local, make_app: Any, signed_in: Any
+    desktop_clipboard: list[str], local: Local, make_app: Any, signed_in: Any
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -92,7 +92,7 @@ async def test_R_asks_then_rotates_and_shows_the_new_secret(
 
 
 async def test_R_on_the_token_of_this_session_keeps_the_session_on_the_new_token(
-    local: Local, make_app: Any
+    desktop_clipboard: list[str], local: Local, make_app: Any
 ) -> None:
     from tests.tui.test_tui_tokens import sign_in_with_api_token
 
@@ -298,7 +298,7 @@ async def test_o_cycles_the_sort_and_a_header_click_sorts(
 
 
 async def test_a_create_adds_its_row_without_listing_again_and_resets_the_expiry(
-    local: Local, make_app: Any
+    desktop_clipboard: list[str], local: Local, make_app: Any
 ) -> None:
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -92,7 +92,7 @@ def burst_read(pilot: Pilot[Any], data: str) -> None:
 
 
 async def test_esc_and_the_keys_after_it_read_at_once_are_each_handled(
-    make_app: MakeApp, signed_in: SignIn, failures: WorkerFailures
+    desktop_clipboard: list[str], make_app: MakeApp, signed_in: SignIn, failures: WorkerFailures
 ) -> None:
     # ESC y in one read: the Esc closes (asks, as the token was not copied), y answers.
     app = make_app()

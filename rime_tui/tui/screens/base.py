@@ -260,6 +260,11 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
     """
     )
 
+    # Textual passes a dialog's keys to none of the app's but priority ones: `?` opens
+    # the help over a dialog too (a text field in it takes `?` as a character).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "app.help", "Help", key_display="?")
+    ]
     FRAME: ClassVar[str] = ""  # the id of the box
     heading = ""  # the box's title
 
@@ -277,3 +282,7 @@ class Dialog(ModalScreen[R], BaseScreen[R]):
         """Call *then* once closing this dialog (or quitting over it) is fine; a dialog
         holding something that closing would lose asks first."""
         then()
+
+    def unkept(self) -> str | None:
+        """What closing this dialog now would lose, in words (None: nothing)."""
+        return None

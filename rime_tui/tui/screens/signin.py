@@ -31,6 +31,7 @@ METHOD_NAMES: dict[Method, str] = {
 class SignInScreen(BaseScreen[None]):
     """The first screen; also shown on top of the others when a session expires."""
 
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # see app.tcss
     AUTO_FOCUS = ""  # on_mount focuses the first empty field: no focus on the way there
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t", "toggle_method", "Password/Token"),

@@ -11,14 +11,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from rich.cells import cell_len
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from rime_tui.tui.clipboard import copied_message, copy
+from rime_tui.tui.clipboard import (
+    PYPERCLIP_TIMEOUT,
+    TMUX_TIMEOUT,
+    Copied,
+    copied_message,
+    copy,
+    not_copied_warning,
+)
 from rime_tui.tui.errors import describe
 from rime_tui.tui.screens.base import Dialog
 from rime_tui.tui.screens.confirm import ConfirmScreen
@@ -29,6 +37,7 @@ if TYPE_CHECKING:
     from rime_tui.tui.app import RimeApp
 
 SNIPPETS = ("SDK", "requests", "curl")
+COPY_WAIT_AT_MOST = PYPERCLIP_TIMEOUT + 2 * TMUX_TIMEOUT + 1.0  # keys typed after `c` wait
 NOT_KEPT = "The token will not be shown again. Close anyway? y/n"
 
 
@@ -65,6 +74,21 @@ class TokenCreatedScreen(Dialog[None]):
             width: 1fr;
             margin: 0;
         }
+        /* Too narrow for a button's label: the keys (on the key bar) do what they did. */
+        &.-tiny .buttons {
+            display: none;
+        }
+        /* The token wraps: its lines hold its characters only, edge to edge, so that a
+           terminal's selection of them is the token (no box, no frame beside it). */
+        &.-wraps > .dialog {
+            width: 100%;
+            border-left: none;
+            border-right: none;
+            padding: 0;
+        }
+        &.-wraps #token {
+            border: none;
+        }
         #test-result {
             display: none;
             height: auto;
@@ -91,8 +115,11 @@ class TokenCreatedScreen(Dialog[None]):
         }
     }
     """
-    # Under 56 columns the four buttons go two by two.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (56, "-wide")]
+    # Under 56 columns the four buttons go two by two; under 24 a label would have no
+    # room (Textual fails on a button 0 cells wide), and the buttons give way to the keys.
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (24, "-narrow"), (56, "-wide")]
+    FRAME_WIDTH = 78  # Dialog's frame, at most
+    BOXED_CHROME = 6  # cells beside a boxed token: the frame's border and padding, the box's
     AUTO_FOCUS = "#copy"
     FRAME = "created"
     heading = "API access token created"
@@ -110,7 +137,8 @@ class TokenCreatedScreen(Dialog[None]):
         self._token: str | None = None
         self.token_name = ""
         self.cluster_url = ""
-        self.kept = False  # copied or saved: closing loses nothing
+        self.kept = False  # copied (and read back) or saved: closing loses nothing
+        self.sent: Copied | None = None  # the last copy not read back (OSC 52)
 
     @classmethod
     def reused(cls, app: RimeApp) -> TokenCreatedScreen:
@@ -127,7 +155,7 @@ class TokenCreatedScreen(Dialog[None]):
     def show_token(self, token: str, name: str, cluster_url: str) -> TokenCreatedScreen:
         """Fill the dialog with a new token before it is opened."""
         self._token, self.token_name, self.cluster_url = token, name, cluster_url
-        self.kept = False
+        self.kept, self.sent = False, None
         if self.is_mounted:
             self._fill()
         return self
@@ -138,7 +166,8 @@ class TokenCreatedScreen(Dialog[None]):
 
     def body(self) -> ComposeResult:
         yield Static(id="created-name")
-        # The token wraps inside its box, so every character is on screen at any width.
+        # Boxed on one line; when it must wrap, edge to edge without a box (_fit_token):
+        # every character is on screen and a selection of its lines gets the token only.
         yield Static(id="token", markup=False)
         yield Static(
             "⚠ This is the only time this token is shown. Copy it or save it to a file "
@@ -163,9 +192,18 @@ class TokenCreatedScreen(Dialog[None]):
             Content.assemble("Token Name: ", (one_line(self.token_name), "bold"))
         )
         self.query_one("#token", Static).update(self.token)
+        self._fit_token()
         self.query_one("#test-result", Static).display = False
         self._show_use_it(False)
         self.query_one("#copy", Button).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_token(event.size.width)
+
+    def _fit_token(self, width: int | None = None) -> None:
+        """Box the token when it fits on one line in its box; else let it wrap unboxed."""
+        room = min(self.FRAME_WIDTH, width or self.app.size.width) - self.BOXED_CHROME
+        self.set_class(cell_len(self.token) > room, "-wraps")
 
     def _show_use_it(self, shown: bool) -> None:
         self.query_one("#created", Vertical).set_class(shown, "use-it")
@@ -176,7 +214,6 @@ class TokenCreatedScreen(Dialog[None]):
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:
-        self.kept = True
         self.copy_text(self.token, "the token")
 
     async def action_use_it(self) -> None:
@@ -212,15 +249,37 @@ class TokenCreatedScreen(Dialog[None]):
         title = (event.button.id or "").removeprefix("copy-")
         for snippet in snippets(self.cluster_url, self.token):
             if snippet.title.lower() == title:
-                self.kept = True
                 self.copy_text(snippet.code, f"the {snippet.title} example")
 
-    @work(group="copy", exit_on_error=False)
-    async def copy_text(self, text: str, what: str) -> None:
-        if not text:
-            return
-        via = await copy(self.app, text)
-        self.notify(copied_message(what, via), title="Copied")
+    def copy_text(self, text: str, what: str) -> None:
+        """Copy *text* (the token, or an example holding it); only a copy read back
+        counts as kept. Keys typed meanwhile (`c Esc`) wait for the answer."""
+        if text:
+            self.rime.hold_keys(self._copying, COPY_WAIT_AT_MOST)
+            self._copy(text, what)
+
+    @work(exclusive=True, group="copy", exit_on_error=False)
+    async def _copy(self, text: str, what: str) -> None:
+        try:
+            copied = await copy(self.app, text)
+        finally:
+            self.rime.release_keys(self._copying)
+        if self._token is None or self._token not in text:
+            return  # the dialog closed, or shows another token, meanwhile
+        self.kept = self.kept or copied.confirmed
+        self.sent = self.sent if copied.confirmed else copied
+        title, message = copied_message(what, copied)
+        self.notify(
+            message,
+            title=title,
+            severity="information" if copied.confirmed else "warning",
+            timeout=10,
+            markup=False,
+        )
+
+    @property
+    def _copying(self) -> tuple[str, TokenCreatedScreen]:
+        return ("copying", self)
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
@@ -264,9 +323,19 @@ class TokenCreatedScreen(Dialog[None]):
     def action_done(self) -> None:
         self.before_closing(self._close)
 
+    def unkept(self) -> str | None:
+        if self.kept or self._token is None:
+            return None
+        # Printed once the terminal is back (a signal ended the app): as the CLI does,
+        # a secret made is delivered; the token could not be used without it.
+        return (
+            f"the new token “{one_line(self.token_name)}” was on screen, not copied or "
+            f"saved. Its secret, shown once and stored nowhere (keep it now):\n{self._token}"
+        )
+
     def before_closing(self, then: Callable[[], object]) -> None:
         """Until the token was copied or saved, closing (or quitting) asks first."""
-        if self.kept or self._token is None:
+        if self.unkept() is None:
             then()
             return
 
@@ -274,8 +343,9 @@ class TokenCreatedScreen(Dialog[None]):
             if close:
                 then()
 
+        message = NOT_KEPT if self.sent is None else f"{not_copied_warning(self.sent)} {NOT_KEPT}"
         self.rime.open_dialog(
-            ConfirmScreen("Close without keeping the token?", NOT_KEPT, confirm="Close"), decided
+            ConfirmScreen("Close without keeping the token?", message, confirm="Close"), decided
         )
 
     def _close(self) -> None:

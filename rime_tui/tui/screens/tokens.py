@@ -109,6 +109,17 @@ class TokensScreen(WorkspaceScreen):
         #token-name {
             width: 1fr;
         }
+        /* Narrow: Token Name on a row of its own, so that what is typed shows. */
+        &.-narrow #create-row {
+            layout: grid;
+            grid-size: 2;
+            grid-columns: 1fr auto;
+            grid-rows: 3;
+        }
+        &.-narrow #token-name {
+            column-span: 2;
+            width: 100%;
+        }
         #expiry {
             width: 16;
         }
@@ -132,6 +143,7 @@ class TokensScreen(WorkspaceScreen):
 
     AUTO_FOCUS = "#tokens"
     PAGE = "API Access Tokens"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (56, "-wide")]  # as the token dialog
     FIELD_ACTIONS = frozenset({"focus_name", "filter"})
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: handled before the key reaches the focused table, so that keys
