@@ -63,7 +63,7 @@ FIRST_BACKOFF = 0.5
 """Seconds before the first retry when the answer has no Retry-After; doubled each time."""
 
 
-def _tls_context(cluster_url: str) -> ssl.SSLContext | bool:
+def tls_context(cluster_url: str) -> ssl.SSLContext | bool:
     """How an https cluster is verified: the OS trust store (a company CA there is
     trusted, as by the browser) through ``truststore`` where it is installed, else
     httpx's default (certifi). A plain-http URL never shakes hands: its context trusts
@@ -147,7 +147,7 @@ class RimeClient:
             base_url=self.cluster_url,
             timeout=timeout,
             transport=transport,
-            verify=_tls_context(self.cluster_url) if verify is True else verify,
+            verify=tls_context(self.cluster_url) if verify is True else verify,
             headers={"user-agent": f"rime-tui/{__version__}", "accept": "application/json"},
         )
 

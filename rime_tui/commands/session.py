@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from rime_tui.api.client import RimeClient, normalize_cluster_url
+from rime_tui.api.client import RimeClient, normalize_cluster_url, tls_context
 from rime_tui.api.errors import AuthenticationError, RimeError
 from rime_tui.local import LocalInstance
 from rime_tui.paths import BOOTSTRAP_FILE, default_data_dir
@@ -165,7 +165,11 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
                 "use --cluster with RIME_API_TOKEN instead.",
             )
         async with RimeClient(
-            instance.url, transport=instance.transport(), retries=RETRIES, on_retry=note
+            instance.url,
+            # No TLS on the private line: no trust store to load for it.
+            transport=instance.transport(verify=tls_context(instance.url)),
+            retries=RETRIES,
+            on_retry=note,
         ) as client:
             try:
                 answer = await client.login(email, password)

@@ -48,7 +48,7 @@ from rime_tui.commands.session import (
 )
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
-from rime_tui.wire.text import FORBIDDEN
+from rime_tui.wire.text import refused_at
 from rime_tui.words import plural
 
 
@@ -202,7 +202,7 @@ def check_name(raw: str) -> str:
         else f"is {len(name)} characters long (at most {MAX_NAME_LENGTH})"
         if len(name) > MAX_NAME_LENGTH
         else "holds a control or invisible character (a tab, an escape, …)"
-        if FORBIDDEN.search(name)
+        if refused_at(name) is not None
         else None
     )
     if problem:

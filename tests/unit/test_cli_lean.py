@@ -11,7 +11,7 @@ import sys
 
 import truststore
 
-from rime_tui.api.client import _tls_context
+from rime_tui.api.client import tls_context
 from tests.support.faulty_server import FaultyServer
 
 UNUSED = ("click", "rich", "pygments", "textual", "fastapi", "uvicorn", "starlette")
@@ -43,7 +43,7 @@ def test_token_list_loads_nothing_it_does_not_use(faulty: FaultyServer) -> None:
 
 
 def test_https_uses_the_os_trust_store_and_http_trusts_nothing() -> None:
-    assert isinstance(_tls_context("https://rime.example.io"), truststore.SSLContext)
-    plain = _tls_context("http://127.0.0.1:8477")
+    assert isinstance(tls_context("https://rime.example.io"), truststore.SSLContext)
+    plain = tls_context("http://127.0.0.1:8477")
     assert isinstance(plain, ssl.SSLContext) and not isinstance(plain, truststore.SSLContext)
     assert plain.verify_mode == ssl.CERT_REQUIRED and plain.cert_store_stats()["x509_ca"] == 0
