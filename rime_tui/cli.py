@@ -27,11 +27,14 @@ from rime_tui.wire.constants import MAX_EXPIRY_DAYS
 EXIT_CODES = """\
 exit codes (token and status):
   0  ok
-  1  API or server error (or the local instance could not start)
-  2  usage: bad arguments, an ambiguous workspace or token, --yes missing
+  1  API or server error, or no answer (or the local instance could not start)
+  2  usage: bad arguments (a name or lifetime the cluster refuses too), an ambiguous
+     workspace or token, --yes missing
   3  `token list --expiring` found some
   4  authentication failed
   5  no such token or workspace
+  6  the name is taken: you have a token of that name in that workspace
+  7  the instance holds its 200 tokens (the cap): delete one first
   130  interrupted by SIGINT (ctrl+c), 143 by SIGTERM; a secret made is printed first
   141  stdout was closed by its reader (e.g. `| head -1`)"""
 
@@ -90,7 +93,7 @@ def _target_options(*, suppress: bool) -> argparse.ArgumentParser:
     return parent
 
 
-def _at_least(minimum: int) -> Callable[[str], int]:
+def _at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -98,6 +101,8 @@ def _at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, not {value}")
         return value
 
     return parse
@@ -121,9 +126,17 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     def command(
         parent: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
     ) -> argparse.ArgumentParser:
-        return parent.add_parser(
+        parser = parent.add_parser(
             name, help=text, description=text, epilog=epilog, formatter_class=fmt, parents=[target]
         )
+        parser.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            help="no messages on stderr but errors and warnings (a secret or --json still "
+            "goes to stdout)",
+        )
+        return parser
 
     token = sub.add_parser(
         "token",
@@ -155,8 +168,8 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     create.add_argument(
         "--expires-in",
         metavar="DAYS",
-        type=_at_least(1),
-        help=f"lifetime (default: {MAX_EXPIRY_DAYS} days)",
+        type=_at_least(1, MAX_EXPIRY_DAYS),
+        help=f"lifetime, 1 to {MAX_EXPIRY_DAYS} days (default: {MAX_EXPIRY_DAYS})",
     )
     _add_output(create)
 

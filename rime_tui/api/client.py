@@ -12,11 +12,20 @@ email/password sign-in (:meth:`RimeClient.login`).
 
 from __future__ import annotations
 
+import asyncio
+import random
 import ssl
+import sys
+import types
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Self, TypeVar
 from urllib.parse import quote, urlsplit
 
+if "httpx" not in sys.modules:
+    # httpx imports its own command line (click, rich, pygments: ~40 ms) whenever they
+    # are installed, as they are beside Textual (encode/httpx#3547); an empty module in
+    # its place makes httpx fall back to its stub, which nothing here calls.
+    sys.modules.setdefault("httpx._main", types.ModuleType("httpx._main"))
 import httpx
 from pydantic import BaseModel, ValidationError
 
@@ -43,6 +52,30 @@ M = TypeVar("M", bound=BaseModel)
 Item = TypeVar("Item")
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
+
+RETRIED_METHODS = frozenset({"GET", "DELETE"})
+"""Idempotent calls: sending one again cannot do a thing twice."""
+RETRIED_STATUSES = frozenset({429, 503})
+"""Answers that say "later": too many requests, service unavailable."""
+MAX_RETRY_WAIT = 30.0
+"""Seconds: a Retry-After longer than this is not waited for (the error is raised)."""
+FIRST_BACKOFF = 0.5
+"""Seconds before the first retry when the answer has no Retry-After; doubled each time."""
+
+
+def tls_context(cluster_url: str) -> ssl.SSLContext | bool:
+    """How an https cluster is verified: the OS trust store (a company CA there is
+    trusted, as by the browser) through ``truststore`` where it is installed, else
+    httpx's default (certifi). A plain-http URL never shakes hands: its context trusts
+    nothing (it fails closed) and costs nothing, where certifi's costs ~40 ms to load.
+    """
+    if not cluster_url.startswith("https://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        import truststore
+    except ImportError:
+        return True
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def normalize_cluster_url(url: str) -> str:
@@ -99,15 +132,22 @@ class RimeClient:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: bool | ssl.SSLContext = True,
+        retries: int = 0,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
+        """*retries*: how many times a GET or DELETE answered 429 or 503 is sent again,
+        after the answer's Retry-After (up to :data:`MAX_RETRY_WAIT`), else after a
+        backoff from :data:`FIRST_BACKOFF`, doubled each time; *on_retry* hears why."""
         self.cluster_url = normalize_cluster_url(cluster_url)
         self.api_token = api_token
         self.session_token = session_token
+        self.retries = retries
+        self.on_retry = on_retry
         self._http = httpx.AsyncClient(
             base_url=self.cluster_url,
             timeout=timeout,
             transport=transport,
-            verify=verify,
+            verify=tls_context(self.cluster_url) if verify is True else verify,
             headers={"user-agent": f"rime-tui/{__version__}", "accept": "application/json"},
         )
 
@@ -148,9 +188,44 @@ class RimeClient:
             content = body.model_dump_json(by_alias=True, exclude_none=True)
             headers["content-type"] = "application/json"
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        attempt = 0
+        while True:
+            response = await self._request(method, path, clean, content, headers)
+            wait = self._retry_wait(method, response, attempt)
+            if wait is None:
+                return response
+            attempt += 1
+            if self.on_retry is not None:
+                self.on_retry(
+                    f"{self.host} answered {response.status_code} to {method} {path}; "
+                    f"trying again in {wait:.1f} s ({attempt} of {self.retries})"
+                )
+            await asyncio.sleep(wait)
+
+    def _retry_wait(self, method: str, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds to wait before sending the request again; None to take *response*."""
+        if (
+            attempt >= self.retries
+            or method not in RETRIED_METHODS
+            or response.status_code not in RETRIED_STATUSES
+        ):
+            return None
+        after = _retry_after(response)
+        if after is None:
+            return FIRST_BACKOFF * 2.0**attempt * random.uniform(0.8, 1.2)  # noqa: S311 (jitter)
+        return after if after <= MAX_RETRY_WAIT else None
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        content: str | None,
+        headers: dict[str, str],
+    ) -> httpx.Response:
         try:
             return await self._http.request(
-                method, path, params=clean, content=content, headers=headers
+                method, path, params=params, content=content, headers=headers
             )
         except httpx.TimeoutException as exc:
             raise RequestTimeoutError(

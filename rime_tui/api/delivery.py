@@ -174,14 +174,15 @@ async def _probe(client: RimeClient, secret: str) -> None:
 
 async def create(
     client: RimeClient,
-    workspace_id: str,
+    workspace_id: str | None,
     name: str,
     days: int | None,
     warn: Warn,
     *,
     check: bool = False,
 ) -> m.CreateApiTokenResponse:
-    """Create a token; its secret is the answer, to deliver.
+    """Create a token (in the calling API token's workspace without *workspace_id*);
+    its secret is the answer, to deliver.
 
     The create request is not abandoned when the task is cancelled: its answer is
     awaited, then :class:`Interrupted` carries the secret (a failed create raises

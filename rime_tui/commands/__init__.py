@@ -14,8 +14,15 @@ from collections.abc import Coroutine
 from typing import Any
 
 from rime_tui.api.delivery import Interrupted
-from rime_tui.api.errors import AuthenticationError, NotFoundError, RimeError
-from rime_tui.commands.session import CommandError, Exit, say
+from rime_tui.api.errors import (
+    AlreadyExistsError,
+    AuthenticationError,
+    InvalidArgumentError,
+    LimitExceededError,
+    NotFoundError,
+    RimeError,
+)
+from rime_tui.commands.session import CommandError, Exit, say, set_quiet
 from rime_tui.local import LocalInstanceError
 
 STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -52,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     signal's number after SIGINT or SIGTERM: 130, 143)."""
     from rime_tui.commands import status, token
 
+    set_quiet(args.quiet)
     command = status.status if args.command == "status" else token.ACTIONS[args.action]
     received: list[int] = []
     try:
@@ -72,6 +80,17 @@ def run(args: argparse.Namespace) -> int:
     except NotFoundError as exc:
         say(f"error: {exc.message}")
         return Exit.NOT_FOUND
+    except InvalidArgumentError as exc:  # the cluster refused what the arguments asked
+        say(f"error: {exc.message}")
+        return Exit.USAGE
+    except AlreadyExistsError as exc:
+        say(f"error: {exc.message}")
+        return Exit.TAKEN
+    except LimitExceededError as exc:
+        say(f"error: {exc.message}")
+        # A limit that lifts by itself says when (Retry-After, retried already): the
+        # token cap does not.
+        return Exit.FAILED if exc.retry_after is not None else Exit.CAP
     except (RimeError, LocalInstanceError) as exc:
         say(f"error: {exc}")
         return Exit.FAILED

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from rime_tui.api.client import RimeClient, normalize_cluster_url
+from rime_tui.api.client import RimeClient, normalize_cluster_url, tls_context
 from rime_tui.api.errors import AuthenticationError, RimeError
 from rime_tui.local import LocalInstance
 from rime_tui.paths import BOOTSTRAP_FILE, default_data_dir
@@ -28,6 +28,8 @@ from rime_tui.wire import models as m
 
 MIN_SUFFIX = 4
 """A listed token's suffix must be this long to tell our own API token by it."""
+RETRIES = 3
+"""A GET or DELETE answered 429 or 503 is sent again this many times (see RimeClient)."""
 
 
 class Exit(IntEnum):
@@ -39,6 +41,10 @@ class Exit(IntEnum):
     EXPIRING = 3
     AUTH = 4
     NOT_FOUND = 5
+    TAKEN = 6
+    """The name is taken: a token of that name exists (yours, in that workspace)."""
+    CAP = 7
+    """The instance holds its 200 tokens: delete one to make room."""
 
 
 class CommandError(Exception):
@@ -55,9 +61,24 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() or c == "\n" else "?" for c in text)
 
 
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """``--quiet``: :func:`note` says nothing; errors and warnings (:func:`say`) still go."""
+    global _quiet
+    _quiet = quiet
+
+
 def say(message: str) -> None:
     """A message for the person: stderr, so that stdout stays for data and secrets."""
     print(printable(message), file=sys.stderr, flush=True)
+
+
+def note(message: str) -> None:
+    """What went well, for the person (stderr); nothing with ``--quiet``."""
+    if not _quiet:
+        say(message)
 
 
 def confirm(question: str, yes: bool) -> bool:
@@ -127,7 +148,7 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
                 f"set RIME_API_TOKEN to an API token of {url} (a cluster is reached "
                 "with an API token).",
             )
-        async with RimeClient(url, api_token=token) as client:
+        async with RimeClient(url, api_token=token, retries=RETRIES, on_retry=note) as client:
             yield Session(client, None, token, None, started_local=False)
         return
 
@@ -143,7 +164,13 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
                 f"{data_dir / BOOTSTRAP_FILE} does not hold the admin's email and password; "
                 "use --cluster with RIME_API_TOKEN instead.",
             )
-        async with RimeClient(instance.url, transport=instance.transport()) as client:
+        async with RimeClient(
+            instance.url,
+            # No TLS on the private line: no trust store to load for it.
+            transport=instance.transport(verify=tls_context(instance.url)),
+            retries=RETRIES,
+            on_retry=note,
+        ) as client:
             try:
                 answer = await client.login(email, password)
             except AuthenticationError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,14 +17,21 @@ EXPIRY_NOTICE_DAYS = 14
 
 
 async def status(args: argparse.Namespace) -> Exit:
+    """Two sequential round trips with an API token (sign-in and sign-out besides on
+    the local instance)."""
     async with connect(args) as session:
         client = session.client
-        info = await client.rime_info()
-        admin = await session.org_admin()
-        spaces = await workspaces(client)
-        rows = await tokens_in(client, spaces)
-        me = session.user_id(r.token for r in rows)
-        user = session.user.email if session.user else (await owners(client)).get(me or "")
+        # Two round trips: what needs nothing first, together; then the token lists
+        # (they need the workspaces) beside the users (to name the API token's owner).
+        info, admin, spaces = await asyncio.gather(
+            client.rime_info(), session.org_admin(), workspaces(client)
+        )
+        user: str | None
+        if session.user is not None:
+            rows, user = await tokens_in(client, spaces), session.user.email
+        else:
+            rows, names = await asyncio.gather(tokens_in(client, spaces), owners(client))
+            user = names.get(session.user_id(r.token for r in rows) or "")
     now = datetime.now(UTC)
     horizon = now + timedelta(days=EXPIRY_NOTICE_DAYS)
     report: dict[str, Any] = {

@@ -10,6 +10,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
+import select
+import stat
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
@@ -22,6 +25,7 @@ from rime_tui.api.delivery import rotate as rotate_token
 from rime_tui.api.errors import NotFoundError, RimeError
 from rime_tui.api.tokens import Listed, tokens_in, workspaces
 from rime_tui.commands.inventory import (
+    PAGE_SIZE,
     as_json,
     describe,
     find_token,
@@ -38,10 +42,13 @@ from rime_tui.commands.session import (
     confirm,
     connect,
     need_consent,
+    note,
     printable,
     say,
 )
 from rime_tui.wire import models as m
+from rime_tui.wire.constants import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
+from rime_tui.wire.text import refused_at
 from rime_tui.words import plural
 
 
@@ -71,9 +78,9 @@ async def list_tokens(args: argparse.Namespace) -> Exit:
         _print_table(rows, names, now, with_workspace=args.all_workspaces)
     if args.expiring is None:
         if not rows:
-            say("No tokens.")
+            note("No tokens.")
         return Exit.OK
-    say(f"Expiring within {plural(args.expiring, 'day')}: {plural(len(rows), 'token')}.")
+    note(f"Expiring within {plural(args.expiring, 'day')}: {plural(len(rows), 'token')}.")
     return Exit.EXPIRING if rows else Exit.OK
 
 
@@ -108,19 +115,22 @@ def _print_table(
 # -- create and rotate: the secret ------------------------------------------------------
 
 
-def _emit(output: str, made: m.CreateApiTokenResponse, name: str, info: Listed | None) -> None:
+def _emit(
+    output: str, made: m.CreateApiTokenResponse, name: str, info: m.ApiTokenInfo | None
+) -> None:
     """The secret on stdout, in the form asked for; the only thing there."""
     secret = made.full_api_token
     if output == "env":
         text = "export RIME_API_TOKEN='" + secret.replace("'", "'\\''") + "'"
     elif output == "json":
+        where = info.workspace_id if info else None
         text = json.dumps(
             {
                 "id": made.id.uuid,
                 "name": name,
                 "token": secret,
-                "workspaceId": info.workspace.workspace_id.uuid if info else None,
-                "expirationTime": stamp(info.token.expiration_time) if info else None,
+                "workspaceId": where.uuid if where else None,
+                "expirationTime": stamp(info.expiration_time) if info else None,
             }
         )
     else:
@@ -129,14 +139,24 @@ def _emit(output: str, made: m.CreateApiTokenResponse, name: str, info: Listed |
     sys.stdout.flush()
 
 
-async def _listed(client: RimeClient, space: m.Workspace, token_id: str) -> Listed | None:
-    """The token just made, as listed (for its expiration time); None if that fails."""
+async def _read_back(
+    client: RimeClient, workspace_id: str | None, token_id: str
+) -> m.ApiTokenInfo | None:
+    """The token just made, as listed (its workspace and expiration time); None if
+    that fails. Without *workspace_id*, the list of the API token's own workspace."""
     try:
-        rows = await tokens_in(client, [space])
+        async for token in client.iter_api_tokens(workspace_id, page_size=PAGE_SIZE):
+            if token.id.uuid == token_id:
+                return token.model_copy(
+                    update={"workspace_id": token.workspace_id or _uuid(workspace_id)}
+                )
     except RimeError as exc:
         say(f"warning: could not read the new token's details back: {exc}")
-        return None
-    return next((r for r in rows if r.id == token_id), None)
+    return None
+
+
+def _uuid(value: str | None) -> m.RimeUUID | None:
+    return None if value is None else m.RimeUUID(uuid=value)
 
 
 async def _deliver(
@@ -144,12 +164,16 @@ async def _deliver(
     client: RimeClient,
     made: m.CreateApiTokenResponse,
     name: str,
-    space: m.Workspace,
-) -> Listed | None:
-    """*made*'s secret on stdout, after reading its details back (for ``json``); an
+    workspace_id: str | None,
+    *,
+    read_back: bool = True,
+) -> m.ApiTokenInfo | None:
+    """*made*'s secret on stdout, after reading its details back (with *read_back*); an
     interruption skips the reading, never the printing."""
+    info = None
     try:
-        info = await _listed(client, space, made.id.uuid)
+        if read_back:
+            info = await _read_back(client, workspace_id, made.id.uuid)
     except asyncio.CancelledError:
         _emit(args.output, made, name, None)
         asyncio.current_task().uncancel()  # type: ignore[union-attr]  # answered below
@@ -169,25 +193,97 @@ def _deliver_interrupted(args: argparse.Namespace, stopped: Interrupted) -> None
         _emit(args.output, stopped.secret, stopped.name, None)
 
 
+def check_name(raw: str) -> str:
+    """The token name as the cluster will take it, or exit 2 before any request."""
+    name = raw.strip()
+    problem = (
+        "is empty"
+        if not name
+        else f"is {len(name)} characters long (at most {MAX_NAME_LENGTH})"
+        if len(name) > MAX_NAME_LENGTH
+        else "holds a control or invisible character (a tab, an escape, …)"
+        if refused_at(name) is not None
+        else None
+    )
+    if problem:
+        raise CommandError(Exit.USAGE, f"the token name {printable(repr(raw))} {problem}.")
+    return name
+
+
+def reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has already closed it (``| true``): a
+    secret written there would be lost, so nothing is made."""
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+    except (AttributeError, ValueError, OSError):
+        return False
+    poll = select.poll()
+    poll.register(fd, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poll.poll(0))
+
+
+def _check_stdout(what: str) -> None:
+    if reader_gone():
+        say(f"error: standard output is closed: {what} nothing, as its secret would be lost.")
+        raise BrokenPipeError
+
+
 async def create(args: argparse.Namespace) -> Exit:
-    name = args.name.strip()
+    """One request with an API token and no ``--workspace`` (the token's own workspace);
+    ``--output json`` reads the new token back for its workspace and expiry."""
+    name = check_name(args.name)
+    _check_stdout("create makes")
     async with connect(args) as session:
         client = session.client
-        space = pick_workspace(await workspaces(client), args.workspace)
+        space = None
+        if args.workspace is not None or not session.api_token:
+            space = pick_workspace(await workspaces(client), args.workspace)
+        workspace_id = space.workspace_id.uuid if space else None
         try:
-            made = await create_token(
-                client, space.workspace_id.uuid, args.name, args.expires_in, _warn
-            )
+            made = await create_token(client, workspace_id, args.name, args.expires_in, _warn)
         except Interrupted as stopped:
-            _deliver_interrupted(args, stopped)
+            try:
+                _deliver_interrupted(args, stopped)
+            except BrokenPipeError:
+                if stopped.secret is not None:
+                    await _retract(client, stopped.secret)
+                raise
             raise
-        info = await _deliver(args, client, made, name, space)
-    expires = _date(info.token.expiration_time) if info else "(unknown)"
-    say(
-        f"Created token {name!r} ({made.id.uuid}) in {describe(space)}; it "
+        try:
+            info = await _deliver(
+                args, client, made, name, workspace_id, read_back=args.output == "json"
+            )
+        except BrokenPipeError:
+            await _retract(client, made)
+            raise
+    days = args.expires_in or MAX_EXPIRY_DAYS
+    expires = _date(info.expiration_time) if info else f"in {plural(days, 'day')}"
+    note(
+        f"Created token {name!r} ({made.id.uuid}) in "
+        f"{describe(space) if space else 'the API token' + chr(39) + 's workspace'}; it "
         f"expires {expires}. Its secret is shown this once."
     )
     return Exit.OK
+
+
+async def _retract(client: RimeClient, made: m.CreateApiTokenResponse) -> None:
+    """Stdout was closed (its reader went away) as *made*'s secret was printed: the
+    secret is lost, so the token is deleted again (the closed pipe then ends the
+    command with exit 141)."""
+    try:
+        await client.delete_api_token(made.id.uuid)
+    except RimeError as exc:
+        say(
+            f"error: standard output is closed, so the secret of token {made.id.uuid} is "
+            f"lost, and deleting that token failed ({exc}): delete it."
+        )
+        return
+    say(
+        f"error: standard output is closed, so the secret of token {made.id.uuid} could "
+        "not be written: the token is deleted again."
+    )
 
 
 async def _to_rotate(
@@ -216,7 +312,13 @@ async def _to_rotate(
 
 async def rotate(args: argparse.Namespace) -> Exit:
     """Same name and lifetime, new secret, and never neither token (see
-    :func:`rime_tui.api.delivery.rotate`)."""
+    :func:`rime_tui.api.delivery.rotate`).
+
+    If stdout is closed as the new secret is printed, the new token stays: the old one
+    is gone by then, deleting the new one would leave neither, and its secret died with
+    this process (nobody holds it); ``rotate NAME`` again gives it one that can be read.
+    """
+    _check_stdout("rotate changes")
     async with connect(args) as session:
         client = session.client
         spaces = await spaces_for(client, args.workspace, every=args.workspace is None)
@@ -226,30 +328,39 @@ async def rotate(args: argparse.Namespace) -> Exit:
         assert found is not None
         name = old.token.name if old else args.token.strip()
         space = found.workspace
+        workspace_id = space.workspace_id.uuid
         try:
-            made = await rotate_token(
-                client,
-                old.token if old else None,
-                space.workspace_id.uuid,
-                ours=old is not None and session.is_our_token(old.token),
-                warn=_warn,
-                left=left.token if left else None,
-                left_ours=left is not None and session.is_our_token(left.token),
-                name=name,
+            try:
+                made = await rotate_token(
+                    client,
+                    old.token if old else None,
+                    workspace_id,
+                    ours=old is not None and session.is_our_token(old.token),
+                    warn=_warn,
+                    left=left.token if left else None,
+                    left_ours=left is not None and session.is_our_token(left.token),
+                    name=name,
+                )
+            except Interrupted as stopped:
+                _deliver_interrupted(args, stopped)
+                raise
+            except SuccessorFailed as failed:
+                stand_in = failed.stand_in
+                await _deliver(args, client, stand_in, stand_in_name(name), workspace_id)
+                raise CommandError(
+                    Exit.FAILED, f"{failed}; the secret above is the stand-in's."
+                ) from None
+            info = await _deliver(args, client, made, name, workspace_id)
+        except BrokenPipeError:
+            say(
+                f"error: standard output is closed, so the new secret of {name!r} could not "
+                "be written. The token stays (the old one is deleted; nobody holds the new "
+                f"secret): run `rotate {name}` again for a secret you can read."
             )
-        except Interrupted as stopped:
-            _deliver_interrupted(args, stopped)
             raise
-        except SuccessorFailed as failed:
-            stand_in = failed.stand_in
-            await _deliver(args, client, stand_in, stand_in_name(name), space)
-            raise CommandError(
-                Exit.FAILED, f"{failed}; the secret above is the stand-in's."
-            ) from None
-        info = await _deliver(args, client, made, name, space)
-    expires = _date(info.token.expiration_time) if info else "(unknown)"
+    expires = _date(info.expiration_time) if info else "(unknown)"
     gone = f"{old.id} is deleted" if old else f"the stand-in {left.id if left else ''} is deleted"
-    say(
+    note(
         f"Rotated token {name!r} in {describe(space)}: {gone}, {made.id.uuid} "
         f"replaces it and expires {expires}."
     )
@@ -267,10 +378,10 @@ async def delete(args: argparse.Namespace) -> Exit:
         row = await find_token(client, spaces, args.token)
         what = f"token {row.token.name!r} ({row.id}, …{row.token.suffix}) in {row.workspace.name}"
         if not confirm(f"Delete {what}?", args.yes):
-            say("Nothing deleted.")
+            note("Nothing deleted.")
             return Exit.OK
         await client.delete_api_token(row.id)
-    say(f"Deleted {what}.")
+    note(f"Deleted {what}.")
     return Exit.OK
 
 
@@ -282,20 +393,21 @@ async def prune(args: argparse.Namespace) -> Exit:
         now = _now()
         rows = [r for r in await tokens_in(client, spaces) if r.expired(now)]
         if not rows:
-            say(f"No expired tokens in {where(spaces)}.")
+            note(f"No expired tokens in {where(spaces)}.")
             return Exit.OK
+        listing = note if args.yes else say  # the question needs its list
         for row in rows:
-            say(
+            listing(
                 f"  {row.token.name!r} ({row.id}) in {row.workspace.name}, "
                 f"expired {_date(row.token.expiration_time)}"
             )
         if not confirm(f"Delete these {len(rows)} expired tokens?", args.yes):
-            say("Nothing deleted.")
+            note("Nothing deleted.")
             return Exit.OK
         for row in rows:
             with contextlib.suppress(NotFoundError):  # deleted meanwhile
                 await client.delete_api_token(row.id)
-    say(f"Deleted {plural(len(rows), 'expired token')} in {where(spaces)}.")
+    note(f"Deleted {plural(len(rows), 'expired token')} in {where(spaces)}.")
     return Exit.OK
 
 

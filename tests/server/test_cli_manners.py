@@ -1,5 +1,6 @@
 """Unix manners of the ``rime-tui`` command, as a shell sees them (real processes, a real
-local instance on loopback): a reader that closes the pipe early, and no terminal."""
+local instance on loopback): a reader that closes the pipe early (also as a secret is
+printed), and no terminal."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from rime_tui.api import RimeClient
+from tests.server.test_cli_interrupted import PATIENCE, TOKENS, make, names, start, works
+from tests.server.test_cli_tokens import ok, rime_tui
+from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 
 
@@ -71,3 +76,73 @@ def test_with_no_terminal_the_tui_refuses_in_one_line(tmp_path: Path, redirect: 
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "rime-tui token" in lines[0], done.stderr
     assert "\x1b" not in done.stdout and (not out.exists() or out.read_text() == "")
+
+
+# -- a secret that cannot be written -----------------------------------------------------
+
+
+def _stalled(proxy: LatencyProxy, command: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while proxy.stalled == 0:
+        assert command.poll() is None, command.communicate()
+        assert time.monotonic() < deadline, "the command never reached the stalled request"
+        time.sleep(0.02)
+
+
+def _reader_leaves(proxy: LatencyProxy, command: subprocess.Popen[str]) -> tuple[int, str]:
+    """Close the command's stdout (its reader goes away) while it waits on the stalled
+    request, then let the request through; its exit code and stderr."""
+    _stalled(proxy, command)
+    assert command.stdout is not None and command.stderr is not None
+    command.stdout.close()
+    proxy.release()
+    err = command.stderr.read()
+    return command.wait(timeout=PATIENCE), err
+
+
+def test_a_create_whose_secret_cannot_be_written_deletes_its_token(local: Local) -> None:
+    """``rime-tui token create ci | …`` whose reader is gone when the secret comes: the
+    secret is lost, so the token is deleted again; exit 141."""
+    with LatencyProxy(local.server.port, delay=0.05) as proxy:
+        proxy.stall("POST", TOKENS)
+        command = start(proxy, local.api_token, "token", "create", "ci")
+        code, err = _reader_leaves(proxy, command)
+    assert code == 141, err
+    assert "deleted again" in err and "Traceback" not in err, err
+    assert asyncio.run(names(local)) == ["Default token"]
+
+
+def test_a_create_with_stdout_closed_already_makes_nothing(local: Local) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with LatencyProxy(local.server.port, delay=0.05) as proxy:
+        env = {**_env(), "RIME_API_TOKEN": local.api_token}
+        done = subprocess.run(
+            [sys.executable, "-m", "rime_tui", "token", "create", "ci", "--cluster", proxy.url],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        os.close(write_end)
+        assert proxy.requests == []
+    assert done.returncode == 141 and "makes nothing" in done.stderr, done.stderr
+    assert asyncio.run(names(local)) == ["Default token"]
+
+
+def test_a_rotate_whose_secret_cannot_be_written_keeps_the_new_token(local: Local) -> None:
+    """The old token is gone by then: the new one stays (nobody holds its secret), and
+    ``rotate`` again gives it one that can be read."""
+    old = asyncio.run(make(local, "deploy"))
+    with LatencyProxy(local.server.port, delay=0.05) as proxy:
+        proxy.stall("GET", TOKENS, skip=1)  # reading the new token back
+        command = start(proxy, local.api_token, "token", "rotate", "deploy")
+        code, err = _reader_leaves(proxy, command)
+    assert code == 141, err
+    assert "rotate deploy" in err and "Traceback" not in err, err
+    assert sorted(asyncio.run(names(local))) == ["Default token", "deploy"]
+    assert not asyncio.run(works(local, old))
+    again = ok(rime_tui(local, "token", "rotate", "deploy")).stdout.strip()
+    assert asyncio.run(works(local, again))

@@ -80,6 +80,7 @@ class FaultyServer:
         self.hits: list[str] = []  # "GET /v1/rime-info", in order
         self.pinned: dict[str, tuple[int, Any]] = {}  # "GET /v1/..." -> (status, JSON)
         self.bodies: dict[str, Any] = {}  # "POST /v1/..." -> the last JSON body sent
+        self.queued: dict[str, list[tuple[int, Any, dict[str, str]]]] = {}  # see answer_next
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -117,6 +118,28 @@ class FaultyServer:
         """Answer every *method* request for *path* with *body* (as JSON) and *status*."""
         with self._lock:
             self.pinned[f"{method} {path}"] = (status, body)
+
+    def answer_next(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: Any,
+        *,
+        headers: dict[str, str] | None = None,
+        count: int = 1,
+    ) -> None:
+        """Answer the next *count* *method* requests for *path* with *status*, *body* (as
+        JSON) and *headers* (e.g. a 503 with Retry-After); later ones as before."""
+        with self._lock:
+            self.queued.setdefault(f"{method} {path}", []).extend(
+                [(status, body, headers or {})] * count
+            )
+
+    def count(self, method: str, path: str) -> int:
+        """How many *method* requests for *path* arrived."""
+        with self._lock:
+            return self.hits.count(f"{method} {path}")
 
     def waiting(self, path: str) -> bool:
         """Whether a request for *path* has arrived (used to wait for a hung call)."""
@@ -197,7 +220,13 @@ class FaultyServer:
             _send(handler, 200, b'["this", "is", "not", "an", "RI", "answer"]')
         else:
             with self._lock:
+                queue = self.queued.get(request)
+                queued = queue.pop(0) if queue else None
                 pinned = self.pinned.get(request)
+            if queued is not None:
+                status, body, headers = queued
+                _send(handler, status, json.dumps(body).encode(), headers=headers)
+                return
             status, body = pinned or self.answer(parts.path, parse_qs(parts.query))
             _send(handler, status, json.dumps(body).encode())
 
@@ -207,10 +236,13 @@ def _send(
     status: int,
     body: bytes,
     content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> None:
     try:
         handler.send_response(status)
         handler.send_header("content-type", content_type)
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
         handler.send_header("content-length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
