@@ -185,5 +185,7 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
                 with contextlib.suppress(RimeError):
                     await client.logout()
     finally:
-        if started:
-            instance.stop()
+        # Give up the lease taken for the command (it kept a TUI's exit from stopping the
+        # instance under it); the instance stops only if this command started it, or it
+        # was a TUI's and no TUI holds it any more (the last one out stops it).
+        instance.stop()

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from rime_tui.api import RimeClient
@@ -146,3 +147,23 @@ def test_a_rotate_whose_secret_cannot_be_written_keeps_the_new_token(local: Loca
     assert not asyncio.run(works(local, old))
     again = ok(rime_tui(local, "token", "rotate", "deploy")).stdout.strip()
     assert asyncio.run(works(local, again))
+
+
+def test_a_command_on_a_running_instance_leaves_no_lease_behind(local: Local) -> None:
+    """Each command takes a lease on the instance while it runs and gives it up at the end
+    (they piled up in DIR/leases, one per run), and leaves the running instance running."""
+    target = ["--data-dir", str(local.data_dir), "--port", str(local.server.port)]
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "rime_tui", "token", "list", *target],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stderr
+    leases = local.data_dir / "leases"
+    assert not leases.exists() or list(leases.iterdir()) == []
+    with httpx.Client(base_url=local.url, headers={"rime-api-key": local.api_token}) as http:
+        assert http.get("/v1/rime-info").status_code == 200
