@@ -78,6 +78,7 @@ def settle() -> None:
 
 WATCHER_SWEEP_SECONDS = 5.0
 EXPIRING_DAYS = 14  # after sign-in, one notice names your tokens expiring this soon
+NOTICE_AT_MOST = 10.0  # seconds the notice waits for a page to list the instance
 SIGNING_OUT = "signing out"  # what keys wait for while the session ends
 NEVER_WAITS = frozenset({"ctrl+q"})  # keys handled at once, whatever keys wait for
 FRAME_SWITCH_INTERVAL = 0.0005  # seconds: see run_tui
@@ -440,6 +441,7 @@ class RimeApp(App[None]):
         Workspaces."""
         previous, self.session = self.session, session
         if previous is not None and previous.client is not session.client:
+            previous.stop_listing()
             self.run_worker(previous.client.aclose(), exit_on_error=False)
         reauth = self._index_of(SignInScreen, start=1)  # over the page the user was on
         if reauth is not None and previous is not None and previous.same_user(session):
@@ -454,10 +456,10 @@ class RimeApp(App[None]):
         )
 
     async def notice_expiring(self, session: Session) -> None:
-        """One notice naming your tokens that expire within EXPIRING_DAYS days."""
-        from rime_tui.api.tokens import instance_tokens
-
-        rows = await instance_tokens(session.client)
+        """One notice naming your tokens that expire within EXPIRING_DAYS days, from the
+        session's instance listing: once a page lists it (sharing that page's round trip),
+        or after NOTICE_AT_MOST seconds."""
+        rows = list(await session.listing.when_wanted(NOTICE_AT_MOST))
         me = session.resolve_user_id(r.token for r in rows)
         now = self.now()
         soon = [
@@ -553,6 +555,7 @@ class RimeApp(App[None]):
                     await session.client.logout()
                 except Exception as exc:  # the session is dropped locally either way
                     self.log.warning(f"logout failed: {type(exc).__name__}")
+            session.stop_listing()
             await session.client.aclose()
             self._pop_to(1)
             first = self.screen_stack[0]

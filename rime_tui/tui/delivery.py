@@ -31,9 +31,11 @@ from rime_tui.tui.screens.base import BaseScreen
 from rime_tui.tui.text import one_line
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from textual.screen import Screen
 
-    from rime_tui.api.tokens import Listed
+    from rime_tui.api.tokens import InstanceListing, Listed
     from rime_tui.tui.app import RimeApp
     from rime_tui.wire.models import ApiTokenInfo, CreateApiTokenResponse
 
@@ -151,6 +153,7 @@ class Delivery:
                 app.notify_error(str(failed))
             if ours or left_ours:
                 session.token_suffix = made.full_api_token[-4:]
+            _rotated_in(session.listing, row, old, left, made, name, app.now())
             return made
 
         return self.start(
@@ -251,3 +254,37 @@ class Delivery:
     def _closed(self, _: object) -> None:
         if self._waiting:
             self.show(*self._waiting.popleft())
+
+
+def _rotated_in(
+    listing: InstanceListing,
+    row: Listed,
+    old: ApiTokenInfo | None,
+    left: Listed | None,
+    made: CreateApiTokenResponse,
+    name: str,
+    now: datetime,
+) -> None:
+    """The session's instance listing after a rotation: the old token and the stand-in
+    gone, the new one (same lifetime) in."""
+    from rime_tui.api.tokens import Listed as Row
+    from rime_tui.wire.models import ApiTokenInfo as Info
+
+    for gone in (old, left.token if left is not None else None):
+        if gone is not None:
+            listing.discard(gone.id.uuid)
+    was = old or row.token
+    lifetime = (
+        was.expiration_time - was.creation_time
+        if was.expiration_time is not None and was.creation_time is not None
+        else None
+    )
+    token = Info(
+        id=made.id,
+        name=name,
+        suffix=made.full_api_token[-4:],
+        creation_time=now,
+        expiration_time=now + lifetime if lifetime is not None else None,
+        user_id=was.user_id,
+    )
+    listing.add(Row(token, row.workspace))

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
+    from rime_tui.api.tokens import InstanceListing
     from rime_tui.local import LocalInstance
-    from rime_tui.wire.models import ApiTokenInfo, UserDetail
+    from rime_tui.wire.models import ApiTokenInfo, ListWorkspacesResponse, Role, UserDetail
 
 LOCAL_START_TIMEOUT = 30.0
+WORKSPACES_PAGE = 200  # workspaces a page (the Workspaces page's, fetched with sign-in)
 
 Method = Literal["password", "token"]
 Field = Literal["cluster", "password", "api-token"]
@@ -34,6 +36,24 @@ class Session:
     method: Method
     token_suffix: str | None = None  # the suffix of the API token signed in with
     inferred_user_id: str | None = None
+    # What sign-in already fetched, for the Workspaces page (taken once; r fetches again).
+    roles: list[Role] | None = None
+    first_workspaces: ListWorkspacesResponse | None = None
+    _listing: InstanceListing | None = field(default=None, repr=False)
+
+    @property
+    def listing(self) -> InstanceListing:
+        """The instance's tokens, listed once per session (:class:`InstanceListing`)."""
+        if self._listing is None:
+            from rime_tui.api.tokens import InstanceListing
+
+            self._listing = InstanceListing(self.client)
+        return self._listing
+
+    def stop_listing(self) -> None:
+        """The session ends: a count under way stops."""
+        if self._listing is not None:
+            self._listing.close()
 
     @property
     def host(self) -> str:
@@ -207,11 +227,29 @@ async def sign_in(
             return Session(client, answer.user, answer.user.is_org_admin, "password")
         token = form.api_token.strip()
         client.api_token = token
-        await client.rime_info()
-        from rime_tui.wire.models import org_admin_among
+        # One round trip: is it a cluster, who is this token, and the Workspaces page's
+        # first rows (a failure there is the page's to tell, not the sign-in's).
+        info, roles, first = await asyncio.gather(
+            client.rime_info(),
+            client.my_roles(),
+            client.list_workspaces_page(page_size=WORKSPACES_PAGE),
+            return_exceptions=True,
+        )
+        for answer in (info, roles):
+            if isinstance(answer, BaseException):
+                raise answer
+        from rime_tui.wire.models import ListWorkspacesResponse, org_admin_among
 
-        admin = org_admin_among(await client.my_roles())
-        return Session(client, None, admin, "token", token_suffix=token[-4:])
+        assert isinstance(roles, list)
+        return Session(
+            client,
+            None,
+            org_admin_among(roles),
+            "token",
+            token_suffix=token[-4:],
+            roles=roles,
+            first_workspaces=first if isinstance(first, ListWorkspacesResponse) else None,
+        )
     except BaseException:
         await client.aclose()
         raise

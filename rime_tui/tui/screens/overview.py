@@ -66,6 +66,11 @@ class OverviewScreen(WorkspaceScreen):
     _fetched = False  # shown its figures once: later loads update them in place
 
     _under_a_page = False  # a page (not a dialog) was opened over this one
+    _recount = False  # r: the instance's tokens are counted again
+
+    def action_refresh(self) -> None:
+        self._recount = True
+        super().action_refresh()
 
     def on_screen_suspend(self) -> None:
         self._under_a_page = not isinstance(self.app.screen, ModalScreen)
@@ -117,6 +122,8 @@ class OverviewScreen(WorkspaceScreen):
         client = self.session.client
         if self.session.counts_instance:
             self.count_instance()
+        else:  # the expiry notice's, in this page's round trip
+            self.session.listing.start()
         ws_id = self.workspace.workspace_id.uuid
         details = self.query_one("#details", Static)
         members, projects, tokens = await asyncio.gather(
@@ -141,10 +148,15 @@ class OverviewScreen(WorkspaceScreen):
     async def count_instance(self) -> None:
         """What the instance-wide cap means, from every workspace's list (for org admins
         signed in with the password: Session.counts_instance)."""
-        from rime_tui.api.tokens import instance_tokens
-
         meter = self.query_one("#meter", Static)
-        show_meter(meter, await instance_tokens(self.session.client), self.rime.now())
+        listing = self.session.listing
+        if self._recount:
+            self._recount = False
+            listing.recount()
+        if not listing.fresh:
+            meter.update("Counting the tokens on this instance…")
+            meter.display = True
+        show_meter(meter, await listing.get(), self.rime.now())
         meter.display = True
 
 

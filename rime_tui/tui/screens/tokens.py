@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 from collections.abc import Callable
@@ -164,7 +165,7 @@ class TokensScreen(WorkspaceScreen):
         self.rows: list[Listed] = []  # what the list holds, before filter and sort
         self.shown: list[Listed] = []  # what the table shows, row by row
         self.instance: list[Listed] | None = None  # every token (org admins), for the meter
-        self._made: list[Listed] = []  # tokens made here since the last count began
+        self._recount = False  # r: the instance's tokens are counted again
         self.owners: dict[str, str] = {}
         self.all_workspaces = False
         self.sort: tuple[str, bool] | None = None  # column key, descending
@@ -242,24 +243,37 @@ class TokensScreen(WorkspaceScreen):
     # -- listing --------------------------------------------------------------------
 
     async def fetch(self) -> None:
-        from rime_tui.api.tokens import Listed, instance_tokens
+        """One round trip: the list and its owners' names together (the instance's
+        tokens from the session's listing, counted once)."""
+        from rime_tui.api.errors import RimeError
+        from rime_tui.api.tokens import Listed
 
         client = self.session.client
-        if self.shows_owner:
-            await self._name_members()
-        if self.shows_owner and self.all_workspaces:
-            await self._name_every_owner()
-        if self.all_workspaces:
-            self.rows = await instance_tokens(client)
-            if self.shows_meter:
-                self.instance = self.rows
-        else:
-            self.rows = [
+        listing = self.session.listing
+        if self._recount:
+            self._recount = False
+            listing.recount()
+
+        async def here() -> list[Listed]:
+            ws_id = self.workspace.workspace_id.uuid
+            return [
                 Listed(t, self.workspace)
-                async for t in client.iter_api_tokens(
-                    self.workspace.workspace_id.uuid, page_size=500
-                )
+                async for t in client.iter_api_tokens(ws_id, page_size=500)
             ]
+
+        async def names() -> None:
+            if self.shows_owner:
+                await self._name_members()
+            else:  # wanted if the list holds others' tokens (a workspace admin's)
+                with contextlib.suppress(RimeError):
+                    await self._name_members()
+            if self.shows_owner and self.all_workspaces:
+                await self._name_every_owner()
+
+        rows, _ = await asyncio.gather(listing.get() if self.all_workspaces else here(), names())
+        self.rows = list(rows)
+        if self.all_workspaces and self.shows_meter:
+            self.instance = rows
         me = self.session.resolve_user_id(r.token for r in self.rows)
         if not self._others_listed and any(r.token.user_id != me for r in self.rows):
             self._others_listed = True  # a workspace admin: say whose each token is
@@ -269,6 +283,12 @@ class TokensScreen(WorkspaceScreen):
         self._show_meter()
         if self.shows_meter and not self.all_workspaces:
             self.count_instance()
+        else:  # the expiry notice's, in this page's round trip
+            listing.start()
+
+    def action_refresh(self) -> None:
+        self._recount = True  # r counts the instance's tokens again too
+        super().action_refresh()
 
     async def _name_members(self) -> None:
         """The names of this workspace's members, for the Owner column (once)."""
@@ -298,15 +318,12 @@ class TokensScreen(WorkspaceScreen):
     async def count_instance(self) -> None:
         """The meter: every token on the instance, after the list is shown; with their
         owners' names, the all-workspaces view (a) is then ready at once."""
-        from rime_tui.api.tokens import instance_tokens
-
-        # A token made meanwhile may have been listed by the count, or not (its list was
-        # read first): counted once either way.
-        made: list[Listed] = []
-        self._made = made
-        listed = await instance_tokens(self.session.client)
-        known = {row.id for row in listed}
-        self.instance = listed + [row for row in made if row.id not in known]
+        listing = self.session.listing
+        if not listing.fresh:
+            meter = self.query_one("#meter", Static)
+            meter.update("Counting the tokens on this instance…")
+        # A token made or deleted meanwhile is counted once (InstanceListing.add).
+        self.instance = await listing.get()
         await self._name_every_owner()
         self._show_meter()
 
@@ -519,7 +536,6 @@ class TokensScreen(WorkspaceScreen):
             user_id=self.session.user_id or "",
         )
         row = Listed(token, self.workspace)
-        self._made.append(row)
         if not any(listed.id == token_id for listed in self.rows):
             self.rows.append(row)
             if self.sort is None and row in self._visible():
@@ -528,8 +544,7 @@ class TokensScreen(WorkspaceScreen):
                 self._show_status()
             else:
                 self._show_tokens()
-        if self.instance is not None and not any(r.id == token_id for r in self.instance):
-            self.instance.append(row)  # (not when it is self.rows: added just above)
+        self.session.listing.add(row)  # the meter's (counted once)
         self._show_meter()
 
     # -- deleting, rotating, pruning -------------------------------------------------
@@ -566,6 +581,7 @@ class TokensScreen(WorkspaceScreen):
         try:
             with self.rime.progress.working(f"Deleting “{name}”…", "Keys you type wait for it"):
                 await self.session.client.delete_api_token(token.id.uuid)
+            self.session.listing.discard(token.id.uuid)
             self.notify(f"Deleted “{one_line(token.name)}”.", markup=False)
             if own:
                 await self.rime.sign_out()
@@ -630,6 +646,7 @@ class TokensScreen(WorkspaceScreen):
                 for row in rows:
                     with contextlib.suppress(NotFoundError):  # deleted meanwhile
                         await self.session.client.delete_api_token(row.id)
+                    self.session.listing.discard(row.id)
             self.notify(f"Deleted {plural(len(rows), 'expired token')}.")
         finally:
             self.load()  # what was deleted, even if a delete failed

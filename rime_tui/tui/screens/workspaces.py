@@ -148,27 +148,42 @@ class WorkspacesScreen(RimeScreen):
         table.clear()
         table.loading = True
         status.update("Loading workspaces…")
+        session = self.session
+        # What sign-in fetched with it (roles, first page) is used once; r asks again.
+        first, session.first_workspaces = session.first_workspaces, None
+        known_roles, session.roles = session.roles, None
+        roles_asked = None
+        if not session.org_admin and known_roles is None:  # asked with the first page
+            roles_asked = asyncio.ensure_future(client.my_roles())
         try:
-            if self.session.org_admin:  # an org admin is Admin of every workspace
+            if session.org_admin:  # an org admin is Admin of every workspace
                 self.roles = {}
-            else:
-                roles = await client.my_roles()
-                self.roles = {
-                    r.subject_id: r.role
-                    for r in roles
-                    if r.subject_type == "SUBJECT_TYPE_WORKSPACE"
-                }
-            # Rows are added a page at a time: keys and paints get their turn in between.
-            chunk: list[Workspace] = []
-            async for workspace in client.iter_workspaces(page_size=PAGE_SIZE):
-                chunk.append(workspace)
-                if len(chunk) == PAGE_SIZE:
-                    self._append(chunk)
-                    chunk = []
-                    table.loading = False
-                    status.update(f"Loading workspaces… {len(self.workspaces)} so far")
-            self._append(chunk)
+            token = ""
+            while True:
+                page = first or await client.list_workspaces_page(
+                    page_size=PAGE_SIZE, page_token=token
+                )
+                first = None
+                if roles_asked is not None:
+                    known_roles, roles_asked = await roles_asked, None
+                if known_roles is not None:
+                    self.roles = {
+                        r.subject_id: r.role
+                        for r in known_roles
+                        if r.subject_type == "SUBJECT_TYPE_WORKSPACE"
+                    }
+                    known_roles = None
+                # Rows are added a page at a time: keys and paints get their turn between.
+                self._append(page.items)
+                token = page.next_page_token
+                if not page.has_more or not token:
+                    break
+                table.loading = False
+                status.update(f"Loading workspaces… {len(self.workspaces)} so far")
+            session.listing.workspaces = list(self.workspaces)  # the instance count's
         finally:
+            if roles_asked is not None:
+                roles_asked.cancel()
             table.loading = False
         self._update_status()
 

@@ -1,0 +1,57 @@
+"""Round trips at a distance (issue K, items 1 and 2): behind the latency proxy, signed
+in with an API token, the path sign-in → Workspaces → Overview → Settings → Tokens →
+create costs one sequential round trip per screen that needs data, and the instance's
+tokens are listed once per session."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.settings import SettingsScreen
+from rime_tui.tui.screens.signin import SignInScreen
+from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from rime_tui.tui.widgets import TextInput
+from tests.support.latency_proxy import LatencyProxy
+from tests.support.local import Local
+from tests.support.tui import MakeApp, screen, text_of, until
+
+TOKENS = "/v1/users/api-tokens"
+
+
+async def test_the_path_to_the_dialog_costs_one_round_trip_per_screen_with_data(
+    local: Local, make_app: MakeApp
+) -> None:
+    with LatencyProxy(local.server.port, 0.05) as proxy:
+        app: RimeApp = make_app(cluster_url=proxy.url, api_token=local.api_token, local=None)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await screen(pilot, SignInScreen)
+            await pilot.press("enter")  # the form holds the cluster and the token
+            await until(pilot, lambda: app.screen.query(DataTable), "Workspaces")
+            await until(pilot, lambda: app.screen.query_one(DataTable).row_count == 1, "rows")
+            await pilot.press("enter")
+            overview = await screen(pilot, OverviewScreen)
+            await until(pilot, lambda: overview._fetched, "the overview's figures")
+            await pilot.press("s")
+            await screen(pilot, SettingsScreen)
+            await pilot.press("t")
+            tokens = await screen(pilot, TokensScreen)
+            table = tokens.query_one(DataTable)
+            await until(pilot, lambda: table.row_count == 1, "the token rows")
+            tokens.query_one("#token-name", TextInput).value = "ci"
+            await pilot.click("#create")
+            await screen(pilot, TokenCreatedScreen)
+            # Everything the app started has finished (the expiry notice's listing too).
+            await app.workers.wait_for_complete()
+            for page in app.screen_stack:
+                await page.workers.wait_for_complete()
+            await pilot.pause()
+            requests = list(proxy.requests)
+            assert proxy.rounds == 4, requests
+            # The token's one workspace listed by Overview, by Tokens, and once by the
+            # instance listing (the expiry notice's), which went out with Overview's.
+            assert proxy.count("GET", TOKENS) == 3, requests
+            assert proxy.count("GET", "/v1/workspace") == 1 + 2, requests  # + members x2
+            assert "Your API tokens" in text_of(overview.query_one("#details", Static))
