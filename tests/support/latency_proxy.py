@@ -107,12 +107,18 @@ class LatencyProxy:
             self._rules.append(_Rule(method, path, "stall", count, exact=exact, skip=skip))
 
     def hold(
-        self, method: str = "*", path: str = "/", count: int = 1, *, exact: bool = False
+        self,
+        method: str = "*",
+        path: str = "/",
+        count: int = 1,
+        *,
+        exact: bool = False,
+        skip: int = 0,
     ) -> None:
         """Forward the next ``count`` matching requests at once, but keep their answers
         until :meth:`release_answers` (the server has acted; the client waits)."""
         with self._lock:
-            self._rules.append(_Rule(method, path, "hold", count, exact=exact))
+            self._rules.append(_Rule(method, path, "hold", count, exact=exact, skip=skip))
 
     def fail(self, method: str = "*", path: str = "/", count: int = 1, *, skip: int = 0) -> None:
         """Drop the connection of the next ``count`` matching requests, unanswered (after

@@ -62,16 +62,16 @@ async def test_overview_shows_no_instance_meter_for_an_api_token_session(
 # The page counts the instance in the background (every workspace's list) while the user
 # may already be creating a token. The proxy orders the answers both ways round.
 
-INSTANCE_LIST = "/v1/workspace"  # the workspaces list, the count's first request
 TOKENS = "/v1/users/api-tokens"
 
 
 @asynccontextmanager
 async def tokens_page_with_its_count_stalled(
-    local: Local, make_app: MakeApp
+    local: Local, make_app: MakeApp, *, answered: bool = False
 ) -> AsyncIterator[tuple[Pilot[Any], TokensScreen, LatencyProxy]]:
     """The admin (password session) on API Access Tokens through the proxy, the page's
-    one token listed, and its instance count stalled before its first request."""
+    one token listed, and its instance count stalled at its first request (*answered*:
+    the request served, its answer held)."""
     with LatencyProxy(local.server.port) as proxy:
         app: RimeApp = make_app(cluster_url=proxy.url, local=None)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -83,14 +83,22 @@ async def tokens_page_with_its_count_stalled(
             overview = await screen(pilot, OverviewScreen)
             await until(pilot, lambda: "1 of 200" in text_of(meter_of(overview)), "the meter")
             await app.workers.wait_for_complete()  # the expiry notice's count too
-            proxy.stall("GET", INSTANCE_LIST, exact=True)
+            # The session's listing is counted once; made stale, the page counts again:
+            # its own list goes through, the count's (the one workspace's list) stalls.
+            assert app.session is not None
+            app.session.listing.max_age = 0.0
+            if answered:
+                proxy.hold("GET", TOKENS, skip=1)
+            else:
+                proxy.stall("GET", TOKENS, skip=1)
             await pilot.press("s")
             await screen(pilot, SettingsScreen)
             await pilot.press("t")
             tokens = await screen(pilot, TokensScreen)
             table = tokens.query_one(DataTable)
             await until(pilot, lambda: table.row_count == 1, "the page's token")
-            await until(pilot, lambda: proxy.stalled == 1, "the count, stalled")
+            held = (lambda: proxy.held == 1) if answered else (lambda: proxy.stalled == 1)
+            await until(pilot, held, "the count, stalled")
             try:
                 yield pilot, tokens, proxy
             finally:
@@ -124,11 +132,12 @@ async def test_a_token_counted_by_the_background_count_first_is_counted_once(
 async def test_a_token_made_after_the_count_listed_is_counted_once(
     local: Local, make_app: MakeApp
 ) -> None:
-    async with tokens_page_with_its_count_stalled(local, make_app) as (pilot, tokens, proxy):
-        # The count lists the workspace's tokens before the create; its answer is held.
-        proxy.hold("GET", TOKENS)
-        proxy.release()
-        await until(pilot, lambda: proxy.held == 1, "the count's list, read and held")
+    async with tokens_page_with_its_count_stalled(local, make_app, answered=True) as (
+        pilot,
+        tokens,
+        proxy,
+    ):
+        # The count listed the workspace's tokens before the create; its answer is held.
         await pilot.press("n", *"fast1", "enter")
         await screen(pilot, TokenCreatedScreen)
         await until(pilot, lambda: len(tokens.rows) == 2, "the new token on the page")
