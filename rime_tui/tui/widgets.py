@@ -39,10 +39,14 @@ class TextInput(Input):
     its first line, or with ``join_lines`` all of its lines joined by spaces; when a
     paste was changed, a notice says how.  Text too long for ``max_length`` is refused
     with one notification (not one per key) instead of only a bell.
+
+    Its cursor does not blink: a blink repaints the whole field twice a second, which an
+    idle focused field would send to the terminal (over SSH) for as long as it waits.
     """
 
     def __init__(self, *args: Any, join_lines: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.cursor_blink = False  # a quiet terminal when idle (issue K, item 4)
         self.join_lines = join_lines
         self._told_too_long = False
 
