@@ -235,12 +235,12 @@ async def sign_in(
             client.list_workspaces_page(page_size=WORKSPACES_PAGE),
             return_exceptions=True,
         )
-        for answer in (info, roles):
-            if isinstance(answer, BaseException):
-                raise answer
+        if isinstance(info, BaseException):
+            raise info
+        if isinstance(roles, BaseException):
+            raise roles
         from rime_tui.wire.models import ListWorkspacesResponse, org_admin_among
 
-        assert isinstance(roles, list)
         return Session(
             client,
             None,

@@ -315,6 +315,58 @@ def token_scale(runs: int, tmp: Path, spaces: int = 50, per_space: int = 4) -> N
     print(f"  ratio all / one:                            {e / o:.2f}   (target <= 1.5)")
 
 
+async def _count_meter(url: str, email: str, password: str, wide: int) -> tuple[float, int]:
+    """Seconds for the instance meter's count (every workspace's tokens, the workspace
+    list known as the app knows it) with *wide* workspaces listed at once."""
+    from rime_tui.api import RimeClient
+    from rime_tui.api import tokens as listing_module
+
+    async with RimeClient(url) as client:
+        await client.login(email, password)
+        spaces = await listing_module.workspaces(client)
+        saved, listing_module.CONCURRENT_LISTS = listing_module.CONCURRENT_LISTS, wide
+        try:
+            listing = listing_module.InstanceListing(client)
+            listing.workspaces = spaces
+            start = time.perf_counter()
+            await listing.get()
+            return time.perf_counter() - start, len(spaces)
+        finally:
+            listing_module.CONCURRENT_LISTS = saved
+
+
+def meter_scale(tmp: Path, latency: float, sizes: tuple[int, ...] = (20, 200, 1000)) -> None:
+    """The instance meter's count at 20 / 200 / 1,000 workspaces behind the latency proxy:
+    8 at once (before issue K) against CONCURRENT_LISTS at once."""
+    from rime_tui.api.tokens import CONCURRENT_LISTS
+    from rime_tui.server.runner import open_instance
+    from tests.support.latency_proxy import LatencyProxy
+    from tests.support.local import start_local
+
+    print(f"meter: the instance count behind a {latency * 1000:.0f} ms proxy:")
+    for n in sizes:
+        data_dir, port = tmp / f"meter{n}", free_port()
+        local = start_local(data_dir, port=port)
+        local.server.stop()
+        instance = open_instance(data_dir, f"http://127.0.0.1:{port}")
+        with instance.store.transaction():
+            for i in range(1, n):
+                instance.store.insert_workspace(f"Team {i:05d}", f"Workspace number {i}", None)
+        instance.store.close()
+        local = start_local(data_dir, port=port)
+        try:
+            with LatencyProxy(port, latency) as proxy:
+                args = (proxy.url, local.admin_email, local.admin_password)
+                old, _ = asyncio.run(_count_meter(*args, 8))
+                new, seen = asyncio.run(_count_meter(*args, CONCURRENT_LISTS))
+        finally:
+            local.server.stop()
+        print(
+            f"  {seen:5d} workspaces: 8 at once {old:6.2f} s, "
+            f"{CONCURRENT_LISTS} at once {new:6.2f} s  (goal at 1,000 and 100 ms: <= 2 s)"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--paint-runs", type=int, default=20)
@@ -322,9 +374,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--create-runs", type=int, default=50)
     parser.add_argument("--workspaces", type=int, default=5000)
     parser.add_argument("--token-runs", type=int, default=10)
+    parser.add_argument("--latency", type=float, default=100.0, help="ms, for meter")
     parser.add_argument(
         "--only",
-        choices=["paint", "instructions", "create", "gc", "scale", "tokens"],
+        choices=["paint", "instructions", "create", "gc", "scale", "tokens", "meter"],
         help="one part",
     )
     args = parser.parse_args(argv)
@@ -335,6 +388,7 @@ def main(argv: list[str] | None = None) -> None:
         "gc": gc_pauses,
         "scale": lambda tmp: scale(args.workspaces, tmp),
         "tokens": lambda tmp: token_scale(args.token_runs, tmp),
+        "meter": lambda tmp: meter_scale(tmp, args.latency / 1000),
     }
     with tempfile.TemporaryDirectory(prefix="rime-bench-") as tmp:
         for name, part in parts.items():

@@ -26,7 +26,7 @@ async def test_an_idle_focused_token_name_field_is_not_repainted(
             paints.append(args)
             return original(*args, **kwargs)  # type: ignore[arg-type]
 
-        field.refresh = counted  # type: ignore[method-assignment]
+        field.refresh = counted  # type: ignore[method-assign]
         # Three blink periods of nothing to do: the cursor stays, nothing is repainted.
         await pilot.pause(1.6)
         assert paints == []
