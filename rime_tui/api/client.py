@@ -52,6 +52,10 @@ M = TypeVar("M", bound=BaseModel)
 Item = TypeVar("Item")
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
+# One pool per session: connections kept open for the next page (httpx closes idle ones
+# after 5 s, so reading a page for longer cost a new connection, and with TLS one or two
+# round trips more), and as many as the instance listing runs at once (tokens.py).
+KEEP_ALIVE = httpx.Limits(max_connections=100, max_keepalive_connections=64, keepalive_expiry=60.0)
 
 RETRIED_METHODS = frozenset({"GET", "DELETE"})
 """Idempotent calls: sending one again cannot do a thing twice."""
@@ -148,6 +152,7 @@ class RimeClient:
             timeout=timeout,
             transport=transport,
             verify=tls_context(self.cluster_url) if verify is True else verify,
+            limits=KEEP_ALIVE,
             headers={"user-agent": f"rime-tui/{__version__}", "accept": "application/json"},
         )
 

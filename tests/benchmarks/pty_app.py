@@ -76,8 +76,10 @@ class PtyApp:
         self._pending = b""  # bytes that may end inside an escape sequence or a character
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.seen = 0  # offset in .text that has been matched already
+        self.bytes_read = 0  # every byte the app wrote to its terminal
 
     def _feed(self, data: bytes) -> None:
+        self.bytes_read += len(data)
         pending = self._pending + data
         cut = pending.rfind(b"\x1b")
         if cut < 0 or not _unfinished(pending[cut:]):
@@ -114,6 +116,13 @@ class PtyApp:
                 raise TimeoutError(f"{self.process.args!r} still runs after {timeout} s")
             self._pump(0.01)
         return self.process.returncode
+
+    def drain(self, seconds: float) -> int:
+        """Read for *seconds*; the bytes the app wrote meanwhile."""
+        start, deadline = self.bytes_read, time.perf_counter() + seconds
+        while (left := deadline - time.perf_counter()) > 0:
+            self._pump(min(left, 0.05))
+        return self.bytes_read - start
 
     def mark(self) -> None:
         """Only output from now on counts for the next wait_for."""
