@@ -300,9 +300,23 @@ class LatencyProxy:
                     if wait:
                         await asyncio.sleep(wait)
                     self.requests.append((method, path))
-                    upstream_w.write(_with_host(request, f"{HOST}:{self.upstream_port}"))
+                    forwarded = _with_host(request, f"{HOST}:{self.upstream_port}")
+                    upstream_w.write(forwarded)
                     await upstream_w.drain()
                     answer = await _read_message(upstream_r, response_to=method)
+                    if answer is None and upstream_r.at_eof():
+                        # The upstream closed this connection while it was idle (its
+                        # keep-alive ended): a reverse proxy opens another and sends the
+                        # request there, it does not drop the client's connection.
+                        self._writers.discard(upstream_w)
+                        upstream_w.close()
+                        upstream_r, upstream_w = await asyncio.open_connection(
+                            HOST, self.upstream_port
+                        )
+                        self._writers.add(upstream_w)
+                        upstream_w.write(forwarded)
+                        await upstream_w.drain()
+                        answer = await _read_message(upstream_r, response_to=method)
                 finally:
                     self._in_flight -= 1
                     self.spans.append((start, time.monotonic()))
