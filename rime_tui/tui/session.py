@@ -38,7 +38,7 @@ class Session:
     inferred_user_id: str | None = None
     # What sign-in already fetched, for the Workspaces page (taken once; r fetches again).
     roles: list[Role] | None = None
-    first_workspaces: ListWorkspacesResponse | None = None
+    first_workspaces: asyncio.Future[ListWorkspacesResponse] | None = None
     _listing: InstanceListing | None = field(default=None, repr=False)
 
     @property
@@ -227,19 +227,16 @@ async def sign_in(
             return Session(client, answer.user, answer.user.is_org_admin, "password")
         token = form.api_token.strip()
         client.api_token = token
-        # One round trip: is it a cluster, who is this token, and the Workspaces page's
-        # first rows (a failure there is the page's to tell, not the sign-in's).
-        info, roles, first = await asyncio.gather(
-            client.rime_info(),
-            client.my_roles(),
-            client.list_workspaces_page(page_size=WORKSPACES_PAGE),
-            return_exceptions=True,
-        )
-        if isinstance(info, BaseException):
-            raise info
-        if isinstance(roles, BaseException):
-            raise roles
-        from rime_tui.wire.models import ListWorkspacesResponse, org_admin_among
+        # One round trip: is it a cluster, who is this token, and (not waited for here:
+        # a slow list must not hold the sign-in) the Workspaces page's first rows.
+        first = asyncio.ensure_future(client.list_workspaces_page(page_size=WORKSPACES_PAGE))
+        first.add_done_callback(_retrieve)
+        try:
+            _, roles = await asyncio.gather(client.rime_info(), client.my_roles())
+        except BaseException:
+            first.cancel()
+            raise
+        from rime_tui.wire.models import org_admin_among
 
         return Session(
             client,
@@ -248,11 +245,18 @@ async def sign_in(
             "token",
             token_suffix=token[-4:],
             roles=roles,
-            first_workspaces=first if isinstance(first, ListWorkspacesResponse) else None,
+            first_workspaces=first,
         )
     except BaseException:
         await client.aclose()
         raise
+
+
+def _retrieve(task: asyncio.Future[ListWorkspacesResponse]) -> None:
+    """A first page nobody awaited (the sign-in failed, or re-authenticated) and failed
+    is not logged as an unretrieved exception; the page that awaits it tells the error."""
+    if not task.cancelled():
+        task.exception()
 
 
 def remember(url: str, email: str | None, *, local: bool) -> None:

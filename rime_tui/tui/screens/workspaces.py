@@ -160,8 +160,8 @@ class WorkspacesScreen(RimeScreen):
                 self.roles = {}
             token = ""
             while True:
-                page = first or await client.list_workspaces_page(
-                    page_size=PAGE_SIZE, page_token=token
+                page = await (
+                    first or client.list_workspaces_page(page_size=PAGE_SIZE, page_token=token)
                 )
                 first = None
                 if roles_asked is not None:
@@ -182,8 +182,9 @@ class WorkspacesScreen(RimeScreen):
                 status.update(f"Loading workspaces… {len(self.workspaces)} so far")
             session.listing.workspaces = list(self.workspaces)  # the instance count's
         finally:
-            if roles_asked is not None:
-                roles_asked.cancel()
+            for asked in (roles_asked, first):
+                if asked is not None:
+                    asked.cancel()
             table.loading = False
         self._update_status()
 
