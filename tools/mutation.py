@@ -17,7 +17,7 @@ are in docs/mutation.md. Not run in CI: it takes minutes per module.
 from __future__ import annotations
 
 import argparse
-import re
+import json
 import shutil
 import subprocess
 import sys
@@ -48,7 +48,14 @@ MODULES: dict[str, Module] = {
     ),
     "paging": Module(
         "rime_tui/server/paging.py",
-        ("tests/server/test_list_json.py", "tests/server/test_bad_input.py", "-k", "page"),
+        (
+            "tests/server/test_paging.py",
+            "tests/server/test_list_json.py",
+            "tests/server/test_bad_input.py",
+            "tests/server/test_access_rules.py",
+            "-k",
+            "page",
+        ),
     ),
     "validation": Module(
         "rime_tui/server/validation.py",
@@ -64,8 +71,6 @@ MODULES: dict[str, Module] = {
     ),
 }
 
-STATUS = re.compile(r"^\s*(\S+): (.+)$")
-
 
 def prepare(name: str, module: Module) -> Path:
     """A fresh scratch directory for *name*: the package and the tests (linked; mutmut
@@ -77,7 +82,8 @@ def prepare(name: str, module: Module) -> Path:
         (where / linked).symlink_to(ROOT / linked)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     project.setdefault("tool", {})["mutmut"] = {
-        "source_paths": ["rime_tui"] + ([] if module.path.startswith("rime_tui/") else [module.path]),
+        "source_paths": ["rime_tui"]
+        + ([] if module.path.startswith("rime_tui/") else [module.path]),
         "only_mutate": [module.path],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"],
         "pytest_add_cli_args_test_selection": list(module.tests),
@@ -86,30 +92,49 @@ def prepare(name: str, module: Module) -> Path:
     return where
 
 
-def mutmut(where: Path, *args: str) -> str:
-    command = [sys.executable, "-m", "mutmut", *args]
-    done = subprocess.run(command, cwd=where, capture_output=True, text=True, check=False)
+# Run in the scratch directory: every mutant's status, and the diff of each that is not
+# killed (one process: `mutmut show` per survivor takes a second each to start).
+COLLECT = """
+import json
+from mutmut.mutation.data import SourceFileMutationData
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+from mutmut.stats import status_by_exit_code
+from mutmut.utils.file_utils import walk_mutatable_files
+found = {}
+for path in walk_mutatable_files():
+    data = SourceFileMutationData(path=path)
+    data.load()
+    for name, code in data.exit_code_by_key.items():
+        status = status_by_exit_code[code]
+        diff = "" if status == "killed" else get_diff_for_mutant(name, path=path)
+        found[name] = [status, diff]
+print(json.dumps(found))
+"""
+KILLED = ("killed", "timeout")
+
+
+def python(where: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, *args], cwd=where, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         sys.stdout.write(done.stdout + done.stderr)
-        raise SystemExit(f"mutmut {' '.join(args)} failed in {where}")
+        raise SystemExit(f"{' '.join(args)[:60]} failed in {where}")
     return done.stdout
 
 
 def run(name: str, module: Module) -> tuple[int, int, list[str]]:
-    """Mutate *module*; return (killed, total, the report of the survivors)."""
+    """Mutate *module*; return (killed, total, the report of the others)."""
     where = prepare(name, module)
-    mutmut(where, "run", "--max-children", "1")
-    statuses: dict[str, str] = {}
-    for line in mutmut(where, "results", "--all", "true").splitlines():
-        if found := STATUS.match(line):
-            statuses[found[1]] = found[2].strip()
-    killed = sum(status in ("killed", "timeout") for status in statuses.values())
+    python(where, "-m", "mutmut", "run", "--max-children", "1")
+    found: dict[str, list[str]] = json.loads(python(where, "-c", COLLECT))
+    killed = sum(status in KILLED for status, _ in found.values())
     report = [
-        f"{mutant}: {status}\n{mutmut(where, 'show', mutant)}"
-        for mutant, status in sorted(statuses.items())
-        if status not in ("killed", "timeout")
+        f"{mutant}: {status}\n{diff}\n"
+        for mutant, (status, diff) in sorted(found.items())
+        if status not in KILLED
     ]
-    return killed, len(statuses), report
+    return killed, len(found), report
 
 
 def main() -> None:
@@ -123,7 +148,8 @@ def main() -> None:
         module = MODULES[name]
         print(f"== {name}: {module.path}", flush=True)
         killed, total, report = run(name, module)
-        score = f"{name:12} {module.path:32} {killed:4}/{total:<4} killed ({killed / max(total, 1):.0%})"
+        share = killed / max(total, 1)
+        score = f"{name:12} {module.path:32} {killed:4}/{total:<4} killed ({share:.0%})"
         text = "\n".join([score, *report])
         (SCRATCH / name / "report.txt").write_text(text + "\n")
         print(text, flush=True)

@@ -1,0 +1,63 @@
+"""Page sizes over HTTP: 50 rows when none is asked for, 500 at most, exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.local import Local
+
+MADE = 502  # one more than a page of 500 can hold, with the one project of the first start
+
+
+@pytest.fixture(scope="module")
+def projects(module_local: Local) -> Iterator[httpx.Client]:
+    """An API-token client of a workspace with at least MADE projects."""
+    key = {"rime-api-key": module_local.api_token}
+    with httpx.Client(base_url=module_local.url, headers=key, timeout=60) as http:
+        for i in range(MADE):
+            assert http.post("/v1/projects", json={"name": f"p{i}"}).status_code == 200
+        yield http
+
+
+def _page(http: httpx.Client, **params: str | int) -> dict[str, object]:
+    answer = http.get("/v1/projects", params=params)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, object] = answer.json()
+    return body
+
+
+@pytest.mark.parametrize("asked", [None, 0])
+def test_a_page_holds_50_rows_when_no_size_is_asked(
+    projects: httpx.Client, asked: int | None
+) -> None:
+    page = _page(projects) if asked is None else _page(projects, pageSize=asked)
+    assert len(page["projects"]) == 50  # type: ignore[arg-type]
+    assert page["hasMore"] is True
+
+
+@pytest.mark.parametrize(("asked", "rows"), [(1, 1), (499, 499), (500, 500), (501, 500)])
+def test_a_page_holds_the_rows_asked_for_up_to_500(
+    projects: httpx.Client, asked: int, rows: int
+) -> None:
+    page = _page(projects, pageSize=asked)
+    assert len(page["projects"]) == rows  # type: ignore[arg-type]
+    assert page["hasMore"] is True
+
+
+def test_the_pages_of_a_list_follow_each_other_to_its_end(projects: httpx.Client) -> None:
+    """Every row once, in order: the token of the last page's last row starts the next."""
+    names: list[str] = []
+    query: dict[str, str | int] = {"pageSize": 200}
+    while True:
+        page = _page(projects, **query)
+        names += [p["project"]["name"] for p in page["projects"]]  # type: ignore[attr-defined]
+        if not page["hasMore"]:
+            assert page["nextPageToken"] == ""
+            break
+        query["pageToken"] = str(page["nextPageToken"])
+    made = [f"p{i}" for i in range(MADE)]
+    assert [n for n in names if n in made] == made
+    assert len(names) == len(set(names))
