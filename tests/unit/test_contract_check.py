@@ -103,7 +103,8 @@ TOKEN_TYPES = (
         ("1", "int", ['$: int expected, got "1"']),
         (1, "str", ["$: str expected, got 1"]),
         (1, "bool", ["$: bool expected, got 1"]),
-        ("x" * 70, "int", ['$: int expected, got "' + "x" * 56 + "..."]),
+        ("x" * 58, "int", ['$: int expected, got "' + "x" * 58 + '"']),  # 60 characters
+        ("x" * 59, "int", ['$: int expected, got "' + "x" * 56 + "..."]),  # 61: cut
         # RFC 3339 times, as a Go gateway writes them, and real dates only
         ("2026-11-28T01:02:03.123456789Z", "datetime", []),
         ("2026-11-28T01:02:03+01:00", "datetime", []),
@@ -164,6 +165,17 @@ def test_a_full_example_has_every_field() -> None:
     assert example("dict(str, RimeUUID)") == {"key": {"uuid": _id("$.key.uuid")}}
     assert example("list[RimeUUID]") == [{"uuid": _id("$[0].uuid")}]
     assert example("object") == {"anything": ["the", "cluster", 1]}
+    assert example("str") == "example $"
+    # an enum with nothing but *_UNSPECIFIED gives that
+    assert example("SecuritydbRepoType") == "REPO_TYPE_HUGGING_FACE_UNSPECIFIED"
+
+
+def test_a_recursive_model_stops_where_it_would_repeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No model of this contract refers to itself; a later one may."""
+    node = {"fields": {"children": "list[TestNode]", "parent": "TestNode", "name": "str"}}
+    monkeypatch.setitem(MODELS, "TestNode", node | {"required": []})
+    leaf = {"name": "example name"}  # inside a TestNode, a TestNode has no TestNode fields
+    assert example("TestNode") == {"children": [leaf], "parent": leaf, **leaf}
 
 
 def test_a_nulls_example_has_null_for_each_message_not_always_sent() -> None:
@@ -203,6 +215,11 @@ def test_assert_valid_fails_with_every_difference() -> None:
     assert str(failed.value).startswith(
         "2 difference(s) from RimeUUID:\n$: RimeUUID has no field 'x'\n$: RimeUUID lacks 'uuid'"
     )
+    with pytest.raises(AssertionError) as failed:
+        assert_valid({f"f{i:02}": 1 for i in range(21)}, "RimeUUID")
+    said = str(failed.value).splitlines()
+    assert said[0] == "22 difference(s) from RimeUUID:" and len(said) == 1 + 20  # the first 20
+    assert said[-1] == "$: RimeUUID has no field 'f19'"
     with pytest.raises(AssertionError):
         assert_valid({}, "RimeUUID", request=False)
     assert_valid({}, "RimeUUID", request=True)
