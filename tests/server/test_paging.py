@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from rime_tui.server.errors import ServiceError
+from rime_tui.server.paging import check_page_size
 from tests.support.local import Local
 
 MADE = 502  # one more than a page of 500 can hold, with the one project of the first start
@@ -58,6 +61,15 @@ def test_the_pages_of_a_list_follow_each_other_to_its_end(projects: httpx.Client
             assert page["nextPageToken"] == ""
             break
         query["pageToken"] = str(page["nextPageToken"])
+        assert re.fullmatch("[A-Za-z0-9_-]+", query["pageToken"])  # URL-safe, unpadded
     made = [f"p{i}" for i in range(MADE)]
     assert [n for n in names if n in made] == made
     assert len(names) == len(set(names))
+
+
+def test_a_negative_page_size_is_refused_even_past_the_routes() -> None:
+    """The routes refuse it first (FastAPI's ge=0, a 400 of its own); the store's check
+    holds for any other caller."""
+    assert [check_page_size(n) for n in (None, 0, 1, 500, 501)] == [50, 50, 1, 500, 500]
+    with pytest.raises(ServiceError, match=r"^pageSize must be between 1 and 500, not -1\.$"):
+        check_page_size(-1)
