@@ -64,7 +64,6 @@ MODULES: dict[str, Module] = {
     "rules": Module(
         "rime_tui/server/rules.py",
         (
-            "tests/server/test_rules.py",
             "tests/server/test_access_rules.py",
             "--deselect",
             "tests/server/test_access_rules.py::test_fuzzed_page_tokens_never_fail",
