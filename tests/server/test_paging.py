@@ -60,8 +60,9 @@ def test_the_pages_of_a_list_follow_each_other_to_its_end(projects: httpx.Client
         if not page["hasMore"]:
             assert page["nextPageToken"] == ""
             break
-        query["pageToken"] = str(page["nextPageToken"])
-        assert re.fullmatch("[A-Za-z0-9_-]+", query["pageToken"])  # URL-safe, unpadded
+        token = str(page["nextPageToken"])
+        assert re.fullmatch("[A-Za-z0-9_-]+", token)  # URL-safe, unpadded
+        query["pageToken"] = token
     made = [f"p{i}" for i in range(MADE)]
     assert [n for n in names if n in made] == made
     assert len(names) == len(set(names))
