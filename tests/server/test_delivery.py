@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -215,9 +216,22 @@ HELD = {  # the name of the token whose secret Interrupted carries, or None
     "new check (new made)": "deploy",
     "stand-in delete": "deploy",
 }
+NEW = (
+    "'deploy' has its new secret; its stand-in 'deploy (rotating)' may be left "
+    "(the next rotate of 'deploy' deletes it)"
+)
+SAID = {  # what Interrupted says
+    "stand-in create": "nothing changed: 'deploy' keeps its secret",
+    "stand-in check (stand-in made)": "nothing changed: 'deploy' keeps its secret",
+    "old delete": "the old 'deploy' may be deleted; the secret that follows is that of its "
+    "stand-in 'deploy (rotating)' (rotate 'deploy' again to finish)",
+    "new create (old deleted)": NEW,
+    "new check (new made)": NEW,
+    "stand-in delete": NEW,
+}
 
 
-async def _cancel_at(proxy: LatencyProxy, work: asyncio.Task[m.CreateApiTokenResponse]) -> None:
+async def _cancel_at(proxy: LatencyProxy, work: asyncio.Task[Any]) -> None:
     """Cancel *work* once it waits on the stalled request, then let the request go on."""
     while not proxy.stalled:
         assert not work.done(), work
@@ -234,11 +248,22 @@ async def test_an_interrupted_rotate_hands_over_the_newest_secret(
     info = (await tokens(local))["deploy"]
     method, path, skip = POINTS[point]
     proxy.stall(method, path, skip=skip)
-    work = asyncio.create_task(d.rotate(client, info, local.workspace_id, ours=False, warn=print))
+
+    async def rotate() -> tuple[d.Interrupted, int]:
+        """The interruption, and the cancellations still pending once it is raised."""
+        try:
+            await d.rotate(client, info, local.workspace_id, ours=False, warn=print)
+        except d.Interrupted as stop:
+            task = asyncio.current_task()
+            assert task is not None
+            return stop, task.cancelling()
+        raise AssertionError("not interrupted")
+
+    work = asyncio.create_task(rotate())
     await _cancel_at(proxy, work)
-    with pytest.raises(d.Interrupted) as stopped:
-        await work
-    held = stopped.value
+    held, pending = await work
+    assert pending == 0  # the cancellation is taken back: the caller goes on delivering
+    assert held.what == str(held) == SAID[point]
     assert held.secret is None if HELD[point] is None else held.secret is not None
     if held.secret is None:
         assert held.what == "nothing changed: 'deploy' keeps its secret"
@@ -259,7 +284,7 @@ async def test_a_create_interrupted_in_flight_hands_over_its_secret(
     await _cancel_at(proxy, work)
     with pytest.raises(d.Interrupted) as stopped:
         await work
-    assert stopped.value.what == "the token 'new' was made"
+    assert stopped.value.what == str(stopped.value) == "the token 'new' was made"
     assert stopped.value.secret is not None and stopped.value.name == "new"
     assert await works(local, stopped.value.secret.full_api_token)
     assert d.lifetime_days((await tokens(local))["new"]) == 5
