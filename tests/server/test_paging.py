@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 
@@ -9,7 +10,8 @@ import httpx
 import pytest
 
 from rime_tui.server.errors import ServiceError
-from rime_tui.server.paging import check_page_size
+from rime_tui.server.paging import check_page_size, decode_page_token, encode_page_token
+from tests.support.helpers import error_body
 from tests.support.local import Local
 
 MADE = 502  # one more than a page of 500 can hold, with the one project of the first start
@@ -74,3 +76,29 @@ def test_a_negative_page_size_is_refused_even_past_the_routes() -> None:
     assert [check_page_size(n) for n in (None, 0, 1, 500, 501)] == [50, 50, 1, 500, 500]
     with pytest.raises(ServiceError, match=r"^pageSize must be between 1 and 500, not -1\.$"):
         check_page_size(-1)
+
+
+REFUSED = (
+    "pageToken is not valid here; pass the nextPageToken of a previous answer "
+    "of the same list, or none for the first page."
+)
+
+
+def _forged(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def test_a_page_token_holds_any_position_sqlite_can_and_no_more(
+    projects: httpx.Client, module_local: Local
+) -> None:
+    kind = f"projects-{module_local.workspace_id}"
+    last = _page(projects, pageToken=_forged(f"v1:{kind}:{2**63 - 1}"))
+    assert last["projects"] == [] and last["hasMore"] is False
+    over = projects.get("/v1/projects", params={"pageToken": _forged(f"v1:{kind}:{2**63}")})
+    assert error_body(over, 400, 3)["message"] == REFUSED
+
+
+def test_every_page_token_reads_back_as_its_position() -> None:
+    for kind in ("users", "workspaces", "tokens-", "projects-x"):
+        for seq in range(0, 3000):
+            assert decode_page_token(kind, encode_page_token(kind, seq)) == seq
