@@ -283,3 +283,47 @@ def test_workspace_roles_are_known_and_each_given_once(root: httpx.Client, proje
             root.put(url, json={"rolePairs": [pair]}), f"rolePairs: {bad!r} is not an ActorRole."
         )
     ok(root.put(url, json={"rolePairs": [{"parentRole": viewer, "subjectRole": viewer}]}))
+
+
+# -- what a refusal repeats of a bad value: its first 80 characters ------------------------
+
+LONG = "Z" * 100
+
+
+def test_a_refusal_repeats_80_characters_of_a_bad_value(
+    root: httpx.Client, module_local: Local, project: str
+) -> None:
+    ws = module_local.workspace_id
+    answers = [
+        root.post("/v1/users", json=_user("z@example.com", orgRole=LONG)),
+        root.post("/v1/users", json=_user(LONG)),
+        root.get(TOKENS, params={"firstPageQuery.tokenType": LONG}),
+        root.post(TOKENS, json={"name": "z", "tokenType": LONG, "workspaceId": {"uuid": ws}}),
+        root.post(
+            "/v1/projects", json={"name": "z", "modelTask": LONG, "workspaceId": {"uuid": ws}}
+        ),
+        root.put(f"/v1/projects/{project}", json={"project": {}, "mask": LONG}),
+        root.put(
+            f"/v1/projects/{project}",
+            json={"project": {"stressTestCategories": [LONG]}, "mask": "stressTestCategories"},
+        ),
+        root.put(
+            f"/v1/projects/{project}/role/workspace",
+            json={"rolePairs": [{"parentRole": LONG, "subjectRole": "ACTOR_ROLE_ADMIN"}]},
+        ),
+        root.get(f"/v1/projects/{LONG}"),
+        root.post(
+            f"/v1/workspace/{ws}/users",
+            json={"users": [{"userId": {"uuid": LONG}, "userRole": "ACTOR_ROLE_USER"}]},
+        ),
+    ]
+    for answer in answers:
+        message = error_body(answer, 400, 3)["message"]
+        assert repr("Z" * 80) in message and "Z" * 81 not in message, message
+
+
+def test_a_masked_field_left_out_is_cleared(root: httpx.Client, project: str) -> None:
+    url = f"/v1/projects/{project}"
+    ok(root.put(url, json={"project": {"description": "before"}, "mask": "description"}))
+    got = ok(root.put(url, json={"project": {}, "mask": "description,tags"}))["project"]
+    assert got.get("description", "") == "" and got.get("tags", []) == []
