@@ -300,3 +300,44 @@ async def test_a_create_that_fails_while_interrupted_has_no_secret(
         await work
     assert stopped.value.secret is None
     assert stopped.value.what.startswith("making 'x\\u200b' failed (")
+
+
+async def test_a_rotate_signed_in_with_a_password_names_the_workspace(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    """A session has no workspace of its own: every create names the token's."""
+    old = await make(local, "deploy", days=12)
+    info = (await tokens(local))["deploy"]
+    async with RimeClient(proxy.url) as client:
+        await client.login(local.admin_email, local.admin_password)
+        proxy.fail("POST", TOKENS, skip=1)  # the successor is not made: the stand-in stays
+        with pytest.raises(d.SuccessorFailed) as failed:
+            await d.rotate(client, info, local.workspace_id, ours=False, warn=print)
+    stand_in = (await tokens(local))["deploy (rotating)"]
+    assert stand_in.id.uuid == failed.value.stand_in.id.uuid
+    assert d.lifetime_days(stand_in) == 12  # the old token's lifetime
+    assert not await works(local, old.full_api_token)
+
+
+async def test_a_stand_in_that_cannot_be_deleted_again_is_handed_over(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.stall("GET", INFO)  # the stand-in's check: cancelled there
+    proxy.fail("DELETE", TOKENS + "/")  # and deleting the stand-in again fails
+    warned: list[str] = []
+    work = asyncio.create_task(
+        d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
+    )
+    await _cancel_at(proxy, work)
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    held = stopped.value
+    assert held.name == "deploy (rotating)" and held.secret is not None
+    assert held.what.startswith("nothing changed, but deleting the stand-in 'deploy (rotating)'")
+    assert warned == [
+        f"could not delete token {held.secret.id.uuid}: " + warned[0].split(": ", 1)[1]
+    ]
+    assert await works(local, held.secret.full_api_token)
+    assert await works(local, old.full_api_token)
