@@ -336,8 +336,7 @@ async def test_a_stand_in_that_cannot_be_deleted_again_is_handed_over(
     held = stopped.value
     assert held.name == "deploy (rotating)" and held.secret is not None
     assert held.what.startswith("nothing changed, but deleting the stand-in 'deploy (rotating)'")
-    assert warned == [
-        f"could not delete token {held.secret.id.uuid}: " + warned[0].split(": ", 1)[1]
-    ]
+    assert len(warned) == 1
+    assert warned[0].startswith(f"could not delete token {held.secret.id.uuid}: ")
     assert await works(local, held.secret.full_api_token)
     assert await works(local, old.full_api_token)
