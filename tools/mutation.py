@@ -65,6 +65,7 @@ MODULES: dict[str, Module] = {
         "rime_tui/server/rules.py",
         (
             "tests/server/test_access_rules.py",
+            "tests/server/test_users_removed.py",
             "--deselect",
             "tests/server/test_access_rules.py::test_fuzzed_page_tokens_never_fail",
         ),
