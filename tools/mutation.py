@@ -66,6 +66,7 @@ MODULES: dict[str, Module] = {
         (
             "tests/server/test_access_rules.py",
             "tests/server/test_users_removed.py",
+            "tests/server/test_validation_limits.py",
             "--deselect",
             "tests/server/test_access_rules.py::test_fuzzed_page_tokens_never_fail",
         ),

@@ -327,3 +327,19 @@ def test_a_masked_field_left_out_is_cleared(root: httpx.Client, project: str) ->
     ok(root.put(url, json={"project": {"description": "before"}, "mask": "description"}))
     got = ok(root.put(url, json={"project": {}, "mask": "description,tags"}))["project"]
     assert got.get("description", "") == "" and got.get("tags", []) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "what"),
+    [
+        ("DELETE", f"{TOKENS}/not-a-uuid", "id"),
+        ("GET", "/v1/users/not-a-uuid", "userId"),
+        ("DELETE", "/v1/users/not-a-uuid", "userId"),
+        ("GET", "/v1/workspace/not-a-uuid", "workspaceId"),
+        ("GET", "/v1/projects/not-a-uuid", "projectId"),
+    ],
+)
+def test_a_bad_id_in_the_path_is_named(
+    root: httpx.Client, method: str, path: str, what: str
+) -> None:
+    refused(root.request(method, path), f"{what} 'not-a-uuid' is not a valid UUID.")
