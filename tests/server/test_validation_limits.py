@@ -129,7 +129,9 @@ def test_a_description_of_2000_characters_with_line_breaks_is_taken_and_2001_ref
         "The description must be at most 2000 characters long.",
     )
     answer = root.post("/v1/workspace", json={"name": "esc", "description": "a\x1b[2J"})
-    assert "U+001B at position 2" in error_body(answer, 400, 3)["message"]
+    message = error_body(answer, 400, 3)["message"]
+    assert message.startswith("description must not contain control characters")
+    assert message.endswith("it has U+001B at position 2.")
 
 
 def test_a_member_needs_a_known_role(root: httpx.Client, module_local: Local) -> None:
@@ -343,3 +345,19 @@ def test_a_bad_id_in_the_path_is_named(
     root: httpx.Client, method: str, path: str, what: str
 ) -> None:
     refused(root.request(method, path), f"{what} 'not-a-uuid' is not a valid UUID.")
+
+
+def test_each_name_refusal_names_its_field(root: httpx.Client, module_local: Local) -> None:
+    where = {"workspaceId": {"uuid": module_local.workspace_id}}
+    refused(
+        root.post(TOKENS, json={"name": "t" * 101, **where}),
+        "The token name is 101 characters long; the limit is 100.",
+    )
+    hidden = [
+        (TOKENS, {"name": "t\u200b", **where}, "The token name"),
+        ("/v1/projects", {"name": "p\u200b", **where}, "The project name"),
+        ("/v1/projects", {"name": "p", "description": "\x00", **where}, "description"),
+    ]
+    for path, body, what in hidden:
+        message = error_body(root.post(path, json=body), 400, 3)["message"]
+        assert message.startswith(f"{what} must not contain control characters"), message
