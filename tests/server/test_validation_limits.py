@@ -296,7 +296,12 @@ def test_a_refusal_repeats_80_characters_of_a_bad_value(
     root: httpx.Client, module_local: Local, project: str
 ) -> None:
     ws = module_local.workspace_id
+    user = ok(root.post("/v1/users", json=_user("long-role@example.com")))["userId"]["uuid"]
     answers = [
+        root.post(
+            f"/v1/workspace/{ws}/users",
+            json={"users": [{"userId": {"uuid": user}, "userRole": LONG}]},
+        ),
         root.post("/v1/users", json=_user("z@example.com", orgRole=LONG)),
         root.post("/v1/users", json=_user(LONG)),
         root.get(TOKENS, params={"firstPageQuery.tokenType": LONG}),
