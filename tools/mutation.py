@@ -67,6 +67,7 @@ MODULES: dict[str, Module] = {
             "tests/server/test_access_rules.py",
             "tests/server/test_users_removed.py",
             "tests/server/test_validation_limits.py",
+            "tests/server/test_project_visibility.py",
             "tests/server/test_rules.py::test_a_workspace_admin_manages_members_tokens_but_not_an_org_admins",
             "--deselect",
             "tests/server/test_access_rules.py::test_fuzzed_page_tokens_never_fail",
