@@ -84,11 +84,6 @@ def is_message(kind: str) -> bool:
     return kind == "datetime" or "fields" in MODELS.get(kind, {})
 
 
-def enum_values(kind: str) -> list[str] | None:
-    values: list[str] | None = MODELS.get(kind, {}).get("enum")
-    return values
-
-
 # -- validation ------------------------------------------------------------------------------
 
 

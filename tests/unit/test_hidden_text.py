@@ -88,7 +88,28 @@ def test_joiners_selectors_and_flag_tags_are_kept_where_they_join(name: str) -> 
         ("\ufe0fci", 0),  # a selector of nothing
         ("ci\U000e0067\U000e007f", 2),  # tags after anything but the black flag
         ("\U0001f3f4\U000e0067", 1),  # a tag sequence without its CANCEL TAG
+        # a hidden character right after a kept sequence, or right before a flag
+        ("❤\ufe0f\u200b", 2),
+        ("c\u200di\u200b", 3),
+        ("\u200b" + KEPT["flag of Scotland (tags)"], 0),
     ],
 )
 def test_joiners_selectors_and_tags_that_join_nothing_are_refused(name: str, at: int) -> None:
     assert next(hidden_at(name)) == at
+
+
+@pytest.mark.parametrize(
+    ("text", "allowed", "at"),
+    [
+        ("ci\x1b[2J", "", 2),  # an ESC starts a terminal escape sequence
+        ("a\nb\tc", "", 1),
+        ("a\nb\tc", "\n\t", None),  # descriptions may hold line breaks and tabs
+        ("a\nb\x7f", "\n", 3),
+        ("a\u200b\x1b", "", 1),  # the first of a hidden and a control character
+        ("a\x1b\u200b", "", 1),
+    ],
+)
+def test_control_characters_are_refused_unless_allowed(
+    text: str, allowed: str, at: int | None
+) -> None:
+    assert refused_at(text, allowed=allowed) == at

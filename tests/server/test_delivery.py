@@ -1,0 +1,347 @@
+"""Token rotate and secret delivery (rime_tui/api/delivery.py), in this process, against a
+real local instance over HTTP, reached through the latency proxy where a request must
+fail or be held while the work is cancelled. tests/server/test_cli_interrupted.py proves
+the same through the command (a subprocess); these reach each step of the module."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from rime_tui.api import RimeClient
+from rime_tui.api import delivery as d
+from rime_tui.api.errors import AuthenticationError
+from rime_tui.api.tokens import Listed
+from rime_tui.wire import models as m
+from rime_tui.wire.constants import MAX_NAME_LENGTH
+from tests.support.latency_proxy import LatencyProxy
+from tests.support.local import Local
+
+TOKENS = "/v1/users/api-tokens"
+INFO = "/v1/rime-info"
+
+
+@pytest.fixture
+def proxy(local: Local) -> Iterator[LatencyProxy]:
+    with LatencyProxy(local.server.port, delay=0) as through:
+        yield through
+
+
+@pytest.fixture
+async def client(local: Local, proxy: LatencyProxy) -> AsyncIterator[RimeClient]:
+    """The bootstrap admin's token, through the proxy."""
+    async with RimeClient(proxy.url, api_token=local.api_token) as through:
+        yield through
+
+
+async def works(local: Local, secret: str) -> bool:
+    async with RimeClient(local.url, api_token=secret) as probe:
+        try:
+            await probe.rime_info()
+        except AuthenticationError:
+            return False
+    return True
+
+
+async def tokens(local: Local) -> dict[str, m.ApiTokenInfo]:
+    async with local.client() as admin:
+        return {t.name: t async for t in admin.iter_api_tokens(local.workspace_id)}
+
+
+async def make(local: Local, name: str, days: int | None = None) -> m.CreateApiTokenResponse:
+    async with local.client() as admin:
+        return await admin.create_api_token(name, local.workspace_id, expiry_days=days)
+
+
+# -- the pure parts -----------------------------------------------------------------------
+
+
+def test_a_stand_in_name_fits_the_name_limit() -> None:
+    assert d.stand_in_name("deploy") == "deploy (rotating)"
+    longest = d.stand_in_name("n" * MAX_NAME_LENGTH)
+    assert len(longest) == MAX_NAME_LENGTH and longest.endswith("n (rotating)")
+
+
+# -- rotate -------------------------------------------------------------------------------
+
+
+async def test_a_rotate_keeps_name_and_lifetime_and_changes_the_secret(
+    local: Local, client: RimeClient
+) -> None:
+    old = await make(local, "deploy", days=30)
+    before = (await tokens(local))["deploy"]
+    assert d.lifetime_days(before) == 30
+    warned: list[str] = []
+    made = await d.rotate(client, before, local.workspace_id, ours=False, warn=warned.append)
+    after = await tokens(local)
+    assert sorted(after) == ["Default token", "deploy"]
+    assert after["deploy"].id.uuid == made.id.uuid != before.id.uuid
+    assert d.lifetime_days(after["deploy"]) == 30
+    assert await works(local, made.full_api_token)
+    assert not await works(local, old.full_api_token)
+    assert client.api_token == local.api_token  # not its own token: the client keeps its
+    assert warned == []
+
+
+async def test_a_rotate_of_the_token_the_client_runs_with_goes_on_with_the_new_one(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    old = await make(local, "mine")
+    info = (await tokens(local))["mine"]
+    async with RimeClient(proxy.url, api_token=old.full_api_token) as client:
+        made = await d.rotate(client, info, local.workspace_id, ours=True, warn=print)
+        assert client.api_token == made.full_api_token
+        await client.rime_info()
+    assert sorted(await tokens(local)) == ["Default token", "mine"]
+
+
+async def test_a_stand_in_left_behind_is_deleted_first(local: Local, client: RimeClient) -> None:
+    await make(local, "deploy")
+    left = await make(local, d.stand_in_name("deploy"))
+    found = await tokens(local)
+    rows = [
+        Listed(t, m.Workspace(workspace_id=m.RimeUUID(uuid=local.workspace_id)))
+        for t in found.values()
+    ]
+    owner = found["deploy"].user_id
+    assert d.stand_in_left(rows, "deploy", local.workspace_id, owner) == Listed(
+        found["deploy (rotating)"], rows[0].workspace
+    )
+    assert d.stand_in_left(rows, "deploy", local.workspace_id, "someone else") is None
+    assert d.stand_in_left(rows, "deploy", "another workspace", owner) is None
+    assert d.stand_in_left(rows, "other", local.workspace_id, owner) is None
+    warned: list[str] = []
+    made = await d.rotate(
+        client,
+        found["deploy"],
+        local.workspace_id,
+        ours=False,
+        warn=warned.append,
+        left=found["deploy (rotating)"],
+    )
+    assert warned == ["deleted 'deploy (rotating)', the stand-in left by an interrupted rotate"]
+    assert not await works(local, left.full_api_token)
+    assert (await tokens(local))["deploy"].id.uuid == made.id.uuid
+    assert sorted(await tokens(local)) == ["Default token", "deploy"]
+
+
+async def test_a_stand_in_left_where_the_old_token_is_gone_makes_the_name_again(
+    local: Local, client: RimeClient
+) -> None:
+    left = await make(local, d.stand_in_name("deploy"), days=9)
+    info = (await tokens(local))["deploy (rotating)"]
+    made = await d.rotate(
+        client, None, local.workspace_id, ours=False, warn=print, left=info, name="deploy"
+    )
+    after = await tokens(local)
+    assert sorted(after) == ["Default token", "deploy"]
+    assert d.lifetime_days(after["deploy"]) == 9
+    assert await works(local, made.full_api_token)
+    assert not await works(local, left.full_api_token)
+    with pytest.raises(
+        ValueError, match=r"^rotate needs the old token, or the stand-in left and the name$"
+    ):
+        await d.rotate(client, None, local.workspace_id, ours=False, warn=print, left=info)
+
+
+async def test_a_rotate_with_the_stand_in_it_runs_with_uses_it(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    await make(local, "deploy")
+    left = await make(local, d.stand_in_name("deploy"))
+    found = await tokens(local)
+    async with RimeClient(proxy.url, api_token=left.full_api_token) as client:
+        made = await d.rotate(
+            client,
+            found["deploy"],
+            local.workspace_id,
+            ours=False,
+            warn=print,
+            left=found["deploy (rotating)"],
+            left_ours=True,
+        )
+        assert client.api_token == made.full_api_token
+    assert proxy.count("POST", TOKENS) == 1  # no second stand-in
+    assert sorted(await tokens(local)) == ["Default token", "deploy"]
+
+
+async def test_when_the_successor_cannot_be_made_the_stand_in_is_kept_and_said(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.fail("POST", TOKENS, skip=1)  # the stand-in is made, the successor is not
+    with pytest.raises(d.SuccessorFailed) as failed:
+        await d.rotate(client, info, local.workspace_id, ours=False, warn=print)
+    stand_in = failed.value.stand_in
+    assert str(failed.value).startswith("the old token is deleted, but making its successor")
+    assert str(failed.value).endswith(f"the stand-in token {stand_in.id.uuid} replaces it.")
+    assert await works(local, stand_in.full_api_token)
+    assert not await works(local, old.full_api_token)
+    assert sorted(await tokens(local)) == ["Default token", "deploy (rotating)"]
+
+
+async def test_when_the_old_token_cannot_be_deleted_the_stand_in_goes_again(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    old = await make(local, "mine")
+    info = (await tokens(local))["mine"]
+    async with RimeClient(proxy.url, api_token=old.full_api_token) as client:
+        proxy.fail("DELETE", TOKENS)
+        with pytest.raises(Exception) as failed:
+            await d.rotate(client, info, local.workspace_id, ours=True, warn=print)
+        assert not isinstance(failed.value, d.SuccessorFailed)
+        assert client.api_token == old.full_api_token  # back to the old token
+    assert sorted(await tokens(local)) == ["Default token", "mine"]
+    assert await works(local, old.full_api_token)
+
+
+# -- interrupted --------------------------------------------------------------------------
+
+# The requests of a rotate, in order (method, path, matching ones let through first).
+POINTS = {
+    "stand-in create": ("POST", TOKENS, 0),
+    "stand-in check (stand-in made)": ("GET", INFO, 0),
+    "old delete": ("DELETE", TOKENS + "/", 0),
+    "new create (old deleted)": ("POST", TOKENS, 1),
+    "new check (new made)": ("GET", INFO, 1),
+    "stand-in delete": ("DELETE", TOKENS + "/", 1),
+}
+HELD = {  # the name of the token whose secret Interrupted carries, or None
+    "stand-in create": None,
+    "stand-in check (stand-in made)": None,
+    "old delete": "deploy (rotating)",
+    "new create (old deleted)": "deploy",
+    "new check (new made)": "deploy",
+    "stand-in delete": "deploy",
+}
+NEW = (
+    "'deploy' has its new secret; its stand-in 'deploy (rotating)' may be left "
+    "(the next rotate of 'deploy' deletes it)"
+)
+SAID = {  # what Interrupted says
+    "stand-in create": "nothing changed: 'deploy' keeps its secret",
+    "stand-in check (stand-in made)": "nothing changed: 'deploy' keeps its secret",
+    "old delete": "the old 'deploy' may be deleted; the secret that follows is that of its "
+    "stand-in 'deploy (rotating)' (rotate 'deploy' again to finish)",
+    "new create (old deleted)": NEW,
+    "new check (new made)": NEW,
+    "stand-in delete": NEW,
+}
+
+
+async def _cancel_at(proxy: LatencyProxy, work: asyncio.Task[Any]) -> None:
+    """Cancel *work* once it waits on the stalled request, then let the request go on."""
+    while not proxy.stalled:
+        assert not work.done(), work
+        await asyncio.sleep(0.01)
+    work.cancel()
+    proxy.release()
+
+
+@pytest.mark.parametrize("point", list(POINTS))
+async def test_an_interrupted_rotate_hands_over_the_newest_secret(
+    local: Local, proxy: LatencyProxy, client: RimeClient, point: str
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    method, path, skip = POINTS[point]
+    proxy.stall(method, path, skip=skip)
+
+    async def rotate() -> tuple[d.Interrupted, int]:
+        """The interruption, and the cancellations still pending once it is raised."""
+        try:
+            await d.rotate(client, info, local.workspace_id, ours=False, warn=print)
+        except d.Interrupted as stop:
+            task = asyncio.current_task()
+            assert task is not None
+            return stop, task.cancelling()
+        raise AssertionError("not interrupted")
+
+    work = asyncio.create_task(rotate())
+    await _cancel_at(proxy, work)
+    held, pending = await work
+    assert pending == 0  # the cancellation is taken back: the caller goes on delivering
+    assert held.what == str(held) == SAID[point]
+    assert held.secret is None if HELD[point] is None else held.secret is not None
+    if held.secret is None:
+        assert held.what == "nothing changed: 'deploy' keeps its secret"
+        assert held.name == "deploy"
+        assert await works(local, old.full_api_token)
+        assert sorted(await tokens(local)) == ["Default token", "deploy"]
+    else:
+        assert held.name == HELD[point]
+        assert await works(local, held.secret.full_api_token)
+        assert (await tokens(local))[held.name].id.uuid == held.secret.id.uuid
+
+
+async def test_a_create_interrupted_in_flight_hands_over_its_secret(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    proxy.stall("POST", TOKENS)
+    work = asyncio.create_task(d.create(client, local.workspace_id, "new", 5, print))
+    await _cancel_at(proxy, work)
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    assert stopped.value.what == str(stopped.value) == "the token 'new' was made"
+    assert stopped.value.secret is not None and stopped.value.name == "new"
+    assert await works(local, stopped.value.secret.full_api_token)
+    assert d.lifetime_days((await tokens(local))["new"]) == 5
+
+
+async def test_a_create_that_fails_while_interrupted_has_no_secret(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    proxy.stall("POST", TOKENS)
+    work = asyncio.create_task(d.create(client, local.workspace_id, "x\u200b", None, print))
+    await _cancel_at(proxy, work)
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    assert stopped.value.secret is None
+    assert stopped.value.what.startswith("making 'x\\u200b' failed (")
+
+
+async def test_a_rotate_signed_in_with_a_password_names_the_workspace(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    """A session has no workspace of its own: every create names the token's."""
+    old = await make(local, "deploy", days=12)
+    info = (await tokens(local))["deploy"]
+    async with RimeClient(proxy.url) as client:
+        await client.login(local.admin_email, local.admin_password)
+        proxy.fail("POST", TOKENS, skip=1)  # the successor is not made: the stand-in stays
+        with pytest.raises(d.SuccessorFailed) as failed:
+            await d.rotate(client, info, local.workspace_id, ours=False, warn=print)
+    stand_in = (await tokens(local))["deploy (rotating)"]
+    assert stand_in.id.uuid == failed.value.stand_in.id.uuid
+    assert d.lifetime_days(stand_in) == 12  # the old token's lifetime
+    assert not await works(local, old.full_api_token)
+
+
+async def test_a_stand_in_that_cannot_be_deleted_again_is_handed_over(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.stall("GET", INFO)  # the stand-in's check: cancelled there
+    proxy.fail("DELETE", TOKENS + "/")  # and deleting the stand-in again fails
+    warned: list[str] = []
+    work = asyncio.create_task(
+        d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
+    )
+    await _cancel_at(proxy, work)
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    held = stopped.value
+    assert held.name == "deploy (rotating)" and held.secret is not None
+    assert held.what == (
+        "nothing changed, but deleting the stand-in 'deploy (rotating)' again failed or was "
+        "cut short: the secret that follows is its (it may be deleted already)"
+    )
+    assert len(warned) == 1
+    assert warned[0].startswith(f"could not delete token {held.secret.id.uuid}: ")
+    assert await works(local, held.secret.full_api_token)
+    assert await works(local, old.full_api_token)

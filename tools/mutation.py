@@ -1,0 +1,172 @@
+"""Mutation testing of the modules that hold the README's promises (mutmut 3.x).
+
+    .venv/bin/pip install mutmut
+    nice -n 19 .venv/bin/python tools/mutation.py            # every module below
+    nice -n 19 .venv/bin/python tools/mutation.py rules text # some (names as in MODULES)
+
+mutmut changes one thing at a time in a module (a comparison, a number, a
+string, a call left out) and runs the tests that reach the changed function;
+a mutant the tests do not notice "survives". Each module runs in its own
+scratch directory, .mutation/<name>/ (git ignores it), with only the test
+files that exercise it (the whole suite per mutant would take days). The
+score per module and every survivor's diff are printed and written to
+.mutation/<name>/report.txt. The survivors that are left on purpose, and why,
+are in docs/mutation.md. Not run in CI: it takes minutes per module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = ROOT / ".mutation"
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str  # the file mutated
+    tests: tuple[str, ...]  # pytest arguments: the tests that exercise it
+
+
+MODULES: dict[str, Module] = {
+    "text": Module(
+        "rime_tui/wire/text.py",
+        ("tests/unit/test_hidden_text.py", "tests/unit/test_text_visible.py"),
+    ),
+    "contract": Module(
+        "tests/support/contract.py",
+        ("tests/unit/test_contract_check.py",),
+    ),
+    "paging": Module(
+        "rime_tui/server/paging.py",
+        (
+            "tests/server/test_paging.py",
+            "tests/server/test_list_json.py",
+            "tests/server/test_bad_input.py",
+            "tests/server/test_access_rules.py",
+            "-k",
+            "page",
+        ),
+    ),
+    "validation": Module(
+        "rime_tui/server/validation.py",
+        ("tests/server/test_validation_limits.py", "tests/server/test_bad_input.py"),
+    ),
+    "rules": Module(
+        "rime_tui/server/rules.py",
+        (
+            "tests/server/test_access_rules.py",
+            "tests/server/test_users_removed.py",
+            "tests/server/test_validation_limits.py",
+            "tests/server/test_project_visibility.py",
+            "tests/server/test_rules.py::test_a_workspace_admin_manages_members_tokens_but_not_an_org_admins",
+            "--deselect",
+            "tests/server/test_access_rules.py::test_fuzzed_page_tokens_never_fail",
+        ),
+    ),
+    "delivery": Module(
+        "rime_tui/api/delivery.py",
+        # In this process: the commands' own tests run them as subprocesses, which
+        # mutmut does not see.
+        ("tests/server/test_delivery.py",),
+    ),
+}
+
+
+def prepare(name: str, module: Module) -> Path:
+    """A fresh scratch directory for *name*: the package and the tests (linked; mutmut
+    copies them into mutants/), and pyproject.toml with this module's [tool.mutmut]."""
+    where = SCRATCH / name
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    for linked in ("rime_tui", "tests"):
+        (where / linked).symlink_to(ROOT / linked)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project.setdefault("tool", {})["mutmut"] = {
+        "source_paths": ["rime_tui"]
+        + ([] if module.path.startswith("rime_tui/") else [module.path]),
+        "only_mutate": [module.path],
+        "also_copy": ["README.md"],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"],
+        "pytest_add_cli_args_test_selection": list(module.tests),
+    }
+    (where / "pyproject.toml").write_text(tomli_w.dumps(project))
+    return where
+
+
+# Run in the scratch directory: every mutant's status, and the diff of each that is not
+# killed (one process: `mutmut show` per survivor takes a second each to start).
+COLLECT = """
+import json
+from mutmut.mutation.data import SourceFileMutationData
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+from mutmut.stats import status_by_exit_code
+from mutmut.utils.file_utils import walk_mutatable_files
+found = {}
+for path in walk_mutatable_files():
+    data = SourceFileMutationData(path=path)
+    data.load()
+    for name, code in data.exit_code_by_key.items():
+        status = status_by_exit_code[code]
+        diff = "" if status == "killed" else get_diff_for_mutant(name, path=path)
+        found[name] = [status, diff]
+print(json.dumps(found))
+"""
+KILLED = ("killed", "timeout")
+
+
+def python(where: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, *args], cwd=where, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.stdout.write(done.stdout + done.stderr)
+        raise SystemExit(f"{' '.join(args)[:60]} failed in {where}")
+    return done.stdout
+
+
+def run(name: str, module: Module) -> tuple[int, int, list[str]]:
+    """Mutate *module*; return (killed, total, the report of the others)."""
+    where = prepare(name, module)
+    python(where, "-m", "mutmut", "run", "--max-children", "1")
+    found: dict[str, list[str]] = json.loads(python(where, "-c", COLLECT))
+    killed = sum(status in KILLED for status, _ in found.values())
+    report = [
+        f"{mutant}: {status}\n{diff}\n"
+        for mutant, (status, diff) in sorted(found.items())
+        if status not in KILLED
+    ]
+    return killed, len(found), report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"some of: {' '.join(MODULES)} (default: all)")
+    names = parser.parse_args().modules or list(MODULES)
+    if unknown := set(names) - set(MODULES):
+        parser.error(f"unknown module(s): {' '.join(sorted(unknown))}")
+    scores = []
+    for name in names:
+        module = MODULES[name]
+        print(f"== {name}: {module.path}", flush=True)
+        killed, total, report = run(name, module)
+        share = killed / max(total, 1)
+        score = f"{name:12} {module.path:32} {killed:4}/{total:<4} killed ({share:.0%})"
+        text = "\n".join([score, *report])
+        (SCRATCH / name / "report.txt").write_text(text + "\n")
+        print(text, flush=True)
+        scores.append(score)
+    print("\n== scores\n" + "\n".join(scores))
+
+
+if __name__ == "__main__":
+    main()
