@@ -258,6 +258,7 @@ class RimeApp(App[None]):
 
     async def on_unmount(self) -> None:
         gc.enable()  # never left off, even by an app that did not paint
+        await self.delivery.interrupt()  # before the client it uses is closed
         if not self.hung_up:  # (after a hang-up, SIGCONT stays ignored to the end)
             for sig, handler in self._signals_before.items():
                 signal.signal(sig, handler)
@@ -709,9 +710,9 @@ def run_tui(
         sys.setswitchinterval(switch_interval)
         if instance is not None:
             instance.stop()
-        for name, secret, cluster_url in app.delivery.undelivered:  # the terminal is back
+        for name, secret, cluster_url, what in app.delivery.undelivered:  # terminal is back
             print(
-                f"The app closed as the token {name!r} was made ({cluster_url}); it is shown"
+                f"The app closed as {what} ({cluster_url}); the secret of {name!r} is shown"
                 f" only now, once:\n{secret}",
                 file=sys.stderr,
             )
