@@ -712,8 +712,8 @@ def run_tui(
             instance.stop()
         for name, secret, cluster_url, what in app.delivery.undelivered:  # terminal is back
             print(
-                f"The app closed as {what} ({cluster_url}); the secret of {name!r} is shown"
-                f" only now, once:\n{secret}",
+                f"The app closed as a token was being made ({cluster_url}): {what}."
+                f" The secret of {name!r}, shown only now, once:\n{secret}",
                 file=sys.stderr,
             )
     if app.stopped_by is not None:

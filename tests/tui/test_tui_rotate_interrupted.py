@@ -20,14 +20,30 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
-from tests.server.test_cli_interrupted import POINTS, ROLLED_BACK, make, names, printed_secret, works
+from rime_tui.tui.screens.confirm import ConfirmScreen
+from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from rime_tui.tui.screens.tokens import TokensScreen
+from tests.server.test_cli_interrupted import (
+    POINTS,
+    ROLLED_BACK,
+    make,
+    names,
+    printed_secret,
+    works,
+)
 from tests.server.test_cli_tokens import SECRET, ok, rime_tui
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
-from tests.tui.test_tmux_clipboard import _keys, _processes_on, _wait_for, tmux  # noqa: F401
+from tests.support.tui import reach_tokens, screen, until
+from tests.support.tui_health import WorkerFailures, assert_healthy
+from tests.tui.test_tmux_clipboard import _keys, _processes_on, _wait_for
+from tests.tui.test_tmux_clipboard import tmux as tmux  # the fixture
+from tests.tui.test_tui_delivery import far_app, keys_settled, signed_in_through
 
 DELAY = 0.05
 """Seconds a request takes through the proxy (the stall, not the delay, picks the point)."""
@@ -36,6 +52,9 @@ PATIENCE = 60.0
 
 TUI_POINTS = {point: where for point, where in POINTS.items() if not point.startswith("reading")}
 """The CLI's points but its reading back (the TUI reads the list back after the dialog)."""
+PRINTED = {"old delete": "deploy (rotating)"}
+"""Whose secret is printed at a point past the stand-in's: the stand-in's while the old
+token's delete is held (it may or may not be done), else the new token's."""
 
 
 @pytest.fixture
@@ -61,12 +80,64 @@ def _history(tmux: list[str]) -> str:
     ).stdout
 
 
+async def _rotate(pilot: Any, tokens: TokensScreen, name: str) -> None:
+    """`R y` on the row of *name*."""
+    table = tokens.query_one(DataTable)
+    table.move_cursor(row=[t.name for t in tokens.tokens].index(name))
+    await pilot.press("R")
+    await screen(pilot, ConfirmScreen)
+    await pilot.press("y")
+
+
+@pytest.mark.parametrize("point", list(TUI_POINTS))
+async def test_esc_esc_during_a_rotate_waits_for_its_secret_and_the_next_rotate_works(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures, point: str
+) -> None:
+    # Esc Esc while the rotate's request is held: the keys wait for the dialog (the first
+    # Esc asks there, the second keeps it open), whichever request it was.
+    old = await make(local, "deploy")
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, rows=2, signed_in=signed_in_through(local, proxy))
+        method, path, skip = TUI_POINTS[point]
+        proxy.stall(method, path, skip=skip)
+        await _rotate(pilot, tokens, "deploy")
+        await until(pilot, lambda: proxy.stalled == 1, f"the rotate to reach {point}")
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen is tokens  # the Escs wait: the page stays
+        proxy.release()
+        await keys_settled(pilot)
+        dialog = await screen(pilot, TokenCreatedScreen)
+        assert dialog.token_name == "deploy"
+        held = dialog.token  # (wiped when the dialog closes)
+        assert await works(local, held)
+        assert not await works(local, old)
+        assert sorted(await names(local)) == ["Default token", "deploy"]
+
+        await pilot.press("escape")  # not kept: asks
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await screen(pilot, TokensScreen)
+        listed = lambda: [  # noqa: E731
+            (t.name, held.endswith(t.suffix)) for t in tokens.tokens if "deploy" in t.name
+        ]
+        await until(pilot, lambda: listed() == [("deploy", True)], "the list read back")
+        await _rotate(pilot, tokens, "deploy")
+        again = await screen(pilot, TokenCreatedScreen)
+        assert again.token_name == "deploy"
+        assert await works(local, again.token)
+        assert not await works(local, held)
+        assert sorted(await names(local)) == ["Default token", "deploy"]
+        assert_healthy(app, failures)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("point", list(TUI_POINTS))
 def test_a_signal_during_a_rotate_leaves_a_working_secret_and_the_next_rotate_works(
     local: Local,
     proxy: LatencyProxy,
-    tmux: list[str],  # noqa: F811
+    tmux: list[str],
     tmp_path: Path,
     point: str,
     sig: signal.Signals,
@@ -114,7 +185,10 @@ def test_a_signal_during_a_rotate_leaves_a_working_secret_and_the_next_rotate_wo
     assert len(set(shown)) <= 1, screen
     printed = shown[0] if shown else None
     assert (printed is None) == (point in ROLLED_BACK), screen
-    if printed is None:
+    if printed is not None:
+        whose = PRINTED.get(point, "deploy")
+        assert f"The secret of {whose!r}, shown only now, once:\n{printed}" in screen, screen
+    else:
         assert sorted(asyncio.run(names(local))) == ["Default token", "deploy"]
     held = printed or old
     assert asyncio.run(works(local, held)), (point, screen)
