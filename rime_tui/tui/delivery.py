@@ -21,6 +21,7 @@ page's (the page lists, filters and deletes; it only hands the request over):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -93,10 +94,8 @@ class Delivery:
         for worker in list(self.app.workers):  # once: a second cancellation cuts it short
             if worker.group == "delivery" and not worker.is_cancelled:
                 worker.cancel()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.settled(), CLOSING_GRACE)
-        except TimeoutError:
-            pass
 
     def create(
         self,

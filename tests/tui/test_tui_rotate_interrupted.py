@@ -119,10 +119,13 @@ async def test_esc_esc_during_a_rotate_waits_for_its_secret_and_the_next_rotate_
         await screen(pilot, ConfirmScreen)
         await pilot.press("y")
         await screen(pilot, TokensScreen)
-        listed = lambda: [  # noqa: E731
-            (t.name, held.endswith(t.suffix)) for t in tokens.tokens if "deploy" in t.name
-        ]
-        await until(pilot, lambda: listed() == [("deploy", True)], "the list read back")
+
+        def read_back() -> bool:
+            """The page lists one deploy: the one whose secret is held."""
+            deploys = [t for t in tokens.tokens if "deploy" in t.name]
+            return [(t.name, held.endswith(t.suffix)) for t in deploys] == [("deploy", True)]
+
+        await until(pilot, read_back, "the list read back")
         await _rotate(pilot, tokens, "deploy")
         again = await screen(pilot, TokenCreatedScreen)
         assert again.token_name == "deploy"
