@@ -258,6 +258,7 @@ class RimeApp(App[None]):
 
     async def on_unmount(self) -> None:
         gc.enable()  # never left off, even by an app that did not paint
+        await self.delivery.interrupt()  # before the client it uses is closed
         if not self.hung_up:  # (after a hang-up, SIGCONT stays ignored to the end)
             for sig, handler in self._signals_before.items():
                 signal.signal(sig, handler)
@@ -709,10 +710,10 @@ def run_tui(
         sys.setswitchinterval(switch_interval)
         if instance is not None:
             instance.stop()
-        for name, secret, cluster_url in app.delivery.undelivered:  # the terminal is back
+        for name, secret, cluster_url, what in app.delivery.undelivered:  # terminal is back
             print(
-                f"The app closed as the token {name!r} was made ({cluster_url}); it is shown"
-                f" only now, once:\n{secret}",
+                f"The app closed as a token was being made ({cluster_url}): {what}."
+                f" The secret of {name!r}, shown only now, once:\n{secret}",
                 file=sys.stderr,
             )
     if app.stopped_by is not None:

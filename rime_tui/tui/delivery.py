@@ -21,6 +21,7 @@ page's (the page lists, filters and deletes; it only hands the request over):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,10 @@ MEANWHILE = "Keys you type now go to the token's dialog"
 # Keys typed meanwhile wait for the dialog as long as the request takes (the client's
 # timeouts end it); this bound is only a safety net.
 KEYS_WAIT_FOR_SECRET = 3600.0
+# As the app closes, how long it waits for a create or rotate it interrupts to stop (a
+# rotate's stand-in deleted again, or the secret it holds kept for printing) before it
+# closes the client anyway (the client's own timeouts end each request sooner).
+CLOSING_GRACE = 60.0
 LABEL_NAME_CELLS = 40  # of a token's name in the key bar (a cluster's may be long)
 
 
@@ -63,9 +68,9 @@ class Delivery:
         self._idle = asyncio.Event()
         self._idle.set()
         self._waiting: deque[tuple[str, str, str]] = deque()  # secrets whose dialog waits
-        # (name, secret, cluster) of secrets that came as the app closed: printed by
-        # run_tui once the terminal is restored.
-        self.undelivered: list[tuple[str, str, str]] = []
+        # (name, secret, cluster, what happened) of secrets that came as the app closed:
+        # printed by run_tui once the terminal is restored.
+        self.undelivered: list[tuple[str, str, str, str]] = []
 
     @property
     def pending(self) -> bool:
@@ -78,6 +83,19 @@ class Delivery:
     async def settled(self) -> None:
         """Until no secret is on its way (each one's dialog is open by then)."""
         await self._idle.wait()
+
+    async def interrupt(self) -> None:
+        """The app is closing: interrupt the requests in flight and wait (at most
+        CLOSING_GRACE) until each has stopped as ``rime_tui/api/delivery.py`` says (a
+        rotate not yet past its stand-in rolled back; else the secret it holds kept in
+        :attr:`undelivered`), before the client they use is closed."""
+        if not self.pending:
+            return
+        for worker in list(self.app.workers):  # once: a second cancellation cuts it short
+            if worker.group == "delivery" and not worker.is_cancelled:
+                worker.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settled(), CLOSING_GRACE)
 
     def create(
         self,
@@ -210,12 +228,14 @@ class Delivery:
         from rime_tui.api.delivery import Interrupted
 
         made: CreateApiTokenResponse | None = None
+        what = f"the token {name!r} was made"
         try:
             with self.app.progress.working(label, MEANWHILE):
                 made = await request()
         except Interrupted as stopped:  # the app is closing: the secret it holds, if any
             made = stopped.secret
             name = stopped.name
+            what = stopped.what
         except Exception as error:
             if page in self.app.screen_stack:
                 failed(error)
@@ -232,7 +252,7 @@ class Delivery:
         if made is None:
             return
         if self.app.closing or not self.app.screen_stack:  # no screen will show it
-            self.undelivered.append((name, made.full_api_token, cluster_url))
+            self.undelivered.append((name, made.full_api_token, cluster_url, what))
             return
         # Right after the release, with no wait between: the dialog's push holds the
         # keys again before any is let through.

@@ -313,7 +313,7 @@ async def test_a_create_in_flight_when_the_app_closes_is_kept_for_printing(
         app.exit()
         proxy.release()
     await asyncio.wait_for(app.delivery.settled(), WAIT)
-    [(name, secret, cluster_url)] = app.delivery.undelivered
+    [(name, secret, cluster_url, _)] = app.delivery.undelivered
     assert (name, cluster_url) == ("closing", proxy.url)
     await secret_works(local, secret)
 
