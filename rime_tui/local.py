@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from rime_tui.paths import BOOTSTRAP_FILE, LOG_FILE, SOCKET_FILE, write_private
 
@@ -97,6 +98,20 @@ def peer_is_ours(data_dir: Path, path: Path) -> bool:
     return True
 
 
+def reaches(url: str, port: int) -> bool:
+    """Whether *url* (normalised) reaches *port* on this machine, however its address
+    is spelled (``127.1``, ``0x7f.1``, ``[::ffff:127.0.0.1]``, ``localhost.``, the
+    machine's own address...): addresses are compared, not names."""
+    from rime_tui.address import is_this_machine
+
+    parts = urlsplit(url)
+    try:
+        at = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return False
+    return at == port and bool(parts.hostname) and is_this_machine(parts.hostname or "")
+
+
 def _lease_pid(path: Path) -> int | None:
     head = path.name.partition("-")[0]
     return int(head) if head.isdigit() else None
@@ -116,6 +131,27 @@ class LocalInstance:
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @classmethod
+    def at(cls, url: str, data_dir: Path, port: int) -> LocalInstance | None:
+        """The local instance of *data_dir* when *url* (a cluster URL, normalised)
+        reaches its port on this machine (*port*, or the one its bootstrap.json
+        records from its last start), else None. Its owner's tools reach it over the
+        private line only: any process of any user may hold that TCP port."""
+        instance = cls(data_dir, port)
+        recorded = instance.recorded_port()
+        for candidate in dict.fromkeys(p for p in (port, recorded) if p is not None):
+            if reaches(url, candidate):
+                return cls(data_dir, candidate)
+        return None
+
+    def recorded_port(self) -> int | None:
+        """The port in bootstrap.json's cluster_url (kept true by each start), if any."""
+        url = (self.bootstrap() or {}).get("cluster_url")
+        try:
+            return urlsplit(url).port if isinstance(url, str) else None
+        except ValueError:
+            return None
 
     def bootstrap(self) -> dict[str, Any] | None:
         """The credentials the instance created on its first start, if readable."""

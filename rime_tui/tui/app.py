@@ -684,11 +684,12 @@ def run_tui(
 ) -> int:
     """Entry point of ``rime-tui`` (no subcommand)."""
     from rime_tui.config import load_settings
-    from rime_tui.local import LocalInstance
+    from rime_tui.tui.session import choose_target
 
     settings = load_settings()
-    cluster_url = None if local else (cluster or settings.cluster_url)
-    instance = LocalInstance(data_dir, port) if not cluster_url else None
+    cluster_url, instance = choose_target(
+        None if local else (cluster or settings.cluster_url), data_dir, port
+    )
     app = RimeApp(
         cluster_url=cluster_url,
         email=email or (settings.email if not instance else None),

@@ -11,9 +11,10 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rime_tui.api import RimeClient
     from rime_tui.api.tokens import InstanceListing
     from rime_tui.local import LocalInstance
@@ -140,6 +141,25 @@ class SignInForm:
             )
 
 
+def choose_target(
+    cluster: str | None, data_dir: Path, port: int
+) -> tuple[str | None, LocalInstance | None]:
+    """Where the TUI signs in: a cluster URL, or the data dir's local instance (when
+    there is no cluster, or the cluster URL reaches that instance's port on this
+    machine, however spelled: then over its private line, never that TCP port)."""
+    from rime_tui.api import normalize_cluster_url
+    from rime_tui.local import LocalInstance
+
+    if not cluster:
+        return None, LocalInstance(data_dir, port)
+    try:
+        url = normalize_cluster_url(cluster)
+    except ValueError:
+        return cluster, None  # the sign-in screen says what is wrong with it
+    instance = LocalInstance.at(url, data_dir, port)
+    return (None, instance) if instance is not None else (cluster, None)
+
+
 class LocalStart:
     """The local instance starting behind the sign-in screen."""
 
@@ -154,20 +174,11 @@ class LocalStart:
 
     async def is_for(self, url: str) -> bool:
         """Whether *url* (normalised) reaches this instance's port on this machine,
-        however its address is spelled (``127.1``, ``0x7f.1``, ``[::ffff:127.0.0.1]``,
-        ``localhost.``, the machine's own address...): addresses are compared, not
-        names, so that no spelling sends a password anywhere but over the private
-        line."""
-        from rime_tui.address import is_this_machine
+        however its address is spelled (see :func:`rime_tui.local.reaches`), so that
+        no spelling sends a password anywhere but over the private line."""
+        from rime_tui.local import reaches
 
-        parts = urlsplit(url)
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            return False
-        if port != self.instance.port or not parts.hostname:
-            return False
-        return await asyncio.to_thread(is_this_machine, parts.hostname)
+        return await asyncio.to_thread(reaches, url, self.instance.port)
 
     @property
     def done(self) -> bool:
