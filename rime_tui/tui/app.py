@@ -688,7 +688,7 @@ def run_tui(
 
     settings = load_settings()
     cluster_url, instance = choose_target(
-        None if local else (cluster or settings.cluster_url), data_dir, port
+        cluster, remembered=settings.cluster_url, local=local, data_dir=data_dir, port=port
     )
     app = RimeApp(
         cluster_url=cluster_url,

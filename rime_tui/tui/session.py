@@ -142,14 +142,17 @@ class SignInForm:
 
 
 def choose_target(
-    cluster: str | None, data_dir: Path, port: int
+    cluster: str | None, *, remembered: str | None, local: bool, data_dir: Path, port: int
 ) -> tuple[str | None, LocalInstance | None]:
-    """Where the TUI signs in: a cluster URL, or the data dir's local instance (when
-    there is no cluster, or the cluster URL reaches that instance's port on this
-    machine, however spelled: then over its private line, never that TCP port)."""
+    """Where the TUI signs in (``rime-tui [--cluster URL] [--local]``): a cluster URL
+    (*cluster*, else the one *remembered* from the last run), or the data dir's local
+    instance: with *local*, with no cluster, or when the cluster URL reaches that
+    instance's port on this machine, however spelled (then over its private line,
+    never that TCP port)."""
     from rime_tui.api import normalize_cluster_url
     from rime_tui.local import LocalInstance
 
+    cluster = None if local else (cluster or remembered)
     if not cluster:
         return None, LocalInstance(data_dir, port)
     try:

@@ -49,6 +49,13 @@ def requests_logged(log: Path) -> list[list[object]]:
 # -- the decision, shared by the TUI (run_tui) and the commands (connect) -----------
 
 
+def target(
+    cluster: str | None, data_dir: Path, port: int
+) -> tuple[str | None, LocalInstance | None]:
+    """What run_tui decides for ``rime-tui --cluster CLUSTER --data-dir D --port P``."""
+    return choose_target(cluster, remembered=None, local=False, data_dir=data_dir, port=port)
+
+
 @pytest.mark.parametrize(
     "host", ["127.0.0.1", "127.1", "0x7f.1", "[::ffff:127.0.0.1]", "localhost."]
 )
@@ -56,19 +63,35 @@ def test_a_cluster_url_at_the_data_dirs_port_is_its_local_instance(
     tmp_path: Path, host: str
 ) -> None:
     data_dir, port = tmp_path / "data", free_port()
-    cluster, instance = choose_target(f"http://{host}:{port}", data_dir, port)
+    cluster, instance = target(f"http://{host}:{port}", data_dir, port)
     assert cluster is None
     assert instance is not None
     assert (instance.data_dir, instance.port) == (data_dir, port)
     # No scheme: normalised first (http for this machine).
-    assert choose_target(f"{host}:{port}", data_dir, port)[0] is None
+    assert target(f"{host}:{port}", data_dir, port)[0] is None
     # Another port on this machine, or another machine: a cluster, reached over TCP.
-    assert choose_target(f"http://{host}:{port + 1}", data_dir, port) == (
+    assert target(f"http://{host}:{port + 1}", data_dir, port) == (
         f"http://{host}:{port + 1}",
         None,
     )
-    assert choose_target(f"https://rime.example.io:{port}", data_dir, port)[1] is None
-    assert choose_target(None, data_dir, port)[1] == LocalInstance(data_dir, port)
+    assert target(f"https://rime.example.io:{port}", data_dir, port)[1] is None
+    assert target(None, data_dir, port)[1] == LocalInstance(data_dir, port)
+
+
+def test_a_remembered_cluster_url_at_the_data_dirs_port_is_its_local_instance(
+    tmp_path: Path,
+) -> None:
+    """config.toml remembers ``cluster_url = "http://127.0.0.1:P"``; plain ``rime-tui``
+    with the data dir of P: its instance, over the private line."""
+    data_dir, port = tmp_path / "data", free_port()
+    url = f"http://127.0.0.1:{port}"
+    chosen = choose_target(None, remembered=url, local=False, data_dir=data_dir, port=port)
+    assert chosen == (None, LocalInstance(data_dir, port))
+    elsewhere = f"http://127.0.0.1:{port + 1}"
+    chosen = choose_target(None, remembered=elsewhere, local=False, data_dir=data_dir, port=port)
+    assert chosen == (elsewhere, None)
+    chosen = choose_target(elsewhere, remembered=url, local=True, data_dir=data_dir, port=port)
+    assert chosen == (None, LocalInstance(data_dir, port))
 
 
 def test_the_port_bootstrap_json_records_is_the_local_instance_too(tmp_path: Path) -> None:
@@ -76,7 +99,7 @@ def test_the_port_bootstrap_json_records_is_the_local_instance_too(tmp_path: Pat
     that data dir's instance (bootstrap.json records P)."""
     data_dir = tmp_path / "data"
     with serving(data_dir, tmp_path / "serve.log") as served:
-        assert choose_target(f"http://127.1:{served.port}", data_dir, 8477) == (
+        assert target(f"http://127.1:{served.port}", data_dir, 8477) == (
             None,
             LocalInstance(data_dir, served.port),
         )
@@ -96,7 +119,7 @@ async def test_the_tui_sends_no_token_to_an_impostor_on_the_instances_port(
     with serving(data_dir, tmp_path / "serve.log") as served:
         token = served.bootstrap()["api_token"]
         port = served.port
-    cluster_url, instance = choose_target(f"http://127.0.0.1:{port}", data_dir, port)  # run_tui
+    cluster_url, instance = target(f"http://127.0.0.1:{port}", data_dir, port)  # run_tui
     with running(other.start(LISTENER, port, log), "listening"):
         app = RimeApp(cluster_url=cluster_url, api_token=token, local=instance, remember=False)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -118,7 +141,7 @@ async def test_with_the_instance_running_such_a_cluster_url_signs_in_over_the_pr
     data_dir = tmp_path / "data"
     with serving(data_dir, tmp_path / "serve.log") as served:
         token = served.bootstrap()["api_token"]
-        cluster_url, instance = choose_target(f"http://127.1:{served.port}", data_dir, served.port)
+        cluster_url, instance = target(f"http://127.1:{served.port}", data_dir, served.port)
         app = RimeApp(cluster_url=cluster_url, api_token=token, local=instance, remember=False)
         async with app.run_test(size=(100, 30)) as pilot:
             await screen(pilot, SignInScreen)
@@ -142,7 +165,7 @@ async def test_the_tui_sends_no_password_to_an_impostor_on_the_instances_port(
     log = other.home / "impostor.log"
     with serving(data_dir, tmp_path / "serve.log") as served:
         port = served.port
-    cluster_url, instance = choose_target(f"http://127.0.0.1:{port}", data_dir, port)  # run_tui
+    cluster_url, instance = target(f"http://127.0.0.1:{port}", data_dir, port)  # run_tui
     with running(other.start(LISTENER, port, log), "listening"):
         app = RimeApp(cluster_url=cluster_url, local=instance, remember=False)
         async with app.run_test(size=(100, 30)) as pilot:
