@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from rime_tui.address import reaches
 from rime_tui.paths import BOOTSTRAP_FILE, LOG_FILE, SOCKET_FILE, write_private
 
 if TYPE_CHECKING:
@@ -96,20 +97,6 @@ def peer_is_ours(data_dir: Path, path: Path) -> bool:
             if peer_uid != uid:
                 raise LocalInstanceError(f"{path} is held by another user (uid {peer_uid}).")
     return True
-
-
-def reaches(url: str, port: int) -> bool:
-    """Whether *url* (normalised) reaches *port* on this machine, however its address
-    is spelled (``127.1``, ``0x7f.1``, ``[::ffff:127.0.0.1]``, ``localhost.``, the
-    machine's own address...): addresses are compared, not names."""
-    from rime_tui.address import is_this_machine
-
-    parts = urlsplit(url)
-    try:
-        at = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return False
-    return at == port and bool(parts.hostname) and is_this_machine(parts.hostname or "")
 
 
 def _lease_pid(path: Path) -> int | None:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from rime_tui.api import RimeClient
     from rime_tui.api.tokens import InstanceListing
     from rime_tui.local import LocalInstance
@@ -141,28 +139,6 @@ class SignInForm:
             )
 
 
-def choose_target(
-    cluster: str | None, *, remembered: str | None, local: bool, data_dir: Path, port: int
-) -> tuple[str | None, LocalInstance | None]:
-    """Where the TUI signs in (``rime-tui [--cluster URL] [--local]``): a cluster URL
-    (*cluster*, else the one *remembered* from the last run), or the data dir's local
-    instance: with *local*, with no cluster, or when the cluster URL reaches that
-    instance's port on this machine, however spelled (then over its private line,
-    never that TCP port)."""
-    from rime_tui.api import normalize_cluster_url
-    from rime_tui.local import LocalInstance
-
-    cluster = None if local else (cluster or remembered)
-    if not cluster:
-        return None, LocalInstance(data_dir, port)
-    try:
-        url = normalize_cluster_url(cluster)
-    except ValueError:
-        return cluster, None  # the sign-in screen says what is wrong with it
-    instance = LocalInstance.at(url, data_dir, port)
-    return (None, instance) if instance is not None else (cluster, None)
-
-
 class LocalStart:
     """The local instance starting behind the sign-in screen."""
 
@@ -177,9 +153,9 @@ class LocalStart:
 
     async def is_for(self, url: str) -> bool:
         """Whether *url* (normalised) reaches this instance's port on this machine,
-        however its address is spelled (see :func:`rime_tui.local.reaches`), so that
+        however its address is spelled (see :func:`rime_tui.address.reaches`), so that
         no spelling sends a password anywhere but over the private line."""
-        from rime_tui.local import reaches
+        from rime_tui.address import reaches
 
         return await asyncio.to_thread(reaches, url, self.instance.port)
 

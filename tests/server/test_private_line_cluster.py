@@ -20,10 +20,9 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from rime_tui.local import LocalInstance
-from rime_tui.tui.app import RimeApp
+from rime_tui.tui.app import RimeApp, choose_target
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
-from rime_tui.tui.session import choose_target
 from tests.support.net import free_port
 from tests.support.other_user import LISTENER, OtherUser, other_user, running
 from tests.support.serve_process import serving
