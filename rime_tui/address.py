@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from urllib.parse import urlsplit
 
 
 def is_this_machine(host: str) -> bool:
@@ -32,3 +33,15 @@ def is_this_machine(host: str) -> bool:
                 continue  # not an address of this machine
             return True
     return False
+
+
+def reaches(url: str, port: int) -> bool:
+    """Whether *url* (normalised) reaches *port* on this machine, however its address
+    is spelled (``127.1``, ``0x7f.1``, ``[::ffff:127.0.0.1]``, ``localhost.``, the
+    machine's own address...): addresses are compared, not names."""
+    parts = urlsplit(url)
+    try:
+        at = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return False
+    return at == port and bool(parts.hostname) and is_this_machine(parts.hostname or "")

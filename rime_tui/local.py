@@ -40,7 +40,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from rime_tui.address import reaches
 from rime_tui.paths import BOOTSTRAP_FILE, LOG_FILE, SOCKET_FILE, write_private
 
 if TYPE_CHECKING:
@@ -116,6 +118,27 @@ class LocalInstance:
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @classmethod
+    def at(cls, url: str, data_dir: Path, port: int) -> LocalInstance | None:
+        """The local instance of *data_dir* when *url* (a cluster URL, normalised)
+        reaches its port on this machine (*port*, or the one its bootstrap.json
+        records from its last start), else None. Its owner's tools reach it over the
+        private line only: any process of any user may hold that TCP port."""
+        instance = cls(data_dir, port)
+        recorded = instance.recorded_port()
+        for candidate in dict.fromkeys(p for p in (port, recorded) if p is not None):
+            if reaches(url, candidate):
+                return cls(data_dir, candidate)
+        return None
+
+    def recorded_port(self) -> int | None:
+        """The port in bootstrap.json's cluster_url (kept true by each start), if any."""
+        url = (self.bootstrap() or {}).get("cluster_url")
+        try:
+            return urlsplit(url).port if isinstance(url, str) else None
+        except ValueError:
+            return None
 
     def bootstrap(self) -> dict[str, Any] | None:
         """The credentials the instance created on its first start, if readable."""

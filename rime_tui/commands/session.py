@@ -6,12 +6,15 @@ local instance in the data dir: it starts the instance when it is not
 running (and stops it afterwards), then signs in with the admin's email and
 password from ``bootstrap.json``, which keep working after the bootstrap
 token is deleted. It talks to the instance over its private line (the Unix
-socket in the data dir), never over the TCP port other users share.
+socket in the data dir), never over the TCP port other users share; so
+does a ``--cluster`` URL that reaches the data dir's instance on this machine
+(its port, however the address is spelled), with ``RIME_API_TOKEN``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
 import sys
@@ -136,6 +139,9 @@ class Session:
 @contextlib.asynccontextmanager
 async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
     """The session for *args*' target (see the module docstring)."""
+    data_dir = args.data_dir or default_data_dir()
+    instance: LocalInstance | None = LocalInstance(data_dir, args.port)
+    token = None
     if args.cluster and not args.local:
         try:
             url = normalize_cluster_url(args.cluster)
@@ -148,39 +154,31 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
                 f"set RIME_API_TOKEN to an API token of {url} (a cluster is reached "
                 "with an API token).",
             )
-        async with RimeClient(url, api_token=token, retries=RETRIES, on_retry=note) as client:
-            yield Session(client, None, token, None, started_local=False)
-        return
+        # A URL that reaches the data dir's instance on this machine goes over its
+        # private line, as local mode does: any user may hold its TCP port.
+        instance = await asyncio.to_thread(LocalInstance.at, url, data_dir, args.port)
+        if instance is None:
+            async with RimeClient(url, api_token=token, retries=RETRIES, on_retry=note) as client:
+                yield Session(client, None, token, None, started_local=False)
+            return
 
-    data_dir = args.data_dir or default_data_dir()
-    instance = LocalInstance(data_dir, args.port)
+    assert instance is not None
     started = await instance.ensure_running()
     try:
-        boot = instance.bootstrap() or {}
-        email, password = boot.get("admin_email"), boot.get("admin_password")
-        if not (isinstance(email, str) and isinstance(password, str)):
-            raise CommandError(
-                Exit.AUTH,
-                f"{data_dir / BOOTSTRAP_FILE} does not hold the admin's email and password; "
-                "use --cluster with RIME_API_TOKEN instead.",
-            )
         async with RimeClient(
             instance.url,
+            api_token=token,
             # No TLS on the private line: no trust store to load for it.
             transport=instance.transport(verify=tls_context(instance.url)),
             retries=RETRIES,
             on_retry=note,
         ) as client:
+            if token:
+                yield Session(client, None, token, data_dir, started_local=started)
+                return
+            user = await _sign_in_as_admin(client, instance)
             try:
-                answer = await client.login(email, password)
-            except AuthenticationError as exc:
-                raise CommandError(
-                    Exit.AUTH,
-                    f"signing in to the local instance as {email} with the password in "
-                    f"{data_dir / BOOTSTRAP_FILE} failed: {exc.message}",
-                ) from None
-            try:
-                yield Session(client, answer.user, None, data_dir, started_local=started)
+                yield Session(client, user, None, data_dir, started_local=started)
             finally:
                 with contextlib.suppress(RimeError):
                     await client.logout()
@@ -189,3 +187,25 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
         # instance under it); the instance stops only if this command started it, or it
         # was a TUI's and no TUI holds it any more (the last one out stops it).
         instance.stop()
+
+
+async def _sign_in_as_admin(client: RimeClient, instance: LocalInstance) -> m.UserDetail:
+    """Sign in to the local instance as the admin in its bootstrap.json."""
+    boot = instance.bootstrap() or {}
+    email, password = boot.get("admin_email"), boot.get("admin_password")
+    where = instance.data_dir / BOOTSTRAP_FILE
+    if not (isinstance(email, str) and isinstance(password, str)):
+        raise CommandError(
+            Exit.AUTH,
+            f"{where} does not hold the admin's email and password; "
+            "use --cluster with RIME_API_TOKEN instead.",
+        )
+    try:
+        answer = await client.login(email, password)
+    except AuthenticationError as exc:
+        raise CommandError(
+            Exit.AUTH,
+            f"signing in to the local instance as {email} with the password in {where} "
+            f"failed: {exc.message}",
+        ) from None
+    return answer.user

@@ -674,6 +674,28 @@ class RimeApp(App[None]):
         yield SystemCommand("Quit", "Quit rime-tui", self.action_quit)
 
 
+def choose_target(
+    cluster: str | None, *, remembered: str | None, local: bool, data_dir: Path, port: int
+) -> tuple[str | None, LocalInstance | None]:
+    """Where the TUI signs in (``rime-tui [--cluster URL] [--local]``): a cluster URL
+    (*cluster*, else the one *remembered* from the last run), or the data dir's local
+    instance: with *local*, with no cluster, or when the cluster URL reaches that
+    instance's port on this machine, however spelled (then over its private line,
+    never that TCP port)."""
+    from rime_tui.api import normalize_cluster_url
+    from rime_tui.local import LocalInstance
+
+    cluster = None if local else (cluster or remembered)
+    if not cluster:
+        return None, LocalInstance(data_dir, port)
+    try:
+        url = normalize_cluster_url(cluster)
+    except ValueError:
+        return cluster, None  # the sign-in screen says what is wrong with it
+    instance = LocalInstance.at(url, data_dir, port)
+    return (None, instance) if instance is not None else (cluster, None)
+
+
 def run_tui(
     *,
     cluster: str | None,
@@ -685,11 +707,11 @@ def run_tui(
 ) -> int:
     """Entry point of ``rime-tui`` (no subcommand)."""
     from rime_tui.config import load_settings
-    from rime_tui.local import LocalInstance
 
     settings = load_settings()
-    cluster_url = None if local else (cluster or settings.cluster_url)
-    instance = LocalInstance(data_dir, port) if not cluster_url else None
+    cluster_url, instance = choose_target(
+        cluster, remembered=settings.cluster_url, local=local, data_dir=data_dir, port=port
+    )
     app = RimeApp(
         cluster_url=cluster_url,
         email=email or (settings.email if not instance else None),

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from rime_tui.api import RimeClient
@@ -154,20 +153,11 @@ class LocalStart:
 
     async def is_for(self, url: str) -> bool:
         """Whether *url* (normalised) reaches this instance's port on this machine,
-        however its address is spelled (``127.1``, ``0x7f.1``, ``[::ffff:127.0.0.1]``,
-        ``localhost.``, the machine's own address...): addresses are compared, not
-        names, so that no spelling sends a password anywhere but over the private
-        line."""
-        from rime_tui.address import is_this_machine
+        however its address is spelled (see :func:`rime_tui.address.reaches`), so that
+        no spelling sends a password anywhere but over the private line."""
+        from rime_tui.address import reaches
 
-        parts = urlsplit(url)
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            return False
-        if port != self.instance.port or not parts.hostname:
-            return False
-        return await asyncio.to_thread(is_this_machine, parts.hostname)
+        return await asyncio.to_thread(reaches, url, self.instance.port)
 
     @property
     def done(self) -> bool:
