@@ -264,10 +264,6 @@ class RimeApp(App[None]):
                 signal.signal(sig, handler)
         if self._key_task is not None:
             self._key_task.cancel()
-        # A create or rotate in flight (a signal ended the app) is answered before its
-        # client closes and before app.run() returns: the event loop ends with it, and
-        # the request with the loop, so its secret (printed by run_tui) was lost.
-        await self.delivery.settled()
         if self.session is not None:
             await self.session.client.aclose()
         if self.local is not None:

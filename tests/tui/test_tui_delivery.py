@@ -417,6 +417,6 @@ async def test_a_create_in_flight_when_sigterm_ends_the_app_is_kept_for_printing
 
     await asyncio.to_thread(app.run, headless=True, size=(100, 30), auto_pilot=drive)
     assert app.return_code == 128 + signal.SIGTERM
-    [(name, secret, cluster_url)] = app.delivery.undelivered  # printed by run_tui
+    [(name, secret, cluster_url, _)] = app.delivery.undelivered  # printed by run_tui
     assert (name, cluster_url) == ("sigterm-inflight", proxy.url)
     await secret_works(local, secret)
