@@ -298,9 +298,16 @@ def main(argv: list[str] | None = None) -> int:
             access_log=args.access_log,
         )
     if args.command in ("token", "status"):
-        from rime_tui.commands import run
+        from rime_tui.signals import Stopped, stop_quietly
 
-        return _closed_pipe_is_quiet(lambda: run(args))
+        stop_quietly()  # until the command's own handlers are in place
+        try:
+            from rime_tui.commands import run
+
+            return _closed_pipe_is_quiet(lambda: run(args))
+        except Stopped as stopped:  # starting: nothing was sent yet
+            print("interrupted", file=sys.stderr)
+            return 128 + stopped.signum
 
     missing = _no_terminal()
     if missing:

@@ -68,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
     except Interrupted as exc:
         say(f"interrupted: {exc.what}.")
         return 128 + (received[0] if received else signal.SIGINT)
-    except (asyncio.CancelledError, KeyboardInterrupt):
+    except (asyncio.CancelledError, KeyboardInterrupt) as exc:  # (Stopped: at start-up)
         say("interrupted")
-        return 128 + (received[0] if received else signal.SIGINT)
+        return 128 + (received[0] if received else getattr(exc, "signum", signal.SIGINT))
     except CommandError as exc:
         say(f"error: {exc.message}")
         return exc.exit_code

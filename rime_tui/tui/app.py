@@ -358,6 +358,10 @@ class RimeApp(App[None]):
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
+        if event.key == "ctrl+j":
+            # An Enter typed before the terminal was made raw (before the first paint):
+            # the tty turned its CR into LF, which reads as ctrl+j. It is an Enter.
+            event = events.Key("enter", "\r")
         if not self.screen_stack:  # quitting: no screen is left to take a key
             return
         if event is self._letting_through:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -288,3 +289,29 @@ def test_a_stand_in_it_runs_with_is_reused_when_the_old_token_is_still_there(
     assert not asyncio.run(works(local, stand_in))
     assert not asyncio.run(works(local, local.api_token))
     assert asyncio.run(names(local, new)) == ["Default token"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_command_starts_ends_it_quietly(signum: signal.Signals) -> None:
+    # Interrupted during its imports and set-up (before its own handlers): SIGINT
+    # printed a KeyboardInterrupt traceback, SIGTERM killed it with no word (-15). The
+    # cluster is a socket that takes connections and never answers: whenever the
+    # signal comes, the command is still waiting.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        cluster = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        env = dict(os.environ, RIME_API_TOKEN="rime_" + "x" * 40)
+        for delay in (0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1.0):
+            command = subprocess.Popen(
+                [sys.executable, "-m", "rime_tui", "token", "rotate", "name", "--cluster", cluster],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            time.sleep(delay)  # (when it comes does not matter: every point must be quiet)
+            command.send_signal(signum)
+            out, err = command.communicate(timeout=60)
+            assert command.returncode == 128 + signum, (delay, out, err)
+            assert "Traceback" not in err, (delay, err)
+            assert "interrupted" in err, (delay, err)
+            assert out == ""

@@ -190,6 +190,47 @@ def test_the_readme_keys_in_one_burst_at_first_paint_give_a_working_token(
     _keys(tmux, "Escape", "C-q")
 
 
+LIST_LOCAL = [sys.executable, "-m", "rime_tui", "token", "list", "--local"]
+
+
+@pytest.mark.parametrize("data_dir_exists", [False, True], ids=["fresh", "existing"])
+def test_the_readme_keys_typed_before_the_first_paint_give_a_working_token(
+    tmux: list[str], tmp_path: Path, data_dir_exists: bool
+) -> None:
+    # The burst typed as the command starts, before the app has made the terminal raw:
+    # the tty turns each Enter's CR into LF (read as ctrl+j), and the form is empty until
+    # the instance's first start writes bootstrap.json. It used to stay on Sign in with
+    # nothing done (existing data dir) or type "stnNAME" into Email (fresh one).
+    port, data_dir = free_port(), tmp_path / "data"
+    if data_dir_exists:  # started (and stopped) once by a command
+        listed = subprocess.run(
+            [*LIST_LOCAL, "--data-dir", str(data_dir), "--port", str(port)],
+            capture_output=True,
+            check=False,
+        )
+        assert listed.returncode == 0, listed.stderr
+        _assert_no_instance_left(data_dir)
+    command = (
+        f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} "
+        f"{sys.executable} -m rime_tui --local --data-dir {data_dir} --port {port}"
+    )
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command], check=True
+    )
+    _keys(tmux, "Enter", "Enter", "s", "t", "n", "early1", "Enter")  # before the first paint
+    screen = _wait_for(tmux, "API access token created")
+    assert "early1" in screen
+    shown = re.search(r"rime_[A-Za-z0-9_-]{20,}", screen)
+    assert shown is not None, screen
+
+    async def works() -> str:
+        async with RimeClient(f"http://127.0.0.1:{port}", api_token=shown.group(0)) as client:
+            return (await client.rime_info()).cluster_info_version
+
+    assert asyncio.run(works())
+    _keys(tmux, "Escape", "C-q")
+
+
 def test_esc_and_a_letter_in_one_burst_are_two_keys(tmux: list[str], tmp_path: Path) -> None:
     # tmux sends Esc then y as ESC y, the bytes of Alt+y: the Esc must not be lost.
     command = (

@@ -11,6 +11,7 @@ request. Stalls make the tests independent of timing; the few ``slow`` answers p
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -396,3 +397,26 @@ async def test_rotating_a_stand_in_whose_token_is_gone_makes_the_token_again(
         assert listed.count("solo") == 1
         assert "solo (rotating)" not in listed
         assert_healthy(app, failures)
+
+
+async def test_a_create_in_flight_when_sigterm_ends_the_app_is_kept_for_printing(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    # SIGTERM (RimeApp._stop) while a create is in flight: app.run() returned at once
+    # and its event loop ended with the request, so the token was made with a secret
+    # nobody saw (exit 143, nothing printed; seen in tmux). app.run(), as run_tui calls
+    # it (its own event loop, in a thread here: headless, driven by its auto-pilot).
+    app = far_app(proxy)
+
+    async def drive(pilot: Pilot[Any]) -> None:
+        await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        proxy.slow(SLOW, "POST", TOKENS)  # answered after the app has shut down
+        await pilot.press("n", *"sigterm-inflight", "enter")
+        await until(pilot, lambda: "Creating “sigterm-inflight”…" in key_bar(app), "progress")
+        app._stop(signal.SIGTERM)
+
+    await asyncio.to_thread(app.run, headless=True, size=(100, 30), auto_pilot=drive)
+    assert app.return_code == 128 + signal.SIGTERM
+    [(name, secret, cluster_url, _)] = app.delivery.undelivered  # printed by run_tui
+    assert (name, cluster_url) == ("sigterm-inflight", proxy.url)
+    await secret_works(local, secret)
