@@ -476,12 +476,14 @@ class TokensScreen(WorkspaceScreen):
         days = expiry.value if isinstance(expiry.value, int) else EXPIRY_CHOICES[0]
 
         def shown(created: CreateApiTokenResponse) -> None:
-            # Under the dialog, after the push, so that the dialog comes first; the list
-            # catches up once the dialog is painted.
+            # Under the dialog, after the push: on this page's own queue. (Not after the
+            # next refresh: that runs on the screen then on top, the dialog, and is lost
+            # when a burst's `c Esc` closes it before it paints, or waits under a
+            # "Close anyway?" until it closes: the list and meter missed the token.)
             field.value = ""
             expiry.value = EXPIRY_CHOICES[0]
             self.set_focus(self.query_one("#tokens", FitTable))  # for when it closes
-            self.app.call_after_refresh(
+            self.call_later(
                 self._add_created, created.id.uuid, name, created.full_api_token[-4:], days
             )
 
