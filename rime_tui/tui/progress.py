@@ -13,7 +13,7 @@ wrap their requests in ``self.rime.progress.working(...)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,9 @@ class Work:
     # request opens): said instead of them. None: the page's keys work; they are shown.
     meanwhile: str | None = None
     shown: bool = False
+    # What the page itself shows while it waits (a busy form, a loading table), called
+    # when the progress shows, so that a quick answer shows nothing there either.
+    on_show: Callable[[], object] | None = None
 
 
 class Progress:
@@ -50,9 +53,15 @@ class Progress:
         self.shown_labels: list[str] = []  # every label shown so far, in order
 
     @contextmanager
-    def working(self, label: str, meanwhile: str | None = None) -> Iterator[Work]:
-        """Shown after SHOW_AFTER while the body runs; gone when it ends."""
-        work = Work(label, meanwhile)
+    def working(
+        self,
+        label: str,
+        meanwhile: str | None = None,
+        on_show: Callable[[], object] | None = None,
+    ) -> Iterator[Work]:
+        """Shown after SHOW_AFTER while the body runs (then *on_show* is called too);
+        gone when it ends."""
+        work = Work(label, meanwhile, on_show=on_show)
         self._works.append(work)
         timer = self._app.set_timer(self.show_after, lambda: self._show(work), name="progress")
         try:
@@ -74,6 +83,8 @@ class Progress:
             return
         work.shown = True
         self.shown_labels.append(work.label)
+        if work.on_show is not None:
+            work.on_show()
         if self._spinner is None:
             self._spinner = self._app.set_interval(SPIN_EVERY, self._spin, name="spinner")
         self._changed()

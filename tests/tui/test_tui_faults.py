@@ -158,7 +158,7 @@ async def test_workspace_list_fault_is_shown_and_r_retries(
         await submit(pilot)
         workspaces = await screen(pilot, WorkspacesScreen)
         status = workspaces.query_one("#status", Static)
-        await until(pilot, lambda: "Loading" not in text_of(status), "the load to end")
+        await until(pilot, lambda: "try again" in text_of(status), "the load to fail")
         message = text_of(status)
         assert_in_words(message, *words, "Press r to try again")
         table = workspaces.query_one(DataTable)
@@ -208,8 +208,9 @@ async def test_slow_sign_in_shows_busy_and_keys_typed_meanwhile_wait_for_it(
     async with app.run_test(size=(80, 24)) as pilot:
         signin = await submit(pilot)
         await until(pilot, lambda: faulty.waiting("/v1/rime-info"), "the request to arrive")
-        # Busy, visibly.
-        assert "Signing in" in text_of(signin.query_one("#status", Static))
+        # Busy, visibly (once the answer is slow: a quick one shows nothing).
+        status = signin.query_one("#status", Static)
+        await until(pilot, lambda: "Signing in" in text_of(status), "the busy form")
         assert signin.query_one("#submit", Button).disabled
         assert signin.query_one("#signin-form").has_class("busy")
         # A key typed while the sign-in is on its way is for the page that comes, however
@@ -237,7 +238,7 @@ async def test_slow_workspace_list_shows_busy_and_keys_wait_for_the_rows(
         workspaces = await screen(pilot, WorkspacesScreen)
         await until(pilot, lambda: faulty.waiting("/v1/workspace"), "the request to arrive")
         table = workspaces.query_one(DataTable)
-        assert table.loading
+        await until(pilot, lambda: table.loading, "the loading indicator (the list is slow)")
         assert "Loading workspaces" in text_of(workspaces.query_one("#status", Static))
 
         # Typed for the rows (an Enter in the filter opens the first match): they wait.

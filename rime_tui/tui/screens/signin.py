@@ -290,14 +290,19 @@ class SignInScreen(BaseScreen[None]):
             else:
                 self._focus_first_empty()
             return False
-        self._busy(True, "Signing in…")
+        # The form says it is busy only once the answer is slow (no flash when quick).
+        busy = self.rime.progress.working(
+            "Signing in…",
+            "Keys you type wait for Workspaces",
+            on_show=lambda: self._busy(True, "Signing in…"),
+        )
         try:
-            # Proved again just before a secret goes there: the instance may have
-            # stopped since, and anyone could have bound its port.
-            if local is not None and not await local.prove():
-                self.show_error(local.error or "")
-                return False
-            with self.rime.progress.working("Signing in…", "Keys you type wait for Workspaces"):
+            with busy:
+                # Proved again just before a secret goes there: the instance may have
+                # stopped since, and anyone could have bound its port.
+                if local is not None and not await local.prove():
+                    self.show_error(local.error or "")
+                    return False
                 session = await sign_in(form, url, self.rime.new_client, local=local is not None)
         finally:
             self._busy(False)

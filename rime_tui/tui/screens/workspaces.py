@@ -146,8 +146,13 @@ class WorkspacesScreen(RimeScreen):
         self.workspaces = []
         self._row_ids = []
         table.clear()
-        table.loading = True
-        status.update("Loading workspaces…")
+
+        def show_loading() -> None:  # once the list is slow (no flash when quick)
+            if not self.workspaces:
+                table.loading = True
+                status.update("Loading workspaces…")
+
+        slow = self.set_timer(self.rime.progress.show_after, show_loading)
         session = self.session
         # What sign-in fetched with it (roles, first page) is used once; r asks again.
         first, session.first_workspaces = session.first_workspaces, None
@@ -182,6 +187,7 @@ class WorkspacesScreen(RimeScreen):
                 status.update(f"Loading workspaces… {len(self.workspaces)} so far")
             session.listing.workspaces = list(self.workspaces)  # the instance count's
         finally:
+            slow.stop()
             for asked in (roles_asked, first):
                 if asked is not None:
                     asked.cancel()
