@@ -131,6 +131,12 @@ class LatencyProxy:
         with self._lock:
             self._rules.append(_Rule(method, path, "delay", count, seconds))
 
+    def forget(self) -> None:
+        """Drop every rule not used up yet (call before :meth:`release`, so that no later
+        request is held by a stall that matched fewer requests than it allowed)."""
+        with self._lock:
+            self._rules.clear()
+
     def release(self) -> None:
         """Let every request stalled now through; a stall set later holds its request
         again (until the next release). When it returns, :attr:`stalled` no longer
