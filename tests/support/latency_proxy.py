@@ -103,8 +103,7 @@ class LatencyProxy:
         """Hold the next ``count`` matching requests until :meth:`release` (*path* is a
         prefix of theirs, or with ``exact`` their whole path, the query aside), after
         letting ``skip`` of them through."""
-        with self._lock:
-            self._rules.append(_Rule(method, path, "stall", count, exact=exact, skip=skip))
+        self._add(_Rule(method, path, "stall", count, exact=exact, skip=skip))
 
     def hold(
         self,
@@ -117,19 +116,20 @@ class LatencyProxy:
     ) -> None:
         """Forward the next ``count`` matching requests at once, but keep their answers
         until :meth:`release_answers` (the server has acted; the client waits)."""
-        with self._lock:
-            self._rules.append(_Rule(method, path, "hold", count, exact=exact, skip=skip))
+        self._add(_Rule(method, path, "hold", count, exact=exact, skip=skip))
 
     def fail(self, method: str = "*", path: str = "/", count: int = 1, *, skip: int = 0) -> None:
         """Drop the connection of the next ``count`` matching requests, unanswered (after
         letting ``skip`` of them through)."""
-        with self._lock:
-            self._rules.append(_Rule(method, path, "fail", count, skip=skip))
+        self._add(_Rule(method, path, "fail", count, skip=skip))
 
     def slow(self, seconds: float, method: str = "*", path: str = "/", count: int = 1) -> None:
         """Delay the next ``count`` matching requests by ``seconds`` instead of ``delay``."""
+        self._add(_Rule(method, path, "delay", count, seconds))
+
+    def _add(self, rule: _Rule) -> None:
         with self._lock:
-            self._rules.append(_Rule(method, path, "delay", count, seconds))
+            self._rules.append(rule)
 
     def forget(self) -> None:
         """Drop every rule not used up yet (call before :meth:`release`, so that no later
