@@ -16,6 +16,7 @@ from rime_tui.local import LocalInstance
 from rime_tui.tui.app import RimeApp
 from tests.support.faulty_server import FaultyServer
 from tests.support.local import Local, start_local
+from tests.support.other_user import OtherUser, other_user
 from tests.support.tui import MakeApp, SignIn, install_session
 from tests.support.tui_health import WorkerFailures, watch_worker_failures
 
@@ -61,6 +62,12 @@ def desktop_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(pyperclip, "copy", held.append)
     monkeypatch.setattr(pyperclip, "paste", lambda: held[-1] if held else "")
     return held
+
+
+@pytest.fixture
+def other() -> Iterator[OtherUser]:
+    """A second Unix user on this machine (tests/support/other_user.py)."""
+    yield from other_user()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import socket
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -34,28 +33,11 @@ from tests.support.other_user import (
     PYTHON,
     SPRAY,
     OtherUser,
-    other_user,
+    requests_logged,
     running,
 )
 from tests.support.serve_process import serving
 from tests.support.tui import error_text, reach_tokens, ready_sign_in, screen, text_of, until
-
-
-@pytest.fixture
-def other() -> Iterator[OtherUser]:
-    yield from other_user()
-
-
-@pytest.fixture(autouse=True)
-def _config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(tmp_path / "config"))
-
-
-def requests_logged(log: Path) -> list[list[object]]:
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text().splitlines()]
-
 
 # -- finding 1: an impostor after sign-in -------------------------------------------
 

@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,26 +23,9 @@ from rime_tui.tui.app import RimeApp, choose_target
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.support.net import free_port
-from tests.support.other_user import LISTENER, OtherUser, other_user, running
+from tests.support.other_user import LISTENER, OtherUser, requests_logged, running
 from tests.support.serve_process import serving
 from tests.support.tui import error_text, screen, until
-
-
-@pytest.fixture
-def other() -> Iterator[OtherUser]:
-    yield from other_user()
-
-
-@pytest.fixture(autouse=True)
-def _config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(tmp_path / "config"))
-
-
-def requests_logged(log: Path) -> list[list[object]]:
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text().splitlines()]
-
 
 # -- the decision, shared by the TUI (run_tui) and the commands (connect) -----------
 

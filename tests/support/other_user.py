@@ -10,6 +10,7 @@ makes them fail instead.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import shutil
@@ -116,6 +117,13 @@ class OtherUser:
         process = self.start(script, *args)
         out, _ = process.communicate(timeout=timeout)
         return out
+
+
+def requests_logged(log: Path) -> list[list[object]]:
+    """What the listener (LISTENER, run as the other user) recorded, one request a line."""
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
 
 
 def other_user() -> Iterator[OtherUser]:
