@@ -186,8 +186,12 @@ class RimeClient:
         params: dict[str, Any] | None = None,
         body: BaseModel | None = None,
         auth: bool = True,
+        as_token: str | None = None,
     ) -> httpx.Response:
-        headers = self._auth_headers() if auth else {}
+        if as_token is not None:  # another credential, over this client's own connection
+            headers = {API_KEY_HEADER: as_token}
+        else:
+            headers = self._auth_headers() if auth else {}
         content = None
         if body is not None:
             content = body.model_dump_json(by_alias=True, exclude_none=True)
@@ -252,8 +256,11 @@ class RimeClient:
         params: dict[str, Any] | None = None,
         body: BaseModel | None = None,
         auth: bool = True,
+        as_token: str | None = None,
     ) -> M:
-        response = await self._send(method, path, params=params, body=body, auth=auth)
+        response = await self._send(
+            method, path, params=params, body=body, auth=auth, as_token=as_token
+        )
         if not response.is_success:  # a 3xx too: redirects are not followed, nor are they OK
             raise self._error(response)
         try:
@@ -316,6 +323,12 @@ class RimeClient:
 
     async def rime_info(self) -> m.RimeInfo:
         return await self._call("GET", "/v1/rime-info", m.RimeInfo)
+
+    async def check_api_token(self, api_token: str) -> None:
+        """Prove that *api_token* works here (a RimeError when it does not). It goes over
+        this client's own transport: to a local instance, its private line, never the
+        TCP port another user could hold."""
+        await self._call("GET", "/v1/rime-info", m.RimeInfo, as_token=api_token)
 
     async def license_limit(self, customer_name: str, limit: str) -> m.LimitStatus:
         path = f"/v1/feature-flags/{_segment(customer_name)}/limits/{quote(limit)}"

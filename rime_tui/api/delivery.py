@@ -164,9 +164,9 @@ async def _delete(client: RimeClient, token_id: str, warn: Warn) -> bool:
 
 
 async def _probe(client: RimeClient, secret: str) -> None:
-    """Prove that *secret* works (a RimeError when it does not)."""
-    async with type(client)(client.cluster_url, api_token=secret) as probe:
-        await probe.rime_info()
+    """Prove that *secret* works (a RimeError when it does not), over *client*'s own
+    connection (a local instance's private line; a new client would take TCP)."""
+    await client.check_api_token(secret)
 
 
 # -- create -----------------------------------------------------------------------------

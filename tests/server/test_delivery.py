@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from rime_tui.api import RimeClient
@@ -19,6 +20,7 @@ from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_NAME_LENGTH
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
+from tests.support.net import free_port
 
 TOKENS = "/v1/users/api-tokens"
 INFO = "/v1/rime-info"
@@ -345,3 +347,20 @@ async def test_a_stand_in_that_cannot_be_deleted_again_is_handed_over(
     assert warned[0].startswith(f"could not delete token {held.secret.id.uuid}: ")
     assert await works(local, held.secret.full_api_token)
     assert await works(local, old.full_api_token)
+
+
+async def test_a_rotate_over_the_private_line_checks_its_secrets_there_too(
+    local: Local,
+) -> None:
+    """The new secrets are proved over the client's own connection: on the private line,
+    never the TCP port another local user could hold. (The check made a new client of
+    the bare URL: with the URL's port closed, the rotate failed to connect.)"""
+    old = await make(local, "deploy")
+    before = (await tokens(local))["deploy"]
+    line = httpx.AsyncHTTPTransport(uds=str(local.data_dir / "instance.sock"))
+    async with RimeClient(
+        f"http://127.0.0.1:{free_port()}", api_token=local.api_token, transport=line
+    ) as private:
+        made = await d.rotate(private, before, local.workspace_id, ours=False, warn=print)
+    assert await works(local, made.full_api_token)
+    assert not await works(local, old.full_api_token)
