@@ -35,6 +35,23 @@ def is_this_machine(host: str) -> bool:
     return False
 
 
+def cluster_url(url: str) -> str:
+    """``rime.example.io/`` → ``https://rime.example.io``; ``http://`` is kept (a
+    ValueError says what is wrong). :func:`rime_tui.api.normalize_cluster_url` adds
+    httpx's own check."""
+    url = url.strip()
+    if not url:
+        raise ValueError("The cluster URL is empty.")
+    if "://" not in url:
+        url = "https://" + url
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise ValueError("The cluster URL must not contain spaces or control characters.")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{url!r} is not an http(s) URL.")
+    return url.rstrip("/")
+
+
 def reaches(url: str, port: int) -> bool:
     """Whether *url* (normalised) reaches *port* on this machine, however its address
     is spelled (``127.1``, ``0x7f.1``, ``[::ffff:127.0.0.1]``, ``localhost.``, the

@@ -30,6 +30,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from rime_tui import __version__
+from rime_tui.address import cluster_url
 from rime_tui.api.errors import (
     ApiError,
     ConnectionFailedError,
@@ -83,22 +84,15 @@ def tls_context(cluster_url: str) -> ssl.SSLContext | bool:
 
 
 def normalize_cluster_url(url: str) -> str:
-    """``rime.example.io/`` → ``https://rime.example.io``; ``http://`` is kept."""
-    url = url.strip()
-    if not url:
-        raise ValueError("The cluster URL is empty.")
-    if "://" not in url:
-        url = "https://" + url
-    if any(c.isspace() or not c.isprintable() for c in url):
-        raise ValueError("The cluster URL must not contain spaces or control characters.")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{url!r} is not an http(s) URL.")
+    """``rime.example.io/`` → ``https://rime.example.io``; ``http://`` is kept. The
+    shape is checked by :func:`rime_tui.address.cluster_url` (no httpx: the TUI asks it
+    before its first paint), then httpx's own parser."""
+    url = cluster_url(url)
     try:
         httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise ValueError(f"{url!r} is not a valid URL ({exc}).") from None
-    return url.rstrip("/")
+    return url
 
 
 async def every_item(

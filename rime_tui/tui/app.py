@@ -686,14 +686,14 @@ def choose_target(
     instance: with *local*, with no cluster, or when the cluster URL reaches that
     instance's port on this machine, however spelled (then over its private line,
     never that TCP port)."""
-    from rime_tui.api import normalize_cluster_url
+    from rime_tui.address import cluster_url  # (not the client's: no httpx before paint)
     from rime_tui.local import LocalInstance
 
     cluster = None if local else (cluster or remembered)
     if not cluster:
         return None, LocalInstance(data_dir, port)
     try:
-        url = normalize_cluster_url(cluster)
+        url = cluster_url(cluster)
     except ValueError:
         return cluster, None  # the sign-in screen says what is wrong with it
     instance = LocalInstance.at(url, data_dir, port)

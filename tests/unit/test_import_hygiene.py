@@ -248,3 +248,15 @@ def test_the_import_linter_contracts_hold() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 kept, 0 broken" in done.stdout
+
+
+def test_choosing_a_cluster_target_before_the_first_paint_loads_no_httpx(tmp_path: Path) -> None:
+    """run_tui decides where to sign in before the first paint; a cluster URL (given or
+    remembered) is checked without the client, so httpx still loads after the paint."""
+    code = (
+        "from pathlib import Path\n"
+        "from rime_tui.tui.app import choose_target\n"
+        f"choose_target('http://127.1:9', remembered=None, local=False,"
+        f" data_dir=Path({str(tmp_path)!r}), port=9)\n"
+    )
+    assert _modules_after(code, "httpx") == []
