@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from rime_tui.api.client import RimeClient, normalize_cluster_url, tls_context
+from rime_tui.api.client import RimeClient, normalize_cluster_url
 from rime_tui.api.errors import AuthenticationError, RimeError
 from rime_tui.local import LocalInstance
 from rime_tui.paths import BOOTSTRAP_FILE, default_data_dir
@@ -168,8 +168,7 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
         async with RimeClient(
             instance.url,
             api_token=token,
-            # No TLS on the private line: no trust store to load for it.
-            transport=instance.transport(verify=tls_context(instance.url)),
+            transport=instance.transport(),  # (no TLS there: it loads no trust store)
             retries=RETRIES,
             on_retry=note,
         ) as client:
