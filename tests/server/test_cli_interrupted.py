@@ -25,29 +25,12 @@ from rime_tui.api.errors import AuthenticationError
 from tests.server.test_cli_tokens import SECRET, ok, rime_tui
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
+from tests.support.rotate import POINTS, ROLLED_BACK, TOKENS
 
 DELAY = 0.3
 """Seconds a request takes through the proxy (the stall, not the delay, picks the point)."""
 PATIENCE = 60.0
 """Seconds to wait for the command to reach the stalled request (a failure, not a timing)."""
-
-TOKENS = "/v1/users/api-tokens"
-INFO = "/v1/rime-info"
-
-# The requests of a rotate, in order (method, path, matching ones let through first); a
-# rotate is interrupted while the one named is held.
-POINTS = {
-    "stand-in create": ("POST", TOKENS, 0),
-    "stand-in check (stand-in made)": ("GET", INFO, 0),
-    "old delete": ("DELETE", TOKENS + "/", 0),
-    "new create (old deleted)": ("POST", TOKENS, 1),
-    "new check (new made)": ("GET", INFO, 1),
-    "stand-in delete": ("DELETE", TOKENS + "/", 1),
-    "reading back (stand-in deleted)": ("GET", TOKENS, 1),
-}
-ROLLED_BACK = {"stand-in create", "stand-in check (stand-in made)"}
-"""The points where the old token was not yet asked to go: nothing changes, nothing is
-printed; at the others a secret is printed."""
 
 
 @pytest.fixture

@@ -21,9 +21,7 @@ from rime_tui.wire.constants import MAX_NAME_LENGTH
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 from tests.support.net import free_port
-
-TOKENS = "/v1/users/api-tokens"
-INFO = "/v1/rime-info"
+from tests.support.rotate import INFO, ROTATE_POINTS, TOKENS
 
 
 @pytest.fixture
@@ -203,15 +201,7 @@ async def test_when_the_old_token_cannot_be_deleted_the_stand_in_goes_again(
 
 # -- interrupted --------------------------------------------------------------------------
 
-# The requests of a rotate, in order (method, path, matching ones let through first).
-POINTS = {
-    "stand-in create": ("POST", TOKENS, 0),
-    "stand-in check (stand-in made)": ("GET", INFO, 0),
-    "old delete": ("DELETE", TOKENS + "/", 0),
-    "new create (old deleted)": ("POST", TOKENS, 1),
-    "new check (new made)": ("GET", INFO, 1),
-    "stand-in delete": ("DELETE", TOKENS + "/", 1),
-}
+POINTS = ROTATE_POINTS
 HELD = {  # the name of the token whose secret Interrupted carries, or None
     "stand-in create": None,
     "stand-in check (stand-in made)": None,

@@ -29,8 +29,6 @@ from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from tests.server.test_cli_interrupted import (
-    POINTS,
-    ROLLED_BACK,
     make,
     names,
     printed_secret,
@@ -39,6 +37,7 @@ from tests.server.test_cli_interrupted import (
 from tests.server.test_cli_tokens import SECRET, ok, rime_tui
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
+from tests.support.rotate import ROLLED_BACK, ROTATE_POINTS
 from tests.support.tui import reach_tokens, screen, until
 from tests.support.tui_health import WorkerFailures, assert_healthy
 from tests.tui.test_tmux_clipboard import _keys, _processes_on, _wait_for
@@ -50,7 +49,7 @@ DELAY = 0.05
 PATIENCE = 60.0
 """Seconds to wait for a step (a failure, not a timing)."""
 
-TUI_POINTS = {point: where for point, where in POINTS.items() if not point.startswith("reading")}
+TUI_POINTS = ROTATE_POINTS
 """The CLI's points but its reading back (the TUI reads the list back after the dialog)."""
 PRINTED = {"old delete": "deploy (rotating)"}
 """Whose secret is printed at a point past the stand-in's: the stand-in's while the old
