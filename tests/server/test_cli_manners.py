@@ -15,10 +15,11 @@ import httpx
 import pytest
 
 from rime_tui.api import RimeClient
-from tests.server.test_cli_interrupted import PATIENCE, TOKENS, make, names, start, works
+from tests.server.test_cli_interrupted import PATIENCE, make, names, start, works
 from tests.server.test_cli_tokens import ok, rime_tui
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
+from tests.support.rotate import TOKENS
 
 
 def _env() -> dict[str, str]:
