@@ -79,14 +79,16 @@ def _screen(tmux: list[str]) -> str:
     ).stdout
 
 
-def _wait_for(tmux: list[str], needle: str) -> str:
+def _wait_for(tmux: list[str], *needles: str) -> str:
+    """The first screen that shows every one of *needles* (a frame tmux is still drawing
+    can show one and not yet another)."""
     deadline = time.monotonic() + WAIT
     while True:
         screen = _screen(tmux)
-        if needle in screen:
+        if all(needle in screen for needle in needles):
             return screen
         if time.monotonic() > deadline:
-            raise AssertionError(f"{needle!r} never appeared; screen:\n{screen}")
+            raise AssertionError(f"{needles!r} never all appeared; screen:\n{screen}")
         time.sleep(0.05)
 
 
@@ -251,8 +253,7 @@ def test_esc_and_a_letter_in_one_burst_are_two_keys(tmux: list[str], tmp_path: P
     _wait_for(tmux, "Token Name: second")
     name = "a-name-of-forty-characters-typed-at-once"  # past Textual's 32-character wait
     _keys(tmux, "c", "Escape", "n", name, "Enter")  # copied: Esc closes at once
-    screen = _wait_for(tmux, f"Token Name: {name}")
-    assert "API access token created" in screen, screen
+    _wait_for(tmux, f"Token Name: {name}", "API access token created")
     _keys(tmux, "c")
     _keys(tmux, "C-q")
 
