@@ -95,7 +95,7 @@ def prepare(name: str, module: Module) -> Path:
         "source_paths": ["rime_tui"]
         + ([] if module.path.startswith("rime_tui/") else [module.path]),
         "only_mutate": [module.path],
-        "also_copy": ["README.md"],
+        "also_copy": ["README.md", "docs"],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"],
         "pytest_add_cli_args_test_selection": list(module.tests),
     }

@@ -23,7 +23,7 @@ from tests.support.local import Local
 from tests.support.net import free_port
 
 TOKENS = "/v1/users/api-tokens"
-README = Path(__file__).resolve().parents[2] / "README.md"
+SCRIPTING = Path(__file__).resolve().parents[2] / "docs" / "scripting.md"
 
 
 @pytest.fixture
@@ -167,11 +167,11 @@ def test_quiet_leaves_stderr_to_errors(local: Local) -> None:
     assert "token name" in loud.stderr
 
 
-# -- the table in --help and in the README -----------------------------------------------
+# -- the table in --help and in docs/scripting.md ---------------------------------------
 
 
 def test_help_and_readme_list_the_same_exit_codes() -> None:
-    """Each code the commands use is in ``--help`` and the README, with the same words."""
+    """Each code the commands use is in ``--help`` and docs/scripting.md, with the same words."""
     from rime_tui.commands.session import Exit
 
     helped = subprocess.run(
@@ -182,7 +182,8 @@ def test_help_and_readme_list_the_same_exit_codes() -> None:
         timeout=60,
     ).stdout
     in_help = {int(c) for c in re.findall(r"^  (\d+)  ", helped, re.M)} | {143}
-    table = README.read_text().split("Exit codes (also in", 1)[1].split("\n\n", 2)[1]
+    scripting = SCRIPTING.read_text(encoding="utf-8")
+    table = scripting.split("Exit codes (also in", 1)[1].split("\n\n", 2)[1]
     in_readme = {int(c) for c in re.findall(r"`(\d+)`", table)}
     assert in_help == in_readme == {*(int(e) for e in Exit), 130, 141, 143}
     for code, words in (

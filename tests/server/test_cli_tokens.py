@@ -492,7 +492,7 @@ def test_help_and_readme_list_the_exit_codes() -> None:
         check=True,
         timeout=60,
     ).stdout
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "scripting.md").read_text()
     for line in (
         "0  ok",
         "1  API or server error",

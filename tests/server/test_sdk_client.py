@@ -22,7 +22,7 @@ from rime_tui.snippets import snippets
 from tests.support.local import Local
 from tests.support.sdk import SDK_VERSION, SdkUnavailable, sdk_python
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+SCRIPTING = Path(__file__).resolve().parents[2] / "docs" / "scripting.md"
 
 # The calls of issue 7, as a new user makes them; the results go to a JSON file.
 CALLS = """
@@ -157,13 +157,13 @@ def test_the_token_dialogs_and_the_readmes_sdk_snippets_work(
 
 
 def _readme_sdk_snippet() -> str:
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    blocks = re.findall(r"```python\n(.*?)```", SCRIPTING.read_text(encoding="utf-8"), re.S)
     (block,) = [b for b in blocks if "from rime_sdk import Client" in b]
     return str(block)
 
 
 def _aimed(code: str, local: Local) -> str:
-    """The README's snippet with the local instance's URL and token filled in."""
+    """docs/scripting.md's snippet with the local instance's URL and token filled in."""
     code, tokens = re.subn(r'API_TOKEN = "rime_\.\.\."', f"API_TOKEN = {local.api_token!r}", code)
     code, urls = re.subn(r'CLUSTER_URL = "[^"]*"', f"CLUSTER_URL = {local.url!r}", code)
     assert (tokens, urls) == (1, 1), code
