@@ -96,7 +96,7 @@ def normalize_cluster_url(url: str) -> str:
 
 
 async def every_item(
-    list_page: Callable[..., Awaitable[m.Page[Item]]], /, *args: Any, **kwargs: Any
+    list_page: Callable[..., Awaitable[m.Paged[Item]]], /, *args: Any, **kwargs: Any
 ) -> AsyncIterator[Item]:
     """Every item of a paged list call, page after page.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
@@ -132,18 +132,27 @@ class GetUserResponse(WireModel):
     user: UserDetail
 
 
-class Page(WireModel, Generic[Item]):
-    """The paging fields every list answer shares; :attr:`items` are the page's items."""
+class Paged(Protocol[Item]):
+    """What a page of a list answer offers: its items and where the next page starts.
+    (A protocol, not a generic model: parametrizing a pydantic model builds it at
+    import, which cost every command a few milliseconds.)"""
+
+    next_page_token: str
+    has_more: bool
+
+    @property
+    def items(self) -> list[Item]: ...
+
+
+class Page(WireModel):
+    """The paging fields every list answer shares; each list answer's ``items`` are
+    its page's items."""
 
     next_page_token: str = ""
     has_more: bool = False
 
-    @property
-    def items(self) -> list[Item]:
-        raise NotImplementedError
 
-
-class ListUsersResponse(Page[UserDetail]):
+class ListUsersResponse(Page):
     users: list[UserDetail] = Field(default_factory=list)
 
     @property
@@ -166,7 +175,7 @@ class Workspace(WireModel):
     results_retention_in_days: int = 0
 
 
-class ListWorkspacesResponse(Page[Workspace]):
+class ListWorkspacesResponse(Page):
     workspaces: list[Workspace] = Field(default_factory=list)
 
     @property
@@ -190,7 +199,7 @@ class WorkspaceMember(WireModel):
     implicit_grant: bool = False
 
 
-class ListWorkspaceMembersResponse(Page[WorkspaceMember]):
+class ListWorkspaceMembersResponse(Page):
     workspace_id: RimeUUID | None = None
     users: list[WorkspaceMember] = Field(default_factory=list)
 
@@ -212,7 +221,7 @@ class ApiTokenInfo(WireModel):
     token_type: str = "TOKEN_TYPE_UNSPECIFIED"
 
 
-class ListApiTokensResponse(Page[ApiTokenInfo]):
+class ListApiTokensResponse(Page):
     api_token_infos: list[ApiTokenInfo] = Field(default_factory=list)
 
     @property
@@ -271,7 +280,7 @@ class GetProjectResponse(WireModel):
     project: ProjectInfo
 
 
-class ListProjectsResponse(Page[ProjectInfo]):
+class ListProjectsResponse(Page):
     projects: list[ProjectInfo] = Field(default_factory=list)
 
     @property
