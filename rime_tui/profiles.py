@@ -20,6 +20,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rime_tui.address import cluster_url
 from rime_tui.paths import config_dir, write_private
@@ -83,7 +84,7 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     for a file that cannot be read or is not a profile file."""
     path = path or profiles_file()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_private(path))
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -96,6 +97,20 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
         if NAME.fullmatch(name) and isinstance(url, str) and isinstance(token, str):
             found[name] = Profile(name, url, token)
     return found
+
+
+def _read_private(path: Path) -> str:
+    """The text of *path*, never through a symlink, and only from a file of ours (a
+    file another user planted could send our commands to a cluster of theirs); a file
+    others may read is made 0600 again."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, encoding="utf-8") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+            raise OSError(f"{path} is not a file of yours")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+        return handle.read()
 
 
 def get_profile(name: str, path: Path | None = None) -> Profile:
@@ -150,11 +165,17 @@ def _private_dir(path: Path) -> None:
 
 
 def same_cluster(a: str, b: str) -> bool:
-    """Whether two cluster URLs are the same once normalised (scheme, trailing /)."""
+    """Whether two cluster URLs are the same once normalised (a scheme added, the
+    trailing / gone, the scheme and host in lower case)."""
     try:
-        return cluster_url(a).lower() == cluster_url(b).lower()
+        one, other = urlsplit(cluster_url(a)), urlsplit(cluster_url(b))
     except ValueError:
         return False
+    return (one.scheme, one.netloc.lower(), one.path) == (
+        other.scheme,
+        other.netloc.lower(),
+        other.path,
+    )
 
 
 @dataclass(frozen=True)
@@ -162,7 +183,7 @@ class Target:
     """Where a command goes and with which token, after the profiles are applied."""
 
     cluster: str | None
-    """None: the local instance (no cluster given and no profile)."""
+    """None: the local instance (no cluster given, and no profile)."""
     token: str | None
     profile: str | None
     """The profile whose cluster or token is used; None for none."""
@@ -176,24 +197,27 @@ def choose(
     token: str | None,
     name: str | None,
     *,
-    implicit_default: bool = True,
     path: Path | None = None,
 ) -> Target:
-    """Apply the profile *name* (None: :data:`DEFAULT` if *implicit_default* and it is
-    stored) under *cluster* and *token* (``--cluster``/``RIME_CLUSTER_URL`` and
-    ``RIME_API_TOKEN``), which win when set. The profile's token goes to its own
-    cluster only. UnknownProfileError for a *name* not stored."""
-    if name is None and not implicit_default:
-        return Target(cluster, token, None, token_from_profile=False)
+    """Apply the profile *name* (None: :data:`DEFAULT`, if it is stored) under
+    *cluster* and *token* (``--cluster``/``RIME_CLUSTER_URL`` and ``RIME_API_TOKEN``).
+
+    A cluster given wins over the profile's, and *token* goes with it; without a
+    *token*, the profile's token goes there only if it is the profile's own cluster
+    (else it is *withheld*). *token* is never sent to a profile's cluster: a token
+    exported for one cluster (or the local instance) must not go to another. With
+    neither a cluster nor a profile: the local instance. UnknownProfileError for a
+    *name* not stored."""
     profiles = load_profiles(path)
     profile = profiles.get(name or DEFAULT)
-    if profile is None:
-        if name is not None:
-            raise UnknownProfileError(name, profiles)
+    if profile is None and name is not None:
+        raise UnknownProfileError(name, profiles)
+    if cluster is None:
+        if profile is None:
+            return Target(None, None, None, token_from_profile=False)
+        return Target(profile.cluster_url, profile.token, profile.name, token_from_profile=True)
+    if token or profile is None:
         return Target(cluster, token, None, token_from_profile=False)
-    where = cluster or profile.cluster_url
-    if token:
-        return Target(where, token, profile.name, token_from_profile=False)
-    if same_cluster(where, profile.cluster_url):
-        return Target(where, profile.token, profile.name, token_from_profile=True)
-    return Target(where, None, None, token_from_profile=False, withheld=profile)
+    if same_cluster(cluster, profile.cluster_url):
+        return Target(cluster, profile.token, profile.name, token_from_profile=True)
+    return Target(cluster, None, None, token_from_profile=False, withheld=profile)

@@ -56,8 +56,8 @@ async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``rime-tui token ACTION``, ``rime-tui status`` or ``rime-tui auth ACTION``; the exit code (128 + the
-    signal's number after SIGINT or SIGTERM: 130, 143)."""
+    """Run ``rime-tui token ACTION``, ``rime-tui status`` or ``rime-tui auth ACTION``;
+    the exit code (128 + the signal's number after SIGINT or SIGTERM: 130, 143)."""
     from rime_tui.commands import auth, status, token
 
     set_quiet(args.quiet)

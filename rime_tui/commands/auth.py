@@ -51,7 +51,7 @@ MAX_TOKEN_INPUT = 4096
 
 def _name(args: argparse.Namespace) -> str:
     """The profile the command is about: ``--profile``/``RIME_PROFILE``, else default."""
-    name: str = args.profile or DEFAULT
+    name: str = args.profile or os.environ.get("RIME_PROFILE") or DEFAULT
     try:
         return check_name(name)
     except ValueError as exc:
@@ -73,7 +73,7 @@ def _stored(name: str) -> Profile:
 def refuse_token_in_argv(args: argparse.Namespace) -> None:
     """A token given on the command line is refused, and never repeated: it is in the
     shell's history and the process list already."""
-    if isinstance(args.with_token, str) or args.token_argument is not None or args.stray:
+    if args.token_argument is not None:
         raise CommandError(
             Exit.USAGE,
             "a token on the command line is refused (the shell history and the process "
@@ -123,8 +123,7 @@ async def login(args: argparse.Namespace) -> Exit:
         raise CommandError(Exit.USAGE, f"--cluster: {exc}") from None
     token = _read_token()
     async with connect(args, Target(url, token, None, token_from_profile=False)) as session:
-        # The same round trip as the TUI's sign-in: a cluster, and this token works there.
-        await asyncio.gather(session.client.rime_info(), session.client.my_roles())
+        await session.client.check_api_token(token)
     try:
         path = save_profile(Profile(name, url, token))
     except ProfileError as exc:
@@ -197,18 +196,19 @@ async def _report(args: argparse.Namespace, profile: Profile) -> dict[str, Any]:
     """The ``auth status --json`` item of *profile*."""
     report: dict[str, Any] = {
         "profile": profile.name,
-        "default": profile.name == DEFAULT,
+        "active": profile.name == (os.environ.get("RIME_PROFILE") or DEFAULT),
         "clusterUrl": profile.cluster_url,
         "suffix": profile.suffix,
         "state": "ok",
         "user": None,
+        "tokenName": None,
         "expirationTime": None,
         "error": None,
     }
     chosen = Target(profile.cluster_url, profile.token, profile.name, token_from_profile=True)
     try:
         async with connect(args, chosen) as session:
-            await session.client.rime_info()
+            await session.client.check_api_token(profile.token)
             await _whom(session, report)
     except AuthenticationError as exc:
         report.update(state="refused", error=exc.message)
@@ -222,13 +222,14 @@ async def _whom(session: Session, report: dict[str, Any]) -> None:
     (a token that may not list its workspace's tokens leaves them unknown)."""
     client = session.client
     with contextlib.suppress(PermissionDeniedError):
-        rows = await tokens_in(client, await workspaces(client))
+        spaces = await workspaces(client)
+        rows, names = await asyncio.gather(tokens_in(client, spaces), owners(client))
         ours = [r.token for r in rows if session.is_our_token(r.token)]
         if len(ours) != 1:
             return
         mine = ours[0]
+        report["tokenName"] = mine.name
         report["expirationTime"] = stamp(mine.expiration_time)
-        names = await owners(client)
         report["user"] = names.get(mine.user_id) or await _email(client, mine.user_id)
 
 
@@ -242,15 +243,21 @@ async def _email(client: RimeClient, user_id: str) -> str:
 
 
 def _text(r: dict[str, Any]) -> str:
-    default = " (default)" if r["default"] else ""
-    head = f"{r['profile']}{default}: {r['clusterUrl']}, token …{r['suffix']}"
+    active = " (active)" if r["active"] else ""
+    head = f"{r['profile']}{active}: {r['clusterUrl']}, token …{r['suffix']}"
     if r["state"] == "refused":
         return f"{head}\n  the cluster refuses the token: {r['error']}"
     if r["state"] == "error":
         return f"{head}\n  not checked: {r['error']}"
-    user = r["user"] or "unknown user"
-    until = r["expirationTime"] or "unknown"
-    return f"{head}\n  signed in as {user}; the token is valid until {until}"
+    user = r["user"] or "an unknown user"
+    name = f" ({r['tokenName']!r})" if r["tokenName"] else ""
+    until = r["expirationTime"] or "an unknown time"
+    return f"{head}{name}\n  acts as {user}; the token is valid until {until}"
 
 
-ACTIONS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, Exit]]] = {"login": login, "status": status, "logout": logout, "token": token}
+ACTIONS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, Exit]]] = {
+    "login": login,
+    "status": status,
+    "logout": logout,
+    "token": token,
+}

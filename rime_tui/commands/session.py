@@ -1,9 +1,10 @@
 """Exit codes, messages, and whom a command talks to as whom.
 
 A cluster (``--cluster URL`` or ``RIME_CLUSTER_URL``) is reached with
-``RIME_API_TOKEN``, or with a stored profile's token (:mod:`rime_tui.profiles`:
-``--profile NAME``, ``RIME_PROFILE``, else the profile named ``default``; the
-environment wins). With no cluster and no profile, the command acts as the admin of the
+``RIME_API_TOKEN``; a stored profile (:mod:`rime_tui.profiles`: ``--profile NAME``,
+``RIME_PROFILE``, else the profile named ``default``) gives a cluster and its token
+(see :func:`rime_tui.profiles.choose`). With no cluster and no profile, the command
+acts as the admin of the
 local instance in the data dir: it starts the instance when it is not
 running (and stops it afterwards), then signs in with the admin's email and
 password from ``bootstrap.json``, which keep working after the bootstrap
@@ -142,14 +143,15 @@ class Session:
 
 
 def target(args: argparse.Namespace) -> Target:
-    """Where *args* send the command, with which token: ``--local``; else
-    ``--cluster``/``RIME_CLUSTER_URL`` and ``RIME_API_TOKEN``, which win over the
-    profile (``--profile``/``RIME_PROFILE``, else the ``default`` one if stored)."""
+    """Where *args* send the command, with which token (see :func:`rime_tui.profiles.choose`):
+    ``--local``; else ``--cluster``/``RIME_CLUSTER_URL`` with ``RIME_API_TOKEN``, which
+    win over the profile (``--profile``/``RIME_PROFILE``, else ``default`` if stored)."""
     name = getattr(args, "profile", None)
     if args.local:
         if name is not None:
             raise CommandError(Exit.USAGE, "--local and --profile: choose one.")
-        return Target(None, None, None, token_from_profile=False)
+        return Target(None, None, None, token_from_profile=False)  # (RIME_PROFILE too)
+    name = name or os.environ.get("RIME_PROFILE") or None
     token = os.environ.get("RIME_API_TOKEN", "").strip() or None
     try:
         return choose(args.cluster, token, name)

@@ -61,9 +61,11 @@ def _text(r: dict[str, Any]) -> str:
     if r["target"] == "local":
         started = "; started for this command and stopped" if r["startedLocalInstance"] else ""
         target = f"the local instance at {r['clusterUrl']} (data dir {r['dataDir']}{started})"
-        how = "the admin password from bootstrap.json"
     else:
         target = r["clusterUrl"]
+    if r["auth"] == "password":
+        how = "the admin password from bootstrap.json"
+    else:
         how = f"the token of profile {r['profile']}" if r["profile"] else "RIME_API_TOKEN"
     role = " (organization admin)" if r["orgAdmin"] else ""
     return "\n".join(
