@@ -360,6 +360,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
+    if args.local and args.profile:
+        print("error: --local and --profile: choose one.", file=sys.stderr)
+        return 2
+
     from rime_tui.tui.app import run_tui
 
     return run_tui(
@@ -369,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=args.data_dir or default_data_dir(),
         port=args.port,
         api_token=os.environ.get("RIME_API_TOKEN"),
+        profile=args.profile or os.environ.get("RIME_PROFILE") or None,
     )
 
 

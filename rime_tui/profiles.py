@@ -221,3 +221,41 @@ def choose(
     if same_cluster(cluster, profile.cluster_url):
         return Target(cluster, profile.token, profile.name, token_from_profile=True)
     return Target(cluster, None, None, token_from_profile=False, withheld=profile)
+
+
+def choose_for_tui(
+    cluster: str | None,
+    remembered: str | None,
+    token: str | None,
+    name: str | None,
+    *,
+    path: Path | None = None,
+) -> Target:
+    """Where the TUI signs in, and with which token, as :func:`choose` decides, but a
+    cluster *remembered* from the last sign-in comes after a named profile and before
+    the default one (with the default profile's token when it is for that cluster).
+    The local instance (cluster None) keeps *token* (``RIME_API_TOKEN``), as ever."""
+    if cluster or name or not remembered:
+        chosen = choose(cluster, token, name, path=path)
+    else:
+        chosen = choose(remembered, token, None, path=path)
+    if chosen.cluster is None:
+        return Target(None, token, None, token_from_profile=False)
+    return chosen
+
+
+def name_for(url: str, preferred: str | None = None, path: Path | None = None) -> str:
+    """The profile a token for *url* is stored as: *preferred* (the one chosen) if it is
+    for *url*, else the one that is (``default`` first), else ``default`` if it is free,
+    else one named after the host."""
+    profiles = load_profiles(path)
+    ours = sorted(
+        (p.name for p in profiles.values() if same_cluster(p.cluster_url, url)),
+        key=lambda n: (n != preferred, n != DEFAULT, n),
+    )
+    if ours:
+        return ours[0]
+    if DEFAULT not in profiles:
+        return DEFAULT
+    host = re.sub(r"[^A-Za-z0-9._-]", "-", urlsplit(cluster_url(url)).netloc).strip(".-_")
+    return host[:64] or "cluster"

@@ -15,7 +15,9 @@ from rime_tui.profiles import (
     Target,
     UnknownProfileError,
     choose,
+    choose_for_tui,
     load_profiles,
+    name_for,
     profiles_file,
     save_profile,
 )
@@ -80,3 +82,26 @@ def test_no_profile_is_the_local_instance_and_an_unknown_name_is_an_error() -> N
     assert choose(None, "rime_env", None) == Target(None, None, None, False)
     with pytest.raises(UnknownProfileError, match="'nope'"):
         choose(None, None, "nope")
+
+
+def test_the_tui_puts_a_remembered_cluster_between_a_named_profile_and_the_default(
+    stored: Path,
+) -> None:
+    remembered = "https://last.example.io"
+    last = choose_for_tui(None, remembered, None, None)
+    assert (last.cluster, last.token, last.profile) == (remembered, None, None)
+    assert choose_for_tui(None, remembered, None, "ci").token == CI.token
+    assert choose_for_tui(None, PROD.cluster_url, None, None).token == PROD.token
+    assert choose_for_tui(None, None, None, None).token == PROD.token
+    assert choose_for_tui(None, remembered, "rime_env", None).token == "rime_env"
+
+
+def test_the_tui_keeps_the_environments_token_for_the_local_instance() -> None:
+    assert choose_for_tui(None, None, "rime_env", None) == Target(None, "rime_env", None, False)
+
+
+def test_a_token_the_tui_stores_goes_to_the_profile_of_its_cluster(stored: Path) -> None:
+    assert name_for("ci.example.io") == "ci"
+    assert name_for("https://prod.example.io/", "ci") == "default"
+    assert name_for("https://new.example.io:8443") == "new.example.io-8443"
+    assert name_for("https://new.example.io", "ci") == "new.example.io"
