@@ -13,11 +13,12 @@ and the TUI's first paint read this file; neither httpx nor textual is loaded.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -125,9 +126,11 @@ def save_profile(profile: Profile, path: Path | None = None) -> Path:
     """Store *profile* (replacing one of its name); answers the file. Written
     atomically (a 0600 temporary file, then renamed) in a 0700 dir."""
     path = path or profiles_file()
-    profiles = load_profiles(path)
-    profiles[check_name(profile.name)] = profile
-    _write(path, profiles)
+    check_name(profile.name)
+    with _locked(path):
+        profiles = load_profiles(path)
+        profiles[profile.name] = profile
+        _write(path, profiles)
     return path
 
 
@@ -135,11 +138,31 @@ def remove_profile(name: str, path: Path | None = None) -> Path:
     """Forget the profile *name* (UnknownProfileError when there is none); answers the
     file."""
     path = path or profiles_file()
-    profiles = load_profiles(path)
-    if profiles.pop(name, None) is None:
-        raise UnknownProfileError(name, profiles)
-    _write(path, profiles)
+    with _locked(path):
+        profiles = load_profiles(path)
+        if profiles.pop(name, None) is None:
+            raise UnknownProfileError(name, profiles)
+        _write(path, profiles)
     return path
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One change of the file at a time (two logins at once must not lose a profile):
+    an exclusive lock on ``.profiles.toml.lock`` beside it."""
+    import fcntl
+
+    lock = path.with_name(f".{path.name}.lock")
+    try:
+        _private_dir(path.parent)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise ProfileError(f"cannot lock the profiles in {path}: {exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _write(path: Path, profiles: dict[str, Profile]) -> None:
@@ -150,7 +173,6 @@ def _write(path: Path, profiles: dict[str, Profile]) -> None:
         for p in sorted(profiles.values(), key=lambda p: p.name)
     }
     try:
-        _private_dir(path.parent)
         write_private(path, tomli_w.dumps(data))
     except OSError as exc:
         raise ProfileError(f"cannot write the profiles to {path}: {exc}") from None

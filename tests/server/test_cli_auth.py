@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
+import shutil
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
-from rime_tui.profiles import Profile, profiles_file, save_profile
+import pytest
+
+from rime_tui.profiles import Profile, load_profiles, profiles_file, save_profile
 from tests.server.test_cli_tokens import ok
 from tests.support.local import Local
 from tests.support.net import free_port
@@ -155,3 +160,44 @@ def test_no_profile_means_the_local_instance_as_before(local: Local, isolated_di
     assert report["target"] == "local" and report["auth"] == "password"
     assert report["profile"] is None
     assert ok(run("auth", "status"), 5).stderr.startswith("error: no profile is stored")
+
+
+@pytest.mark.skipif(shutil.which("setsid") is None, reason="needs setsid (util-linux)")
+def test_login_on_a_terminal_reads_the_token_without_echo(local: Local) -> None:
+    """A token typed at the prompt is not echoed: the terminal (the command's controlling
+    one, as in a shell) shows the prompt, never the token."""
+    controller, terminal = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if k not in ENV}
+    command = [sys.executable, "-m", "rime_tui", "auth", "login", "--cluster", local.url]
+    process = subprocess.Popen(
+        ["setsid", "--ctty", *command, "--with-token"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environ,
+        start_new_session=True,
+    )
+    os.close(terminal)
+    try:
+        assert process.stderr is not None
+        prompt = b""
+        while b"(not shown): " not in prompt:  # echo is off once the prompt is shown
+            assert select.select([process.stderr], [], [], 30)[0], prompt  # (not hang)
+            chunk = os.read(process.stderr.fileno(), 1024)
+            assert chunk, prompt
+            prompt += chunk
+        os.write(controller, local.api_token.encode() + b"\n")
+        out, err = process.communicate(timeout=60)
+        shown = b""
+        while select.select([controller], [], [], 0)[0]:
+            try:
+                shown += os.read(controller, 4096)
+            except OSError:  # the terminal's other side is closed
+                break
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert local.api_token.encode() not in shown + out + err
+    assert load_profiles()["default"].token == local.api_token

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def test_the_file_is_0600_in_a_0700_config_dir_and_reads_back(isolated_dirs: Pat
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert load_profiles() == {"default": PROD}
-    assert [p.name for p in path.parent.iterdir()] == ["profiles.toml"]  # no temporary left
+    files = sorted(p.name for p in path.parent.iterdir())  # no temporary file left
+    assert files == [".profiles.toml.lock", "profiles.toml"]
 
 
 def test_a_symlink_at_the_profiles_file_is_not_followed(tmp_path: Path) -> None:
@@ -105,3 +107,11 @@ def test_a_token_the_tui_stores_goes_to_the_profile_of_its_cluster(stored: Path)
     assert name_for("https://prod.example.io/", "ci") == "default"
     assert name_for("https://new.example.io:8443") == "new.example.io-8443"
     assert name_for("https://new.example.io", "ci") == "new.example.io"
+
+
+def test_logins_at_the_same_time_lose_no_profile() -> None:
+    """Each save reads the file, adds its profile and replaces the file: one at a time."""
+    names = [f"p{i}" for i in range(16)]
+    with ThreadPoolExecutor(len(names)) as pool:
+        list(pool.map(lambda n: save_profile(Profile(n, "https://x.io", "rime_x")), names))
+    assert sorted(load_profiles()) == sorted(names)
