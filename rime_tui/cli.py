@@ -41,8 +41,8 @@ exit codes (token, status and auth):
 ENVIRONMENT = """\
 environment:
   RIME_CLUSTER_URL     cluster URL, as --cluster (then the TUI signs in with an API token)
-  RIME_API_TOKEN       API token to sign in with (the TUI fills it in; the commands use it)
-                       for the cluster given by --cluster or RIME_CLUSTER_URL
+  RIME_API_TOKEN       API token to sign in with (the TUI fills it in; the commands use it
+                       with --cluster or RIME_CLUSTER_URL, never with a profile's cluster)
   RIME_PROFILE         stored profile to use, as --profile (default: the one named default)
   RIME_TUI_DATA_DIR    local instance data dir, as --data-dir
   RIME_TUI_CONFIG_DIR  where the TUI remembers the last cluster and email, and where
