@@ -160,6 +160,9 @@ def test_no_profile_means_the_local_instance_as_before(local: Local, isolated_di
     assert report["target"] == "local" and report["auth"] == "password"
     assert report["profile"] is None
     assert ok(run("auth", "status"), 5).stderr.startswith("error: no profile is stored")
+    save_profile(Profile("gone", f"http://127.0.0.1:{free_port()}", "rime_x"))
+    [report] = json.loads(ok(run("auth", "status", "--json"), 1).stdout)  # not reached
+    assert report["state"] == "error" and report["error"]
 
 
 @pytest.mark.skipif(shutil.which("setsid") is None, reason="needs setsid (util-linux)")
