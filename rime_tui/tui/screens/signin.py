@@ -12,7 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Static
 
-from rime_tui.profiles import Profile, ProfileError, load_profiles, name_for, same_cluster
+from rime_tui.profiles import (
+    Profile,
+    ProfileError,
+    load_profiles,
+    name_for,
+    same_cluster,
+    save_profile,
+)
 from rime_tui.tui.screens.base import BaseScreen
 from rime_tui.tui.session import (
     FormError,
@@ -57,10 +64,7 @@ class SignInScreen(BaseScreen[None]):
         self._error_form: SignInForm | None = None  # what the form held when the error came
         self.local_start = LocalStart(self.rime.local) if self.rime.local else None
         self.profile: str | None = self.rime.initial_profile  # whose token the form holds
-        try:
-            self.profiles = sorted(load_profiles().values(), key=lambda p: p.name)
-        except ProfileError:
-            self.profiles = []  # (the commands say why; signing in needs none)
+        self.profiles = _stored_profiles()
 
     def compose(self) -> ComposeResult:
         app = self.rime
@@ -98,7 +102,7 @@ class SignInScreen(BaseScreen[None]):
                 classes="token-field",
             )
             yield RememberBox(
-                "Remember this token (a profile, as rime-tui auth login stores)",
+                "Remember this token (stored as a profile)",
                 id="remember-token",
                 classes="token-field",
                 compact=True,
@@ -164,8 +168,6 @@ class SignInScreen(BaseScreen[None]):
 
     def _store_token(self, url: str, token: str) -> None:
         """Keep the token signed in with as a profile (0600, see rime_tui.profiles)."""
-        from rime_tui.profiles import save_profile
-
         try:
             name = name_for(url, self.profile)
             path = save_profile(Profile(name, url, token))
@@ -173,7 +175,7 @@ class SignInScreen(BaseScreen[None]):
             self.notify(str(exc), severity="warning", markup=False)
             return
         self.profile = name
-        self.profiles = sorted(load_profiles().values(), key=lambda p: p.name)
+        self.profiles = _stored_profiles()
         self.notify(f"The token is stored as profile {name!r} in {path}.", markup=False)
 
     def on_mount(self) -> None:
@@ -394,3 +396,12 @@ class SignInScreen(BaseScreen[None]):
         self.query_one("#api-token", Input).value = ""
         self.rime.signed_in(session)
         return True
+
+
+def _stored_profiles() -> list[Profile]:
+    """The stored profiles by name; none when the file cannot be read (the commands say
+    why; signing in needs none)."""
+    try:
+        return sorted(load_profiles().values(), key=lambda p: p.name)
+    except ProfileError:
+        return []
