@@ -25,14 +25,14 @@ from rime_tui.paths import (
 from rime_tui.wire.constants import MAX_EXPIRY_DAYS
 
 EXIT_CODES = """\
-exit codes (token and status):
+exit codes (token, status and auth):
   0  ok
   1  API or server error, or no answer (or the local instance could not start)
   2  usage: bad arguments (a name or lifetime the cluster refuses too), an ambiguous
      workspace or token, --yes missing
   3  `token list --expiring` found some
-  4  authentication failed
-  5  no such token or workspace
+  4  authentication failed (auth status: a profile's token is refused)
+  5  no such token, workspace or profile
   6  the name is taken: you have a token of that name in that workspace
   7  the instance holds its 200 tokens (the cap): delete one first
   130  interrupted by SIGINT (ctrl+c), 143 by SIGTERM; a secret made is printed first
@@ -41,14 +41,18 @@ exit codes (token and status):
 ENVIRONMENT = """\
 environment:
   RIME_CLUSTER_URL     cluster URL, as --cluster (then the TUI signs in with an API token)
-  RIME_API_TOKEN       API token to sign in with (the TUI fills it in; the commands use it)
+  RIME_API_TOKEN       API token to sign in with (the TUI fills it in; the commands use it
+                       with --cluster or RIME_CLUSTER_URL, never with a profile's cluster)
+  RIME_PROFILE         stored profile to use, as --profile (default: the one named default)
   RIME_TUI_DATA_DIR    local instance data dir, as --data-dir
-  RIME_TUI_CONFIG_DIR  where the TUI remembers the last cluster and email"""
+  RIME_TUI_CONFIG_DIR  where the TUI remembers the last cluster and email, and where
+                       profiles.toml keeps the tokens rime-tui auth login stores"""
 
 TARGET_HELP = (
-    "target: --cluster URL (or RIME_CLUSTER_URL) with RIME_API_TOKEN; with no cluster, "
-    "the local instance in the data dir, as its admin (started for the command if it "
-    "is not running)"
+    "target: --cluster URL (or RIME_CLUSTER_URL) with RIME_API_TOKEN; else the stored "
+    "profile (--profile NAME or RIME_PROFILE, else the one named default: see rime-tui "
+    "auth); else the local instance in the data dir, as its admin (started for the "
+    "command if it is not running)"
 )
 
 
@@ -69,6 +73,13 @@ def _target_options(*, suppress: bool) -> argparse.ArgumentParser:
         default=default(os.environ.get("RIME_CLUSTER_URL")),
         help="RI Platform cluster URL (env RIME_CLUSTER_URL; the TUI defaults to the last "
         "one used, else the local instance)",
+    )
+    parent.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=default(None),
+        help="the stored cluster and token to use (env RIME_PROFILE; default: the profile "
+        "named default, if stored; see rime-tui auth)",
     )
     parent.add_argument(
         "--local",
@@ -200,6 +211,37 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     status = command(sub, "status", "where the commands go, who they act as, token counts")
     status.add_argument("--json", action="store_true", help="one JSON object (see the README)")
 
+    auth = sub.add_parser(
+        "auth",
+        help="store API tokens as profiles: login, status, logout, token",
+        description="Store an API token for a cluster as a named profile (in profiles.toml "
+        "in the config dir, mode 0600), so that the commands and the TUI use it.",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    auth_actions = auth.add_subparsers(dest="action", metavar="ACTION", required=True)
+    login = command(
+        auth_actions,
+        "login",
+        "check the API token on stdin against --cluster and store it as the profile "
+        "(--profile, default: default)",
+    )
+    login.add_argument(
+        "--with-token",
+        action="store_true",
+        help="read the token from stdin (required: never give it on the command line)",
+    )
+    login.add_argument("token_argument", nargs="?", help=argparse.SUPPRESS)
+    auth_status = command(
+        auth_actions,
+        "status",
+        "each stored profile (or --profile's): its cluster, whom its token acts as, until "
+        "when it is valid",
+    )
+    auth_status.add_argument("--json", action="store_true", help="a JSON array")
+    command(auth_actions, "logout", "forget the profile's token (--profile, default: default)")
+    command(auth_actions, "token", "print the profile's stored token, for $(...)")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -297,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             allowed_hosts=args.allowed_hosts,
             access_log=args.access_log,
         )
-    if args.command in ("token", "status"):
+    if args.command in ("token", "status", "auth"):
         from rime_tui.signals import Stopped, stop_quietly
 
         stop_quietly()  # until the command's own handlers are in place
@@ -318,6 +360,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
+    if args.local and args.profile:
+        print("error: --local and --profile: choose one.", file=sys.stderr)
+        return 2
+
     from rime_tui.tui.app import run_tui
 
     return run_tui(
@@ -327,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=args.data_dir or default_data_dir(),
         port=args.port,
         api_token=os.environ.get("RIME_API_TOKEN"),
+        profile=args.profile or os.environ.get("RIME_PROFILE") or None,
     )
 
 

@@ -28,11 +28,15 @@ def default_data_dir() -> Path:
     return Path(env).expanduser() if env else platform_data_dir()
 
 
-def config_file() -> Path:
-    """``$RIME_TUI_CONFIG_DIR/config.toml``, else in the platform's user config dir."""
+def config_dir() -> Path:
+    """``$RIME_TUI_CONFIG_DIR``, else the platform's user config dir for rime-tui."""
     env = os.environ.get("RIME_TUI_CONFIG_DIR")
-    base = Path(env).expanduser() if env else Path(platformdirs.user_config_dir(APP_NAME))
-    return base / "config.toml"
+    return Path(env).expanduser() if env else Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def config_file() -> Path:
+    """``config.toml`` in :func:`config_dir`."""
+    return config_dir() / "config.toml"
 
 
 def write_private(path: Path, text: str, *, overwrite: bool = True) -> None:

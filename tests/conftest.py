@@ -46,6 +46,7 @@ def isolated_dirs(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("RIME_TUI_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("RIME_TUI_DATA_DIR", str(home / "data"))
+    monkeypatch.delenv("RIME_PROFILE", raising=False)  # the stored profiles are the test's
     for name in ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT", "TMUX"):  # tests that need
         monkeypatch.delenv(name, raising=False)  # one set it
     return home

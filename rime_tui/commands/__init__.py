@@ -1,4 +1,5 @@
-"""The scriptable commands: ``rime-tui token …`` and ``rime-tui status``.
+"""The scriptable commands: ``rime-tui token …``, ``rime-tui status`` and
+``rime-tui auth …``.
 
 They never import Textual and reach the cluster only through
 :class:`rime_tui.api.RimeClient`, like the TUI. :mod:`rime_tui.cli` imports
@@ -55,12 +56,13 @@ async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``rime-tui token ACTION`` or ``rime-tui status``; the exit code (128 + the
-    signal's number after SIGINT or SIGTERM: 130, 143)."""
-    from rime_tui.commands import status, token
+    """Run ``rime-tui token ACTION``, ``rime-tui status`` or ``rime-tui auth ACTION``;
+    the exit code (128 + the signal's number after SIGINT or SIGTERM: 130, 143)."""
+    from rime_tui.commands import auth, status, token
 
     set_quiet(args.quiet)
-    command = status.status if args.command == "status" else token.ACTIONS[args.action]
+    actions = auth.ACTIONS if args.command == "auth" else token.ACTIONS
+    command = status.status if args.command == "status" else actions[args.action]
     received: list[int] = []
     try:
         code = int(asyncio.run(_interruptible(command(args), received)))

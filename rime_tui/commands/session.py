@@ -1,7 +1,10 @@
 """Exit codes, messages, and whom a command talks to as whom.
 
 A cluster (``--cluster URL`` or ``RIME_CLUSTER_URL``) is reached with
-``RIME_API_TOKEN``. With no cluster, the command acts as the admin of the
+``RIME_API_TOKEN``; a stored profile (:mod:`rime_tui.profiles`: ``--profile NAME``,
+``RIME_PROFILE``, else the profile named ``default``) gives a cluster and its token
+(see :func:`rime_tui.profiles.choose`). With no cluster and no profile, the command
+acts as the admin of the
 local instance in the data dir: it starts the instance when it is not
 running (and stops it afterwards), then signs in with the admin's email and
 password from ``bootstrap.json``, which keep working after the bootstrap
@@ -27,6 +30,7 @@ from rime_tui.api.client import RimeClient, normalize_cluster_url
 from rime_tui.api.errors import AuthenticationError, RimeError
 from rime_tui.local import LocalInstance
 from rime_tui.paths import BOOTSTRAP_FILE, default_data_dir
+from rime_tui.profiles import ProfileError, Target, UnknownProfileError, choose
 from rime_tui.wire import models as m
 
 MIN_SUFFIX = 4
@@ -114,6 +118,8 @@ class Session:
     """The local instance's data dir; None for a cluster."""
     started_local: bool
     """Whether this command started the local instance (and stops it at the end)."""
+    profile: str | None = None
+    """The stored profile whose token this session uses; None for none."""
 
     def user_id(self, tokens: Iterable[m.ApiTokenInfo]) -> str | None:
         """Our user id; with an API token, the owner of the listed token that is ours."""
@@ -136,30 +142,59 @@ class Session:
         return m.org_admin_among(await self.client.my_roles())
 
 
+def target(args: argparse.Namespace) -> Target:
+    """Where *args* send the command, with which token (see :func:`rime_tui.profiles.choose`):
+    ``--local``; else ``--cluster``/``RIME_CLUSTER_URL`` with ``RIME_API_TOKEN``, which
+    win over the profile (``--profile``/``RIME_PROFILE``, else ``default`` if stored)."""
+    name = getattr(args, "profile", None)
+    if args.local:
+        if name is not None:
+            raise CommandError(Exit.USAGE, "--local and --profile: choose one.")
+        return Target(None, None, None, token_from_profile=False)  # (RIME_PROFILE too)
+    name = name or os.environ.get("RIME_PROFILE") or None
+    token = os.environ.get("RIME_API_TOKEN", "").strip() or None
+    try:
+        return choose(args.cluster, token, name)
+    except UnknownProfileError as exc:
+        raise CommandError(Exit.NOT_FOUND, str(exc)) from None
+    except ProfileError as exc:
+        raise CommandError(Exit.FAILED, str(exc)) from None
+
+
 @contextlib.asynccontextmanager
-async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
-    """The session for *args*' target (see the module docstring)."""
+async def connect(args: argparse.Namespace, chosen: Target | None = None) -> AsyncIterator[Session]:
+    """The session for *args*' target (see the module docstring), or for *chosen*'s
+    cluster and token (``auth login``)."""
     data_dir = args.data_dir or default_data_dir()
     instance: LocalInstance | None = LocalInstance(data_dir, args.port)
+    chosen = chosen or target(args)
     token = None
-    if args.cluster and not args.local:
+    profile = chosen.profile if chosen.token_from_profile else None
+    if chosen.cluster:
         try:
-            url = normalize_cluster_url(args.cluster)
+            url = normalize_cluster_url(chosen.cluster)
         except ValueError as exc:
             raise CommandError(Exit.USAGE, f"--cluster: {exc}") from None
-        token = os.environ.get("RIME_API_TOKEN", "").strip()
+        token = chosen.token
         if not token:
+            withheld = chosen.withheld
+            why = (
+                f" (profile {withheld.name!r} is for {withheld.cluster_url}: its token "
+                "is sent there only)"
+                if withheld
+                else ""
+            )
             raise CommandError(
                 Exit.AUTH,
                 f"set RIME_API_TOKEN to an API token of {url} (a cluster is reached "
-                "with an API token).",
+                f"with an API token), or store one: rime-tui auth login{why}.",
             )
         # A URL that reaches the data dir's instance on this machine goes over its
         # private line, as local mode does: any user may hold its TCP port.
         instance = await asyncio.to_thread(LocalInstance.at, url, data_dir, args.port)
         if instance is None:
             async with RimeClient(url, api_token=token, retries=RETRIES, on_retry=note) as client:
-                yield Session(client, None, token, None, started_local=False)
+                yield Session(client, None, token, None, started_local=False, profile=profile)
             return
 
     assert instance is not None
@@ -173,7 +208,7 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
             on_retry=note,
         ) as client:
             if token:
-                yield Session(client, None, token, data_dir, started_local=started)
+                yield Session(client, None, token, data_dir, started_local=started, profile=profile)
                 return
             user = await _sign_in_as_admin(client, instance)
             try:

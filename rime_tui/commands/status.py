@@ -40,6 +40,7 @@ async def status(args: argparse.Namespace) -> Exit:
         "dataDir": None if session.data_dir is None else str(session.data_dir),
         "startedLocalInstance": session.started_local,
         "auth": "password" if session.user else "apiToken",
+        "profile": session.profile,
         "user": user,
         "orgAdmin": admin,
         "buildVersion": info.build_version,
@@ -60,10 +61,12 @@ def _text(r: dict[str, Any]) -> str:
     if r["target"] == "local":
         started = "; started for this command and stopped" if r["startedLocalInstance"] else ""
         target = f"the local instance at {r['clusterUrl']} (data dir {r['dataDir']}{started})"
-        how = "the admin password from bootstrap.json"
     else:
         target = r["clusterUrl"]
-        how = "RIME_API_TOKEN"
+    if r["auth"] == "password":
+        how = "the admin password from bootstrap.json"
+    else:
+        how = f"the token of profile {r['profile']}" if r["profile"] else "RIME_API_TOKEN"
     role = " (organization admin)" if r["orgAdmin"] else ""
     return "\n".join(
         [

@@ -100,6 +100,7 @@ class RimeApp(App[None]):
         cluster_url: str | None = None,
         email: str | None = None,
         api_token: str | None = None,
+        profile: str | None = None,
         local: LocalInstance | None = None,
         remember: bool = True,
         clock: Callable[[], datetime] | None = None,
@@ -121,6 +122,7 @@ class RimeApp(App[None]):
         self.initial_cluster_url = local.url if local else (cluster_url or "")
         self.initial_email = email or ""
         self.initial_api_token = api_token or ""
+        self.initial_profile = profile  # the stored profile whose token api_token is
         self.remember = remember
         self.session: Session | None = None
         self.progress = Progress(self)  # what the user waits for, in the key bar
@@ -708,18 +710,31 @@ def run_tui(
     data_dir: Path,
     port: int,
     api_token: str | None,
+    profile: str | None = None,
 ) -> int:
-    """Entry point of ``rime-tui`` (no subcommand)."""
+    """Entry point of ``rime-tui`` (no subcommand); *profile*: ``--profile`` or
+    ``RIME_PROFILE`` (see :func:`rime_tui.profiles.choose_for_tui`)."""
     from rime_tui.config import load_settings
+    from rime_tui.profiles import ProfileError, Target, UnknownProfileError, choose_for_tui
 
     settings = load_settings()
+    remembered = settings.cluster_url
+    chosen = Target(cluster, api_token, None, token_from_profile=False)
+    if not local:
+        try:
+            chosen = choose_for_tui(cluster, remembered, api_token, profile)
+        except ProfileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 5 if isinstance(exc, UnknownProfileError) else 1
+        cluster, remembered = chosen.cluster, None
     cluster_url, instance = choose_target(
-        cluster, remembered=settings.cluster_url, local=local, data_dir=data_dir, port=port
+        cluster, remembered=remembered, local=local, data_dir=data_dir, port=port
     )
     app = RimeApp(
         cluster_url=cluster_url,
         email=email or (settings.email if not instance else None),
-        api_token=api_token,
+        api_token=chosen.token,
+        profile=chosen.profile if chosen.token_from_profile else None,
         local=instance,
         theme=settings.theme,
     )

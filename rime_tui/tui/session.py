@@ -129,9 +129,9 @@ class SignInForm:
             raise FormError("Enter your email and password.")
         if self.method == "token" and not token:
             raise FormError("Paste your API token.")
-        if self.method == "token" and not (
-            token.isascii() and token.isprintable() and " " not in token
-        ):
+        from rime_tui.profiles import is_token_shaped
+
+        if self.method == "token" and not is_token_shaped(token):
             raise FormError(
                 "That is not an API token: a token is one word of ASCII letters, digits and "
                 "symbols. Paste it again.",

@@ -466,6 +466,7 @@ def test_status(local: Local) -> None:
         "dataDir": str(local.data_dir),
         "startedLocalInstance": False,
         "auth": "password",
+        "profile": None,
         "user": local.admin_email,
         "orgAdmin": True,
         "buildVersion": report["buildVersion"],
@@ -499,7 +500,7 @@ def test_help_and_readme_list_the_exit_codes() -> None:
         "2  usage",
         "3  `token list --expiring`",
         "4  authentication failed",
-        "5  no such token or workspace",
+        "5  no such token, workspace or profile",
     ):
         assert line in helped
     for code in range(6):

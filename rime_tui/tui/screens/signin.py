@@ -1,4 +1,6 @@
-"""Sign in: cluster URL, then email & password (local instance) or an API token."""
+"""Sign in: cluster URL, then email & password (local instance) or an API token; a
+stored profile (``rime-tui auth``) fills in a cluster and its token (ctrl+o), and a
+token typed can be stored as one ("Remember this token")."""
 
 from __future__ import annotations
 
@@ -8,8 +10,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
+from rime_tui.profiles import (
+    Profile,
+    ProfileError,
+    load_profiles,
+    name_for,
+    same_cluster,
+    save_profile,
+)
 from rime_tui.tui.screens.base import BaseScreen
 from rime_tui.tui.session import (
     FormError,
@@ -28,6 +38,15 @@ METHOD_NAMES: dict[Method, str] = {
 }
 
 
+class RememberBox(Checkbox):
+    """Space ticks it; Enter signs in, as in the form's fields."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_button", "Toggle", show=False),
+        Binding("enter", "screen.submit", "Sign in", show=False),
+    ]
+
+
 class SignInScreen(BaseScreen[None]):
     """The first screen; also shown on top of the others when a session expires."""
 
@@ -35,6 +54,7 @@ class SignInScreen(BaseScreen[None]):
     AUTO_FOCUS = ""  # on_mount focuses the first empty field: no focus on the way there
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t", "toggle_method", "Password/Token"),
+        Binding("ctrl+o", "next_profile", "Profile"),  # shown when one is stored
     ]
 
     def __init__(self, reauth_message: str | None = None) -> None:
@@ -43,6 +63,8 @@ class SignInScreen(BaseScreen[None]):
         self.method: Method = "password"  # set in compose
         self._error_form: SignInForm | None = None  # what the form held when the error came
         self.local_start = LocalStart(self.rime.local) if self.rime.local else None
+        self.profile: str | None = self.rime.initial_profile  # whose token the form holds
+        self.profiles = _stored_profiles()
 
     def compose(self) -> ComposeResult:
         app = self.rime
@@ -79,6 +101,12 @@ class SignInScreen(BaseScreen[None]):
                 id="api-token",
                 classes="token-field",
             )
+            yield RememberBox(
+                "Remember this token (stored as a profile)",
+                id="remember-token",
+                classes="token-field",
+                compact=True,
+            )
             with Horizontal(id="submit-row"):
                 submit = Button("Sign in", id="submit", variant="primary", compact=True)
                 # A pressed button ignores Enter for 200 ms (its "active" effect): an
@@ -100,9 +128,55 @@ class SignInScreen(BaseScreen[None]):
 
     def _target_text(self, cluster: str) -> str:
         local = self.rime.local
+        profile = self._profile_for(cluster)
+        named = f" (profile {profile.name})" if profile else ""
         if local is not None and cluster.rstrip("/") == local.url:
-            return f"Target: the local instance at {local.url}"
-        return f"Target: {one_line(cluster) or 'enter a cluster URL'}"
+            return f"Target: the local instance at {local.url}{named}"
+        return f"Target: {one_line(cluster) or 'enter a cluster URL'}{named}"
+
+    def _profile_for(self, cluster: str) -> Profile | None:
+        """The profile the form was filled from, while the cluster is still its."""
+        for profile in self.profiles:
+            if profile.name == self.profile and same_cluster(profile.cluster_url, cluster):
+                return profile
+        return None
+
+    # -- stored profiles --------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_profile":
+            return bool(self.profiles)  # (hidden when there is none)
+        return super().check_action(action, parameters)
+
+    def action_next_profile(self) -> None:
+        """Fill in the next stored profile's cluster and token (API-token sign-in)."""
+        names = [p.name for p in self.profiles]
+        at = names.index(self.profile) + 1 if self.profile in names else 0
+        profile = self.profiles[at % len(self.profiles)]
+        self.profile = profile.name
+        self.query_one("#cluster", Input).value = profile.cluster_url
+        self.query_one("#api-token", Input).value = profile.token
+        self.query_one("#remember-token", Checkbox).value = False  # stored already
+        self.method = "token"
+        self._show_method()
+        self._target_changed()
+        self._focus_first_empty()
+
+    def _target_changed(self) -> None:
+        cluster = self.query_one("#cluster", Input).value.strip()
+        self.query_one("#target", Static).update(self._target_text(cluster))
+
+    def _store_token(self, url: str, token: str) -> None:
+        """Keep the token signed in with as a profile (0600, see rime_tui.profiles)."""
+        try:
+            name = name_for(url, self.profile)
+            path = save_profile(Profile(name, url, token))
+        except ProfileError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.profile = name
+        self.profiles = _stored_profiles()
+        self.notify(f"The token is stored as profile {name!r} in {path}.", markup=False)
 
     def on_mount(self) -> None:
         if self.local_start is not None and self.reauth_message is None:
@@ -217,12 +291,12 @@ class SignInScreen(BaseScreen[None]):
         self._focus_first_empty()
 
     @on(Input.Changed, "#cluster")
-    def _cluster_changed(self, event: Input.Changed) -> None:
-        self.query_one("#target", Static).update(self._target_text(event.value.strip()))
+    def _cluster_changed(self) -> None:
+        self._target_changed()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
-    def _submit(self) -> None:
+    def action_submit(self) -> None:
         self.rime.hold_keys(self.sign_in)  # keys typed after Enter are for the next screen
         self.sign_in()
 
@@ -277,7 +351,7 @@ class SignInScreen(BaseScreen[None]):
                 url = local.url  # over the private line, however it was typed
             if local is not None and not local.done:  # Enter during start-up: wait for it
                 self._set_status("Signing in when the local instance is ready…")
-                await local.ready()  # (keys typed meanwhile still wait: see _submit)
+                await local.ready()  # (keys typed meanwhile still wait: see action_submit)
                 form = self._form()  # filled in from bootstrap.json meanwhile
             if local is not None and local.error:  # the form cannot help: say why
                 self.show_error(local.error)
@@ -315,8 +389,19 @@ class SignInScreen(BaseScreen[None]):
                 )
             except OSError as exc:
                 self.notify(f"Could not save settings: {exc}", severity="warning", markup=False)
+        if form.method == "token" and self.query_one("#remember-token", Checkbox).value:
+            self._store_token(url, form.api_token.strip())
         # No secret stays in a field of the screen that stays under the others.
         self.query_one("#password", Input).value = ""
         self.query_one("#api-token", Input).value = ""
         self.rime.signed_in(session)
         return True
+
+
+def _stored_profiles() -> list[Profile]:
+    """The stored profiles by name; none when the file cannot be read (the commands say
+    why; signing in needs none)."""
+    try:
+        return sorted(load_profiles().values(), key=lambda p: p.name)
+    except ProfileError:
+        return []
