@@ -137,17 +137,20 @@ class Session:
 
 
 @contextlib.asynccontextmanager
-async def connect(args: argparse.Namespace) -> AsyncIterator[Session]:
-    """The session for *args*' target (see the module docstring)."""
+async def connect(
+    args: argparse.Namespace, *, api_token: str | None = None
+) -> AsyncIterator[Session]:
+    """The session for *args*' target (see the module docstring); with *api_token*,
+    signed in with that token instead, on the local instance too (``token revoke``)."""
     data_dir = args.data_dir or default_data_dir()
     instance: LocalInstance | None = LocalInstance(data_dir, args.port)
-    token = None
+    token = api_token
     if args.cluster and not args.local:
         try:
             url = normalize_cluster_url(args.cluster)
         except ValueError as exc:
             raise CommandError(Exit.USAGE, f"--cluster: {exc}") from None
-        token = os.environ.get("RIME_API_TOKEN", "").strip()
+        token = token or os.environ.get("RIME_API_TOKEN", "").strip()
         if not token:
             raise CommandError(
                 Exit.AUTH,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from rime_tui.commands.session import CommandError, Exit
+from rime_tui.wire import models as m
 
 TTY = "/dev/tty"
 
@@ -31,6 +32,8 @@ class Sink(Protocol):
 
     where: str
     """In words, for messages."""
+    delivered: str
+    """What became of the secret, as a sentence for the person."""
 
     def put(self, secret: str) -> None:
         """Deliver *secret* (once)."""
@@ -42,7 +45,12 @@ class Sink(Protocol):
 class TerminalClipboard:
     """The terminal's clipboard, over OSC 52 on the controlling terminal."""
 
-    where = "the terminal's clipboard (OSC 52)"
+    where = "your terminal's clipboard (OSC 52)"
+    delivered = (
+        "Its secret was sent to your terminal's clipboard with OSC 52, which cannot be "
+        "confirmed: paste it somewhere now (inside tmux, OSC 52 needs "
+        "`set-clipboard on`); if it is not there, rotate the token."
+    )
 
     def __init__(self) -> None:
         try:
@@ -71,6 +79,7 @@ class SecretFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.where = str(path)
+        self.delivered = f"Its secret is in {path} (mode 0600)."
         if path.is_dir():
             raise CommandError(Exit.USAGE, f"--write {path}: that is a directory.")
         try:
@@ -108,6 +117,15 @@ class SecretFile:
             with contextlib.suppress(FileNotFoundError):
                 self._temp.unlink()
             self._temp = None
+
+
+class SinkFailed(Exception):
+    """A secret made could not be put in its sink (*error*)."""
+
+    def __init__(self, made: m.CreateApiTokenResponse, sink: Sink, error: OSError) -> None:
+        self.made = made
+        self.why = f"the secret could not be put in {sink.where} ({error.strerror or error})"
+        super().__init__(self.why)
 
 
 def open_sink(copy: bool, write: Path | None) -> Sink | None:

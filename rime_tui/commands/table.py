@@ -13,6 +13,7 @@ import unicodedata
 
 from rime_tui.commands.session import printable
 
+
 def char_width(char: str) -> int:
     """The terminal cells *char* takes: 2 for wide and full-width characters (East Asian
     Width W or F, which covers emoji), 0 for combining marks, variation selectors and

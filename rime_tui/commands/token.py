@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import select
 import stat
@@ -46,7 +47,7 @@ from rime_tui.commands.session import (
     printable,
     say,
 )
-from rime_tui.commands.sinks import Sink, open_sink
+from rime_tui.commands.sinks import Sink, SinkFailed, open_sink
 from rime_tui.commands.status import EXPIRY_NOTICE_DAYS
 from rime_tui.commands.table import print_rows
 from rime_tui.wire import models as m
@@ -133,7 +134,10 @@ def _emit(
         "expirationTime": stamp(info.expiration_time) if info else None,
     }
     if sink is not None:
-        sink.put(secret)
+        try:
+            sink.put(secret)
+        except OSError as exc:
+            raise SinkFailed(made, sink, exc) from None
         del fields["token"]
         text = json.dumps(fields) if args.output == "json" else f"{made.id.uuid}\t{name}"
         with contextlib.suppress(BrokenPipeError):  # the secret is safe: only this is lost
@@ -199,9 +203,7 @@ def _warn(message: str) -> None:
     say(f"warning: {message}")
 
 
-def _deliver_interrupted(
-    args: argparse.Namespace, stopped: Interrupted, sink: Sink | None
-) -> None:
+def _deliver_interrupted(args: argparse.Namespace, stopped: Interrupted, sink: Sink | None) -> None:
     """The secret an interrupted create or rotate holds, delivered as always."""
     if stopped.secret is not None:
         _emit(args, stopped.secret, stopped.name, None, sink)
@@ -269,7 +271,7 @@ async def create(args: argparse.Namespace) -> Exit:
             sink.close()
     days = args.expires_in or MAX_EXPIRY_DAYS
     expires = _date(info.expiration_time) if info else f"in {plural(days, 'day')}"
-    shown = f"Its secret is in {sink.where}." if sink else "Its secret is shown this once."
+    shown = sink.delivered if sink else "Its secret is shown this once."
     note(
         f"Created token {name!r} ({made.id.uuid}) in "
         f"{describe(space) if space else 'the API token' + chr(39) + 's workspace'}; it "
@@ -304,24 +306,30 @@ async def _create(
         except BrokenPipeError:
             await _retract(client, made)
             raise
+        except SinkFailed as failed:
+            await _retract(client, made, failed.why)
+            raise CommandError(Exit.FAILED, f"{failed.why}: nothing was made.") from None
     return made, space, info
 
 
-async def _retract(client: RimeClient, made: m.CreateApiTokenResponse) -> None:
-    """Stdout was closed (its reader went away) as *made*'s secret was printed: the
-    secret is lost, so the token is deleted again (the closed pipe then ends the
-    command with exit 141)."""
+async def _retract(
+    client: RimeClient, made: m.CreateApiTokenResponse, why: str | None = None
+) -> None:
+    """*made*'s secret could not be given (*why*; by default: stdout was closed, its
+    reader went away, and the closed pipe then ends the command with exit 141): the
+    secret is lost, so the token is deleted again."""
+    why = why or "standard output is closed"
     try:
         await client.delete_api_token(made.id.uuid)
     except RimeError as exc:
         say(
-            f"error: standard output is closed, so the secret of token {made.id.uuid} is "
-            f"lost, and deleting that token failed ({exc}): delete it."
+            f"error: {why}, so the secret of token {made.id.uuid} is lost, and deleting "
+            f"that token failed ({exc}): delete it."
         )
         return
     say(
-        f"error: standard output is closed, so the secret of token {made.id.uuid} could "
-        "not be written: the token is deleted again."
+        f"error: {why}, so the secret of token {made.id.uuid} could not be given: the "
+        "token is deleted again."
     )
 
 
@@ -393,14 +401,18 @@ async def _rotate(args: argparse.Namespace, sink: Sink | None) -> Exit:
                 raise
             except SuccessorFailed as failed:
                 stand_in = failed.stand_in
-                await _deliver(
-                    args, client, stand_in, stand_in_name(name), workspace_id, sink
-                )
+                await _deliver(args, client, stand_in, stand_in_name(name), workspace_id, sink)
+                given = "above" if sink is None else f"in {sink.where}"
                 raise CommandError(
-                    Exit.FAILED, f"{failed}; the secret {'above' if sink is None else 'in ' + sink.where} "
-                    "is the stand-in's."
+                    Exit.FAILED, f"{failed}; the secret {given} is the stand-in's."
                 ) from None
             info = await _deliver(args, client, made, name, workspace_id, sink)
+        except SinkFailed as failed:
+            raise CommandError(
+                Exit.FAILED,
+                f"{failed.why}. Token {failed.made.id.uuid} replaces {name!r} (the old one "
+                "is deleted; nobody holds the new secret): run this rotate again.",
+            ) from None
         except BrokenPipeError:
             say(
                 f"error: standard output is closed, so the new secret of {name!r} could not "
@@ -475,21 +487,25 @@ async def prune(args: argparse.Namespace) -> Exit:
 
 # -- check and revoke: for people on servers --------------------------------------------
 
-CHECK_TIMEOUT = 5.0
-"""Seconds ``token check`` waits for the cluster in all (no retries): a login shell must
-not hang on a cluster that is down."""
-
 
 async def check(args: argparse.Namespace) -> Exit:
-    """Your tokens (every workspace you see) that expire within ``--within`` days: one
-    line each on stdout and exit 3, else nothing and exit 0 (for a login shell)."""
-    async with connect(args, timeout=CHECK_TIMEOUT, retries=0) as session:
+    """Your tokens (every workspace you see) that expire within ``--within`` days (not
+    those expired already): one line each on stdout and exit 3, else nothing and exit 0
+    (for a login shell). The cluster is waited for ``--timeout`` seconds in all."""
+    within = EXPIRY_NOTICE_DAYS if args.within is None else args.within
+    async with connect(args) as session:
         client = session.client
-        rows = await tokens_in(client, await workspaces(client))
+        try:
+            async with asyncio.timeout(args.timeout):
+                rows = await tokens_in(client, await workspaces(client))
+                names = await owners(client) if args.json else {}
+        except TimeoutError:
+            raise CommandError(
+                Exit.FAILED, f"{client.cluster_url} did not answer within {args.timeout:g} s."
+            ) from None
         mine = session.user_id(r.token for r in rows)
-        names = await owners(client) if args.json else {}
     now = _now()
-    horizon = now + timedelta(days=args.within)
+    horizon = now + timedelta(days=within)
     soon = [
         r
         for r in rows
@@ -501,7 +517,7 @@ async def check(args: argparse.Namespace) -> Exit:
         for row in soon:
             expires = row.token.expiration_time
             assert expires is not None
-            left = plural(max(0, (expires - now).days), "day")
+            left = plural(math.ceil((expires - now) / timedelta(days=1)), "day")
             print(
                 printable(
                     f"rime-tui: token {row.token.name!r} ({row.id}) in {row.workspace.name} "
@@ -509,7 +525,7 @@ async def check(args: argparse.Namespace) -> Exit:
                 )
             )
     if not soon:
-        note(f"No token of yours expires within {plural(args.within, 'day')}.")
+        note(f"No token of yours expires within {plural(within, 'day')}.")
     return Exit.EXPIRING if soon else Exit.OK
 
 
