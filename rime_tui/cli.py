@@ -165,7 +165,7 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
     token = sub.add_parser(
         "token",
-        help="list, create, delete, rotate and prune API tokens (for scripts)",
+        help="list, create, delete, rotate, prune, check and revoke API tokens (for scripts)",
         description="API access tokens, for scripts: no TUI, secrets on stdout only, "
         "messages on stderr.",
         epilog=epilog,

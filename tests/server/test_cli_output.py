@@ -13,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rime_tui.commands.table import cell_width
+from rich.cells import cell_len as cell_width  # the measure of the TUI (rich), not ours
+
 from tests.server.test_cli_tokens import LIST_FIELDS, ok, rime_tui
 from tests.support.local import Local
 

@@ -119,30 +119,35 @@ def test_copy_with_no_terminal_makes_nothing(module_local: Local) -> None:
     assert done.stdout == "" and "uncopied" not in _names(module_local)
 
 
-def test_a_copy_that_fails_deletes_its_token(module_local: Local) -> None:
-    """A terminal that takes no write (a stand-in: /dev/full, as /dev/tty cannot be made
-    to fail here): the secret is lost, so the token it belongs to is deleted again."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            FAILING_TERMINAL,
-            "token",
-            "create",
-            "lost",
-            "--copy",
-            *_target(module_local),
-        ],
+def _failing_terminal(local: Local, *args: str) -> subprocess.CompletedProcess[str]:
+    """``rime-tui ARGS --copy`` with a terminal whose every write fails (a stand-in:
+    /dev/full, as /dev/tty cannot be made to fail here)."""
+    return subprocess.run(
+        [sys.executable, "-c", FAILING_TERMINAL, *args, "--copy", *_target(local)],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         env=_env(),
         timeout=60,
     )
+
+
+def test_a_secret_that_cannot_be_given_deletes_a_new_token(module_local: Local) -> None:
+    """create: the secret is lost, so the token it belongs to is deleted again."""
+    done = _failing_terminal(module_local, "token", "create", "lost")
     assert done.returncode == 1, done.stderr
     assert "the token is deleted again" in done.stderr and "nothing was made" in done.stderr
     assert "rime_" not in done.stdout + done.stderr
     assert "lost" not in _names(module_local)
+
+
+def test_a_secret_that_cannot_be_given_keeps_a_rotated_token(module_local: Local) -> None:
+    """rotate: the old token is deleted by then, so the new one stays, to rotate again."""
+    old = ok(rime_tui(module_local, "token", "create", "rotated blind")).stdout.strip()
+    done = _failing_terminal(module_local, "token", "rotate", "rotated blind")
+    assert done.returncode == 1, done.stderr
+    assert "run this rotate again" in done.stderr and "rime_" not in done.stdout + done.stderr
+    assert "rotated blind" in _names(module_local) and curl_status(module_local, old) == 401
 
 
 # -- rotate --write -----------------------------------------------------------------------
@@ -161,8 +166,11 @@ def test_rotate_write_replaces_a_0600_secret_file_atomically(
     reader = secret_file.open()  # a service that has the old file open keeps reading it
     before = secret_file.stat().st_ino
 
-    rotated = ok(rime_tui(local, "token", "rotate", "service", "--write", str(secret_file)))
+    rotated = ok(
+        rime_tui(local, "token", "rotate", "service", "--write", str(secret_file), "--json")
+    )
     assert "rime_" not in rotated.stdout + rotated.stderr
+    assert set(json.loads(rotated.stdout)) == {"id", "name", "workspaceId", "expirationTime"}
     new = secret_file.read_text().strip()
     assert new != old and SECRET.fullmatch(new)
     assert curl_status(local, new) == 200 and curl_status(local, old) == 401
@@ -183,6 +191,8 @@ def test_rotate_write_to_a_place_it_cannot_write_changes_nothing(
     )
     assert "cannot write in" in done.stderr
     assert curl_status(local, secret) == 200  # the old token still works: nothing rotated
+    env = ok(rime_tui(local, "token", "rotate", "kept", "--output", "env", "--copy"), 2)
+    assert "--output env" in env.stderr and curl_status(local, secret) == 200
 
 
 # -- revoke --stdin -----------------------------------------------------------------------
@@ -209,6 +219,7 @@ def test_revoke_takes_a_leaked_secret_and_nothing_else(module_local: Local) -> N
     done = ok(_revoke(local, leaked, "--cluster", local.url, "--json"))
     [item] = json.loads(done.stdout)
     assert item["name"] == "leaked" and leaked.endswith(item["suffix"])
+    assert item["owner"] != local.admin_email  # a user id: a token may not list users
     assert "Revoked token 'leaked'" in done.stderr and leaked not in done.stderr
     assert curl_status(local, leaked) == 401 and curl_status(local, kept) == 200
 
