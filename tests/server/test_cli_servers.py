@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from rime_tui.api import RimeClient
 from tests.server.test_cli_tokens import SECRET, curl_status, listed, ok, rime_tui
+from tests.support.helpers import new_user, sign_in
 from tests.support.local import Local
 
 OSC52 = re.compile(rb"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
@@ -240,24 +242,29 @@ def test_revoke_refuses_what_is_not_one_secret(module_local: Local, given: str) 
 # -- check --------------------------------------------------------------------------------
 
 
-def test_check_is_silent_unless_a_token_expires_soon(module_local: Local) -> None:
+async def test_check_is_silent_unless_a_token_expires_soon(module_local: Local) -> None:
     local = module_local
-    local.clock.advance(days=-5)  # made in the server's past: expired two days ago
-    ok(rime_tui(local, "token", "create", "gone", "--expires-in", "3"))
-    local.clock.advance(days=5)
-    quiet = ok(rime_tui(local, "token", "check", "--quiet"))  # expired: prune's business
-    assert quiet.stdout == "" and quiet.stderr == ""
-    made = json.loads(
-        ok(rime_tui(local, "token", "create", "soon", "--expires-in", "3", "--json")).stdout
-    )
+    async with local.client() as admin:
+        local.clock.advance(days=-5)  # made in the server's past: expired two days ago
+        await admin.create_api_token("gone", local.workspace_id, expiry_days=3)
+        local.clock.advance(days=5)
+        quiet = ok(rime_tui(local, "token", "check", "--quiet"))  # expired: prune's business
+        assert quiet.stdout == "" and quiet.stderr == ""
+        made = await admin.create_api_token("soon", local.workspace_id, expiry_days=3)
+    async with RimeClient(local.url) as root:  # someone else's token: not yours to rotate
+        await root.login(local.admin_email, local.admin_password)
+        uid = await new_user(root, "erin@example.com")
+        await root.add_workspace_members(local.workspace_id, {uid: "ACTOR_ROLE_USER"})
+    async with await sign_in(local, "erin@example.com") as erin:
+        await erin.create_api_token("erin's", local.workspace_id, expiry_days=2)
     found = ok(rime_tui(local, "token", "check", "--quiet"), 3)
     [line] = found.stdout.splitlines()
-    assert "'soon'" in line and "in 3 days" in line and f"token rotate {made['id']}" in line
+    assert "'soon'" in line and "in 3 days" in line and f"token rotate {made.id.uuid}" in line
     assert found.stderr == ""
     told = ok(rime_tui(local, "token", "check", "--within", "2"))
     assert told.stdout == "" and "No token of yours expires within 2 days" in told.stderr
     [item] = json.loads(ok(rime_tui(local, "token", "check", "--json"), 3).stdout)
-    assert item["id"] == made["id"] and item["expired"] is False
+    assert item["id"] == made.id.uuid and item["expired"] is False
 
 
 def test_check_gives_up_on_a_cluster_that_does_not_answer() -> None:
