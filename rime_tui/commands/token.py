@@ -298,6 +298,8 @@ async def _create(
                 if stopped.secret is not None:
                     await _retract(client, stopped.secret)
                 raise
+            except SinkFailed as failed:
+                raise await _not_given(client, failed) from None
             raise
         try:
             info = await _deliver(
@@ -307,14 +309,20 @@ async def _create(
             await _retract(client, made)
             raise
         except SinkFailed as failed:
-            await _retract(client, made, failed.why)
-            raise CommandError(Exit.FAILED, f"{failed.why}: nothing was made.") from None
+            raise await _not_given(client, failed) from None
     return made, space, info
+
+
+async def _not_given(client: RimeClient, failed: SinkFailed) -> CommandError:
+    """``--copy`` or ``--write`` could not take a new token's secret: the token is
+    deleted again (exit 1)."""
+    deleted = await _retract(client, failed.made, failed.why)
+    return CommandError(Exit.FAILED, "nothing was made." if deleted else "delete that token.")
 
 
 async def _retract(
     client: RimeClient, made: m.CreateApiTokenResponse, why: str | None = None
-) -> None:
+) -> bool:
     """*made*'s secret could not be given (*why*; by default: stdout was closed, its
     reader went away, and the closed pipe then ends the command with exit 141): the
     secret is lost, so the token is deleted again."""
@@ -326,11 +334,12 @@ async def _retract(
             f"error: {why}, so the secret of token {made.id.uuid} is lost, and deleting "
             f"that token failed ({exc}): delete it."
         )
-        return
+        return False
     say(
         f"error: {why}, so the secret of token {made.id.uuid} could not be given: the "
         "token is deleted again."
     )
+    return True
 
 
 async def _to_rotate(
