@@ -1,7 +1,7 @@
-"""``rime-tui token list|create|delete|rotate|prune``.
+"""``rime-tui token list|create|delete|rotate|prune|check|revoke``.
 
-A secret goes to stdout once, and nothing else does; every message goes to
-stderr.
+A secret goes to stdout once, and nothing else does (or, with ``--copy`` and
+``--write``, to :mod:`rime_tui.commands.sinks`); every message goes to stderr.
 """
 
 from __future__ import annotations
