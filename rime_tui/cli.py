@@ -174,7 +174,11 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     actions = token.add_subparsers(dest="action", metavar="ACTION", required=True)
     workspace_help = "workspace name or UUID (default: the only one there is)"
 
-    listing = command(actions, "list", "list tokens")
+    listing = command(
+        actions,
+        "list",
+        "list tokens: a table on a terminal, else one tab-separated line per token (no header)",
+    )
     where = listing.add_mutually_exclusive_group()
     where.add_argument("--workspace", metavar="W", help=workspace_help)
     where.add_argument("--all-workspaces", action="store_true", help="every workspace")
@@ -187,7 +191,9 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     _add_json(listing, "a JSON array")
 
-    create = command(actions, "create", "create a token; its secret goes to stdout")
+    create = command(
+        actions, "create", "create a token; its secret goes to stdout (or see --copy, --write)"
+    )
     create.add_argument("name", metavar="NAME")
     create.add_argument("--workspace", metavar="W", help=workspace_help)
     create.add_argument(
@@ -210,7 +216,7 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         actions,
         "rotate",
         "replace a token with a new one of the same name and lifetime; the new secret "
-        "goes to stdout",
+        "goes to stdout (or see --copy, --write)",
     )
     rotate.add_argument("token", metavar="NAME|ID", help=token_help)
     rotate.add_argument("--workspace", metavar="W", help=find_help)
