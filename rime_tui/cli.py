@@ -24,13 +24,15 @@ from rime_tui.paths import (
 )
 from rime_tui.wire.constants import MAX_EXPIRY_DAYS
 
+SHELLS = ("bash", "zsh", "fish")
+
 EXIT_CODES = """\
 exit codes (token, status and auth):
   0  ok
   1  API or server error, or no answer (or the local instance could not start)
   2  usage: bad arguments (a name or lifetime the cluster refuses too), an ambiguous
      workspace or token, --yes missing
-  3  `token list --expiring` found some
+  3  `token list --expiring` or `token check` found some
   4  authentication failed (auth status: a profile's token is refused)
   5  no such token, workspace or profile
   6  the name is taken: you have a token of that name in that workspace
@@ -120,13 +122,36 @@ def _at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
 
 
 def _add_output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    """How a new secret is given: on stdout (``--output``, ``--json``), or elsewhere."""
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument(
         "--output",
         choices=["raw", "json", "env"],
         default="raw",
         help="raw: the token; json: id, name, token, workspaceId, expirationTime; "
         "env: export RIME_API_TOKEN='...' (default raw)",
     )
+    form.add_argument(
+        "--json", dest="output", action="store_const", const="json", help="--output json"
+    )
+    sink = parser.add_mutually_exclusive_group()
+    sink.add_argument(
+        "--copy",
+        action="store_true",
+        help="send the secret to your terminal's clipboard (OSC 52 on /dev/tty), not to "
+        "stdout; stdout gets the id and name (default: the secret on stdout)",
+    )
+    sink.add_argument(
+        "--write",
+        metavar="FILE",
+        type=Path,
+        help="replace FILE atomically with a 0600 file holding the secret, not stdout; "
+        "stdout gets the id and name (default: the secret on stdout)",
+    )
+
+
+def _add_json(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"{what} (see docs/scripting.md)")
 
 
 def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -151,7 +176,7 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
     token = sub.add_parser(
         "token",
-        help="list, create, delete, rotate and prune API tokens (for scripts)",
+        help="list, create, delete, rotate, prune, check and revoke API tokens (for scripts)",
         description="API access tokens, for scripts: no TUI, secrets on stdout only, "
         "messages on stderr.",
         epilog=epilog,
@@ -160,7 +185,11 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     actions = token.add_subparsers(dest="action", metavar="ACTION", required=True)
     workspace_help = "workspace name or UUID (default: the only one there is)"
 
-    listing = command(actions, "list", "list tokens")
+    listing = command(
+        actions,
+        "list",
+        "list tokens: a table on a terminal, else one tab-separated line per token (no header)",
+    )
     where = listing.add_mutually_exclusive_group()
     where.add_argument("--workspace", metavar="W", help=workspace_help)
     where.add_argument("--all-workspaces", action="store_true", help="every workspace")
@@ -171,9 +200,11 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         help="only tokens that expire within DAYS days (not those already expired); "
         "exit 3 when there are any",
     )
-    listing.add_argument("--json", action="store_true", help="a JSON array (see the README)")
+    _add_json(listing, "a JSON array")
 
-    create = command(actions, "create", "create a token; its secret goes to stdout")
+    create = command(
+        actions, "create", "create a token; its secret goes to stdout (or see --copy, --write)"
+    )
     create.add_argument("name", metavar="NAME")
     create.add_argument("--workspace", metavar="W", help=workspace_help)
     create.add_argument(
@@ -190,12 +221,13 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     delete.add_argument("token", metavar="NAME|ID", help=token_help)
     delete.add_argument("--workspace", metavar="W", help=find_help)
     delete.add_argument("--yes", action="store_true", help="do not ask (needed without a TTY)")
+    _add_json(delete, "the deleted token as a JSON array, as list prints it")
 
     rotate = command(
         actions,
         "rotate",
         "replace a token with a new one of the same name and lifetime; the new secret "
-        "goes to stdout",
+        "goes to stdout (or see --copy, --write)",
     )
     rotate.add_argument("token", metavar="NAME|ID", help=token_help)
     rotate.add_argument("--workspace", metavar="W", help=find_help)
@@ -207,9 +239,43 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     scope.add_argument("--workspace", metavar="W", help=workspace_help)
     scope.add_argument("--all-workspaces", action="store_true", help="every workspace")
     prune.add_argument("--yes", action="store_true", help="do not ask (needed without a TTY)")
+    _add_json(prune, "the deleted tokens as a JSON array, as list prints them")
+
+    check = command(
+        actions,
+        "check",
+        "say which of your tokens expire soon (for a login shell); exit 3 if any, else "
+        "print nothing",
+    )
+    check.add_argument(
+        "--within",
+        metavar="DAYS",
+        type=_at_least(0),
+        help="how soon counts as soon (default: 14 days, the horizon of `status`)",
+    )
+    check.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=10.0,
+        help="give up (exit 1) when the cluster has not answered within SECONDS "
+        "(default 10): a login shell must not hang",
+    )
+    _add_json(check, "the tokens that expire soon as a JSON array, as list prints them")
+
+    revoke = command(
+        actions,
+        "revoke",
+        "revoke the token whose secret is on stdin (a leaked one): it signs in with "
+        "that secret and deletes its token; needs no other credentials",
+    )
+    revoke.add_argument(
+        "--stdin", action="store_true", required=True, help="read the secret from stdin"
+    )
+    _add_json(revoke, "the revoked token as a JSON array, as list prints it")
 
     status = command(sub, "status", "where the commands go, who they act as, token counts")
-    status.add_argument("--json", action="store_true", help="one JSON object (see the README)")
+    _add_json(status, "one JSON object")
 
     auth = sub.add_parser(
         "auth",
@@ -308,11 +374,27 @@ def _parser() -> argparse.ArgumentParser:
         "bootstrap.json), end its sessions, and exit (default: serve)",
     )
     _scripting_commands(sub)
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print a completion script for SHELL. bash: "
+        "`source <(rime-tui completion bash)` in ~/.bashrc; zsh: "
+        "`source <(rime-tui completion zsh)` in ~/.zshrc; fish: "
+        "`rime-tui completion fish > ~/.config/fish/completions/rime-tui.fish`.",
+    )
+    completion.add_argument(
+        "shell", metavar="SHELL", choices=SHELLS, help="the shell to complete for"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "completion":
+        from rime_tui.completion import script
+
+        return _closed_pipe_is_quiet(lambda: _print(script(parser, args.shell)))
     if not 0 < args.port < 65536:
         print(f"error: --port must be 1..65535, not {args.port}", file=sys.stderr)
         return 2
@@ -375,6 +457,11 @@ def main(argv: list[str] | None = None) -> int:
         api_token=os.environ.get("RIME_API_TOKEN"),
         profile=args.profile or os.environ.get("RIME_PROFILE") or None,
     )
+
+
+def _print(text: str) -> int:
+    sys.stdout.write(text)
+    return 0
 
 
 def _no_terminal() -> str | None:

@@ -162,20 +162,23 @@ def target(args: argparse.Namespace) -> Target:
 
 
 @contextlib.asynccontextmanager
-async def connect(args: argparse.Namespace, chosen: Target | None = None) -> AsyncIterator[Session]:
+async def connect(
+    args: argparse.Namespace, chosen: Target | None = None, *, api_token: str | None = None
+) -> AsyncIterator[Session]:
     """The session for *args*' target (see the module docstring), or for *chosen*'s
-    cluster and token (``auth login``)."""
+    cluster and token (``auth login``); with *api_token*, signed in with that token
+    instead, on the local instance too (``token revoke``)."""
     data_dir = args.data_dir or default_data_dir()
     instance: LocalInstance | None = LocalInstance(data_dir, args.port)
     chosen = chosen or target(args)
-    token = None
-    profile = chosen.profile if chosen.token_from_profile else None
+    token = api_token
+    profile = chosen.profile if chosen.token_from_profile and not api_token else None
     if chosen.cluster:
         try:
             url = normalize_cluster_url(chosen.cluster)
         except ValueError as exc:
             raise CommandError(Exit.USAGE, f"--cluster: {exc}") from None
-        token = chosen.token
+        token = token or chosen.token
         if not token:
             withheld = chosen.withheld
             why = (

@@ -1,7 +1,7 @@
-"""``rime-tui token list|create|delete|rotate|prune``.
+"""``rime-tui token list|create|delete|rotate|prune|check|revoke``.
 
-A secret goes to stdout once, and nothing else does; every message goes to
-stderr.
+A secret goes to stdout once, and nothing else does (or, with ``--copy`` and
+``--write``, to :mod:`rime_tui.commands.sinks`); every message goes to stderr.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import select
 import stat
@@ -22,7 +23,7 @@ from rime_tui.api.client import RimeClient
 from rime_tui.api.delivery import Interrupted, SuccessorFailed, stand_in_left, stand_in_name
 from rime_tui.api.delivery import create as create_token
 from rime_tui.api.delivery import rotate as rotate_token
-from rime_tui.api.errors import NotFoundError, RimeError
+from rime_tui.api.errors import AuthenticationError, NotFoundError, RimeError
 from rime_tui.api.tokens import Listed, tokens_in, workspaces
 from rime_tui.commands.inventory import (
     PAGE_SIZE,
@@ -46,6 +47,9 @@ from rime_tui.commands.session import (
     printable,
     say,
 )
+from rime_tui.commands.sinks import Sink, SinkFailed, open_sink
+from rime_tui.commands.status import EXPIRY_NOTICE_DAYS
+from rime_tui.commands.table import print_rows
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
 from rime_tui.wire.text import refused_at
@@ -89,7 +93,7 @@ def _print_table(
 ) -> None:
     header = ["ID", "NAME", "OWNER", *(["WORKSPACE"] if with_workspace else []), "SUFFIX"]
     header += ["CREATED", "EXPIRES"]
-    table = [header]
+    table = []
     for row in rows:
         token = row.token
         expires = _date(token.expiration_time) + (" expired" if row.expired(now) else "")
@@ -104,35 +108,46 @@ def _print_table(
                 expires,
             ]
         )
-    table = [[printable(cell).replace("\n", " ") for cell in line] for line in table]
-    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    for line in table:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        )
+    print_rows(header, table)
 
 
 # -- create and rotate: the secret ------------------------------------------------------
 
 
 def _emit(
-    output: str, made: m.CreateApiTokenResponse, name: str, info: m.ApiTokenInfo | None
+    args: argparse.Namespace,
+    made: m.CreateApiTokenResponse,
+    name: str,
+    info: m.ApiTokenInfo | None,
+    sink: Sink | None,
 ) -> None:
-    """The secret on stdout, in the form asked for; the only thing there."""
+    """The secret on stdout, in the form asked for, and nothing else there; or, with
+    a *sink* (``--copy``, ``--write``), the secret there and on stdout the token's id
+    and name (raw), or its JSON object without ``token``."""
     secret = made.full_api_token
-    if output == "env":
+    where = info.workspace_id if info else None
+    fields = {
+        "id": made.id.uuid,
+        "name": name,
+        "token": secret,
+        "workspaceId": where.uuid if where else None,
+        "expirationTime": stamp(info.expiration_time) if info else None,
+    }
+    if sink is not None:
+        try:
+            sink.put(secret)
+        except OSError as exc:
+            raise SinkFailed(made, sink, exc) from None
+        del fields["token"]
+        text = json.dumps(fields) if args.output == "json" else f"{made.id.uuid}\t{name}"
+        with contextlib.suppress(BrokenPipeError):  # the secret is safe: only this is lost
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+        return
+    if args.output == "env":
         text = "export RIME_API_TOKEN='" + secret.replace("'", "'\\''") + "'"
-    elif output == "json":
-        where = info.workspace_id if info else None
-        text = json.dumps(
-            {
-                "id": made.id.uuid,
-                "name": name,
-                "token": secret,
-                "workspaceId": where.uuid if where else None,
-                "expirationTime": stamp(info.expiration_time) if info else None,
-            }
-        )
+    elif args.output == "json":
+        text = json.dumps(fields)
     else:
         text = secret
     sys.stdout.write(text + "\n")
@@ -165,6 +180,7 @@ async def _deliver(
     made: m.CreateApiTokenResponse,
     name: str,
     workspace_id: str | None,
+    sink: Sink | None,
     *,
     read_back: bool = True,
 ) -> m.ApiTokenInfo | None:
@@ -175,11 +191,11 @@ async def _deliver(
         if read_back:
             info = await _read_back(client, workspace_id, made.id.uuid)
     except asyncio.CancelledError:
-        _emit(args.output, made, name, None)
+        _emit(args, made, name, None, sink)
         asyncio.current_task().uncancel()  # type: ignore[union-attr]  # answered below
         what = f"{name!r}'s secret is printed; its details were not read"
         raise Interrupted(what, None, name) from None
-    _emit(args.output, made, name, info)
+    _emit(args, made, name, info, sink)
     return info
 
 
@@ -187,10 +203,10 @@ def _warn(message: str) -> None:
     say(f"warning: {message}")
 
 
-def _deliver_interrupted(args: argparse.Namespace, stopped: Interrupted) -> None:
-    """The secret an interrupted create or rotate holds, on stdout as always."""
+def _deliver_interrupted(args: argparse.Namespace, stopped: Interrupted, sink: Sink | None) -> None:
+    """The secret an interrupted create or rotate holds, delivered as always."""
     if stopped.secret is not None:
-        _emit(args.output, stopped.secret, stopped.name, None)
+        _emit(args, stopped.secret, stopped.name, None, sink)
 
 
 def check_name(raw: str) -> str:
@@ -230,11 +246,43 @@ def _check_stdout(what: str) -> None:
         raise BrokenPipeError
 
 
+def _open_sink(args: argparse.Namespace, what: str) -> Sink | None:
+    """``--copy`` or ``--write``, opened before any request (exit 2 if it cannot be);
+    else stdout, checked to have a reader."""
+    if args.output == "env" and (args.copy or args.write):
+        raise CommandError(
+            Exit.USAGE, "--output env prints the secret: it cannot go with --copy or --write."
+        )
+    sink = open_sink(args.copy, args.write)
+    if sink is None:
+        _check_stdout(what)
+    return sink
+
+
 async def create(args: argparse.Namespace) -> Exit:
     """One request with an API token and no ``--workspace`` (the token's own workspace);
     ``--output json`` reads the new token back for its workspace and expiry."""
     name = check_name(args.name)
-    _check_stdout("create makes")
+    sink = _open_sink(args, "create makes")
+    try:
+        made, space, info = await _create(args, name, sink)
+    finally:
+        if sink is not None:
+            sink.close()
+    days = args.expires_in or MAX_EXPIRY_DAYS
+    expires = _date(info.expiration_time) if info else f"in {plural(days, 'day')}"
+    shown = sink.delivered if sink else "Its secret is shown this once."
+    note(
+        f"Created token {name!r} ({made.id.uuid}) in "
+        f"{describe(space) if space else 'the API token' + chr(39) + 's workspace'}; it "
+        f"expires {expires}. {shown}"
+    )
+    return Exit.OK
+
+
+async def _create(
+    args: argparse.Namespace, name: str, sink: Sink | None
+) -> tuple[m.CreateApiTokenResponse, m.Workspace | None, m.ApiTokenInfo | None]:
     async with connect(args) as session:
         client = session.client
         space = None
@@ -245,45 +293,53 @@ async def create(args: argparse.Namespace) -> Exit:
             made = await create_token(client, workspace_id, args.name, args.expires_in, _warn)
         except Interrupted as stopped:
             try:
-                _deliver_interrupted(args, stopped)
+                _deliver_interrupted(args, stopped, sink)
             except BrokenPipeError:
                 if stopped.secret is not None:
                     await _retract(client, stopped.secret)
                 raise
+            except SinkFailed as failed:
+                raise await _not_given(client, failed) from None
             raise
         try:
             info = await _deliver(
-                args, client, made, name, workspace_id, read_back=args.output == "json"
+                args, client, made, name, workspace_id, sink, read_back=args.output == "json"
             )
         except BrokenPipeError:
             await _retract(client, made)
             raise
-    days = args.expires_in or MAX_EXPIRY_DAYS
-    expires = _date(info.expiration_time) if info else f"in {plural(days, 'day')}"
-    note(
-        f"Created token {name!r} ({made.id.uuid}) in "
-        f"{describe(space) if space else 'the API token' + chr(39) + 's workspace'}; it "
-        f"expires {expires}. Its secret is shown this once."
-    )
-    return Exit.OK
+        except SinkFailed as failed:
+            raise await _not_given(client, failed) from None
+    return made, space, info
 
 
-async def _retract(client: RimeClient, made: m.CreateApiTokenResponse) -> None:
-    """Stdout was closed (its reader went away) as *made*'s secret was printed: the
-    secret is lost, so the token is deleted again (the closed pipe then ends the
-    command with exit 141)."""
+async def _not_given(client: RimeClient, failed: SinkFailed) -> CommandError:
+    """``--copy`` or ``--write`` could not take a new token's secret: the token is
+    deleted again (exit 1)."""
+    deleted = await _retract(client, failed.made, failed.why)
+    return CommandError(Exit.FAILED, "nothing was made." if deleted else "delete that token.")
+
+
+async def _retract(
+    client: RimeClient, made: m.CreateApiTokenResponse, why: str | None = None
+) -> bool:
+    """*made*'s secret could not be given (*why*; by default: stdout was closed, its
+    reader went away, and the closed pipe then ends the command with exit 141): the
+    secret is lost, so the token is deleted again."""
+    why = why or "standard output is closed"
     try:
         await client.delete_api_token(made.id.uuid)
     except RimeError as exc:
         say(
-            f"error: standard output is closed, so the secret of token {made.id.uuid} is "
-            f"lost, and deleting that token failed ({exc}): delete it."
+            f"error: {why}, so the secret of token {made.id.uuid} is lost, and deleting "
+            f"that token failed ({exc}): delete it."
         )
-        return
+        return False
     say(
-        f"error: standard output is closed, so the secret of token {made.id.uuid} could "
-        "not be written: the token is deleted again."
+        f"error: {why}, so the secret of token {made.id.uuid} could not be given: the "
+        "token is deleted again."
     )
+    return True
 
 
 async def _to_rotate(
@@ -318,7 +374,15 @@ async def rotate(args: argparse.Namespace) -> Exit:
     is gone by then, deleting the new one would leave neither, and its secret died with
     this process (nobody holds it); ``rotate NAME`` again gives it one that can be read.
     """
-    _check_stdout("rotate changes")
+    sink = _open_sink(args, "rotate changes")
+    try:
+        return await _rotate(args, sink)
+    finally:
+        if sink is not None:
+            sink.close()
+
+
+async def _rotate(args: argparse.Namespace, sink: Sink | None) -> Exit:
     async with connect(args) as session:
         client = session.client
         spaces = await spaces_for(client, args.workspace, every=args.workspace is None)
@@ -342,15 +406,22 @@ async def rotate(args: argparse.Namespace) -> Exit:
                     name=name,
                 )
             except Interrupted as stopped:
-                _deliver_interrupted(args, stopped)
+                _deliver_interrupted(args, stopped, sink)
                 raise
             except SuccessorFailed as failed:
                 stand_in = failed.stand_in
-                await _deliver(args, client, stand_in, stand_in_name(name), workspace_id)
+                await _deliver(args, client, stand_in, stand_in_name(name), workspace_id, sink)
+                given = "above" if sink is None else f"in {sink.where}"
                 raise CommandError(
-                    Exit.FAILED, f"{failed}; the secret above is the stand-in's."
+                    Exit.FAILED, f"{failed}; the secret {given} is the stand-in's."
                 ) from None
-            info = await _deliver(args, client, made, name, workspace_id)
+            info = await _deliver(args, client, made, name, workspace_id, sink)
+        except SinkFailed as failed:
+            raise CommandError(
+                Exit.FAILED,
+                f"{failed.why}. Token {failed.made.id.uuid} replaces {name!r} (the old one "
+                "is deleted; nobody holds the new secret): run this rotate again.",
+            ) from None
         except BrokenPipeError:
             say(
                 f"error: standard output is closed, so the new secret of {name!r} could not "
@@ -370,6 +441,12 @@ async def rotate(args: argparse.Namespace) -> Exit:
 # -- delete and prune -------------------------------------------------------------------
 
 
+def _print_json(rows: list[Listed], names: dict[str, str]) -> None:
+    """``--json``: the tokens as ``token list --json`` prints them."""
+    now = _now()
+    print(json.dumps([as_json(r, names, now) for r in rows], indent=2))
+
+
 async def delete(args: argparse.Namespace) -> Exit:
     need_consent(args.yes, "delete")
     async with connect(args) as session:
@@ -377,11 +454,13 @@ async def delete(args: argparse.Namespace) -> Exit:
         spaces = await spaces_for(client, args.workspace, every=args.workspace is None)
         row = await find_token(client, spaces, args.token)
         what = f"token {row.token.name!r} ({row.id}, …{row.token.suffix}) in {row.workspace.name}"
-        if not confirm(f"Delete {what}?", args.yes):
-            note("Nothing deleted.")
-            return Exit.OK
-        await client.delete_api_token(row.id)
-    note(f"Deleted {what}.")
+        deleted = confirm(f"Delete {what}?", args.yes)
+        if deleted:
+            await client.delete_api_token(row.id)
+        names = await owners(client) if args.json and deleted else {}
+    if args.json:
+        _print_json([row] if deleted else [], names)
+    note(f"Deleted {what}." if deleted else "Nothing deleted.")
     return Exit.OK
 
 
@@ -392,22 +471,139 @@ async def prune(args: argparse.Namespace) -> Exit:
         spaces = await spaces_for(client, args.workspace, every=args.all_workspaces)
         now = _now()
         rows = [r for r in await tokens_in(client, spaces) if r.expired(now)]
-        if not rows:
+        if rows:
+            listing = note if args.yes else say  # the question needs its list
+            for row in rows:
+                listing(
+                    f"  {row.token.name!r} ({row.id}) in {row.workspace.name}, "
+                    f"expired {_date(row.token.expiration_time)}"
+                )
+            if not confirm(f"Delete these {len(rows)} expired tokens?", args.yes):
+                rows = []
+                note("Nothing deleted.")
+        else:
             note(f"No expired tokens in {where(spaces)}.")
-            return Exit.OK
-        listing = note if args.yes else say  # the question needs its list
-        for row in rows:
-            listing(
-                f"  {row.token.name!r} ({row.id}) in {row.workspace.name}, "
-                f"expired {_date(row.token.expiration_time)}"
-            )
-        if not confirm(f"Delete these {len(rows)} expired tokens?", args.yes):
-            note("Nothing deleted.")
-            return Exit.OK
         for row in rows:
             with contextlib.suppress(NotFoundError):  # deleted meanwhile
                 await client.delete_api_token(row.id)
-    note(f"Deleted {plural(len(rows), 'expired token')} in {where(spaces)}.")
+        names = await owners(client) if args.json and rows else {}
+    if args.json:
+        _print_json(rows, names)
+    if rows:
+        note(f"Deleted {plural(len(rows), 'expired token')} in {where(spaces)}.")
+    return Exit.OK
+
+
+# -- check and revoke: for people on servers --------------------------------------------
+
+
+async def check(args: argparse.Namespace) -> Exit:
+    """Your tokens (every workspace you see) that expire within ``--within`` days (not
+    those expired already): one line each on stdout and exit 3, else nothing and exit 0
+    (for a login shell). The cluster is waited for ``--timeout`` seconds in all."""
+    within = EXPIRY_NOTICE_DAYS if args.within is None else args.within
+    async with connect(args) as session:
+        client = session.client
+        try:
+            async with asyncio.timeout(args.timeout):
+                rows = await tokens_in(client, await workspaces(client))
+                names = await owners(client) if args.json else {}
+        except TimeoutError:
+            raise CommandError(
+                Exit.FAILED, f"{client.cluster_url} did not answer within {args.timeout:g} s."
+            ) from None
+        mine = session.user_id(r.token for r in rows)
+    now = _now()
+    horizon = now + timedelta(days=within)
+    soon = [
+        r
+        for r in rows
+        if r.expires_within(now, horizon) and (mine is None or r.token.user_id == mine)
+    ]
+    if args.json:
+        _print_json(soon, names)
+    else:
+        for row in soon:
+            expires = row.token.expiration_time
+            assert expires is not None
+            left = plural(math.ceil((expires - now) / timedelta(days=1)), "day")
+            print(
+                printable(
+                    f"rime-tui: token {row.token.name!r} ({row.id}) in {row.workspace.name} "
+                    f"expires {_date(expires)}, in {left}: rime-tui token rotate {row.id}"
+                )
+            )
+    if not soon:
+        note(f"No token of yours expires within {plural(within, 'day')}.")
+    return Exit.EXPIRING if soon else Exit.OK
+
+
+def _read_secret() -> str:
+    """The leaked secret, from stdin (from the terminal without echo)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        text = getpass.getpass("Secret to revoke (not echoed): ", stream=sys.stderr)
+    else:
+        text = sys.stdin.read()
+    secret = text.strip()
+    if not secret:
+        raise CommandError(Exit.USAGE, "no secret on standard input: nothing revoked.")
+    if any(c.isspace() or not c.isprintable() for c in secret):
+        raise CommandError(
+            Exit.USAGE, "standard input holds more than one secret (or a blank): nothing revoked."
+        )
+    return secret
+
+
+async def revoke(args: argparse.Namespace) -> Exit:
+    """Revoke the token whose secret is on stdin, signed in with that secret itself.
+
+    The wire has no lookup by secret (the cluster keeps digests): the secret, a valid
+    API token, lists the tokens of its own workspace; the one whose suffix ends the
+    secret is deleted, and the secret is then tried once more, to see it refused.
+    """
+    secret = _read_secret()
+    async with connect(args, api_token=secret) as session:
+        client = session.client
+        try:
+            # No workspace: the list of the token's own workspace.
+            listed = [t async for t in client.iter_api_tokens(None, page_size=PAGE_SIZE)]
+        except AuthenticationError as exc:
+            raise CommandError(
+                Exit.AUTH,
+                f"{client.cluster_url} does not take that secret ({exc.message}): it is "
+                "revoked already, expired, or of another cluster. Nothing revoked.",
+            ) from None
+        found = [t for t in listed if session.is_our_token(t)]
+        if len(found) != 1:
+            ids = ", ".join(t.id.uuid for t in found)
+            raise CommandError(
+                Exit.USAGE if found else Exit.NOT_FOUND,
+                f"{len(found)} tokens of that workspace end as the secret does ({ids}): "
+                "revoke yours with `rime-tui token delete ID`."
+                if found
+                else "the secret is valid, but its token is not in its workspace's list: "
+                "nothing revoked.",
+            )
+        token = found[0]
+        await client.delete_api_token(token.id.uuid)
+        try:
+            await client.rime_info()
+        except AuthenticationError:
+            pass
+        else:
+            raise CommandError(
+                Exit.FAILED,
+                f"token {token.id.uuid} is deleted, but the cluster still takes the secret.",
+            )
+    if args.json:
+        where = token.workspace_id or m.RimeUUID(uuid="")
+        _print_json([Listed(token, m.Workspace(workspace_id=where))], {})
+    note(
+        f"Revoked token {token.name!r} ({token.id.uuid}, …{token.suffix}) of "
+        f"{client.cluster_url}: the secret no longer works."
+    )
     return Exit.OK
 
 
@@ -417,4 +613,6 @@ ACTIONS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, Exit]]] = 
     "delete": delete,
     "rotate": rotate,
     "prune": prune,
+    "check": check,
+    "revoke": revoke,
 }

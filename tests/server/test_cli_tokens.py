@@ -220,8 +220,11 @@ async def test_list_one_workspace_or_all(local: Local) -> None:
         ("Default token", local.workspace_id),
         ("two", second),
     }
-    table = ok(rime_tui(local, "token", "list", "--all-workspaces")).stdout
-    assert "WORKSPACE" in table and "Second" in table
+    piped = ok(rime_tui(local, "token", "list", "--all-workspaces")).stdout  # tab-separated
+    assert {tuple(line.split("\t")[1:4:2]) for line in piped.splitlines()} == {
+        ("Default token", "Workspace 1"),
+        ("two", "Second"),
+    }
     assert ok(rime_tui(local, "token", "list", "--workspace", "Second", "--all-workspaces"), 2)
 
 
