@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -132,8 +133,13 @@ def test_the_shell_examples_run_as_written(tmp_path: Path) -> None:
     shim = bin_dir / "rime-tui"
     shim.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m rime_tui "$@"\n')
     shim.chmod(0o755)
-    home = tmp_path / "h"
-    home.mkdir()
+    # A short home: the data dir's socket path must fit in 107 bytes, and pytest-xdist's
+    # tmp_path would leave it a few too long.
+    with tempfile.TemporaryDirectory(prefix="readme-") as short:
+        _run_examples(tmp_path, bin_dir, Path(short))
+
+
+def _run_examples(tmp_path: Path, bin_dir: Path, home: Path) -> None:
     steps = examples()
     # After the examples: the secret the rotate exported is the one `ci` has now, and it
     # works (the TUI, started next, would sign in with it); `kill %1` stops the instance.
