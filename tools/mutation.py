@@ -1,6 +1,6 @@
 """Mutation testing of the modules that hold the README's promises (mutmut 3.x).
 
-    .venv/bin/pip install mutmut
+    .venv/bin/pip install --group mutation   # pyproject's [dependency-groups]; pip >= 25.1
     nice -n 19 .venv/bin/python tools/mutation.py            # every module below
     nice -n 19 .venv/bin/python tools/mutation.py rules text # some (names as in MODULES)
 

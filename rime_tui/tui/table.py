@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
@@ -82,7 +83,12 @@ class RowTable(DataTable[Cell]):
 
 
 class FitTable(RowTable):
-    """A row table that lays its columns out for its width."""
+    """A row table that lays its columns out for its width.
+
+    A cell's styles may name the theme's colours (``"bold $warning"``): a DataTable
+    paints Rich text, which knows no theme, so the table resolves them as it adds a
+    row, and adds every row again when the theme changes.
+    """
 
     def __init__(self, *, id: str, zebra_stripes: bool = True) -> None:
         super().__init__(id=id, zebra_stripes=zebra_stripes)
@@ -108,6 +114,9 @@ class FitTable(RowTable):
         """One more row at the end, without redrawing the others."""
         self._rows.append((key, row))
         self._add([(key, row)])
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _: self._refill())
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
@@ -137,7 +146,25 @@ class FitTable(RowTable):
         if not self._layout:
             return  # laid out (and filled) on the first resize
         for key, row in rows:
-            self.add_row(*(clip(row.get(c.key, ""), width) for c, width in self._layout), key=key)
+            cells = (clip(row.get(c.key, ""), width) for c, width in self._layout)
+            self.add_row(*(self._themed(cell) for cell in cells), key=key)
+
+    def _themed(self, text: Text) -> Text:
+        """*text* with the theme's colours for the ``$`` variables in its styles."""
+
+        def resolve(style: str | Style) -> str | Style:
+            if isinstance(style, str) and "$" in style:
+                return self.app.stylesheet.parse_style(style).rich_style
+            return style
+
+        if not (isinstance(text.style, str) and "$" in text.style) and not any(
+            isinstance(span.style, str) and "$" in span.style for span in text.spans
+        ):
+            return text
+        themed = text.copy()
+        themed.style = resolve(text.style)
+        themed.spans = [Span(s.start, s.end, resolve(s.style)) for s in text.spans]
+        return themed
 
 
 def clip(cell: Cell, width: int) -> Text:

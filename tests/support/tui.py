@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from textual.color import Color
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
@@ -60,6 +61,25 @@ def text_of(widget: Widget) -> str:
     if isinstance(widget, TextArea):
         return widget.text
     return ""
+
+
+def painted(widget: Widget, text: str) -> Color | None:
+    """The colour *widget* paints *text* in (the first line that shows it)."""
+    for y in range(widget.size.height):
+        for segment in widget.render_line(y):
+            if text in segment.text and segment.style and segment.style.color:
+                return Color.from_rich_color(segment.style.color)
+    return None
+
+
+def like(painted: Color | None, colour: str) -> bool:
+    """Whether *painted* is a theme's *colour* (give or take the rounding of its trip
+    through HSL on its way to the CSS variables)."""
+    expected = Color.parse(colour).rgb
+    return (
+        painted is not None
+        and max(abs(a - b) for a, b in zip(painted.rgb, expected, strict=True)) <= 2
+    )
 
 
 def error_text(app: RimeApp) -> str:

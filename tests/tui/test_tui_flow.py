@@ -19,7 +19,16 @@ from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from tests.support.local import Local
-from tests.support.tui import reach_tokens, screen, table_text, text_of, until, widgets_holding
+from tests.support.tui import (
+    like,
+    painted,
+    reach_tokens,
+    screen,
+    table_text,
+    text_of,
+    until,
+    widgets_holding,
+)
 
 
 async def test_documented_flow_creates_a_working_token(local: Local, make_app: Any) -> None:
@@ -65,6 +74,8 @@ async def test_test_token_action_reports_the_rime_info_answer(local: Local, make
         result = modal.query_one("#test-result", Static)
         await until(pilot, lambda: "works" in text_of(result), "the token test")
         assert "200" in text_of(result)
+        success = app.current_theme.success  # (the theme's, not a colour of our own)
+        assert success and like(painted(result, "The token works"), success)
 
 
 async def test_use_it_snippets_work_as_shown(local: Local, make_app: Any, admin: Any) -> None:

@@ -168,7 +168,7 @@ def meter(app: RimeApp) -> Static:
     return app.screen.query_one("#meter", Static)
 
 
-async def test_meter_counts_every_workspace_amber_from_180_red_at_200(
+async def test_meter_counts_every_workspace_near_from_180_full_at_200(
     local: Local, root: RimeClient, admin: RimeClient, make_app: Any
 ) -> None:
     other = await root.create_workspace("Other")
@@ -184,18 +184,18 @@ async def test_meter_counts_every_workspace_amber_from_180_red_at_200(
         await screen(pilot, OverviewScreen)
         await until(pilot, lambda: meter(app).display, "the meter on Overview")
         assert text_of(meter(app)) == "180 of 200 tokens on this instance (9 expired)"
-        assert meter(app).has_class("amber")
+        assert meter(app).has_class("near")
         await pilot.press("s")
         await screen(pilot, SettingsScreen)
         await pilot.press("t")
         tokens = await screen(pilot, TokensScreen)
         await until(pilot, lambda: "180 of 200" in text_of(meter(app)), "the meter on Tokens")
-        assert meter(app).has_class("amber")
+        assert meter(app).has_class("near")
         for i in range(20):
             await admin.create_api_token(f"more {i}", local.workspace_id)
         await pilot.press("r")
         await until(pilot, lambda: "200 of 200" in text_of(meter(app)), "the full meter")
-        assert meter(app).has_class("red") and not meter(app).has_class("amber")
+        assert meter(app).has_class("full") and not meter(app).has_class("near")
 
         # At the cap, the refusal says how many are expired and offers P.
         await pilot.press("n", *"one too many", "enter")

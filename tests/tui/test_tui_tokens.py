@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable, Input, Select, Static
@@ -26,6 +28,8 @@ from rime_tui.wire.models import ApiTokenInfo
 from tests.support.local import Local
 from tests.support.tui import (
     error_text,
+    like,
+    painted,
     reach_tokens,
     screen,
     screen_lines,
@@ -315,6 +319,10 @@ async def test_the_chosen_expiry_is_what_the_server_records(
     assert created.expiration_time - created.creation_time == timedelta(days=30)
 
 
+def paints(table: DataTable[Any], text: str, colour: str) -> Callable[[], bool]:
+    return lambda: like(painted(table, text), colour)
+
+
 def expires_cell(tokens: TokensScreen, name: str) -> Text:
     table = tokens.query_one(DataTable)
     index = next(i for i, t in enumerate(tokens.tokens) if t.name == name)
@@ -334,22 +342,31 @@ async def test_tokens_expiring_soon_or_expired_are_highlighted(
     async with app.run_test(size=(80, 24)) as pilot:
         tokens = await reach_tokens(pilot, rows=5)
 
-        gone = expires_cell(tokens, "gone")
-        assert gone.plain.endswith("expired")
-        assert "red" in str(gone.style)
+        table = tokens.query_one(DataTable)
+        themes = [app.available_themes[name] for name in (app.theme, "nord")]
+        assert themes[0].error != themes[1].error and themes[0].warning != themes[1].warning
+        for theme in themes:  # the theme's colours, then another theme's
+            app.theme = theme.name
+            assert theme.error and theme.warning
+            error, warning = theme.error, theme.warning
+            await until(pilot, paints(table, "expired", error), "the theme's error colour")
 
-        soon = expires_cell(tokens, "soon")
-        assert soon.plain.endswith("in 5 days")
-        assert "yellow" in str(soon.style)
+            gone = expires_cell(tokens, "gone")
+            assert gone.plain.endswith("expired")
+            assert isinstance(gone.style, Style) and gone.style.bold
 
-        edge = expires_cell(tokens, "edge")  # 29 days left: under 30
-        assert edge.plain.endswith("in 29 days")
-        assert "yellow" in str(edge.style)
+            soon = expires_cell(tokens, "soon")
+            assert soon.plain.endswith("in 5 days")
+            assert like(painted(table, "in 5 days"), warning)
 
-        for name, left in [("later", 38), ("Default token", 268)]:
-            cell = expires_cell(tokens, name)
-            assert cell.plain.endswith(f"in {left} days")
-            assert str(cell.style) == ""
+            edge = expires_cell(tokens, "edge")  # 29 days left: under 30
+            assert edge.plain.endswith("in 29 days")
+            assert like(painted(table, "in 29 days"), warning)
+
+            for name, left in [("later", 38), ("Default token", 268)]:
+                cell = expires_cell(tokens, name)
+                assert cell.plain.endswith(f"in {left} days")
+                assert str(cell.style) == ""
 
 
 async def test_a_second_enter_while_creating_loses_nothing(

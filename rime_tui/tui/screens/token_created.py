@@ -307,12 +307,12 @@ class TokenCreatedScreen(Dialog[None]):
                 info = await client.rime_info()
         except Exception as exc:
             result.update(
-                Content.assemble(("✗ The token did not work:", "red"), " ", describe(exc))
+                Content.assemble(("✗ The token did not work:", "$error"), " ", describe(exc))
             )
             return
         result.update(
             Content.assemble(
-                ("✓ The token works:", "green"),
+                ("✓ The token works:", "$success"),
                 " GET /v1/rime-info answered 200 "
                 f"(customer {one_line(info.customer_name) or '—'}, "
                 f"version {one_line(info.cluster_info_version) or '—'}).",

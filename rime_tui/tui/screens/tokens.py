@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 STATUS_NAME_CELLS = 40  # of a token's name in the status line (a cluster's may be long)
 EXPIRY_CHOICES = [MAX_EXPIRY_DAYS, 180, 90, 30, 7, 1]
 SOON_DAYS = 30
-METER_AMBER = 180  # the instance meter turns amber from here, and red at the limit
+METER_NEAR = 180  # the instance meter takes the warning colour from here, the error one at 200
 
 # Sorting: `o` walks these columns, each ascending then descending; a click on a
 # column's header sorts by it (again: the other way).
@@ -46,16 +46,17 @@ SORT_KEYS: dict[str, Callable[[Listed, dict[str, str]], Any]] = {
 
 
 def expiry_text(expires: datetime | None, now: datetime) -> Text:
-    """``2027-08-25 in 270 days``; yellow under 30 days, red once expired."""
+    """``2027-08-25 in 270 days``; in the theme's warning colour under 30 days, its error
+    colour once expired (the table resolves the ``$`` variables: :class:`FitTable`)."""
     if expires is None:
         return Text("—")
     days = (expires - now).total_seconds() / 86400
     date = expires.astimezone(UTC).strftime("%Y-%m-%d")
     if days <= 0:
-        return Text(f"{date} expired", style="bold red")
+        return Text(f"{date} expired", style="bold $error")
     whole = math.ceil(days)
     when = "within a day" if days < 1 else "in 1 day" if whole == 1 else f"in {whole} days"
-    return Text(f"{date} {when}", style="bold yellow" if days < SOON_DAYS else "")
+    return Text(f"{date} {when}", style="bold $warning" if days < SOON_DAYS else "")
 
 
 def validate_name(name: str) -> str | None:
@@ -74,9 +75,9 @@ def validate_name(name: str) -> str | None:
 
 
 def instance_meter(rows: list[Listed], now: datetime) -> tuple[str, str]:
-    """ "N of 200 tokens on this instance (K expired)" and its level: ok, amber or red."""
+    """ "N of 200 tokens on this instance (K expired)" and its level: ok, near or full."""
     expired = sum(1 for r in rows if r.expired(now))
-    level = "red" if len(rows) >= TOKEN_LIMIT else "amber" if len(rows) >= METER_AMBER else "ok"
+    level = "full" if len(rows) >= TOKEN_LIMIT else "near" if len(rows) >= METER_NEAR else "ok"
     return f"{len(rows)} of {TOKEN_LIMIT} tokens on this instance ({expired} expired)", level
 
 
@@ -91,8 +92,8 @@ METER_CSS = """
     #meter {
         height: auto;
         color: $text-muted;
-        &.amber { color: $warning; text-style: bold; }
-        &.red { color: $error; text-style: bold; }
+        &.near { color: $warning; text-style: bold; }
+        &.full { color: $error; text-style: bold; }
     }
 """
 
