@@ -40,6 +40,7 @@ from rime_tui.api.errors import (
     TransportError,
     error_class_for_status,
 )
+from rime_tui.api.pool import make_lean
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import (
     API_KEY_HEADER,
@@ -149,6 +150,7 @@ class RimeClient:
             limits=KEEP_ALIVE,
             headers={"user-agent": f"rime-tui/{__version__}", "accept": "application/json"},
         )
+        make_lean(self._http)  # httpcore's pool costs more than a request at 64 connections
 
     async def __aenter__(self) -> Self:
         return self
