@@ -114,6 +114,7 @@ def open_instance(data_dir: Path, cluster_url: str, *, clock: Clock = system_clo
             _forget_bootstrap_token(data_dir / BOOTSTRAP_FILE, digest)
 
     store.on_token_deleted = deleted
+    store.checkpoint_in_background()  # no request waits for a checkpoint's fsync
     return Instance(data_dir, store, key, created)
 
 

@@ -15,13 +15,19 @@ commit is written to the WAL before it is answered, so it survives the process
 being killed; the WAL is fsynced at checkpoints, not at every commit, so a power
 cut or an OS crash may undo the last commits (never corrupting the database).
 With ``FULL`` every create waited for an fsync on the event loop (README, Figures).
+A serving instance checkpoints from a thread of its own every CHECKPOINT_SECONDS
+(:meth:`Store.checkpoint_in_background`): a commit that ran SQLite's automatic
+checkpoint (every 1,000 pages) held the event loop for its fsync, 5-30 ms, and every
+request in flight waited (the p99 of 50 clients creating at once).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +44,7 @@ from rime_tui.wire.constants import ADMIN, MAX_EXPIRY_DAYS, NO_ROLE, TOKEN_TYPE_
 Clock = Callable[[], datetime]
 
 DEFAULT_RETENTION_DAYS = 30
+CHECKPOINT_SECONDS = 1.0  # a serving instance's WAL reaches the disk this often (at most)
 CUSTOMER_NAME = "local"
 DEFAULT_ADMIN_EMAIL = "admin@rime.local"
 DEFAULT_WORKSPACE = "Workspace 1"
@@ -169,8 +176,37 @@ class Store:
         self._migrate()
         # Called with the digest of each deleted token (the runner keeps bootstrap.json true).
         self.on_token_deleted: Callable[[str], None] | None = None
+        self._checkpointer: threading.Thread | None = None
+        self._closing = threading.Event()
+
+    def checkpoint_in_background(self) -> None:
+        """Checkpoint the WAL from a thread with a connection of its own, every
+        CHECKPOINT_SECONDS; commits no longer do (``wal_autocheckpoint=0``), so none waits for the
+        checkpoint's fsync. A passive checkpoint takes no lock a writer needs: writes
+        go on meanwhile. One that fails (a full disk) is tried again next time."""
+        self.db.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = threading.Thread(
+            target=self._checkpoints,
+            args=(CHECKPOINT_SECONDS,),
+            name="rime-checkpoints",
+            daemon=True,
+        )
+        self._checkpointer.start()
+
+    def _checkpoints(self, every: float) -> None:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._closing.wait(every):
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            db.close()
 
     def close(self) -> None:
+        """Stop the checkpoints, then close (the last connection checkpoints the WAL)."""
+        self._closing.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
         self.db.close()
 
     # -- plumbing ---------------------------------------------------------------

@@ -141,20 +141,21 @@ async def _race(url: str, api_token: str, workspace_id: str, names: list[str]) -
         await asyncio.gather(*(c.aclose() for c in clients))
 
 
-async def test_thirty_concurrent_creators_from_190_end_at_exactly_200(
-    local: Local, admin: RimeClient, root: RimeClient
+@pytest.mark.parametrize(("before", "racers"), [(190, 30), (195, 50)])
+async def test_concurrent_creators_end_at_exactly_200(
+    local: Local, admin: RimeClient, root: RimeClient, before: int, racers: int
 ) -> None:
-    await _fill(admin, local.workspace_id, 189)
-    assert await _count_tokens(root) == 190
+    await _fill(admin, local.workspace_id, before - 1)
+    assert await _count_tokens(root) == before
 
     results = await _race(
-        local.url, local.api_token, local.workspace_id, [f"racer-{i}" for i in range(30)]
+        local.url, local.api_token, local.workspace_id, [f"racer-{i}" for i in range(racers)]
     )
 
     created = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, BaseException)]
-    assert len(created) == 10
-    assert len(refused) == 20
+    assert len(created) == 200 - before
+    assert len(refused) == racers - (200 - before)
     assert all(isinstance(r, LimitExceededError) for r in refused), refused
     assert await _count_tokens(root) == 200
 
