@@ -3,7 +3,9 @@
     python -m tests.benchmarks.bare_server --port PORT --body FILE [--access-log]
 
 ``GET /v1/users/api-tokens`` answers the bytes of *FILE* (the instance's own
-answer, fetched by the benchmark), served by uvicorn with the instance's own
+answer, fetched by the benchmark); ``POST`` there answers a create's bytes
+(:data:`CREATED`, the shape and size of the instance's) and ``DELETE`` a token
+``{}``, for the create burst. All served by uvicorn with the instance's own
 settings (:func:`rime_tui.server.runner.uvicorn_config`): the same protocol
 class, limits and timeouts, and the access log only when asked, as ``serve``.
 Nothing else: no middleware, no dependencies, no database.
@@ -23,6 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from rime_tui.server.runner import uvicorn_config
 
+CREATED = (
+    b'{"id":{"uuid":"0b5e4c1e-5a0c-4f7e-9d3a-000000000001"},'
+    b'"fullApiToken":"rime_' + b"x" * 40 + b'"}'
+)
+
 
 def bare_app(body: bytes) -> FastAPI:
     app = FastAPI()
@@ -30,6 +37,14 @@ def bare_app(body: bytes) -> FastAPI:
     @app.get("/v1/users/api-tokens")
     async def list_api_tokens() -> Response:
         return Response(body, media_type="application/json")
+
+    @app.post("/v1/users/api-tokens")
+    async def create_api_token() -> Response:
+        return Response(CREATED, media_type="application/json")
+
+    @app.delete("/v1/users/api-tokens/{token_id}")
+    async def delete_api_token(token_id: str) -> Response:
+        return Response(b"{}", media_type="application/json")
 
     @app.get("/healthz")
     async def healthz() -> Response:

@@ -14,7 +14,9 @@ bytes, same uvicorn settings), each as a process of its own on 127.0.0.1.
     Every answer is checked byte for byte.
 (2) Create under *create_clients* clients: in rounds, each client creates
     CREATES_PER_CLIENT tokens one after the other, all clients at once; then each
-    deletes its tokens the same way: p50 and p99 of the creates and of the deletes.
+    deletes its tokens the same way: p50 and p99 of the creates and of the deletes,
+    in rounds alternating the instance and the bare app (which answers a create's
+    bytes and a delete's ``{}``).
 (3) With ``--callgrind``: instructions per request (valgrind's callgrind) in each
     server, for a fixed number of requests over one connection after a warm-up.
     Instruction counts do not depend on what else the machine runs; wall clock
@@ -37,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Coroutine, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,35 +279,74 @@ def callgrind_per_request(
 
 
 def create_part(args: argparse.Namespace, tmp: Path, extra: list[str]) -> None:
-    """(2), on a fresh instance of its own."""
-    with serving(tmp / "data-create", tmp / "serve-create.log", extra_args=extra) as served:
+    """(2), on a fresh instance of its own, in rounds alternating with the floor."""
+    (tmp / "empty.json").write_bytes(b"{}")
+    floor_port = free_port()
+    floor_command = [
+        *(sys.executable, "-m", "tests.benchmarks.bare_server"),
+        *("--port", str(floor_port), "--body", str(tmp / "empty.json")),
+        *(["--access-log"] if args.access_log else []),
+    ]
+    with (
+        serving(tmp / "data-create", tmp / "serve-create.log", extra_args=extra) as served,
+        process(floor_command, floor_port, tmp / "floor-create.log") as floor,
+    ):
         boot = served.bootstrap()
         key, workspace = boot["api_token"], boot["workspace_id"]
         print(
             f"\ncreate under {args.create_clients} clients: rounds of each creating"
-            f" {CREATES_PER_CLIENT} tokens at once, then each deleting them"
+            f" {CREATES_PER_CLIENT} tokens at once, then each deleting them; {args.rounds}"
+            f" rounds of {args.seconds:g} s each, instance and floor (a bare FastAPI app"
+            " answering a create's bytes) in turn"
         )
-        creates, deletes = asyncio.run(
-            create_rounds(
-                served.port, served.pid, key, workspace, args.create_clients, args.seconds * 2
-            )
-        )
+        ours: list[tuple[Round, Round]] = []
+        bare: list[tuple[Round, Round]] = []
+        for _ in range(args.rounds):
+            for rounds, port, pid in (
+                (ours, served.port, served.pid),
+                (bare, floor_port, floor.pid),
+            ):
+                rounds.append(
+                    asyncio.run(
+                        create_rounds(port, pid, key, workspace, args.create_clients, args.seconds)
+                    )
+                )
+    results = {
+        name: (merged(r[0] for r in rs), merged(r[1] for r in rs))
+        for name, rs in (("instance", ours), ("floor", bare))
+    }
+    for server, (creates, deletes) in results.items():
         for name, result in (("create", creates), ("delete", deletes)):
             p99 = result.percentile(99) * 1000
             goal = ""
-            if name == "create":
+            if name == "create" and server == "instance":
                 verdict = "meets" if p99 <= TARGET_CREATE_P99_MS else "misses"
                 goal = f" ({verdict} the target <= {TARGET_CREATE_P99_MS:g} ms)"
             print(
-                f"{name}: {result.requests} ({result.rate:.0f}/s), p50"
+                f"{server:<9}{name}: {result.requests} ({result.rate:.0f}/s), p50"
                 f" {result.percentile(50) * 1000:.1f} ms, p99 {p99:.1f} ms{goal};"
                 f" errors {result.errors}; CPU {result.cpu_ms:.2f} ms each"
             )
-        print(
-            f"({args.create_clients} x CPU per create = {args.create_clients * creates.cpu_ms:.0f}"
-            " ms: about the wait of the last create of a burst with a core to itself;"
-            " on a busy machine the wall clock is longer)"
-        )
+    ours_p99, bare_p99 = (results[k][0].percentile(99) for k in ("instance", "floor"))
+    creates = results["instance"][0]
+    print(
+        f"create p99 instance / floor: {ours_p99 / bare_p99:.2f};"
+        f" {args.create_clients} x CPU per create = {args.create_clients * creates.cpu_ms:.0f}"
+        " ms: about the wait of the last create of a burst with a core to itself"
+        " (on a busy machine the wall clock is longer)"
+    )
+
+
+def merged(rounds: Iterable[Round]) -> Round:
+    """The rounds as one (their requests, time, CPU, errors and latencies together)."""
+    total = Round()
+    for r in rounds:
+        total.requests += r.requests
+        total.seconds += r.seconds
+        total.cpu += r.cpu
+        total.errors += r.errors
+        total.latencies += r.latencies
+    return total
 
 
 def list_part(args: argparse.Namespace, tmp: Path, extra: list[str]) -> None:
