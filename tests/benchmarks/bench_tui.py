@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tests.benchmarks.bare_app import GREETING
@@ -315,9 +317,10 @@ def token_scale(runs: int, tmp: Path, spaces: int = 50, per_space: int = 4) -> N
     print(f"  ratio all / one:                            {e / o:.2f}   (target <= 1.5)")
 
 
-async def _count_meter(url: str, email: str, password: str, wide: int) -> tuple[float, int]:
-    """Seconds for the instance meter's count (every workspace's tokens, the workspace
-    list known as the app knows it) with *wide* workspaces listed at once."""
+async def _count_meter(url: str, email: str, password: str, wide: int) -> tuple[float, float, int]:
+    """(seconds, client CPU seconds) of the instance meter's count (every workspace's
+    tokens, the workspace list known as the app knows it) with *wide* workspaces
+    listed at once, and the workspaces counted."""
     from rime_tui.api import RimeClient
     from rime_tui.api import tokens as listing_module
 
@@ -328,27 +331,43 @@ async def _count_meter(url: str, email: str, password: str, wide: int) -> tuple[
         try:
             listing = listing_module.InstanceListing(client)
             listing.workspaces = spaces
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             await listing.get()
-            return time.perf_counter() - start, len(spaces)
+            return time.perf_counter() - start, time.process_time() - cpu, len(spaces)
         finally:
             listing_module.CONCURRENT_LISTS = saved
 
 
+@contextlib.contextmanager
+def proxy_process(upstream_port: int, delay: float) -> Iterator[str]:
+    """The latency proxy in a process of its own (its URL): the client's CPU is then
+    the client's alone, as behind a real network."""
+    command = [sys.executable, "-m", "tests.support.latency_proxy", str(upstream_port), str(delay)]
+    proxy = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert proxy.stdout is not None
+        yield f"http://127.0.0.1:{int(proxy.stdout.readline())}"
+    finally:
+        assert proxy.stdin is not None
+        proxy.stdin.close()
+        proxy.wait(10)
+
+
 def meter_scale(tmp: Path, latency: float, sizes: tuple[int, ...] = (20, 200, 1000)) -> None:
     """The instance meter's count at 20 / 200 / 1,000 workspaces behind the latency proxy
-    (the instance in its own process, as a cluster is): 8 at once (before issue K)
-    against CONCURRENT_LISTS at once; the floor is one round trip per wave."""
+    (the instance and the proxy each in a process of its own, as a cluster and a network
+    are): 8 at once (before issue K) against CONCURRENT_LISTS at once; the floor is one
+    round trip per wave. CPU: the client's and the instance's, during the count at
+    CONCURRENT_LISTS through the proxy."""
     import math
-    import sys
 
     from rime_tui.api.tokens import CONCURRENT_LISTS
     from rime_tui.server.runner import open_instance
-    from tests.support.latency_proxy import LatencyProxy
+    from tests.benchmarks.bench_server_floor import cpu_seconds
     from tests.support.serve_process import start_serve
 
-    sys.setswitchinterval(0.0005)  # the proxy's thread and the client's share the GIL
     print(f"meter: the instance count behind a {latency * 1000:.0f} ms proxy:")
+    points: list[tuple[int, float]] = []
     for n in sizes:
         data_dir = tmp / f"meter{n}"
         instance = open_instance(data_dir, f"http://127.0.0.1:{free_port()}")
@@ -360,18 +379,26 @@ def meter_scale(tmp: Path, latency: float, sizes: tuple[int, ...] = (20, 200, 10
         try:
             boot = served.bootstrap()
             creds = (boot["admin_email"], boot["admin_password"])
-            at_zero, _ = asyncio.run(_count_meter(served.url, *creds, CONCURRENT_LISTS))
-            with LatencyProxy(served.port, latency) as proxy:
-                old, _ = asyncio.run(_count_meter(proxy.url, *creds, 8))
-                new, seen = asyncio.run(_count_meter(proxy.url, *creds, CONCURRENT_LISTS))
+            at_zero, _, _ = asyncio.run(_count_meter(served.url, *creds, CONCURRENT_LISTS))
+            with proxy_process(served.port, latency) as url:
+                old, _, _ = asyncio.run(_count_meter(url, *creds, 8))
+                served_cpu = cpu_seconds(served.pid)
+                new, client_cpu, seen = asyncio.run(_count_meter(url, *creds, CONCURRENT_LISTS))
+                served_cpu = cpu_seconds(served.pid) - served_cpu
         finally:
             served.stop()
+        points.append((seen, new))
         waves = math.ceil(seen / CONCURRENT_LISTS) * latency
         print(
             f"  {seen:5d} workspaces: 8 at once {old:6.2f} s, {CONCURRENT_LISTS} at once "
-            f"{new:6.2f} s; floor: {waves:4.1f} s of round trips, {at_zero:5.2f} s at 0 ms "
-            "(goal at 1,000 and 100 ms: <= 2 s)"
+            f"{new:6.2f} s; floor: {waves:4.1f} s of round trips, {at_zero:5.2f} s at 0 ms; "
+            f"CPU client {client_cpu:4.2f} s, instance {served_cpu:4.2f} s"
         )
+    (n0, t0), (n1, t1) = points[0], points[-1]
+    print(
+        f"  slope {(t1 - t0) / (n1 - n0) * 1000:.2f} ms per workspace at {CONCURRENT_LISTS} at once"
+        f" (goal at 1,000 and {latency * 1000:.0f} ms: <= 2 s)"
+    )
 
 
 def terminal_bytes(tmp: Path, idle: float = 20.0) -> None:

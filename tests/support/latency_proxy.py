@@ -397,3 +397,19 @@ async def _read_message(reader: asyncio.StreamReader, response_to: str = "") -> 
     length = int(headers.get("content-length", "0") or "0")
     body = await reader.readexactly(length) if length else b""
     return head + body
+
+
+def main() -> None:
+    """``python -m tests.support.latency_proxy UPSTREAM_PORT DELAY``: a proxy in a
+    process of its own (a benchmark's client then pays none of its CPU, as none of a
+    real network's); prints its port, runs until its standard input closes."""
+    import sys
+
+    upstream, delay = int(sys.argv[1]), float(sys.argv[2])
+    with LatencyProxy(upstream, delay) as proxy:
+        print(proxy.port, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

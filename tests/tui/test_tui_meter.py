@@ -99,6 +99,8 @@ async def tokens_page_with_its_count_stalled(
             await until(pilot, lambda: table.row_count == 1, "the page's token")
             held = (lambda: proxy.held == 1) if answered else (lambda: proxy.stalled == 1)
             await until(pilot, held, "the count, stalled")
+            # The page is usable at once; its meter says it is counting.
+            assert text_of(meter_of(tokens)) == "Counting the tokens on this instance…"
             try:
                 yield pilot, tokens, proxy
             finally:
