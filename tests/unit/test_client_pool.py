@@ -86,7 +86,7 @@ async def test_a_connection_the_server_closed_is_replaced(local: Local) -> None:
         pool = client._http._transport._pool  # type: ignore[attr-defined]
         (first,) = pool.connections
         stream = first._connection._network_stream
-        stream.get_extra_info("socket").shutdown(2)  # as a server's keep-alive end does
+        stream.get_extra_info("socket").shutdown(2)  # at EOF, as when the server closes it
         await client.rime_info()
         (second,) = pool.connections
     assert second is not first
