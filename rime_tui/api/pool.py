@@ -1,14 +1,15 @@
-"""The client's connection pool: httpcore's, with a pass that costs one look per
-connection (every use of a private httpcore or httpx name is here).
+"""The client's connection pool: httpcore's, with a pass linear in its connections
+that checks only the connection it hands out (every use of a private httpcore or
+httpx name is here).
 
 httpcore (1.0.x) runs ``AsyncConnectionPool._assign_requests_to_connections`` on
 every request sent and every answer read. With the 64 connections the instance
 listing keeps (rime_tui/api/tokens.py), that pass cost more than the rest of a
 request: it counts every connection once per idle connection (quadratic), asks
-every idle connection's socket whether the server closed it, and can hand one idle
-connection to several waiting requests, all but one of which wake, find it taken
-and run the pass again (encode/httpcore#1035 and #1110, not released). At 1,000
-workspaces that was most of the client's CPU and the count took 5-10 times its
+every connection whether it has expired (a poll of each idle socket), and can
+hand one idle connection to several waiting requests, all but one of which wake,
+find it taken and run the pass again (encode/httpcore#1035 and #1110, not released). At 1,000
+workspaces that was most of the client's CPU and the count took 7-12 times its
 round trips.
 
 :class:`LeanPool` replaces only that pass, for HTTP/1.1 (the client does not ask for
@@ -24,7 +25,7 @@ It relies on these private names: httpx's ``AsyncClient._transport`` and
 ``_requests``, ``_max_connections``, ``_max_keepalive_connections``; and
 ``AsyncPoolRequest.connection``, ``is_queued`` and ``assign_to_connection``.
 :func:`make_lean` checks them (:func:`missing_names`) and keeps httpcore's own pool,
-slower but right, when one is gone; ``tests/unit/test_pool.py`` fails then.
+slower but right, when one is gone; ``tests/unit/test_client_pool.py`` fails then.
 """
 
 from __future__ import annotations
