@@ -1,6 +1,8 @@
-"""What each install brings (docs/development.md, "What to install"): the `test` extra runs
-the whole suite, its code-quality tools included; development tools the tests do not run
-are PEP 735 dependency groups, which the package's metadata never publishes."""
+"""What each install brings (docs/development.md, "What to install"): the `test` extra has
+what the suite imports; development tools, those the suite runs as tests included, are
+PEP 735 dependency groups, which the package's metadata never publishes (the built wheel's
+metadata: tests/unit/test_build.py). .ci/run installs the groups the suite runs and sets
+RIME_TUI_REQUIRE_LINT=1, so that their tests fail there instead of skipping."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ SUITE_TOOLS = {
     "mypy": ("tests/unit/test_code_quality.py", "mypy"),
     "lint-imports": ("tests/unit/test_import_hygiene.py", "import-linter"),
 }
+CI = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
 def _name(requirement: str) -> str:
@@ -37,17 +40,34 @@ def _group(name: str) -> set[str]:
     return names
 
 
-def test_the_test_extra_brings_the_tools_the_suite_runs() -> None:
-    extra = {_name(r) for r in CONFIG["project"]["optional-dependencies"]["test"]}
+def _extra() -> set[str]:
+    return {_name(r) for r in CONFIG["project"]["optional-dependencies"]["test"]}
+
+
+def test_the_lint_group_brings_the_tools_the_suite_runs() -> None:
     for executable, (test_file, distribution) in SUITE_TOOLS.items():
-        assert f'"{executable}"' in (ROOT / test_file).read_text(encoding="utf-8")
-        assert distribution in extra, f"{test_file} runs {executable}"
+        source = (ROOT / test_file).read_text(encoding="utf-8")
+        # run through tests/support/dev_tools.py: skipped or failed when missing
+        assert f'"{executable}"' in source and "dev_tool(" in source, test_file
+        assert distribution in _group("lint"), f"{test_file} runs {executable}"
+
+
+def test_the_packaging_group_builds_as_build_system_requires() -> None:
+    assert {_name(r) for r in CONFIG["build-system"]["requires"]} <= _group("packaging")
+    assert "build" in _group("packaging")
 
 
 def test_development_tools_are_dependency_groups_apart_from_the_extra() -> None:
-    assert {"mutmut", "build"} <= _group("dev")
-    extra = {_name(r) for r in CONFIG["project"]["optional-dependencies"]["test"]}
-    assert [name for group in GROUPS for name in _group(group) & extra] == []
+    assert {"ruff", "mypy", "import-linter", "mutmut", "build", "setuptools"} <= _group("dev")
+    assert [name for group in GROUPS for name in _group(group) & _extra()] == []
+
+
+def test_ci_installs_the_groups_the_suite_runs_and_requires_them() -> None:
+    installs = re.findall(r"pip install -q -e '\.\[test\]'(.*)", CI)
+    assert installs, ".ci/run installs the test extra"
+    for line in installs:
+        assert set(re.findall(r"--group (\w+)", line)) == {"lint", "packaging"}, line
+    assert re.search(r"^export RIME_TUI_REQUIRE_LINT=1$", CI, re.MULTILINE)
 
 
 def test_every_group_the_docs_install_exists() -> None:
@@ -57,5 +77,5 @@ def test_every_group_the_docs_install_exists() -> None:
         for page in pages
         for group in re.findall(r"--group (\w+)", page.read_text(encoding="utf-8"))
     }
-    assert named >= {"dev", "mutation"}
+    assert named >= {"dev", "mutation", "lint"}
     assert named <= set(GROUPS)

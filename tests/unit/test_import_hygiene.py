@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import rime_tui
+from tests.support.dev_tools import dev_tool
 from tests.support.local import Local
 
 PACKAGE = Path(rime_tui.__file__).resolve().parent
@@ -239,7 +240,7 @@ def test_the_import_linter_contracts_hold() -> None:
     """pyproject.toml's [tool.importlinter] contracts: api and server never import
     textual; wire none of textual, httpx and fastapi; screens never import httpx."""
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "lint-imports")],
+        [str(dev_tool("lint-imports", "lint"))],
         cwd=PACKAGE.parent,
         capture_output=True,
         text=True,
