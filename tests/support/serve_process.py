@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from rime_tui.proof import InstanceKeyError, new_challenge, proof, read_key, same_proof
+from rime_tui.wire.constants import CHALLENGE_HEADER, PROOF_HEADER
 from tests.support.net import free_port
 
 HOST = "127.0.0.1"
@@ -107,16 +109,24 @@ def start_serve(
 
 
 def _wait_healthy(served: ServeProcess) -> None:
+    """Until *served* answers /healthz with its data dir's proof: under load, the free
+    port can be taken by another test's instance before this one binds it (this one
+    then exits), and that other instance answers /healthz too."""
     deadline = time.monotonic() + START_TIMEOUT
+    challenge = new_challenge()
     with httpx.Client(timeout=2.0) as http:
         while time.monotonic() < deadline:
             if served.process.poll() is not None:
                 raise RuntimeError(
                     f"exited with {served.process.returncode}; log:\n{served.log_text()[-2000:]}"
                 )
-            with contextlib.suppress(httpx.TransportError):
-                if http.get(f"{served.url}/healthz").status_code == 200:
-                    return
+            with contextlib.suppress(httpx.TransportError, InstanceKeyError):
+                answer = http.get(f"{served.url}/healthz", headers={CHALLENGE_HEADER: challenge})
+                if answer.status_code == 200:
+                    key = read_key(served.data_dir)
+                    mine = proof(key, challenge, HOST, served.port)
+                    if same_proof(answer.headers.get(PROOF_HEADER, ""), mine):
+                        return
             time.sleep(0.05)
     raise RuntimeError(f"no answer on {served.url} within {START_TIMEOUT} s")
 
