@@ -24,6 +24,7 @@ from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.screens.token_created import NOT_KEPT, TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from tests.support.local import Local
+from tests.support.require import require
 from tests.support.tui import notifications, reach_tokens, screen, text_of, until
 
 OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
@@ -145,16 +146,13 @@ def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
     Skipped when there is none, unless RIME_TUI_REQUIRE_X=1 (as in CI): then it fails.
     """
-    required = os.environ.get("RIME_TUI_REQUIRE_X") == "1"
     problem = ""
     if shutil.which("xclip") is None:
         problem = "xclip is not installed"
     elif not os.environ.get("DISPLAY") and shutil.which("Xvfb") is None:
         problem = "no $DISPLAY and no Xvfb"
     if problem:
-        if required:
-            pytest.fail(f"RIME_TUI_REQUIRE_X=1 but {problem}")
-        pytest.skip(problem)
+        require("RIME_TUI_REQUIRE_X", problem)
     process = None
     display = os.environ.get("DISPLAY", "")
     if not display:
@@ -224,7 +222,7 @@ async def test_copy_falls_back_to_osc52_when_the_x_display_is_gone(
     # ssh -X with no X server behind it: $DISPLAY is set and xclip is there, but the
     # display does not answer, so xclip fails (and pyperclip does not notice by itself).
     if shutil.which("xclip") is None:
-        pytest.skip("xclip is not installed")
+        require("RIME_TUI_REQUIRE_X", "xclip is not installed")
     monkeypatch.setenv("DISPLAY", ":4095")  # no server listens there
     use_xclip(monkeypatch)
     app: RimeApp = make_app()
