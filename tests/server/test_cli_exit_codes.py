@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from rime_tui.api import RimeClient
-from tests.server.test_cli_tokens import curl_status, listed, ok, rime_tui
+from tests.support.cli import curl_status, listed, ok, rime_tui
 from tests.support.faulty_server import FaultyServer
 from tests.support.local import Local
 from tests.support.net import free_port

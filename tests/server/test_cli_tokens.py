@@ -17,13 +17,13 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from rime_tui.api import RimeClient
 from rime_tui.paths import BOOTSTRAP_FILE
+from tests.support.cli import SECRET, curl_status, listed, ok, rime_tui
 from tests.support.helpers import new_user, sign_in
 from tests.support.local import Local
 from tests.support.net import free_port
@@ -38,69 +38,6 @@ LIST_FIELDS = {
     "expirationTime",
     "expired",
 }
-SECRET = re.compile(r"rime_[A-Za-z0-9_-]+")
-
-
-def rime_tui(
-    local: Local | None,
-    *args: str,
-    token: str | None = None,
-    stdin: int | None = subprocess.DEVNULL,
-    data_dir: Path | None = None,
-    port: int | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """``rime-tui ARGS`` for *local*: as its admin, or with *token* as a cluster."""
-    env = {k: v for k, v in os.environ.items() if k not in ("RIME_CLUSTER_URL", "RIME_API_TOKEN")}
-    if token is not None:
-        assert local is not None
-        target = ["--cluster", local.url]
-        env["RIME_API_TOKEN"] = token
-    else:
-        data_dir = data_dir or (local.data_dir if local else None)
-        port = port or (local.server.port if local else None)
-        target = ["--data-dir", str(data_dir), "--port", str(port)]
-    return subprocess.run(
-        [sys.executable, "-m", "rime_tui", *args, *target],
-        capture_output=True,
-        text=True,
-        stdin=stdin,
-        env=env,
-        timeout=60,
-    )
-
-
-def ok(done: subprocess.CompletedProcess[str], code: int = 0) -> subprocess.CompletedProcess[str]:
-    assert done.returncode == code, (done.returncode, done.stdout, done.stderr)
-    return done
-
-
-def curl_status(local: Local, secret: str) -> int:
-    """The HTTP status of ``curl -H "rime-api-key: SECRET" URL/v1/rime-info``."""
-    done = subprocess.run(
-        [
-            "curl",
-            "-s",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-H",
-            f"rime-api-key: {secret}",
-            f"{local.url}/v1/rime-info",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    return int(done.stdout)
-
-
-def listed(local: Local, *args: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = json.loads(
-        ok(rime_tui(local, "token", "list", "--json", *args)).stdout
-    )
-    return items
 
 
 def when(stamp: str) -> datetime:
