@@ -6,18 +6,22 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from textual import events
 from textual.color import Color
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TextArea
 
+from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.wire.models import ApiTokenInfo
+from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 
 S = TypeVar("S", bound=Screen[Any])
@@ -202,3 +206,70 @@ def shown_text(app: RimeApp, widget: Widget) -> str:
     region = widget.content_region.intersection(app.screen.region)
     strips = app.screen._compositor.render_strips()[region.y : region.bottom]
     return "".join(strip.crop(region.x, region.right).text.strip() for strip in strips)
+
+
+async def sign_in_with_api_token(pilot: Pilot[Any], token: str) -> TokensScreen:
+    """ctrl+t to the "API token" method, paste *token*, Enter; then Enter, s, t."""
+    signin = await ready_sign_in(pilot)
+    await pilot.press("ctrl+t")
+    field = signin.query_one("#api-token", Input)
+    await until(pilot, lambda: field.display and field.has_focus, "the API token field")
+    field.post_message(events.Paste(token))  # as a person pastes it into the terminal
+    await until(pilot, lambda: field.value == token, "the pasted token")
+    await pilot.press("enter")
+    await screen(pilot, WorkspacesScreen)
+    workspaces = pilot.app.screen
+    await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 1, "workspaces")
+    return await open_tokens(pilot, lambda n: True)
+
+
+async def server_tokens(client: RimeClient, workspace_id: str) -> list[ApiTokenInfo]:
+    """Every token in the workspace, as the server lists them to *client*."""
+    return [t async for t in client.iter_api_tokens(workspace_id, page_size=500)]
+
+
+# -- typing ahead --------------------------------------------------------------------------
+
+CHARACTERS: dict[str, str | None] = {"enter": "\r", "escape": "\x1b", "slash": "/", "end": None}
+
+
+def burst(pilot: Pilot[Any], *keys: str) -> None:
+    """Type *keys* in one burst: each a key name (of CHARACTERS) or a string of letters
+    and digits."""
+    for key in keys:
+        for name in [key] if key in CHARACTERS else list(key):
+            pilot.app.post_message(events.Key(name, CHARACTERS.get(name, name)))
+
+
+async def keys_settled(pilot: Pilot[Any]) -> None:
+    """Until no secret is on its way and every typed key has been handled."""
+    app = pilot.app
+    assert isinstance(app, RimeApp)
+    await until(
+        pilot,
+        lambda: not app.delivery.pending and not app._typed and not app._unsettled,
+        "the keys to be handled",
+    )
+    await pilot.pause()
+
+
+# -- a cluster far away: the local instance behind the latency proxy ------------------------
+
+
+def far_app(proxy: LatencyProxy, **kwargs: Any) -> RimeApp:
+    """The real app, for a cluster far away: the local instance behind the proxy."""
+    return RimeApp(cluster_url=proxy.url, local=None, remember=False, **kwargs)
+
+
+def signed_in_through(local: Local, proxy: LatencyProxy) -> SignIn:
+    """Signs the admin in over the proxy, without the form (as install_session does)."""
+    from rime_tui.tui.session import SignInForm, sign_in
+
+    async def install(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, RimeApp)
+        await screen(pilot, SignInScreen)
+        form = SignInForm(proxy.url, "password", local.admin_email, local.admin_password)
+        app.signed_in(await sign_in(form, form.cluster_url(), app.new_client))
+
+    return install

@@ -25,13 +25,22 @@ from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
-from rime_tui.tui.session import SignInForm, sign_in
 from rime_tui.tui.widgets import KeyBar
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
-from tests.support.tui import WAIT, open_tokens, reach_tokens, screen, table_text, until
+from tests.support.tui import (
+    WAIT,
+    burst,
+    far_app,
+    keys_settled,
+    open_tokens,
+    reach_tokens,
+    screen,
+    signed_in_through,
+    table_text,
+    until,
+)
 from tests.support.tui_health import WorkerFailures, assert_healthy
-from tests.tui.test_type_ahead import burst
 
 TOKENS = "/v1/users/api-tokens"  # POST: create; DELETE …/ID: delete; GET: list
 SLOW = 3.0  # seconds a slow answer takes: longer than type-ahead used to wait (2 s)
@@ -43,38 +52,8 @@ def proxy(local: Local) -> Iterator[LatencyProxy]:
         yield running
 
 
-def far_app(proxy: LatencyProxy, **kwargs: Any) -> RimeApp:
-    """The real app, for a cluster far away: the local instance behind the proxy."""
-    return RimeApp(cluster_url=proxy.url, local=None, remember=False, **kwargs)
-
-
-def signed_in_through(local: Local, proxy: LatencyProxy) -> Any:
-    """Signs the admin in over the proxy, without the form (as install_session does)."""
-
-    async def install(pilot: Pilot[Any]) -> None:
-        app = pilot.app
-        assert isinstance(app, RimeApp)
-        await screen(pilot, SignInScreen)
-        form = SignInForm(proxy.url, "password", local.admin_email, local.admin_password)
-        app.signed_in(await sign_in(form, form.cluster_url(), app.new_client))
-
-    return install
-
-
 def key_bar(app: RimeApp) -> str:
     return app.screen.query_one(KeyBar).render().plain
-
-
-async def keys_settled(pilot: Pilot[Any]) -> None:
-    """Until no secret is on its way and every typed key has been handled."""
-    app = pilot.app
-    assert isinstance(app, RimeApp)
-    await until(
-        pilot,
-        lambda: not app.delivery.pending and not app._typed and not app._unsettled,
-        "the keys to be handled",
-    )
-    await pilot.pause()
 
 
 async def secret_works(local: Local, secret: str) -> None:

@@ -21,7 +21,6 @@ from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.tui.table import FitTable
 from rime_tui.tui.widgets import KeyBar
-from rime_tui.wire.models import ApiTokenInfo
 from tests.support.helpers import PASSWORD, new_user, sign_in
 from tests.support.local import Local
 from tests.support.tui import (
@@ -32,14 +31,12 @@ from tests.support.tui import (
     reach_workspaces,
     ready_sign_in,
     screen,
+    server_tokens,
+    sign_in_with_api_token,
     table_text,
     text_of,
     until,
 )
-
-
-async def server_tokens(client: RimeClient, workspace_id: str) -> list[ApiTokenInfo]:
-    return [t async for t in client.iter_api_tokens(workspace_id, page_size=500)]
 
 
 def names(tokens: TokensScreen) -> list[str]:
@@ -94,8 +91,6 @@ async def test_R_asks_then_rotates_and_shows_the_new_secret(
 async def test_R_on_the_token_of_this_session_keeps_the_session_on_the_new_token(
     desktop_clipboard: list[str], local: Local, make_app: Any
 ) -> None:
-    from tests.tui.test_tui_tokens import sign_in_with_api_token
-
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         tokens = await sign_in_with_api_token(pilot, local.api_token)
