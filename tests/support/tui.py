@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TextArea
+from textual.worker import Worker
 
 from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
@@ -112,6 +113,31 @@ def widgets_holding(app: RimeApp, secret: str) -> list[Widget]:
             if secret in content:
                 found.append(widget)
     return found
+
+
+# -- waiting for work to finish, before a negative check -----------------------------------
+
+
+async def screen_work_done(pilot: Pilot[Any]) -> None:
+    """Until the workers of the screen on top (what a key, a mount or a resume set off)
+    are done; then a check that nothing happened means nothing did, not "not yet"."""
+    await pilot.pause()
+    top = pilot.app.screen
+    await pilot.app.workers.wait_for_complete([w for w in pilot.app.workers if w.node is top])
+    await pilot.pause()
+
+
+async def running_worker(pilot: Pilot[Any], group: str) -> Worker[Any]:
+    """The app's worker of *group*, once it runs (``await worker.wait()``: until it is
+    done, raising if it failed or was cancelled)."""
+    found: list[Worker[Any]] = []
+
+    def started() -> bool:
+        found[:] = [w for w in pilot.app.workers if w.group == group]
+        return bool(found)
+
+    await until(pilot, started, f"a {group!r} worker")
+    return found[0]
 
 
 # -- reaching a screen the way a person does ---------------------------------------------

@@ -30,7 +30,9 @@ from tests.support.tui import (
     reach_tokens,
     reach_workspaces,
     ready_sign_in,
+    running_worker,
     screen,
+    screen_work_done,
     server_tokens,
     sign_in_with_api_token,
     table_text,
@@ -215,8 +217,10 @@ async def test_meter_is_for_org_admins_only(local: Local, root: RimeClient, make
         signin.query_one("#password", Input).value = "correct horse battery"
         await pilot.press("enter")
         await screen(pilot, WorkspacesScreen)
-        tokens = await open_tokens(pilot, lambda n: True)
-        await pilot.pause(0.3)
+        notice = await running_worker(pilot, "expiring")
+        tokens = await open_tokens(pilot, lambda n: n == 0)
+        await notice.wait()  # the page has listed the instance (the notice's listing)
+        await screen_work_done(pilot)
         assert not meter(app).display
         assert "owner" not in table(tokens).shown_keys
 
@@ -437,7 +441,9 @@ async def test_no_expiry_notice_when_nothing_expires_soon(local: Local, make_app
     app: RimeApp = make_app(clock=local.clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await reach_workspaces(pilot)
-        await pilot.pause(0.5)
+        notice = await running_worker(pilot, "expiring")
+        await open_tokens(pilot, lambda n: n == 1)  # a page that lists the instance
+        await notice.wait()  # the notice's work is done: it found nothing to say
         assert not any("expire" in n for n in notifications(app))
 
 
@@ -474,8 +480,10 @@ async def test_no_instance_meter_for_an_api_token(local: Local, make_app: Any) -
         await pilot.press("enter")  # the form holds the cluster and the token
         await screen(pilot, WorkspacesScreen)
         await until(pilot, lambda: app.screen.query_one(DataTable).row_count == 1, "the rows")
+        notice = await running_worker(pilot, "expiring")
         tokens = await open_tokens(pilot, lambda n: n == 1)
-        await pilot.pause(0.2)
+        await notice.wait()  # the page has listed the instance (the notice's listing)
+        await screen_work_done(pilot)
         assert app.session is not None and app.session.org_admin
         assert not tokens.query_one("#meter", Static).display
 

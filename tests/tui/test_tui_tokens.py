@@ -24,11 +24,13 @@ from rime_tui.tui.screens.tokens import TokensScreen
 from tests.support.local import Local
 from tests.support.tui import (
     error_text,
+    keys_settled,
     like,
     painted,
     reach_tokens,
     screen,
     screen_lines,
+    screen_work_done,
     server_tokens,
     sign_in_with_api_token,
     table_text,
@@ -357,7 +359,8 @@ async def test_a_second_enter_while_creating_loses_nothing(
         app.post_message(events.Key("enter", None))
         modal = await screen(pilot, TokenCreatedScreen)
         shown = text_of(modal.query_one("#token"))
-        await pilot.pause(0.2)
+        await keys_settled(pilot)  # both Enters handled, no create on its way
+        await screen_work_done(pilot)
         assert isinstance(app.screen, TokenCreatedScreen)
         assert sent == ["twice"]  # the second Enter sent nothing
     made = [t for t in await server_tokens(admin, local.workspace_id) if t.name == "twice"]
