@@ -22,7 +22,8 @@ import httpx
 import pytest
 
 from rime_tui.api import RimeClient
-from rime_tui.paths import BOOTSTRAP_FILE
+from rime_tui.config import Settings, save_settings
+from rime_tui.paths import BOOTSTRAP_FILE, config_file
 from tests.support.cli import SECRET, curl_status, listed, ok, rime_tui
 from tests.support.helpers import new_user, sign_in
 from tests.support.local import Local
@@ -204,13 +205,19 @@ def test_delete_by_name_or_id_needs_yes_without_a_terminal(local: Local) -> None
     assert [t["name"] for t in listed(local)] == ["Default token"]
 
 
-async def test_delete_names_the_choices_when_a_name_is_in_two_workspaces(local: Local) -> None:
+async def test_delete_and_rotate_name_the_choices_when_a_name_is_in_two_workspaces(
+    local: Local,
+) -> None:
     second = await second_workspace(local)
     ok(rime_tui(local, "token", "create", "ci", "--workspace", "Workspace 1"))
     ok(rime_tui(local, "token", "create", "ci", "--workspace", second))
-    done = ok(rime_tui(local, "token", "delete", "ci", "--yes"), 2)
-    assert done.stderr.count("admin@rime.local") == 2
-    assert "Workspace 1" in done.stderr and "Second" in done.stderr
+    before = listed(local, "--all-workspaces")
+    for command in (["delete", "ci", "--yes"], ["rotate", "ci"]):
+        done = ok(rime_tui(local, "token", *command), 2)
+        assert done.stdout == ""  # no secret: nothing was made
+        assert done.stderr.count("admin@rime.local") == 2, done.stderr
+        assert "Workspace 1" in done.stderr and "Second" in done.stderr
+    assert listed(local, "--all-workspaces") == before  # nothing changed
     ok(rime_tui(local, "token", "delete", "ci", "--workspace", "Second", "--yes"))
     remaining = listed(local, "--all-workspaces")
     assert [(t["name"], t["workspaceId"]) for t in remaining if t["name"] == "ci"] == [
@@ -346,6 +353,32 @@ def test_a_cluster_needs_a_valid_api_token(local: Local) -> None:
     # An API token sees its own workspace: no --workspace needed.
     names = json.loads(ok(rime_tui(local, "token", "list", "--json", token=local.api_token)).stdout)
     assert [t["name"] for t in names] == ["Default token"]
+
+
+def test_rime_cluster_url_is_honoured_and_the_tuis_remembered_cluster_is_not(
+    local: Local,
+) -> None:
+    """docs/scripting.md: "--cluster URL (or RIME_CLUSTER_URL)"; "The remembered cluster
+    of the TUI is not used." A remembered cluster that answers nothing changes nothing."""
+    save_settings(Settings(cluster_url=f"http://127.0.0.1:{free_port()}"), config_file())
+    mine = json.loads(ok(rime_tui(local, "status", "--json")).stdout)
+    assert (mine["target"], mine["auth"]) == ("local", "password")
+    env = {k: v for k, v in os.environ.items() if k != "RIME_API_TOKEN"}
+    env |= {"RIME_CLUSTER_URL": local.url, "RIME_API_TOKEN": local.api_token}
+    done = subprocess.run(
+        [sys.executable, "-m", "rime_tui", "status", "--json"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=60,
+    )
+    theirs = json.loads(ok(done).stdout)
+    assert (theirs["target"], theirs["clusterUrl"], theirs["auth"]) == (
+        "cluster",
+        local.url,
+        "apiToken",
+    )
 
 
 def test_the_local_admin_survives_deleting_the_bootstrap_token(local: Local) -> None:
