@@ -12,6 +12,7 @@ of a bound on one side only let the deadline grow from 10 s to 25 s unnoticed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from rime_tui.paths import SOCKET_FILE
 from rime_tui.server.errors import ServiceError
 from rime_tui.server.throttle import PasswordWork
 from tests.support.local import Local
@@ -57,6 +59,12 @@ def _answer(sock: socket.socket) -> bytes:
     while len(body) < length:
         body += sock.recv(65536)
     return data
+
+
+def _send(sock: socket.socket, data: bytes) -> None:
+    """Send *data*, unless the server has closed the connection already."""
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        sock.sendall(data)
 
 
 def _status(answer: bytes) -> int:
@@ -121,7 +129,7 @@ def test_at_most_128_tcp_connections_are_open_at_once(local: Local) -> None:
     try:
         extra = _connect(local)
         held.append(extra)
-        extra.sendall(_request(local))
+        _send(extra, _request(local))
         assert _answer(extra) == b""  # the 129th: closed at once, no answer
         last = held[127]
         last.sendall(_request(local))
@@ -130,6 +138,30 @@ def test_at_most_128_tcp_connections_are_open_at_once(local: Local) -> None:
             sock.close()
         del held[-3:]
         assert _answered_once_the_server_sees_it(local) == 200  # 126 others open
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_the_private_line_has_its_own_64_connections(local: Local) -> None:
+    """The owner's Unix socket: 64 connections at once besides the TCP port's (each
+    answered 200: uvicorn's concurrency limit does not count it), the 65th closed."""
+    held = [_connect(local) for _ in range(128)]  # the TCP port full
+    try:
+        for _ in range(64):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            held.append(sock)
+            sock.settimeout(WAIT)
+            sock.connect(str(local.data_dir / SOCKET_FILE))
+        for sock in held[128:]:
+            sock.sendall(_request(local))
+            assert _status(_answer(sock)) == 200
+        extra = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        held.append(extra)
+        extra.settimeout(WAIT)
+        extra.connect(str(local.data_dir / SOCKET_FILE))
+        _send(extra, _request(local))
+        assert _answer(extra) == b""  # the 65th: closed at once, no answer
     finally:
         for sock in held:
             sock.close()
