@@ -1,7 +1,7 @@
 """Rules of the test suite itself, read from its source (issue 18, findings 8 and 10 and
-build items 3 and 4): no test module imports another (what they share lives in
-tests/support/); every skip names a ``RIME_TUI_REQUIRE_*`` flag that .ci/run sets, so
-that CI fails where a developer's run skips; every test docs/claims.md names exists."""
+build item 4): no test module imports another (what they share lives in tests/support/);
+every skip names a ``RIME_TUI_REQUIRE_*`` flag that .ci/run sets, so that CI fails where
+a developer's run skips. (Every test docs/claims.md names exists: test_claims.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 CI = ROOT / ".ci" / "run"
-CLAIMS = ROOT / "docs" / "claims.md"
 REQUIRE = TESTS / "support" / "require.py"
 
 TEST_MODULE = re.compile(r"^tests(\.\w+)*\.test_\w+$")
