@@ -21,11 +21,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rime_tui.api import RimeClient
 from rime_tui.config import Settings, save_settings
 from rime_tui.paths import BOOTSTRAP_FILE, config_file
 from tests.support.cli import SECRET, curl_status, listed, ok, rime_tui
-from tests.support.helpers import new_user, sign_in
+from tests.support.helpers import new_user, sign_in, sign_in_admin
 from tests.support.local import Local
 from tests.support.net import free_port
 
@@ -46,8 +45,7 @@ def when(stamp: str) -> datetime:
 
 
 async def second_workspace(local: Local, name: str = "Second") -> str:
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         return await root.create_workspace(name)
 
 
@@ -125,8 +123,7 @@ async def test_create_needs_a_workspace_when_there_are_several(local: Local) -> 
 
 
 async def test_list_json_fields_and_owners(local: Local) -> None:
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         uid = await new_user(root, "dana@example.com")
         await root.add_workspace_members(local.workspace_id, {uid: "ACTOR_ROLE_USER"})
     dana = await sign_in(local, "dana@example.com")
@@ -168,8 +165,7 @@ async def test_list_one_workspace_or_all(local: Local) -> None:
 
 async def test_list_expiring_exits_3_for_cron(local: Local) -> None:
     # Tokens made in the server's past: one expired, one expiring in about 10 days.
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         local.clock.advance(days=-300)
         await root.create_api_token("long gone", local.workspace_id, expiry_days=270)
         local.clock.advance(days=40)
@@ -248,8 +244,7 @@ def test_delete_asks_on_a_terminal(local: Local) -> None:
 
 async def expired_tokens(local: Local, workspace_id: str, *names: str) -> None:
     """Tokens that expired a day ago by the server's clock."""
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         local.clock.advance(days=-2)
         for name in names:
             await root.create_api_token(name, workspace_id, expiry_days=1)
@@ -316,8 +311,7 @@ def test_rotate_the_api_token_the_command_runs_with(local: Local) -> None:
 
 
 async def test_rotate_refuses_another_users_token(local: Local) -> None:
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         uid = await new_user(root, "erin@example.com")
         await root.add_workspace_members(local.workspace_id, {uid: "ACTOR_ROLE_USER"})
     erin = await sign_in(local, "erin@example.com")
@@ -330,8 +324,7 @@ async def test_rotate_refuses_another_users_token(local: Local) -> None:
 
 
 async def test_rotate_at_the_cap_changes_nothing(local: Local) -> None:
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         for n in range(198):
             await root.create_api_token(f"filler {n}", local.workspace_id)
     old = ok(rime_tui(local, "token", "create", "last")).stdout.strip()  # the 200th

@@ -38,7 +38,15 @@ from tests.support.other_user import (
 )
 from tests.support.require import require
 from tests.support.serve_process import serving
-from tests.support.tui import error_text, reach_tokens, ready_sign_in, screen, text_of, until
+from tests.support.tui import (
+    error_text,
+    reach_tokens,
+    ready_sign_in,
+    screen,
+    screen_work_done,
+    text_of,
+    until,
+)
 
 # -- finding 1: an impostor after sign-in -------------------------------------------
 
@@ -67,9 +75,8 @@ async def test_after_a_restart_r_and_v_send_nothing_to_another_users_impostor(
                 await pilot.press("escape", "y")
                 await screen(pilot, TokensScreen)
                 await pilot.press("r")  # refresh
-                await pilot.pause(0.3)
+                await screen_work_done(pilot)  # the refresh is over (it sent what it did)
                 await app.workers.wait_for_complete()
-                await app.screen.workers.wait_for_complete()
     sent = requests_logged(log)
     assert not [r for r in sent if token in json.dumps(r) or session in json.dumps(r)]
     assert sent == []

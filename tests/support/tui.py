@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+import pytest
 from textual import events
 from textual.color import Color
 from textual.pilot import Pilot
@@ -154,6 +155,15 @@ async def ready_sign_in(pilot: Pilot[Any]) -> SignInScreen:
     return signin
 
 
+async def sign_in_as(pilot: Pilot[Any], email: str, password: str) -> WorkspacesScreen:
+    """The sign-in form, once ready, filled in with *email* and *password*; Enter."""
+    signin = await ready_sign_in(pilot)
+    signin.query_one("#email", Input).value = email
+    signin.query_one("#password", Input).value = password
+    await pilot.press("enter")
+    return await screen(pilot, WorkspacesScreen)
+
+
 class SignIn(Protocol):
     """The ``signed_in`` fixture: puts the admin's session into a running app directly."""
 
@@ -201,6 +211,13 @@ async def open_tokens(pilot: Pilot[Any], rows: Callable[[int], bool]) -> TokensS
     """From Workspaces: Enter, s, t, until the token table's row count satisfies *rows*."""
     await pilot.press("enter")
     await screen(pilot, OverviewScreen)
+    return await tokens_from_overview(pilot, rows)
+
+
+async def tokens_from_overview(
+    pilot: Pilot[Any], rows: Callable[[int], bool] = lambda n: True
+) -> TokensScreen:
+    """From Overview: s, t, until the token table's row count satisfies *rows*."""
     await pilot.press("s")
     await screen(pilot, SettingsScreen)
     await pilot.press("t")
@@ -219,6 +236,15 @@ async def gc_flow(local: Local) -> None:
         tokens = await reach_tokens(pilot)
         await pilot.press("n", *"gc flow", "enter")
         await until(pilot, lambda: app.screen is not tokens, "the token dialog")
+
+
+def terminal_writes(app: RimeApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the app writes to its terminal from now on (its driver's writes, as the
+    terminal would receive them: an OSC 52 copy, say), instead of the headless void."""
+    written: list[str] = []
+    assert app._driver is not None
+    monkeypatch.setattr(app._driver, "write", written.append)
+    return written
 
 
 def screen_lines(app: RimeApp) -> list[str]:

@@ -25,7 +25,14 @@ from rime_tui.tui.screens.token_created import NOT_KEPT, TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from tests.support.local import Local
 from tests.support.require import require
-from tests.support.tui import notifications, reach_tokens, screen, text_of, until
+from tests.support.tui import (
+    notifications,
+    reach_tokens,
+    screen,
+    terminal_writes,
+    text_of,
+    until,
+)
 
 OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
 
@@ -82,9 +89,7 @@ async def test_copy_falls_back_to_osc52_when_pyperclip_has_no_clipboard(
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "over ssh")
         # What the terminal receives: the app's output stream, through the driver.
-        written: list[str] = []
-        assert app._driver is not None
-        monkeypatch.setattr(app._driver, "write", written.append)
+        written = terminal_writes(app, monkeypatch)
 
         await pilot.press("c")
         await until(pilot, lambda: any("OSC 52" in n for n in notifications(app)), "the notice")
@@ -173,9 +178,7 @@ async def test_copy_puts_the_token_on_a_real_x_clipboard(
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "on x")
-        written: list[str] = []
-        assert app._driver is not None
-        monkeypatch.setattr(app._driver, "write", written.append)
+        written = terminal_writes(app, monkeypatch)
 
         await pilot.press("c")
         await until(
@@ -202,9 +205,7 @@ async def test_over_ssh_the_token_also_goes_to_the_users_terminal(
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "over ssh with x")
-        written: list[str] = []
-        assert app._driver is not None
-        monkeypatch.setattr(app._driver, "write", written.append)
+        written = terminal_writes(app, monkeypatch)
         await pilot.press("c")
         await until(pilot, lambda: notifications(app), "the notice")
         notice = notifications(app)[-1]
@@ -228,9 +229,7 @@ async def test_copy_falls_back_to_osc52_when_the_x_display_is_gone(
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "stale display")
-        written: list[str] = []
-        assert app._driver is not None
-        monkeypatch.setattr(app._driver, "write", written.append)
+        written = terminal_writes(app, monkeypatch)
         await pilot.press("c")
         await until(pilot, lambda: notifications(app), "the notice")
         assert not any("system clipboard" in n for n in notifications(app))

@@ -26,6 +26,7 @@ from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.tui.widgets import KeyBar
+from tests.support.helpers import sign_in_admin
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 from tests.support.tui import (
@@ -64,8 +65,7 @@ async def secret_works(local: Local, secret: str) -> None:
 async def names_listed(local: Local) -> list[str]:
     """Every token's name on the instance (as the admin, signed in with the password:
     a test may rotate the admin's API token)."""
-    async with local.client(session_token="none") as client:
-        await client.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as client:
         workspaces = [w async for w in client.iter_workspaces()]
         return [
             t.name
@@ -309,8 +309,7 @@ async def test_a_stand_in_left_by_an_interrupted_rotate_does_not_block_the_next(
     app = far_app(proxy)
     async with app.run_test(size=(100, 30)) as pilot:
         await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
-        async with local.client(session_token="none") as client:
-            await client.login(local.admin_email, local.admin_password)
+        async with await sign_in_admin(local) as client:
             [ws] = [w async for w in client.iter_workspaces()]
             await client.create_api_token("ci", ws.workspace_id.uuid)
             await client.create_api_token("ci (rotating)", ws.workspace_id.uuid)
@@ -335,8 +334,7 @@ async def test_a_stand_in_left_by_an_interrupted_rotate_does_not_block_the_next(
 async def test_prune_shows_progress_while_it_deletes(
     local: Local, proxy: LatencyProxy, failures: WorkerFailures
 ) -> None:
-    async with local.client(session_token="none") as client:
-        await client.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as client:
         await client.create_api_token("old", local.workspace_id, expiry_days=1)
     local.clock.advance(days=2)
     app = far_app(proxy, clock=local.clock)
@@ -361,8 +359,7 @@ async def test_rotating_a_stand_in_whose_token_is_gone_makes_the_token_again(
 ) -> None:
     # A rotate cut short after the old token was deleted leaves only "NAME (rotating)":
     # `R y` on it makes NAME again and deletes the stand-in.
-    async with local.client(session_token="none") as client:
-        await client.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as client:
         await client.create_api_token("solo (rotating)", local.workspace_id)
     app = far_app(proxy)
     async with app.run_test(size=(100, 30)) as pilot:

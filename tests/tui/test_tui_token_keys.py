@@ -29,14 +29,15 @@ from tests.support.tui import (
     open_tokens,
     reach_tokens,
     reach_workspaces,
-    ready_sign_in,
     running_worker,
     screen,
     screen_work_done,
     server_tokens,
+    sign_in_as,
     sign_in_with_api_token,
     table_text,
     text_of,
+    tokens_from_overview,
     until,
 )
 
@@ -182,10 +183,7 @@ async def test_meter_counts_every_workspace_near_from_180_full_at_200(
         await until(pilot, lambda: meter(app).display, "the meter on Overview")
         assert text_of(meter(app)) == "180 of 200 tokens on this instance (9 expired)"
         assert meter(app).has_class("near")
-        await pilot.press("s")
-        await screen(pilot, SettingsScreen)
-        await pilot.press("t")
-        tokens = await screen(pilot, TokensScreen)
+        tokens = await tokens_from_overview(pilot)
         await until(pilot, lambda: "180 of 200" in text_of(meter(app)), "the meter on Tokens")
         assert meter(app).has_class("near")
         for i in range(20):
@@ -212,11 +210,7 @@ async def test_meter_is_for_org_admins_only(local: Local, root: RimeClient, make
     await root.add_workspace_members(local.workspace_id, {user: "ACTOR_ROLE_USER"})
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        signin = await ready_sign_in(pilot)
-        signin.query_one("#email", Input).value = "bob@example.com"
-        signin.query_one("#password", Input).value = "correct horse battery"
-        await pilot.press("enter")
-        await screen(pilot, WorkspacesScreen)
+        await sign_in_as(pilot, "bob@example.com", "correct horse battery")
         notice = await running_worker(pilot, "expiring")
         tokens = await open_tokens(pilot, lambda n: n == 0)
         await notice.wait()  # the page has listed the instance (the notice's listing)
@@ -462,10 +456,7 @@ async def test_a_workspace_admin_sees_whose_each_token_is(
         await as_bob.create_api_token("bob's laptop", local.workspace_id)
     app: RimeApp = make_app(email="ada@example.com")
     async with app.run_test(size=(100, 30)) as pilot:
-        signin = await ready_sign_in(pilot)
-        signin.query_one("#password", Input).value = PASSWORD
-        await pilot.press("enter")
-        await screen(pilot, WorkspacesScreen)
+        await sign_in_as(pilot, "ada@example.com", PASSWORD)
         tokens = await open_tokens(pilot, lambda n: n >= 2)  # the admin's and bob's
         await until(pilot, lambda: "owner" in table(tokens).shown_keys, "the Owner column")
         await until(pilot, lambda: "Bob Member" in table_text(table(tokens)), "bob's name")

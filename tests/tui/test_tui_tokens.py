@@ -21,6 +21,7 @@ from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
+from tests.support.helpers import sign_in_admin
 from tests.support.local import Local
 from tests.support.tui import (
     error_text,
@@ -154,8 +155,7 @@ async def test_deleting_the_token_of_this_session_warns_and_signs_out(
         with pytest.raises(ApiError) as refused:
             await old.rime_info()
     assert refused.value.status_code == 401
-    async with RimeClient(local.url) as admin:
-        await admin.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as admin:
         assert await server_tokens(admin, local.workspace_id) == []
 
 
