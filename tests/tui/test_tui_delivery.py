@@ -11,6 +11,7 @@ request. Stalls make the tests independent of timing; the few ``slow`` answers p
 from __future__ import annotations
 
 import asyncio
+import math
 import signal
 from collections.abc import Iterator
 from typing import Any
@@ -213,6 +214,10 @@ async def test_progress_shows_for_stalled_requests_and_not_for_quick_answers(
         await pilot.press("ctrl+t", *local.admin_password, "enter")  # email and password
         await until(pilot, lambda: proxy.stalled == 1, "the sign-in to reach the cluster")
         await until(pilot, lambda: "Signing in…" in key_bar(app), "the sign-in's progress")
+        # Keys typed now wait for the next screen with no time limit (a 2 s bound once
+        # let them land on the wrong screen while a far cluster answered; any bound
+        # longer than a test waits, 8 s say, is only caught here).
+        assert app._holds and all(h.until == math.inf for h in app._holds.values())
         proxy.release()
         workspaces = await screen(pilot, WorkspacesScreen)
         await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 1, "the rows")
