@@ -23,21 +23,10 @@ import pytest
 
 from rime_tui.config import Settings, save_settings
 from rime_tui.paths import BOOTSTRAP_FILE, config_file
-from tests.support.cli import SECRET, curl_status, listed, ok, rime_tui
+from tests.support.cli import LIST_FIELDS, SECRET, curl_status, listed, ok, rime_tui
 from tests.support.helpers import new_user, sign_in, sign_in_admin
 from tests.support.local import Local
 from tests.support.net import free_port
-
-LIST_FIELDS = {
-    "id",
-    "name",
-    "owner",
-    "suffix",
-    "workspaceId",
-    "creationTime",
-    "expirationTime",
-    "expired",
-}
 
 
 def when(stamp: str) -> datetime:

@@ -17,6 +17,16 @@ from rime_tui.api.errors import AuthenticationError
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 
+LIST_FIELDS = {  # the fields of `token list --json`
+    "id",
+    "name",
+    "owner",
+    "suffix",
+    "workspaceId",
+    "creationTime",
+    "expirationTime",
+    "expired",
+}
 SECRET = re.compile(r"rime_[A-Za-z0-9_-]+")
 PATIENCE = 60.0
 """Seconds to wait for a command to reach a stalled request (a failure, not a timing)."""
