@@ -50,4 +50,5 @@ async def test_pages_visited_again_freeze_nothing_more(local: Local, make_app: A
             frozen.append(gc.get_freeze_count())
     gc.unfreeze()  # the next test starts from nothing frozen
     assert 0 < before < frozen[0], (before, frozen)  # each first page is frozen...
-    assert frozen[1] == frozen[2] == frozen[3], frozen  # ...and then nothing more
+    # ...and then nothing more (frozen objects that die are freed: the count may drop)
+    assert frozen[1] >= frozen[2] >= frozen[3], frozen
