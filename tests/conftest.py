@@ -15,6 +15,7 @@ from rime_tui.api import RimeClient
 from rime_tui.local import LocalInstance
 from rime_tui.tui.app import RimeApp
 from tests.support.faulty_server import FaultyServer
+from tests.support.helpers import sign_in_admin
 from tests.support.local import Local, start_local
 from tests.support.other_user import OtherUser, other_user
 from tests.support.tui import MakeApp, SignIn, install_session
@@ -117,8 +118,7 @@ def faulty() -> Iterator[FaultyServer]:
 @pytest.fixture
 async def root(local: Local) -> AsyncIterator[RimeClient]:
     """The bootstrap admin signed in with a session: not confined to one workspace."""
-    async with RimeClient(local.url) as client:
-        await client.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as client:
         yield client
 
 

@@ -15,12 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from rime_tui.profiles import Profile, load_profiles, profiles_file, save_profile
-from tests.server.test_cli_tokens import ok
+from tests.support.cli import ok
 from tests.support.local import Local
 from tests.support.net import free_port
+from tests.support.require import require
 
 ENV = ("RIME_CLUSTER_URL", "RIME_API_TOKEN", "RIME_PROFILE")
 
@@ -165,10 +164,11 @@ def test_no_profile_means_the_local_instance_as_before(local: Local, isolated_di
     assert report["state"] == "error" and report["error"]
 
 
-@pytest.mark.skipif(shutil.which("setsid") is None, reason="needs setsid (util-linux)")
 def test_login_on_a_terminal_reads_the_token_without_echo(local: Local) -> None:
     """A token typed at the prompt is not echoed: the terminal (the command's controlling
     one, as in a shell) shows the prompt, never the token."""
+    if shutil.which("setsid") is None:
+        require("RIME_TUI_REQUIRE_SETSID", "setsid (util-linux) is not installed")
     controller, terminal = pty.openpty()
     environ = {k: v for k, v in os.environ.items() if k not in ENV}
     command = [sys.executable, "-m", "rime_tui", "auth", "login", "--cluster", local.url]

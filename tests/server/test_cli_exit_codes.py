@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from rime_tui.api import RimeClient
-from tests.server.test_cli_tokens import curl_status, listed, ok, rime_tui
+from tests.support.cli import curl_status, listed, ok, rime_tui
 from tests.support.faulty_server import FaultyServer
+from tests.support.helpers import sign_in_admin
 from tests.support.local import Local
 from tests.support.net import free_port
 
@@ -97,8 +97,7 @@ def test_a_name_taken_exits_6_and_the_first_token_stays(local: Local) -> None:
 
 
 async def test_the_token_cap_exits_7(local: Local) -> None:
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         for n in range(199):
             await root.create_api_token(f"filler {n}", local.workspace_id)
     done = ok(rime_tui(local, "token", "create", "one more"), 7)

@@ -20,37 +20,28 @@ from collections.abc import Iterator
 
 import pytest
 
-from rime_tui.api import RimeClient
-from rime_tui.api.errors import AuthenticationError
-from tests.server.test_cli_tokens import SECRET, ok, rime_tui
+from tests.support.cli import (
+    PATIENCE,
+    make,
+    names,
+    ok,
+    printed_secret,
+    rime_tui,
+    start,
+    works,
+)
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 from tests.support.rotate import POINTS, ROLLED_BACK, TOKENS
 
 DELAY = 0.3
 """Seconds a request takes through the proxy (the stall, not the delay, picks the point)."""
-PATIENCE = 60.0
-"""Seconds to wait for the command to reach the stalled request (a failure, not a timing)."""
 
 
 @pytest.fixture
 def proxy(local: Local) -> Iterator[LatencyProxy]:
     with LatencyProxy(local.server.port, delay=DELAY) as slow:
         yield slow
-
-
-def start(proxy: LatencyProxy, token: str, *args: str) -> subprocess.Popen[str]:
-    """``rime-tui ARGS --cluster PROXY`` with RIME_API_TOKEN=*token*, running."""
-    env = {k: v for k, v in os.environ.items() if k != "RIME_CLUSTER_URL"}
-    env["RIME_API_TOKEN"] = token
-    return subprocess.Popen(
-        [sys.executable, "-m", "rime_tui", *args, "--cluster", proxy.url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
 
 
 def interrupt_at(
@@ -71,34 +62,6 @@ def interrupt_at(
         assert time.monotonic() < deadline, "the proxy never settled"
         time.sleep(0.02)
     return command.returncode, out, err
-
-
-async def works(local: Local, secret: str) -> bool:
-    async with RimeClient(local.url, api_token=secret) as client:
-        try:
-            await client.rime_info()
-        except AuthenticationError:
-            return False
-    return True
-
-
-async def names(local: Local, token: str | None = None) -> list[str]:
-    async with local.client(token) as client:
-        return [t.name async for t in client.iter_api_tokens(local.workspace_id)]
-
-
-async def make(local: Local, name: str) -> str:
-    async with local.client() as client:
-        return (await client.create_api_token(name, local.workspace_id)).full_api_token
-
-
-def printed_secret(out: str) -> str | None:
-    lines = out.splitlines()
-    assert len(lines) <= 1, out
-    if not lines:
-        return None
-    assert SECRET.fullmatch(lines[0]), out
-    return lines[0]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from rime_tui.api import RimeClient
-from tests.server.test_cli_interrupted import PATIENCE, make, names, start, works
-from tests.server.test_cli_tokens import ok, rime_tui
+from tests.support.cli import PATIENCE, make, names, ok, rime_tui, start, works
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 from tests.support.rotate import TOKENS

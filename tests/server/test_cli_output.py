@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rich.cells import cell_len as cell_width  # the measure of the TUI (rich), not ours
 
-from tests.server.test_cli_tokens import LIST_FIELDS, ok, rime_tui
+from tests.support.cli import LIST_FIELDS, ok, rime_tui
 from tests.support.local import Local
 
 SECRET_FIELDS = {"id", "name", "token", "workspaceId", "expirationTime"}

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from rime_tui.api import RimeClient
-from tests.server.test_cli_tokens import SECRET, curl_status, listed, ok, rime_tui
+from tests.support.cli import SECRET, curl_status, listed, ok, rime_tui
 from tests.support.helpers import new_user, sign_in
 from tests.support.local import Local
 

@@ -17,90 +17,16 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from rime_tui.api import RimeClient
-from rime_tui.paths import BOOTSTRAP_FILE
-from tests.support.helpers import new_user, sign_in
+from rime_tui.config import Settings, save_settings
+from rime_tui.paths import BOOTSTRAP_FILE, config_file
+from tests.support.cli import LIST_FIELDS, SECRET, curl_status, listed, ok, rime_tui
+from tests.support.helpers import new_user, sign_in, sign_in_admin
 from tests.support.local import Local
 from tests.support.net import free_port
-
-LIST_FIELDS = {
-    "id",
-    "name",
-    "owner",
-    "suffix",
-    "workspaceId",
-    "creationTime",
-    "expirationTime",
-    "expired",
-}
-SECRET = re.compile(r"rime_[A-Za-z0-9_-]+")
-
-
-def rime_tui(
-    local: Local | None,
-    *args: str,
-    token: str | None = None,
-    stdin: int | None = subprocess.DEVNULL,
-    data_dir: Path | None = None,
-    port: int | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """``rime-tui ARGS`` for *local*: as its admin, or with *token* as a cluster."""
-    env = {k: v for k, v in os.environ.items() if k not in ("RIME_CLUSTER_URL", "RIME_API_TOKEN")}
-    if token is not None:
-        assert local is not None
-        target = ["--cluster", local.url]
-        env["RIME_API_TOKEN"] = token
-    else:
-        data_dir = data_dir or (local.data_dir if local else None)
-        port = port or (local.server.port if local else None)
-        target = ["--data-dir", str(data_dir), "--port", str(port)]
-    return subprocess.run(
-        [sys.executable, "-m", "rime_tui", *args, *target],
-        capture_output=True,
-        text=True,
-        stdin=stdin,
-        env=env,
-        timeout=60,
-    )
-
-
-def ok(done: subprocess.CompletedProcess[str], code: int = 0) -> subprocess.CompletedProcess[str]:
-    assert done.returncode == code, (done.returncode, done.stdout, done.stderr)
-    return done
-
-
-def curl_status(local: Local, secret: str) -> int:
-    """The HTTP status of ``curl -H "rime-api-key: SECRET" URL/v1/rime-info``."""
-    done = subprocess.run(
-        [
-            "curl",
-            "-s",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-H",
-            f"rime-api-key: {secret}",
-            f"{local.url}/v1/rime-info",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    return int(done.stdout)
-
-
-def listed(local: Local, *args: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = json.loads(
-        ok(rime_tui(local, "token", "list", "--json", *args)).stdout
-    )
-    return items
 
 
 def when(stamp: str) -> datetime:
@@ -108,8 +34,7 @@ def when(stamp: str) -> datetime:
 
 
 async def second_workspace(local: Local, name: str = "Second") -> str:
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         return await root.create_workspace(name)
 
 
@@ -187,8 +112,7 @@ async def test_create_needs_a_workspace_when_there_are_several(local: Local) -> 
 
 
 async def test_list_json_fields_and_owners(local: Local) -> None:
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         uid = await new_user(root, "dana@example.com")
         await root.add_workspace_members(local.workspace_id, {uid: "ACTOR_ROLE_USER"})
     dana = await sign_in(local, "dana@example.com")
@@ -230,8 +154,7 @@ async def test_list_one_workspace_or_all(local: Local) -> None:
 
 async def test_list_expiring_exits_3_for_cron(local: Local) -> None:
     # Tokens made in the server's past: one expired, one expiring in about 10 days.
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         local.clock.advance(days=-300)
         await root.create_api_token("long gone", local.workspace_id, expiry_days=270)
         local.clock.advance(days=40)
@@ -267,13 +190,19 @@ def test_delete_by_name_or_id_needs_yes_without_a_terminal(local: Local) -> None
     assert [t["name"] for t in listed(local)] == ["Default token"]
 
 
-async def test_delete_names_the_choices_when_a_name_is_in_two_workspaces(local: Local) -> None:
+async def test_delete_and_rotate_name_the_choices_when_a_name_is_in_two_workspaces(
+    local: Local,
+) -> None:
     second = await second_workspace(local)
     ok(rime_tui(local, "token", "create", "ci", "--workspace", "Workspace 1"))
     ok(rime_tui(local, "token", "create", "ci", "--workspace", second))
-    done = ok(rime_tui(local, "token", "delete", "ci", "--yes"), 2)
-    assert done.stderr.count("admin@rime.local") == 2
-    assert "Workspace 1" in done.stderr and "Second" in done.stderr
+    before = listed(local, "--all-workspaces")
+    for command in (["delete", "ci", "--yes"], ["rotate", "ci"]):
+        done = ok(rime_tui(local, "token", *command), 2)
+        assert done.stdout == ""  # no secret: nothing was made
+        assert done.stderr.count("admin@rime.local") == 2, done.stderr
+        assert "Workspace 1" in done.stderr and "Second" in done.stderr
+    assert listed(local, "--all-workspaces") == before  # nothing changed
     ok(rime_tui(local, "token", "delete", "ci", "--workspace", "Second", "--yes"))
     remaining = listed(local, "--all-workspaces")
     assert [(t["name"], t["workspaceId"]) for t in remaining if t["name"] == "ci"] == [
@@ -304,8 +233,7 @@ def test_delete_asks_on_a_terminal(local: Local) -> None:
 
 async def expired_tokens(local: Local, workspace_id: str, *names: str) -> None:
     """Tokens that expired a day ago by the server's clock."""
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         local.clock.advance(days=-2)
         for name in names:
             await root.create_api_token(name, workspace_id, expiry_days=1)
@@ -372,8 +300,7 @@ def test_rotate_the_api_token_the_command_runs_with(local: Local) -> None:
 
 
 async def test_rotate_refuses_another_users_token(local: Local) -> None:
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         uid = await new_user(root, "erin@example.com")
         await root.add_workspace_members(local.workspace_id, {uid: "ACTOR_ROLE_USER"})
     erin = await sign_in(local, "erin@example.com")
@@ -386,8 +313,7 @@ async def test_rotate_refuses_another_users_token(local: Local) -> None:
 
 
 async def test_rotate_at_the_cap_changes_nothing(local: Local) -> None:
-    async with RimeClient(local.url) as root:
-        await root.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as root:
         for n in range(198):
             await root.create_api_token(f"filler {n}", local.workspace_id)
     old = ok(rime_tui(local, "token", "create", "last")).stdout.strip()  # the 200th
@@ -409,6 +335,32 @@ def test_a_cluster_needs_a_valid_api_token(local: Local) -> None:
     # An API token sees its own workspace: no --workspace needed.
     names = json.loads(ok(rime_tui(local, "token", "list", "--json", token=local.api_token)).stdout)
     assert [t["name"] for t in names] == ["Default token"]
+
+
+def test_rime_cluster_url_is_honoured_and_the_tuis_remembered_cluster_is_not(
+    local: Local,
+) -> None:
+    """docs/scripting.md: "--cluster URL (or RIME_CLUSTER_URL)"; "The remembered cluster
+    of the TUI is not used." A remembered cluster that answers nothing changes nothing."""
+    save_settings(Settings(cluster_url=f"http://127.0.0.1:{free_port()}"), config_file())
+    mine = json.loads(ok(rime_tui(local, "status", "--json")).stdout)
+    assert (mine["target"], mine["auth"]) == ("local", "password")
+    env = {k: v for k, v in os.environ.items() if k != "RIME_API_TOKEN"}
+    env |= {"RIME_CLUSTER_URL": local.url, "RIME_API_TOKEN": local.api_token}
+    done = subprocess.run(
+        [sys.executable, "-m", "rime_tui", "status", "--json"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=60,
+    )
+    theirs = json.loads(ok(done).stdout)
+    assert (theirs["target"], theirs["clusterUrl"], theirs["auth"]) == (
+        "cluster",
+        local.url,
+        "apiToken",
+    )
 
 
 def test_the_local_admin_survives_deleting_the_bootstrap_token(local: Local) -> None:

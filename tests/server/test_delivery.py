@@ -18,6 +18,7 @@ from rime_tui.api.errors import AuthenticationError
 from rime_tui.api.tokens import Listed
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_NAME_LENGTH
+from tests.support.helpers import sign_in_admin
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 from tests.support.net import free_port
@@ -302,8 +303,7 @@ async def test_a_rotate_signed_in_with_a_password_names_the_workspace(
     """A session has no workspace of its own: every create names the token's."""
     old = await make(local, "deploy", days=12)
     info = (await tokens(local))["deploy"]
-    async with RimeClient(proxy.url) as client:
-        await client.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local, proxy.url) as client:
         proxy.fail("POST", TOKENS, skip=1)  # the successor is not made: the stand-in stays
         with pytest.raises(d.SuccessorFailed) as failed:
             await d.rotate(client, info, local.workspace_id, ours=False, warn=print)

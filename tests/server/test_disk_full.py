@@ -24,15 +24,14 @@ from typing import Any
 
 import pytest
 
+from tests.support.require import require
 from tests.support.serve_process import ServeProcess, serving
 
 DISK = "2m"
 
 
 def _cannot(reason: str) -> None:
-    if os.environ.get("RIME_TUI_REQUIRE_ROOT") == "1":
-        pytest.fail(f"RIME_TUI_REQUIRE_ROOT=1 but {reason}")
-    pytest.skip(reason)
+    require("RIME_TUI_REQUIRE_ROOT", reason)
 
 
 @pytest.fixture

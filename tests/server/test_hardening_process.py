@@ -25,8 +25,6 @@ from tests.support.helpers import error_body
 from tests.support.net import free_port
 from tests.support.serve_process import HOST, ServeProcess, serve_once, serving
 
-CLOSE_WAIT = 30.0  # bound on waiting for the server to close a connection (it takes ~10 s)
-
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[ServeProcess]:
@@ -70,7 +68,7 @@ def test_requests_must_name_the_instance_in_their_host(served: ServeProcess, hos
             )
             error_body(answer, 403, 7)
         assert http.post("/v1/auth/login", json=_login(served)).status_code == 200
-        for own in (f"localhost:{served.port}", f"127.0.0.1:{served.port}"):
+        for own in (f"localhost:{served.port}", f"127.0.0.1:{served.port}", f"[::1]:{served.port}"):
             assert http.get("/healthz", headers={"host": own}).status_code == 200
 
 
@@ -135,7 +133,8 @@ async def test_a_login_spray_beyond_the_password_queue_gets_429(served: ServePro
     # The queue is bounded: PASSWORD_THREADS + PASSWORD_QUEUE (18) are checked at once
     # and the rest of a burst is told to retry. (Over the spray a check or two may end
     # and let one more in, as the requests arrive over time: 19 were checked once.)
-    assert len(answers) - len(busy) <= 18 + 4
+    # At least the 18 the first arrivals fill (more only if a check ended meanwhile).
+    assert 18 <= len(answers) - len(busy) <= 18 + 4
     async with httpx.AsyncClient(base_url=served.url) as http:  # not a lock-out
         assert (await http.post("/v1/auth/login", json=_login(served))).status_code == 200
 
@@ -146,40 +145,8 @@ HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 # -- 7: connection limits ------------------------------------------------------------------------
 
 
-def _closed_by_server(sock: socket.socket) -> bool:
-    """Wait (bounded) until the server closes *sock*; False if it never does."""
-    sock.settimeout(CLOSE_WAIT)
-    try:
-        while sock.recv(4096):
-            pass
-    except TimeoutError:
-        return False
-    except ConnectionResetError:
-        pass
-    return True
-
-
-def test_idle_and_half_sent_connections_are_closed(served: ServeProcess) -> None:
-    host = f"Host: 127.0.0.1:{served.port}\r\n"
-    partial = {
-        "idle": b"",
-        "half the headers": b"GET /healthz HTTP/1.1\r\n" + host.encode(),
-        "half the body": (
-            f"POST /v1/auth/login HTTP/1.1\r\n{host}Content-Type: application/json\r\n"
-            "Content-Length: 100\r\n\r\n{"
-        ).encode(),
-    }
-    sockets = {}
-    for what, data in partial.items():
-        sock = socket.create_connection((HOST, served.port))
-        sock.sendall(data)
-        sockets[what] = sock
-    try:
-        still_open = [what for what, sock in sockets.items() if not _closed_by_server(sock)]
-    finally:
-        for sock in sockets.values():
-            sock.close()
-    assert still_open == []
+# (Idle and half-sent connections closed after 10 s, an idle keep-alive after 5 s: exactly,
+# in tests/server/test_limits.py, with the same uvicorn settings in process.)
 
 
 def test_hundreds_of_idle_connections_do_not_stop_the_instance(served: ServeProcess) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime
 import httpx
 
 from rime_tui.paths import DATABASE_FILE
+from rime_tui.server.paging import decode_page_token
 from rime_tui.wire import models as m
 from tests.support.local import Local
 
@@ -29,7 +30,9 @@ def _model_bytes(
     token_type: str | None = None,
 ) -> bytes:
     """The models' JSON of the page of the workspace's tokens at *offset* (the admin's
-    token lists all of them), with the page token of *answer*."""
+    token lists all of them). The page token is *answer*'s once it is checked to stand
+    for the page's last row, as read from the database (it is opaque: its position is
+    what can be known independently)."""
     sql = "SELECT * FROM api_tokens WHERE workspace_id = ?"
     args: tuple[str, ...] = (local.workspace_id,)
     if token_type:
@@ -38,6 +41,10 @@ def _model_bytes(
         db.row_factory = sqlite3.Row
         rows = db.execute(sql + " ORDER BY seq", args).fetchall()
     has_more = len(rows) > offset + size
+    token = answer.json()["nextPageToken"]
+    if has_more:
+        kind = f"tokens-{local.workspace_id}"
+        assert decode_page_token(kind, token) == rows[offset + size - 1]["seq"], token
     page = m.ListApiTokensResponse(
         api_token_infos=[
             m.ApiTokenInfo(
@@ -52,7 +59,7 @@ def _model_bytes(
             )
             for row in rows[offset : offset + size]
         ],
-        next_page_token=answer.json()["nextPageToken"] if has_more else "",
+        next_page_token=token if has_more else "",
         has_more=has_more,
     )
     return page.model_dump_json(exclude_none=True).encode()

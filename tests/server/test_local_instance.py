@@ -13,7 +13,7 @@ from rime_tui.tui.screens.signin import SignInScreen
 from tests.support.faulty_server import FaultyServer
 from tests.support.local import Local
 from tests.support.net import closed_port
-from tests.support.tui import error_text, screen, until
+from tests.support.tui import error_text, screen, screen_work_done, until
 
 
 async def test_an_instance_already_serving_the_data_dir_is_reused(local: Local) -> None:
@@ -73,8 +73,7 @@ async def test_the_sign_in_screen_says_why_the_local_instance_is_missing(
             await screen(pilot, SignInScreen)
             await until(pilot, lambda: "--port" in error_text(app), "the start-up failure")
             await pilot.press("enter")  # signing in anyway repeats why, not "unreachable"
-            await pilot.pause(0.1)
-            await app.screen.workers.wait_for_complete()
+            await screen_work_done(pilot)  # the attempt is over
             assert "--port" in error_text(app)
             assert isinstance(app.screen, SignInScreen)
     finally:

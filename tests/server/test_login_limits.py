@@ -14,15 +14,24 @@ ADDRESSES = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
 
 
 async def _fail(local: Local, address: str, emails: list[str]) -> list[httpx.Response]:
-    """Failed sign-ins from *address* (a loopback address of its own), a few at a time."""
+    """Failed sign-ins from *address* (a loopback address of its own), a few at a time;
+    each claims to come from elsewhere (X-Forwarded-For, X-Real-IP), which the throttle
+    must ignore (docs/security.md: "X-Forwarded-* headers are ignored")."""
     transport = httpx.AsyncHTTPTransport(local_address=address)
     async with httpx.AsyncClient(base_url=local.url, transport=transport, timeout=60) as http:
         answers = []
         for start in range(0, len(emails), 8):
             answers += await asyncio.gather(
                 *(
-                    http.post("/v1/auth/login", json={"email": e, "password": "guess"})
-                    for e in emails[start : start + 8]
+                    http.post(
+                        "/v1/auth/login",
+                        json={"email": e, "password": "guess"},
+                        headers={
+                            "x-forwarded-for": f"203.0.113.{start + i}",
+                            "x-real-ip": f"198.51.100.{start + i}",
+                        },
+                    )
+                    for i, e in enumerate(emails[start : start + 8])
                 )
             )
         return answers

@@ -20,6 +20,7 @@ import pytest
 
 from rime_tui.snippets import snippets
 from tests.support.local import Local
+from tests.support.require import require
 from tests.support.sdk import SDK_VERSION, SdkUnavailable, sdk_python
 
 SCRIPTING = Path(__file__).resolve().parents[2] / "docs" / "scripting.md"
@@ -81,9 +82,7 @@ def sdk() -> Path:
     try:
         python, seconds = sdk_python()
     except SdkUnavailable as exc:
-        if os.environ.get("RIME_TUI_REQUIRE_SDK") == "1":
-            pytest.fail(f"RIME_TUI_REQUIRE_SDK=1 but {exc}")
-        pytest.skip(str(exc))
+        require("RIME_TUI_REQUIRE_SDK", str(exc))
     if seconds is not None:
         print(f"built the rime-sdk {SDK_VERSION} environment in {seconds:.1f} s")
     return python

@@ -11,11 +11,11 @@ import json
 import shutil
 import subprocess
 
-import pytest
 import requests
 
 from rime_tui.api import RimeClient
 from tests.support.local import Local
+from tests.support.require import require
 
 
 def test_the_seed_requests_example_verbatim(local: Local) -> None:
@@ -64,8 +64,10 @@ def test_the_seed_requests_example_without_a_token_is_401(local: Local) -> None:
     assert res.json()["code"] == 16
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_with_the_rime_api_key_header(local: Local) -> None:
+    if shutil.which("curl") is None:
+        require("RIME_TUI_REQUIRE_CURL", "curl is not installed")
+
     def curl(*args: str) -> tuple[int, dict[str, object]]:
         done = subprocess.run(
             ["curl", "-sS", "-w", "\n%{http_code}", *args],

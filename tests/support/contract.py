@@ -226,3 +226,104 @@ def served() -> list[str]:
                 found.append(key)
                 break
     return found
+
+
+# -- the contract as an OpenAPI schema, for the fuzzer ----------------------------------------
+
+_PRIMITIVE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "str": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "object": {"type": "object"},
+}
+
+
+def _schema_of(kind: str, wanted: set[str]) -> dict[str, Any]:
+    """The JSON schema of *kind*; model names reached are added to *wanted*."""
+    if match := _LIST.match(kind):
+        return {"type": "array", "items": _schema_of(match[1], wanted)}
+    if match := _DICT.match(kind):
+        return {"type": "object", "additionalProperties": _schema_of(match[1], wanted)}
+    if kind in _PRIMITIVE_SCHEMAS:
+        return dict(_PRIMITIVE_SCHEMAS[kind])
+    wanted.add(kind)
+    return {"$ref": f"#/components/schemas/{kind}"}
+
+
+def _parameter_name(name: str) -> str:
+    return name.replace(".", "_")  # `id.uuid` is the SDK's; OpenAPI tools want plain names
+
+
+def openapi(operations: list[str]) -> dict[str, Any]:
+    """An OpenAPI 3.0 schema of *operations* (keys of :data:`OPERATIONS`) as the SDK
+    states them: its paths, path and query parameters and request bodies, its answer
+    models, and the gateway's error body; every model it reaches, from the contract's
+    fields (and enums). Authenticated by the ``rime-api-key`` header (``APIKeyHeader``)."""
+    wanted: set[str] = {ERROR_MODEL}
+    paths: dict[str, dict[str, Any]] = {}
+    for key in operations:
+        op = OPERATIONS[key]
+        template = re.sub(r"\{([^}]+)\}", lambda m: "{" + _parameter_name(m[1]) + "}", op["path"])
+        parameters = [
+            {
+                "name": _parameter_name(name),
+                "in": "path",
+                "required": True,
+                "schema": _schema_of(kind, wanted),
+            }
+            for name, kind in op["path_params"].items()
+        ] + [
+            {"name": name, "in": "query", "required": False, "schema": _schema_of(kind, wanted)}
+            for name, kind in op["query_params"].items()
+        ]
+        operation: dict[str, Any] = {
+            "operationId": key,
+            "parameters": parameters,
+            "responses": {
+                "200": {
+                    "description": op["answer"] or "empty",
+                    "content": {
+                        "application/json": {"schema": _schema_of(op["answer"] or "object", wanted)}
+                    },
+                },
+                "default": {
+                    "description": "the RI error body",
+                    "content": {"application/json": {"schema": _schema_of(ERROR_MODEL, wanted)}},
+                },
+            },
+        }
+        if op["body"]:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _schema_of(op["body"], wanted)}},
+            }
+        paths.setdefault(template, {})[op["method"].lower()] = operation
+    schemas: dict[str, Any] = {}
+    while pending := sorted(wanted - set(schemas)):
+        for name in pending:
+            model = MODELS[name]
+            if "enum" in model:
+                schemas[name] = {"type": "string", "enum": list(model["enum"])}
+                continue
+            schemas[name] = {
+                "type": "object",
+                "properties": {
+                    field: _schema_of(kind, wanted) for field, kind in model["fields"].items()
+                },
+            }
+            if model["required"]:
+                schemas[name]["required"] = list(model["required"])
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "RI Platform, as rime-sdk's contract states it", "version": "2.13.2"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "APIKeyHeader": {"type": "apiKey", "in": "header", "name": "rime-api-key"}
+            },
+        },
+        "security": [{"APIKeyHeader": []}],
+    }

@@ -38,6 +38,19 @@ async def sign_in(local: Local, email: str, password: str = PASSWORD) -> RimeCli
     return client
 
 
+async def sign_in_admin(local: Local, url: str | None = None) -> RimeClient:
+    """The bootstrap admin signed in with the password, at *url* (the instance's, or a
+    proxy's): a session, not confined to one workspace as its API token is. The caller
+    closes it: ``async with await sign_in_admin(local) as root:``."""
+    client = RimeClient(url or local.url)
+    try:
+        await client.login(local.admin_email, local.admin_password)
+    except BaseException:
+        await client.aclose()
+        raise
+    return client
+
+
 def error_body(response: httpx.Response, status: int, code: int) -> dict[str, Any]:
     """Assert *response* is an RI error answer with *status* and gRPC *code*."""
     assert response.status_code == status, (response.status_code, response.text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rime_tui.api import RimeClient
+from rime_tui.local import LocalInstance
 from rime_tui.server.runner import ServerThread
 
 
@@ -70,3 +72,18 @@ def start_local(data_dir: Path, clock: FakeClock | None = None, port: int = 0) -
         workspace_id=boot["workspace_id"],
         api_token=boot["api_token"],
     )
+
+
+class GatedLocalInstance(LocalInstance):
+    """The real local instance, whose start the test lets finish when it chooses (set
+    :attr:`gate`); :attr:`waiting` is set once a start waits at the gate."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        super().__init__(data_dir, port)
+        self.gate = asyncio.Event()
+        self.waiting = asyncio.Event()
+
+    async def ensure_running(self, timeout: float = 30.0) -> bool:  # noqa: ASYNC109 - the base's
+        self.waiting.set()
+        await self.gate.wait()
+        return await super().ensure_running(timeout)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.support.require import require
 
 NAME = "rime-other"
 PYTHON = "/usr/bin/python3"  # readable by any user (root's pyenv is not)
@@ -130,9 +130,7 @@ def other_user() -> Iterator[OtherUser]:
     """The second user (created if missing), or a skip (a failure in CI) without root."""
     if os.geteuid() != 0:
         why = "needs root to create and run as a second Unix user"
-        if os.environ.get("RIME_TUI_REQUIRE_USERS") == "1":
-            pytest.fail(f"RIME_TUI_REQUIRE_USERS=1, but this test {why}")
-        pytest.skip(why)
+        require("RIME_TUI_REQUIRE_USERS", f"this test {why}")
     try:
         entry = pwd.getpwnam(NAME)
     except KeyError:

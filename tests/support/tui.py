@@ -6,18 +6,24 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+import pytest
+from textual import events
 from textual.color import Color
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TextArea
+from textual.worker import Worker
 
+from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.wire.models import ApiTokenInfo
+from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 
 S = TypeVar("S", bound=Screen[Any])
@@ -110,6 +116,31 @@ def widgets_holding(app: RimeApp, secret: str) -> list[Widget]:
     return found
 
 
+# -- waiting for work to finish, before a negative check -----------------------------------
+
+
+async def screen_work_done(pilot: Pilot[Any]) -> None:
+    """Until the workers of the screen on top (what a key, a mount or a resume set off)
+    are done; then a check that nothing happened means nothing did, not "not yet"."""
+    await pilot.pause()
+    top = pilot.app.screen
+    await pilot.app.workers.wait_for_complete([w for w in pilot.app.workers if w.node is top])
+    await pilot.pause()
+
+
+async def running_worker(pilot: Pilot[Any], group: str) -> Worker[Any]:
+    """The app's worker of *group*, once it runs (``await worker.wait()``: until it is
+    done, raising if it failed or was cancelled)."""
+    found: list[Worker[Any]] = []
+
+    def started() -> bool:
+        found[:] = [w for w in pilot.app.workers if w.group == group]
+        return bool(found)
+
+    await until(pilot, started, f"a {group!r} worker")
+    return found[0]
+
+
 # -- reaching a screen the way a person does ---------------------------------------------
 
 
@@ -122,6 +153,15 @@ async def ready_sign_in(pilot: Pilot[Any]) -> SignInScreen:
         "the local instance",
     )
     return signin
+
+
+async def sign_in_as(pilot: Pilot[Any], email: str, password: str) -> WorkspacesScreen:
+    """The sign-in form, once ready, filled in with *email* and *password*; Enter."""
+    signin = await ready_sign_in(pilot)
+    signin.query_one("#email", Input).value = email
+    signin.query_one("#password", Input).value = password
+    await pilot.press("enter")
+    return await screen(pilot, WorkspacesScreen)
 
 
 class SignIn(Protocol):
@@ -171,6 +211,13 @@ async def open_tokens(pilot: Pilot[Any], rows: Callable[[int], bool]) -> TokensS
     """From Workspaces: Enter, s, t, until the token table's row count satisfies *rows*."""
     await pilot.press("enter")
     await screen(pilot, OverviewScreen)
+    return await tokens_from_overview(pilot, rows)
+
+
+async def tokens_from_overview(
+    pilot: Pilot[Any], rows: Callable[[int], bool] = lambda n: True
+) -> TokensScreen:
+    """From Overview: s, t, until the token table's row count satisfies *rows*."""
     await pilot.press("s")
     await screen(pilot, SettingsScreen)
     await pilot.press("t")
@@ -191,6 +238,15 @@ async def gc_flow(local: Local) -> None:
         await until(pilot, lambda: app.screen is not tokens, "the token dialog")
 
 
+def terminal_writes(app: RimeApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the app writes to its terminal from now on (its driver's writes, as the
+    terminal would receive them: an OSC 52 copy, say), instead of the headless void."""
+    written: list[str] = []
+    assert app._driver is not None
+    monkeypatch.setattr(app._driver, "write", written.append)
+    return written
+
+
 def screen_lines(app: RimeApp) -> list[str]:
     """The text on the terminal now, line by line, as the compositor paints it."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
@@ -202,3 +258,70 @@ def shown_text(app: RimeApp, widget: Widget) -> str:
     region = widget.content_region.intersection(app.screen.region)
     strips = app.screen._compositor.render_strips()[region.y : region.bottom]
     return "".join(strip.crop(region.x, region.right).text.strip() for strip in strips)
+
+
+async def sign_in_with_api_token(pilot: Pilot[Any], token: str) -> TokensScreen:
+    """ctrl+t to the "API token" method, paste *token*, Enter; then Enter, s, t."""
+    signin = await ready_sign_in(pilot)
+    await pilot.press("ctrl+t")
+    field = signin.query_one("#api-token", Input)
+    await until(pilot, lambda: field.display and field.has_focus, "the API token field")
+    field.post_message(events.Paste(token))  # as a person pastes it into the terminal
+    await until(pilot, lambda: field.value == token, "the pasted token")
+    await pilot.press("enter")
+    await screen(pilot, WorkspacesScreen)
+    workspaces = pilot.app.screen
+    await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 1, "workspaces")
+    return await open_tokens(pilot, lambda n: True)
+
+
+async def server_tokens(client: RimeClient, workspace_id: str) -> list[ApiTokenInfo]:
+    """Every token in the workspace, as the server lists them to *client*."""
+    return [t async for t in client.iter_api_tokens(workspace_id, page_size=500)]
+
+
+# -- typing ahead --------------------------------------------------------------------------
+
+CHARACTERS: dict[str, str | None] = {"enter": "\r", "escape": "\x1b", "slash": "/", "end": None}
+
+
+def burst(pilot: Pilot[Any], *keys: str) -> None:
+    """Type *keys* in one burst: each a key name (of CHARACTERS) or a string of letters
+    and digits."""
+    for key in keys:
+        for name in [key] if key in CHARACTERS else list(key):
+            pilot.app.post_message(events.Key(name, CHARACTERS.get(name, name)))
+
+
+async def keys_settled(pilot: Pilot[Any]) -> None:
+    """Until no secret is on its way and every typed key has been handled."""
+    app = pilot.app
+    assert isinstance(app, RimeApp)
+    await until(
+        pilot,
+        lambda: not app.delivery.pending and not app._typed and not app._unsettled,
+        "the keys to be handled",
+    )
+    await pilot.pause()
+
+
+# -- a cluster far away: the local instance behind the latency proxy ------------------------
+
+
+def far_app(proxy: LatencyProxy, **kwargs: Any) -> RimeApp:
+    """The real app, for a cluster far away: the local instance behind the proxy."""
+    return RimeApp(cluster_url=proxy.url, local=None, remember=False, **kwargs)
+
+
+def signed_in_through(local: Local, proxy: LatencyProxy) -> SignIn:
+    """Signs the admin in over the proxy, without the form (as install_session does)."""
+    from rime_tui.tui.session import SignInForm, sign_in
+
+    async def install(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, RimeApp)
+        await screen(pilot, SignInScreen)
+        form = SignInForm(proxy.url, "password", local.admin_email, local.admin_password)
+        app.signed_in(await sign_in(form, form.cluster_url(), app.new_client))
+
+    return install

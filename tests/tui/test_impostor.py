@@ -25,7 +25,7 @@ from rime_tui.local import LocalInstance, LocalInstanceError
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.signin import SignInScreen
 from tests.support.serve_process import HOST, ServeProcess, serving
-from tests.support.tui import error_text, ready_sign_in, screen, until
+from tests.support.tui import error_text, ready_sign_in, screen, screen_work_done, until
 
 STRANGER = "Something else answers on port"
 
@@ -126,8 +126,7 @@ async def test_an_impostor_on_the_freed_port_gets_no_password(
             assert "--port" in error_text(app)
             assert signin.query_one("#password", Input).value == password  # prefilled, yet...
             await pilot.press("enter")  # ...signing in anyway sends nothing there
-            await pilot.pause(0.2)
-            await app.screen.workers.wait_for_complete()
+            await screen_work_done(pilot)  # the attempt is over
             assert isinstance(app.screen, SignInScreen)
             assert STRANGER in error_text(app)
     finally:

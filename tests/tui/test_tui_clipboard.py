@@ -24,7 +24,15 @@ from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.screens.token_created import NOT_KEPT, TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from tests.support.local import Local
-from tests.support.tui import notifications, reach_tokens, screen, text_of, until
+from tests.support.require import require
+from tests.support.tui import (
+    notifications,
+    reach_tokens,
+    screen,
+    terminal_writes,
+    text_of,
+    until,
+)
 
 OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
 
@@ -81,9 +89,7 @@ async def test_copy_falls_back_to_osc52_when_pyperclip_has_no_clipboard(
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "over ssh")
         # What the terminal receives: the app's output stream, through the driver.
-        written: list[str] = []
-        assert app._driver is not None
-        monkeypatch.setattr(app._driver, "write", written.append)
+        written = terminal_writes(app, monkeypatch)
 
         await pilot.press("c")
         await until(pilot, lambda: any("OSC 52" in n for n in notifications(app)), "the notice")
@@ -145,16 +151,13 @@ def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
     Skipped when there is none, unless RIME_TUI_REQUIRE_X=1 (as in CI): then it fails.
     """
-    required = os.environ.get("RIME_TUI_REQUIRE_X") == "1"
     problem = ""
     if shutil.which("xclip") is None:
         problem = "xclip is not installed"
     elif not os.environ.get("DISPLAY") and shutil.which("Xvfb") is None:
         problem = "no $DISPLAY and no Xvfb"
     if problem:
-        if required:
-            pytest.fail(f"RIME_TUI_REQUIRE_X=1 but {problem}")
-        pytest.skip(problem)
+        require("RIME_TUI_REQUIRE_X", problem)
     process = None
     display = os.environ.get("DISPLAY", "")
     if not display:
@@ -175,9 +178,7 @@ async def test_copy_puts_the_token_on_a_real_x_clipboard(
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "on x")
-        written: list[str] = []
-        assert app._driver is not None
-        monkeypatch.setattr(app._driver, "write", written.append)
+        written = terminal_writes(app, monkeypatch)
 
         await pilot.press("c")
         await until(
@@ -204,9 +205,7 @@ async def test_over_ssh_the_token_also_goes_to_the_users_terminal(
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "over ssh with x")
-        written: list[str] = []
-        assert app._driver is not None
-        monkeypatch.setattr(app._driver, "write", written.append)
+        written = terminal_writes(app, monkeypatch)
         await pilot.press("c")
         await until(pilot, lambda: notifications(app), "the notice")
         notice = notifications(app)[-1]
@@ -224,15 +223,13 @@ async def test_copy_falls_back_to_osc52_when_the_x_display_is_gone(
     # ssh -X with no X server behind it: $DISPLAY is set and xclip is there, but the
     # display does not answer, so xclip fails (and pyperclip does not notice by itself).
     if shutil.which("xclip") is None:
-        pytest.skip("xclip is not installed")
+        require("RIME_TUI_REQUIRE_X", "xclip is not installed")
     monkeypatch.setenv("DISPLAY", ":4095")  # no server listens there
     use_xclip(monkeypatch)
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         _, token = await created_token_modal(pilot, "stale display")
-        written: list[str] = []
-        assert app._driver is not None
-        monkeypatch.setattr(app._driver, "write", written.append)
+        written = terminal_writes(app, monkeypatch)
         await pilot.press("c")
         await until(pilot, lambda: notifications(app), "the notice")
         assert not any("system clipboard" in n for n in notifications(app))

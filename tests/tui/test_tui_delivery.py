@@ -11,6 +11,7 @@ request. Stalls make the tests independent of timing; the few ``slow`` answers p
 from __future__ import annotations
 
 import asyncio
+import math
 import signal
 from collections.abc import Iterator
 from typing import Any
@@ -25,13 +26,23 @@ from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
-from rime_tui.tui.session import SignInForm, sign_in
 from rime_tui.tui.widgets import KeyBar
+from tests.support.helpers import sign_in_admin
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
-from tests.support.tui import WAIT, open_tokens, reach_tokens, screen, table_text, until
+from tests.support.tui import (
+    WAIT,
+    burst,
+    far_app,
+    keys_settled,
+    open_tokens,
+    reach_tokens,
+    screen,
+    signed_in_through,
+    table_text,
+    until,
+)
 from tests.support.tui_health import WorkerFailures, assert_healthy
-from tests.tui.test_type_ahead import burst
 
 TOKENS = "/v1/users/api-tokens"  # POST: create; DELETE …/ID: delete; GET: list
 SLOW = 3.0  # seconds a slow answer takes: longer than type-ahead used to wait (2 s)
@@ -43,38 +54,8 @@ def proxy(local: Local) -> Iterator[LatencyProxy]:
         yield running
 
 
-def far_app(proxy: LatencyProxy, **kwargs: Any) -> RimeApp:
-    """The real app, for a cluster far away: the local instance behind the proxy."""
-    return RimeApp(cluster_url=proxy.url, local=None, remember=False, **kwargs)
-
-
-def signed_in_through(local: Local, proxy: LatencyProxy) -> Any:
-    """Signs the admin in over the proxy, without the form (as install_session does)."""
-
-    async def install(pilot: Pilot[Any]) -> None:
-        app = pilot.app
-        assert isinstance(app, RimeApp)
-        await screen(pilot, SignInScreen)
-        form = SignInForm(proxy.url, "password", local.admin_email, local.admin_password)
-        app.signed_in(await sign_in(form, form.cluster_url(), app.new_client))
-
-    return install
-
-
 def key_bar(app: RimeApp) -> str:
     return app.screen.query_one(KeyBar).render().plain
-
-
-async def keys_settled(pilot: Pilot[Any]) -> None:
-    """Until no secret is on its way and every typed key has been handled."""
-    app = pilot.app
-    assert isinstance(app, RimeApp)
-    await until(
-        pilot,
-        lambda: not app.delivery.pending and not app._typed and not app._unsettled,
-        "the keys to be handled",
-    )
-    await pilot.pause()
 
 
 async def secret_works(local: Local, secret: str) -> None:
@@ -85,8 +66,7 @@ async def secret_works(local: Local, secret: str) -> None:
 async def names_listed(local: Local) -> list[str]:
     """Every token's name on the instance (as the admin, signed in with the password:
     a test may rotate the admin's API token)."""
-    async with local.client(session_token="none") as client:
-        await client.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as client:
         workspaces = [w async for w in client.iter_workspaces()]
         return [
             t.name
@@ -234,6 +214,10 @@ async def test_progress_shows_for_stalled_requests_and_not_for_quick_answers(
         await pilot.press("ctrl+t", *local.admin_password, "enter")  # email and password
         await until(pilot, lambda: proxy.stalled == 1, "the sign-in to reach the cluster")
         await until(pilot, lambda: "Signing in…" in key_bar(app), "the sign-in's progress")
+        # Keys typed now wait for the next screen with no time limit (a 2 s bound once
+        # let them land on the wrong screen while a far cluster answered; any bound
+        # longer than a test waits, 8 s say, is only caught here).
+        assert app._holds and all(h.until == math.inf for h in app._holds.values())
         proxy.release()
         workspaces = await screen(pilot, WorkspacesScreen)
         await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 1, "the rows")
@@ -330,8 +314,7 @@ async def test_a_stand_in_left_by_an_interrupted_rotate_does_not_block_the_next(
     app = far_app(proxy)
     async with app.run_test(size=(100, 30)) as pilot:
         await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
-        async with local.client(session_token="none") as client:
-            await client.login(local.admin_email, local.admin_password)
+        async with await sign_in_admin(local) as client:
             [ws] = [w async for w in client.iter_workspaces()]
             await client.create_api_token("ci", ws.workspace_id.uuid)
             await client.create_api_token("ci (rotating)", ws.workspace_id.uuid)
@@ -356,8 +339,7 @@ async def test_a_stand_in_left_by_an_interrupted_rotate_does_not_block_the_next(
 async def test_prune_shows_progress_while_it_deletes(
     local: Local, proxy: LatencyProxy, failures: WorkerFailures
 ) -> None:
-    async with local.client(session_token="none") as client:
-        await client.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as client:
         await client.create_api_token("old", local.workspace_id, expiry_days=1)
     local.clock.advance(days=2)
     app = far_app(proxy, clock=local.clock)
@@ -382,8 +364,7 @@ async def test_rotating_a_stand_in_whose_token_is_gone_makes_the_token_again(
 ) -> None:
     # A rotate cut short after the old token was deleted leaves only "NAME (rotating)":
     # `R y` on it makes NAME again and deletes the stand-in.
-    async with local.client(session_token="none") as client:
-        await client.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as client:
         await client.create_api_token("solo (rotating)", local.workspace_id)
     app = far_app(proxy)
     async with app.run_test(size=(100, 30)) as pilot:

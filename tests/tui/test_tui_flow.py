@@ -14,7 +14,9 @@ import httpx
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from rime_tui.tui.screens.help import HelpScreen
 from rime_tui.tui.screens.overview import OverviewScreen
+from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
@@ -24,6 +26,7 @@ from tests.support.tui import (
     painted,
     reach_tokens,
     screen,
+    screen_work_done,
     table_text,
     text_of,
     until,
@@ -151,13 +154,15 @@ async def test_overview_does_not_recount_after_help_or_the_palette(
         await until(pilot, lambda: "Your API tokens" in text_of(details), "the counts")
         assert loads == ["fetch"]
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
+        await screen(pilot, HelpScreen)
         await pilot.press("escape")
         await screen(pilot, OverviewScreen)
-        await pilot.pause(0.2)
+        await screen_work_done(pilot)  # what the resume set off, if anything, is done
         assert loads == ["fetch"]
         await pilot.press("s")
-        await pilot.pause(0.2)
+        await screen(pilot, SettingsScreen)
         await pilot.press("escape")  # back from Settings, a page: counts again
         await screen(pilot, OverviewScreen)
         await until(pilot, lambda: len(loads) == 2, "the recount")
+        await screen_work_done(pilot)
+        assert loads == ["fetch", "fetch"]  # once

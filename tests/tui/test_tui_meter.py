@@ -14,14 +14,20 @@ from textual.widgets import DataTable, Static
 from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.overview import OverviewScreen
-from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.session import SignInForm, sign_in
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
-from tests.support.tui import MakeApp, reach_workspaces, screen, text_of, until
+from tests.support.tui import (
+    MakeApp,
+    reach_workspaces,
+    screen,
+    text_of,
+    tokens_from_overview,
+    until,
+)
 
 
 def meter_of(screen: OverviewScreen | TokensScreen) -> Static:
@@ -91,12 +97,7 @@ async def tokens_page_with_its_count_stalled(
                 proxy.hold("GET", TOKENS, skip=1)
             else:
                 proxy.stall("GET", TOKENS, skip=1)
-            await pilot.press("s")
-            await screen(pilot, SettingsScreen)
-            await pilot.press("t")
-            tokens = await screen(pilot, TokensScreen)
-            table = tokens.query_one(DataTable)
-            await until(pilot, lambda: table.row_count == 1, "the page's token")
+            tokens = await tokens_from_overview(pilot, lambda n: n == 1)
             held = (lambda: proxy.held == 1) if answered else (lambda: proxy.stalled == 1)
             await until(pilot, held, "the count, stalled")
             # The page is usable at once; its meter says it is counting.

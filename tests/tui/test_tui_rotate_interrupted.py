@@ -15,8 +15,6 @@ import asyncio
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,21 +26,20 @@ from textual.widgets import DataTable
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
-from tests.server.test_cli_interrupted import (
-    make,
-    names,
-    printed_secret,
-    works,
-)
-from tests.server.test_cli_tokens import SECRET, ok, rime_tui
+from tests.support.cli import SECRET, make, names, ok, printed_secret, rime_tui, works
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 from tests.support.rotate import ROLLED_BACK, ROTATE_POINTS
-from tests.support.tui import reach_tokens, screen, until
+from tests.support.tmux import history, keys, launch, processes_on, to_tokens, wait_for
+from tests.support.tui import (
+    far_app,
+    keys_settled,
+    reach_tokens,
+    screen,
+    signed_in_through,
+    until,
+)
 from tests.support.tui_health import WorkerFailures, assert_healthy
-from tests.tui.test_tmux_clipboard import _keys, _processes_on, _wait_for
-from tests.tui.test_tmux_clipboard import tmux as tmux  # the fixture
-from tests.tui.test_tui_delivery import far_app, keys_settled, signed_in_through
 
 DELAY = 0.05
 """Seconds a request takes through the proxy (the stall, not the delay, picks the point)."""
@@ -67,16 +64,6 @@ def _wait(condition: object, what: str) -> None:
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, f"never: {what}"
         time.sleep(0.02)
-
-
-def _history(tmux: list[str]) -> str:
-    """The pane, with what scrolled off it."""
-    return subprocess.run(
-        [*tmux, "capture-pane", "-p", "-J", "-S", "-200", "-t", "t"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 async def _rotate(pilot: Any, tokens: TokensScreen, name: str) -> None:
@@ -146,41 +133,35 @@ def test_a_signal_during_a_rotate_leaves_a_working_secret_and_the_next_rotate_wo
 ) -> None:
     old = asyncio.run(make(local, "deploy"))
     data_dir = tmp_path / "tui-data"  # unused (a cluster): names the process
-    command = (
-        f"env -u DISPLAY RIME_TUI_CONFIG_DIR={tmp_path / 'config'} RIME_API_TOKEN={local.api_token}"
-        f" {sys.executable} -m rime_tui --cluster {proxy.url} --data-dir {data_dir}"
-        "; echo rime-tui exited $?; sleep 600"  # the pane stays: its history can be read
+    # The pane stays after rime-tui exits: its history can be read.
+    launch(
+        tmux,
+        tmp_path / "config",
+        f"--cluster {proxy.url} --data-dir {data_dir}",
+        size=(120, 30),
+        env=f"RIME_API_TOKEN={local.api_token}",
+        keep_pane=True,
     )
-    subprocess.run(
-        [*tmux, "new-session", "-d", "-s", "t", "-x", "120", "-y", "30", command], check=True
-    )
-    _wait_for(tmux, "Sign in")
-    _keys(tmux, "Enter")
-    _wait_for(tmux, "1 workspace.")
-    _keys(tmux, "Enter")
-    _wait_for(tmux, "Your API tokens")
-    _keys(tmux, "s")
-    _wait_for(tmux, "General")
-    _keys(tmux, "t")
-    _wait_for(tmux, "2 tokens in this workspace")
-    _keys(tmux, "/")
-    _keys(tmux, "deploy", literal=True)
-    _keys(tmux, "Enter")
-    _wait_for(tmux, "1 matches the filter")
+    wait_for(tmux, "Sign in")
+    to_tokens(tmux, rows="2 tokens in this workspace")
+    keys(tmux, "/")
+    keys(tmux, "deploy", literal=True)
+    keys(tmux, "Enter")
+    wait_for(tmux, "1 matches the filter")
     method, path, skip = TUI_POINTS[point]
     proxy.stall(method, path, skip=skip)
-    _keys(tmux, "R")
-    _wait_for(tmux, "Rotate")
-    _keys(tmux, "y")
+    keys(tmux, "R")
+    wait_for(tmux, "Rotate")
+    keys(tmux, "y")
     _wait(lambda: proxy.stalled == 1, f"the rotate to reach {point}")
-    [tui] = _processes_on(data_dir, serve=False)
+    [tui] = processes_on(data_dir, serve=False)
 
     os.kill(tui, sig)
     proxy.release()
 
-    _wait_for(tmux, "rime-tui exited")
+    wait_for(tmux, "rime-tui exited")
     _wait(lambda: not proxy.in_flight, "the proxy to settle")
-    screen = _history(tmux)
+    screen = history(tmux)
     assert f"rime-tui exited {128 + sig}" in screen, screen
     assert "Traceback" not in screen, screen
     shown = SECRET.findall(screen)

@@ -10,15 +10,13 @@ from textual.widgets import DataTable, Static
 from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.overview import OverviewScreen
-from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
-from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.session import SignInForm, sign_in
 from rime_tui.tui.widgets import TextInput
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
-from tests.support.tui import MakeApp, screen, text_of, until
+from tests.support.tui import MakeApp, screen, text_of, tokens_from_overview, until
 
 TOKENS = "/v1/users/api-tokens"
 
@@ -36,12 +34,7 @@ async def test_the_path_to_the_dialog_costs_one_round_trip_per_screen_with_data(
             await pilot.press("enter")
             overview = await screen(pilot, OverviewScreen)
             await until(pilot, lambda: overview._fetched, "the overview's figures")
-            await pilot.press("s")
-            await screen(pilot, SettingsScreen)
-            await pilot.press("t")
-            tokens = await screen(pilot, TokensScreen)
-            table = tokens.query_one(DataTable)
-            await until(pilot, lambda: table.row_count == 1, "the token rows")
+            tokens = await tokens_from_overview(pilot, lambda n: n == 1)
             tokens.query_one("#token-name", TextInput).value = "ci"
             await pilot.click("#create")
             await screen(pilot, TokenCreatedScreen)
@@ -77,11 +70,7 @@ async def test_the_instance_is_listed_once_for_the_notice_and_both_meters(
             overview = await screen(pilot, OverviewScreen)
             meter = overview.query_one("#meter", Static)
             await until(pilot, lambda: "1 of 200" in text_of(meter), "Overview's meter")
-            await pilot.press("s")
-            await screen(pilot, SettingsScreen)
-            await pilot.press("t")
-            tokens = await screen(pilot, TokensScreen)
-            await until(pilot, lambda: tokens.query_one(DataTable).row_count == 1, "rows")
+            tokens = await tokens_from_overview(pilot, lambda n: n == 1)
             await pilot.press("a")  # every workspace's tokens: the listing, at once
             await until(pilot, lambda: tokens.all_workspaces and len(tokens.rows) == 1, "all")
             await app.workers.wait_for_complete()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import tomllib
@@ -19,7 +18,7 @@ from rime_tui.local import LocalInstance
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
-from tests.support.local import Local
+from tests.support.local import GatedLocalInstance, Local
 from tests.support.net import closed_port
 from tests.support.tui import error_text, ready_sign_in, screen, text_of, until, widgets_holding
 
@@ -243,18 +242,6 @@ async def test_config_remembers_cluster_and_email_and_no_secret(
     text = path.read_text(encoding="utf-8")
     assert tomllib.loads(text) == {"cluster_url": local.url, "email": local.admin_email}
     assert local.api_token not in text and local.api_token[-12:] not in text
-
-
-class GatedLocalInstance(LocalInstance):
-    """The real local instance, whose start the test lets finish when it chooses."""
-
-    def __init__(self, data_dir: Path, port: int) -> None:
-        super().__init__(data_dir, port)
-        self.gate = asyncio.Event()
-
-    async def ensure_running(self, timeout: float = 30.0) -> bool:  # noqa: ASYNC109 - the base's
-        await self.gate.wait()
-        return await super().ensure_running(timeout)
 
 
 async def test_typing_while_the_local_instance_starts_keeps_the_focus(

@@ -21,7 +21,6 @@ from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.tui.table import FitTable
 from rime_tui.tui.widgets import KeyBar
-from rime_tui.wire.models import ApiTokenInfo
 from tests.support.helpers import PASSWORD, new_user, sign_in
 from tests.support.local import Local
 from tests.support.tui import (
@@ -30,16 +29,17 @@ from tests.support.tui import (
     open_tokens,
     reach_tokens,
     reach_workspaces,
-    ready_sign_in,
+    running_worker,
     screen,
+    screen_work_done,
+    server_tokens,
+    sign_in_as,
+    sign_in_with_api_token,
     table_text,
     text_of,
+    tokens_from_overview,
     until,
 )
-
-
-async def server_tokens(client: RimeClient, workspace_id: str) -> list[ApiTokenInfo]:
-    return [t async for t in client.iter_api_tokens(workspace_id, page_size=500)]
 
 
 def names(tokens: TokensScreen) -> list[str]:
@@ -94,8 +94,6 @@ async def test_R_asks_then_rotates_and_shows_the_new_secret(
 async def test_R_on_the_token_of_this_session_keeps_the_session_on_the_new_token(
     desktop_clipboard: list[str], local: Local, make_app: Any
 ) -> None:
-    from tests.tui.test_tui_tokens import sign_in_with_api_token
-
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         tokens = await sign_in_with_api_token(pilot, local.api_token)
@@ -185,10 +183,7 @@ async def test_meter_counts_every_workspace_near_from_180_full_at_200(
         await until(pilot, lambda: meter(app).display, "the meter on Overview")
         assert text_of(meter(app)) == "180 of 200 tokens on this instance (9 expired)"
         assert meter(app).has_class("near")
-        await pilot.press("s")
-        await screen(pilot, SettingsScreen)
-        await pilot.press("t")
-        tokens = await screen(pilot, TokensScreen)
+        tokens = await tokens_from_overview(pilot)
         await until(pilot, lambda: "180 of 200" in text_of(meter(app)), "the meter on Tokens")
         assert meter(app).has_class("near")
         for i in range(20):
@@ -215,13 +210,11 @@ async def test_meter_is_for_org_admins_only(local: Local, root: RimeClient, make
     await root.add_workspace_members(local.workspace_id, {user: "ACTOR_ROLE_USER"})
     app: RimeApp = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        signin = await ready_sign_in(pilot)
-        signin.query_one("#email", Input).value = "bob@example.com"
-        signin.query_one("#password", Input).value = "correct horse battery"
-        await pilot.press("enter")
-        await screen(pilot, WorkspacesScreen)
-        tokens = await open_tokens(pilot, lambda n: True)
-        await pilot.pause(0.3)
+        await sign_in_as(pilot, "bob@example.com", "correct horse battery")
+        notice = await running_worker(pilot, "expiring")
+        tokens = await open_tokens(pilot, lambda n: n == 0)
+        await notice.wait()  # the page has listed the instance (the notice's listing)
+        await screen_work_done(pilot)
         assert not meter(app).display
         assert "owner" not in table(tokens).shown_keys
 
@@ -442,7 +435,9 @@ async def test_no_expiry_notice_when_nothing_expires_soon(local: Local, make_app
     app: RimeApp = make_app(clock=local.clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await reach_workspaces(pilot)
-        await pilot.pause(0.5)
+        notice = await running_worker(pilot, "expiring")
+        await open_tokens(pilot, lambda n: n == 1)  # a page that lists the instance
+        await notice.wait()  # the notice's work is done: it found nothing to say
         assert not any("expire" in n for n in notifications(app))
 
 
@@ -461,10 +456,7 @@ async def test_a_workspace_admin_sees_whose_each_token_is(
         await as_bob.create_api_token("bob's laptop", local.workspace_id)
     app: RimeApp = make_app(email="ada@example.com")
     async with app.run_test(size=(100, 30)) as pilot:
-        signin = await ready_sign_in(pilot)
-        signin.query_one("#password", Input).value = PASSWORD
-        await pilot.press("enter")
-        await screen(pilot, WorkspacesScreen)
+        await sign_in_as(pilot, "ada@example.com", PASSWORD)
         tokens = await open_tokens(pilot, lambda n: n >= 2)  # the admin's and bob's
         await until(pilot, lambda: "owner" in table(tokens).shown_keys, "the Owner column")
         await until(pilot, lambda: "Bob Member" in table_text(table(tokens)), "bob's name")
@@ -479,8 +471,10 @@ async def test_no_instance_meter_for_an_api_token(local: Local, make_app: Any) -
         await pilot.press("enter")  # the form holds the cluster and the token
         await screen(pilot, WorkspacesScreen)
         await until(pilot, lambda: app.screen.query_one(DataTable).row_count == 1, "the rows")
+        notice = await running_worker(pilot, "expiring")
         tokens = await open_tokens(pilot, lambda n: n == 1)
-        await pilot.pause(0.2)
+        await notice.wait()  # the page has listed the instance (the notice's listing)
+        await screen_work_done(pilot)
         assert app.session is not None and app.session.org_admin
         assert not tokens.query_one("#meter", Static).display
 

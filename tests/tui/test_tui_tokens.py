@@ -18,29 +18,26 @@ from rime_tui.api.errors import ApiError
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.base import RimeScreen
 from rime_tui.tui.screens.confirm import ConfirmScreen
-from rime_tui.tui.screens.overview import OverviewScreen
-from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
-from rime_tui.tui.screens.workspaces import WorkspacesScreen
-from rime_tui.wire.models import ApiTokenInfo
+from tests.support.helpers import sign_in_admin
 from tests.support.local import Local
 from tests.support.tui import (
     error_text,
+    keys_settled,
     like,
     painted,
     reach_tokens,
     screen,
     screen_lines,
+    screen_work_done,
+    server_tokens,
+    sign_in_with_api_token,
     table_text,
     text_of,
     until,
 )
-
-
-async def server_tokens(client: RimeClient, workspace_id: str) -> list[ApiTokenInfo]:
-    return [t async for t in client.iter_api_tokens(workspace_id, page_size=500)]
 
 
 async def select_row(pilot: Any, tokens: TokensScreen, name: str) -> None:
@@ -111,30 +108,6 @@ async def test_delete_key_also_asks(local: Local, admin: RimeClient, make_app: A
     assert len(await server_tokens(admin, local.workspace_id)) == 2
 
 
-async def sign_in_with_api_token(pilot: Any, token: str) -> TokensScreen:
-    """ctrl+t to the "API token" method, paste *token*, Enter; then Enter, s, t."""
-    signin = await screen(pilot, SignInScreen)
-    await until(
-        pilot,
-        lambda: "ready" in text_of(signin.query_one("#status", Static)),
-        "the local instance",
-    )
-    await pilot.press("ctrl+t")
-    field = signin.query_one("#api-token", Input)
-    await until(pilot, lambda: field.display and field.has_focus, "the API token field")
-    field.post_message(events.Paste(token))  # as a person pastes it into the terminal
-    await until(pilot, lambda: field.value == token, "the pasted token")
-    await pilot.press("enter")
-    workspaces = await screen(pilot, WorkspacesScreen)
-    await until(pilot, lambda: workspaces.query_one(DataTable).row_count == 1, "workspaces")
-    await pilot.press("enter")
-    await screen(pilot, OverviewScreen)
-    await pilot.press("s")
-    await screen(pilot, SettingsScreen)
-    await pilot.press("t")
-    return await screen(pilot, TokensScreen)
-
-
 async def test_a_long_session_token_name_is_cut_in_the_status_line(
     local: Local, admin: RimeClient, make_app: Any
 ) -> None:
@@ -182,8 +155,7 @@ async def test_deleting_the_token_of_this_session_warns_and_signs_out(
         with pytest.raises(ApiError) as refused:
             await old.rime_info()
     assert refused.value.status_code == 401
-    async with RimeClient(local.url) as admin:
-        await admin.login(local.admin_email, local.admin_password)
+    async with await sign_in_admin(local) as admin:
         assert await server_tokens(admin, local.workspace_id) == []
 
 
@@ -387,7 +359,8 @@ async def test_a_second_enter_while_creating_loses_nothing(
         app.post_message(events.Key("enter", None))
         modal = await screen(pilot, TokenCreatedScreen)
         shown = text_of(modal.query_one("#token"))
-        await pilot.pause(0.2)
+        await keys_settled(pilot)  # both Enters handled, no create on its way
+        await screen_work_done(pilot)
         assert isinstance(app.screen, TokenCreatedScreen)
         assert sent == ["twice"]  # the second Enter sent nothing
     made = [t for t in await server_tokens(admin, local.workspace_id) if t.name == "twice"]

@@ -24,10 +24,11 @@ from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from tests.support.latency_proxy import LatencyProxy
-from tests.support.local import Local
+from tests.support.local import GatedLocalInstance, Local
 from tests.support.tui import (
     MakeApp,
     SignIn,
+    burst,
     error_text,
     notifications,
     reach_tokens,
@@ -39,17 +40,6 @@ from tests.support.tui import (
     until,
 )
 from tests.support.tui_health import WorkerFailures, assert_healthy
-from tests.tui.test_tui_signin import GatedLocalInstance
-
-CHARACTERS: dict[str, str | None] = {"enter": "\r", "escape": "\x1b", "slash": "/", "end": None}
-
-
-def burst(pilot: Pilot[Any], *keys: str) -> None:
-    """Type *keys* in one burst: each a key name (of CHARACTERS) or a string of letters
-    and digits."""
-    for key in keys:
-        for name in [key] if key in CHARACTERS else list(key):
-            pilot.app.post_message(events.Key(name, CHARACTERS.get(name, name)))
 
 
 async def dialog_for(pilot: Pilot[Any], name: str) -> TokenCreatedScreen:
@@ -191,11 +181,18 @@ async def test_a_burst_on_overview_creates_the_token_typed(
 async def test_the_readme_sequence_in_one_burst_at_first_paint(
     local: Local, make_app: MakeApp, failures: WorkerFailures
 ) -> None:
-    # Enter, Enter, s, t, n, a name, Enter, typed before the local instance is even found.
-    app = make_app()
+    # Enter, Enter, s, t, n, a name, Enter, typed before the local instance is even found:
+    # its start waits at the gate until every key is typed (a precondition, checked).
+    instance = GatedLocalInstance(local.data_dir, local.server.port)
+    app = make_app(local=instance)
     async with app.run_test(size=(100, 30)) as pilot:
         signin = await screen(pilot, SignInScreen)
+        await until(pilot, instance.waiting.is_set, "the start to reach the gate")
         burst(pilot, "enter", "enter", "s", "t", "n", "burst1", "enter")
+        status = signin.query_one("#status", Static)
+        await until(pilot, lambda: "when the local instance is ready" in text_of(status), "Enter")
+        assert isinstance(app.screen, SignInScreen)  # still starting: the rest wait
+        instance.gate.set()
         await dialog_for(pilot, "burst1")
         assert signin.query_one("#email", Input).value == local.admin_email
         assert kinds(app)[1:] == [

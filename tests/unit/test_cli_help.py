@@ -42,3 +42,10 @@ def test_a_data_dir_that_cannot_be_created_is_said_plainly(command: list[str]) -
     assert "cannot create the data dir /proc/rime-tui-x" in done.stderr
     assert "--data-dir" in done.stderr
     assert "Errno" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_token_check_gives_up_after_10_s_by_default() -> None:
+    """docs/scripting.md: `token check` waits `--timeout` seconds, "default 10"."""
+    from rime_tui.cli import _parser
+
+    assert _parser().parse_args(["token", "check"]).timeout == 10

@@ -391,3 +391,20 @@ async def test_https_to_a_plain_http_instance_is_a_tls_error(local: Local) -> No
         with pytest.raises(TLSError) as caught:
             await client.rime_info()
     assert "TLS" in caught.value.message
+
+
+async def test_retry_waits_are_the_documented_ones() -> None:
+    """docs/scripting.md: a GET or DELETE answered 429 or 503 is sent again up to 3
+    times, after its Retry-After (none longer than 30 s is waited for), else after
+    0.5 s, 1 s, 2 s (each ± 20 % jitter); a create never."""
+    async with RimeClient("http://127.0.0.1:9", retries=3) as client:
+        bare = httpx.Response(503)
+        waits = [client._retry_wait("GET", bare, attempt) for attempt in range(4)]
+        assert waits[3] is None  # 3 retries, then the answer stands
+        for wait, nominal in zip(waits, (0.5, 1.0, 2.0), strict=False):
+            assert wait is not None and 0.8 * nominal <= wait <= 1.2 * nominal, waits
+        for after, expected in (("30", 30.0), ("31", None), ("0", 0.0)):
+            answer = httpx.Response(429, headers={"Retry-After": after})
+            assert client._retry_wait("DELETE", answer, 0) == expected, after
+        assert client._retry_wait("POST", bare, 0) is None
+        assert client._retry_wait("GET", httpx.Response(500), 0) is None

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.support.require import require
 
 PRINT = """
 import json, sys
@@ -60,7 +60,7 @@ def _script(shell: str, where: Path) -> Path:
 
 def _shell(shell: str, script: str) -> list[str]:
     if shutil.which(shell) is None:
-        pytest.skip(f"{shell} is not installed")
+        require("RIME_TUI_REQUIRE_SHELLS", f"{shell} is not installed")
     done = subprocess.run(
         [shell, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )

@@ -46,11 +46,27 @@ def test_a_success_is_uncounted() -> None:
 
 
 def test_the_overall_limit_holds_across_addresses() -> None:
+    """100 failures in all (docs/security.md), from addresses that each stay under their
+    own limit (30) and emails under theirs (5): the 100th counts, the 101st is refused."""
     throttle = LoginThrottle(FakeClock().monotonic)
-    for i in range(LOGIN_MAX_FAILURES_OVERALL):
+    for i in range(100):
         throttle.begin(f"u{i}@x.io", f"10.0.{i // 20}.1")
-    with pytest.raises(ServiceError, match="on this instance"):
+    assert len(throttle.failures) == 100
+    with pytest.raises(ServiceError, match="on this instance") as refused:
         throttle.begin("late@x.io", "10.9.9.9")
+    assert 1 <= int(refused.value.headers["Retry-After"]) <= 15 * 60
+
+
+def test_five_failures_per_email_and_30_per_address() -> None:
+    throttle = LoginThrottle(FakeClock().monotonic)
+    for i in range(5):
+        throttle.begin("a@x.io", f"10.1.0.{i}")
+    with pytest.raises(ServiceError, match=r"for a@x\.io"):
+        throttle.begin("a@x.io", "10.1.0.9")
+    for i in range(30):
+        throttle.begin(f"b{i}@x.io", "10.2.0.1")
+    with pytest.raises(ServiceError, match=r"from 10\.2\.0\.1"):
+        throttle.begin("c@x.io", "10.2.0.1")
 
 
 def test_every_loopback_address_is_one_address() -> None:
