@@ -9,90 +9,26 @@ this package only when one of them runs, so the TUI never loads it.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
-from collections.abc import Coroutine
-from typing import Any
 
-from rime_tui.api.delivery import Interrupted
-from rime_tui.api.errors import (
-    AlreadyExistsError,
-    AuthenticationError,
-    InvalidArgumentError,
-    LimitExceededError,
-    NotFoundError,
-    RimeError,
-)
-from rime_tui.commands.session import CommandError, Exit, say, set_quiet
-from rime_tui.local import LocalInstanceError
-
-STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -> Exit:
-    """*work*, cancelled by SIGINT or SIGTERM (each one received is added to
-    *received*): a secret being made is then printed, or its token deleted (see
-    :mod:`rime_tui.api.delivery`)."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-
-    def stop(signum: int) -> None:
-        received.append(signum)
-        if len(received) == 1:
-            say(
-                f"{signal.Signals(signum).name}: stopping (a token being made is waited "
-                "for first: its secret must not be lost)"
-            )
-        task.cancel()
-
-    for signum in STOPPING_SIGNALS:
-        loop.add_signal_handler(signum, stop, signum)
-    try:
-        return await work
-    finally:
-        for signum in STOPPING_SIGNALS:
-            loop.remove_signal_handler(signum)
+from rime_tui.commands.exits import CommandError, say, set_quiet
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``rime-tui token ACTION``, ``rime-tui status`` or ``rime-tui auth ACTION``;
-    the exit code (128 + the signal's number after SIGINT or SIGTERM: 130, 143)."""
-    from rime_tui.commands import auth, status, token
-
+    the exit code. An action that reaches no cluster (``auth token``, ``auth logout``)
+    runs without the client, its models and the event loop (the rest: see
+    :mod:`rime_tui.commands.runner`)."""
     set_quiet(args.quiet)
-    actions = auth.ACTIONS if args.command == "auth" else token.ACTIONS
-    command = status.status if args.command == "status" else actions[args.action]
-    received: list[int] = []
-    try:
-        code = int(asyncio.run(_interruptible(command(args), received)))
-        return 128 + received[0] if received else code
-    except Interrupted as exc:
-        say(f"interrupted: {exc.what}.")
-        return 128 + (received[0] if received else signal.SIGINT)
-    except (asyncio.CancelledError, KeyboardInterrupt) as exc:  # (Stopped: at start-up)
-        say("interrupted")
-        return 128 + (received[0] if received else getattr(exc, "signum", signal.SIGINT))
-    except CommandError as exc:
-        say(f"error: {exc.message}")
-        return exc.exit_code
-    except AuthenticationError as exc:
-        say(f"error: authentication failed: {exc.message}")
-        return Exit.AUTH
-    except NotFoundError as exc:
-        say(f"error: {exc.message}")
-        return Exit.NOT_FOUND
-    except InvalidArgumentError as exc:  # the cluster refused what the arguments asked
-        say(f"error: {exc.message}")
-        return Exit.USAGE
-    except AlreadyExistsError as exc:
-        say(f"error: {exc.message}")
-        return Exit.TAKEN
-    except LimitExceededError as exc:
-        say(f"error: {exc.message}")
-        # A limit that lifts by itself says when (Retry-After, retried already): the
-        # token cap does not.
-        return Exit.FAILED if exc.retry_after is not None else Exit.CAP
-    except (RimeError, LocalInstanceError) as exc:
-        say(f"error: {exc}")
-        return Exit.FAILED
+    if args.command == "auth":
+        from rime_tui.commands.stored import ACTIONS
+
+        offline = ACTIONS.get(args.action)
+        if offline is not None:
+            try:
+                return int(offline(args))
+            except CommandError as exc:
+                say(f"error: {exc.message}")
+                return exc.exit_code
+    from rime_tui.commands import runner
+
+    return runner.run(args)

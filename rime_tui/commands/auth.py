@@ -20,51 +20,24 @@ from typing import Any
 from rime_tui.api.client import RimeClient, normalize_cluster_url
 from rime_tui.api.errors import AuthenticationError, PermissionDeniedError, RimeError
 from rime_tui.api.tokens import tokens_in, workspaces
+from rime_tui.commands.exits import CommandError, Exit, note, printable
 from rime_tui.commands.inventory import owners, stamp
-from rime_tui.commands.session import (
-    CommandError,
-    Exit,
-    Session,
-    connect,
-    note,
-    printable,
-)
+from rime_tui.commands.session import Session, connect
+from rime_tui.commands.stored import profile_name, stored
 from rime_tui.local import LocalInstanceError
 from rime_tui.profiles import (
     DEFAULT,
     Profile,
     ProfileError,
     Target,
-    UnknownProfileError,
-    check_name,
-    get_profile,
     is_token_shaped,
     load_profiles,
     profiles_file,
-    remove_profile,
     save_profile,
 )
 
 MAX_TOKEN_INPUT = 4096
 """Characters read from stdin for a token: far more than any API token."""
-
-
-def _name(args: argparse.Namespace) -> str:
-    """The profile the command is about: ``--profile``/``RIME_PROFILE``, else default."""
-    name: str = args.profile or os.environ.get("RIME_PROFILE") or DEFAULT
-    try:
-        return check_name(name)
-    except ValueError as exc:
-        raise CommandError(Exit.USAGE, f"--profile: {exc}") from None
-
-
-def _stored(name: str) -> Profile:
-    try:
-        return get_profile(name)
-    except UnknownProfileError as exc:
-        raise CommandError(Exit.NOT_FOUND, str(exc)) from None
-    except ProfileError as exc:
-        raise CommandError(Exit.FAILED, str(exc)) from None
 
 
 # -- login ----------------------------------------------------------------------------
@@ -108,7 +81,7 @@ def _read_token() -> str:
 async def login(args: argparse.Namespace) -> Exit:
     """Check the token on stdin against ``--cluster`` and store it as the profile."""
     refuse_token_in_argv(args)
-    name = _name(args)
+    name = profile_name(args)
     if not args.with_token:
         raise CommandError(
             Exit.USAGE,
@@ -132,39 +105,13 @@ async def login(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
-# -- token, logout --------------------------------------------------------------------
-
-
-async def token(args: argparse.Namespace) -> Exit:
-    """Print the stored token of the profile (for ``$(rime-tui auth token)``)."""
-    print(_stored(_name(args)).token)
-    return Exit.OK
-
-
-async def logout(args: argparse.Namespace) -> Exit:
-    """Forget the profile's token (the cluster still takes it until it is deleted)."""
-    name = _name(args)
-    profile = _stored(name)
-    try:
-        path = remove_profile(name)
-    except UnknownProfileError as exc:  # removed meanwhile
-        raise CommandError(Exit.NOT_FOUND, str(exc)) from None
-    except ProfileError as exc:
-        raise CommandError(Exit.FAILED, str(exc)) from None
-    note(
-        f"Removed profile {name!r} ({profile.cluster_url}) from {path}. The token itself "
-        "still works until it expires or is deleted (rime-tui token delete)."
-    )
-    return Exit.OK
-
-
 # -- status ---------------------------------------------------------------------------
 
 
 async def status(args: argparse.Namespace) -> Exit:
     """Where each stored profile points, as whom, and until when its token is valid."""
     if args.profile:
-        chosen = [_stored(_name(args))]
+        chosen = [stored(profile_name(args))]
     else:
         try:
             chosen = sorted(load_profiles().values(), key=lambda p: p.name)
@@ -258,6 +205,6 @@ def _text(r: dict[str, Any]) -> str:
 ACTIONS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, Exit]]] = {
     "login": login,
     "status": status,
-    "logout": logout,
-    "token": token,
 }
+"""The actions that reach a cluster; ``logout`` and ``token`` need none (see
+:mod:`rime_tui.commands.stored`)."""

@@ -9,7 +9,7 @@ from typing import Any
 from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import PermissionDeniedError
 from rime_tui.api.tokens import Listed, tokens_in, workspaces
-from rime_tui.commands.session import CommandError, Exit
+from rime_tui.commands.exits import CommandError, Exit
 from rime_tui.wire import models as m
 
 PAGE_SIZE = 500

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from rime_tui.commands.session import CommandError, Exit
+from rime_tui.commands.exits import CommandError, Exit
 from rime_tui.wire import models as m
 
 TTY = "/dev/tty"

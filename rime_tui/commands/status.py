@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rime_tui.api.tokens import tokens_in, workspaces
+from rime_tui.commands.exits import Exit, printable
 from rime_tui.commands.inventory import owners
-from rime_tui.commands.session import Exit, connect, printable
+from rime_tui.commands.session import connect
 from rime_tui.wire.constants import MAX_TOKENS
 
 EXPIRY_NOTICE_DAYS = 14

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 
-from rime_tui.commands.session import printable
+from rime_tui.commands.exits import printable
 
 
 def char_width(char: str) -> int:

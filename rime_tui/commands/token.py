@@ -25,6 +25,7 @@ from rime_tui.api.delivery import create as create_token
 from rime_tui.api.delivery import rotate as rotate_token
 from rime_tui.api.errors import AuthenticationError, NotFoundError, RimeError
 from rime_tui.api.tokens import Listed, tokens_in, workspaces
+from rime_tui.commands.exits import CommandError, Exit, note, printable, say
 from rime_tui.commands.inventory import (
     PAGE_SIZE,
     as_json,
@@ -36,17 +37,7 @@ from rime_tui.commands.inventory import (
     stamp,
     where,
 )
-from rime_tui.commands.session import (
-    CommandError,
-    Exit,
-    Session,
-    confirm,
-    connect,
-    need_consent,
-    note,
-    printable,
-    say,
-)
+from rime_tui.commands.session import Session, confirm, connect, need_consent
 from rime_tui.commands.sinks import Sink, SinkFailed, open_sink
 from rime_tui.commands.status import EXPIRY_NOTICE_DAYS
 from rime_tui.commands.table import print_rows

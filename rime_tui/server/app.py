@@ -236,6 +236,7 @@ def create_app(
     *allowed_hosts* are the names besides loopback that requests may address;
     *monotonic* is the sign-in throttle's clock.
     """
+    m.build_all()
     app = FastAPI(
         title="rime-tui local instance",
         version=__version__,

@@ -47,13 +47,17 @@ Timestamp = Annotated[
 
 
 class WireModel(BaseModel):
-    """Base of every wire model: camelCase aliases, unknown fields ignored."""
+    """Base of every wire model: camelCase aliases, unknown fields ignored.
+
+    Each model is built when first used (``defer_build``): a one-shot command uses
+    a few of them. The local instance builds them all at start (:func:`build_all`)."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
         extra="ignore",
         serialize_by_alias=True,
+        defer_build=True,
     )
 
 
@@ -400,3 +404,15 @@ class UpdateProjectRequest(WireModel):
 
 class UpdateWorkspaceRolesRequest(WireModel):
     role_pairs: list[RolePair]
+
+
+def build_all() -> None:
+    """Build every wire model now, and no longer defer: the local instance serves all of
+    them, and FastAPI's adapters for its request bodies must build at once (a deferred
+    one warns ``UnsupportedFieldAttributeWarning`` for the parameter's alias)."""
+    pending: list[type[WireModel]] = [WireModel]
+    while pending:
+        model = pending.pop()
+        model.model_config["defer_build"] = False
+        model.model_rebuild()
+        pending.extend(model.__subclasses__())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import shutil
 import statistics
 import subprocess
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tests.benchmarks.bare_app import GREETING
+from tests.benchmarks.cell_minimum import Terminal, minimum_bytes
 from tests.benchmarks.pty_app import PtyApp
 from tests.support.net import free_port
 
@@ -416,10 +418,12 @@ def terminal_bytes(tmp: Path, idle: float = 20.0) -> None:
         bare.close()
     app = PtyApp(tui_argv(data_dir, port), cols=80, rows=24, env=env)
     steps: list[tuple[str, int]] = []
+    bounds = [0]  # where each step starts and ends in app.raw
     try:
         app.wait_for("Local instance ready", timeout=60)
         app.drain(0.5)
         steps.append(("first paint (sign-in)", app.bytes_read))
+        bounds.append(app.bytes_read)
         for key, label, needle in (
             ("\r", "Enter: Workspaces", "workspace"),
             ("\r", "Enter: Overview", "Your API tokens"),
@@ -433,14 +437,39 @@ def terminal_bytes(tmp: Path, idle: float = 20.0) -> None:
             app.wait_for(needle)
             app.drain(1.0)  # whatever the step still paints
             steps.append((label, app.bytes_read - before))
+            bounds.append(app.bytes_read)
         tui_idle = app.drain(idle) * 60 / idle
     finally:
         app.close()
-    print("terminal bytes, real pty 80x24:")
-    for label, n in steps:
-        print(f"  {label:28s} {n / 1000:7.1f} KB")
+    floors = changed_cell_floors(bytes(app.raw), bounds)
+    print("terminal bytes, real pty 80x24 (against the changed cells' minimum):")
+    for (label, n), floor in zip(steps, floors or [0] * len(steps), strict=True):
+        print(f"  {label:28s} {n / 1000:7.1f} KB", end="")
+        print(f" against {floor / 1000:5.1f} KB: {n / floor:4.1f}x" if floor else "")
+    if floors:
+        wrote, needed = sum(n for _, n in steps), sum(floors)
+        print(f"  the flow: {wrote / 1000:.1f} KB against {needed / 1000:.1f} KB: ", end="")
+        print(f"{wrote / needed:.2f}x (goal <= 2.5)")
+    else:
+        print("  (the changed cells' minimum needs pyte: pip install --group bench)")
     print(f"  idle, Token Name focused:    {tui_idle / 1000:7.1f} KB a minute (goal 0)")
     print(f"  bare Textual app, Input focused, idle: {bare_idle / 1000:7.1f} KB a minute")
+
+
+def changed_cell_floors(raw: bytes, bounds: list[int]) -> list[int] | None:
+    """For each step (``raw[bounds[i]:bounds[i + 1]]``), the bytes that would update only
+    the cells it changed (:mod:`tests.benchmarks.cell_minimum`); None without pyte."""
+    try:
+        terminal = Terminal(80, 24)
+    except ImportError:
+        return None
+    floors, screen = [], terminal.grid()
+    for start, end in itertools.pairwise(bounds):
+        terminal.feed(raw[start:end])
+        after = terminal.grid()
+        floors.append(minimum_bytes(screen, after))
+        screen = after
+    return floors
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -77,9 +77,11 @@ class PtyApp:
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.seen = 0  # offset in .text that has been matched already
         self.bytes_read = 0  # every byte the app wrote to its terminal
+        self.raw = bytearray()  # and the bytes themselves
 
     def _feed(self, data: bytes) -> None:
         self.bytes_read += len(data)
+        self.raw += data
         pending = self._pending + data
         cut = pending.rfind(b"\x1b")
         if cut < 0 or not _unfinished(pending[cut:]):

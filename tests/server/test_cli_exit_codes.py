@@ -171,7 +171,7 @@ def test_quiet_leaves_stderr_to_errors(local: Local) -> None:
 
 def test_help_and_readme_list_the_same_exit_codes() -> None:
     """Each code the commands use is in ``--help`` and docs/scripting.md, with the same words."""
-    from rime_tui.commands.session import Exit
+    from rime_tui.commands.exits import Exit
 
     helped = subprocess.run(
         [sys.executable, "-m", "rime_tui", "token", "--help"],

@@ -8,6 +8,7 @@ import os
 import ssl
 import subprocess
 import sys
+from pathlib import Path
 
 import truststore
 
@@ -47,3 +48,26 @@ def test_https_uses_the_os_trust_store_and_http_trusts_nothing() -> None:
     plain = tls_context("http://127.0.0.1:8477")
     assert isinstance(plain, ssl.SSLContext) and not isinstance(plain, truststore.SSLContext)
     assert plain.verify_mode == ssl.CERT_REQUIRED and plain.cert_store_stats()["x509_ca"] == 0
+
+
+OFFLINE = """
+import json, sys
+from rime_tui.cli import main
+codes = [main(["completion", "bash"]), main(["auth", "token"]), main(["auth", "logout"])]
+print(json.dumps([codes, sorted({m.split(".")[0] for m in sys.modules})]), file=sys.stderr)
+"""
+
+
+def test_commands_that_reach_no_cluster_load_no_client(tmp_path: Path) -> None:
+    """``completion``, ``auth token`` and ``auth logout`` read or change local files only:
+    no HTTP client, no models, no event loop (``auth token`` went from 966 M instructions
+    to 250 M)."""
+    env = {**os.environ, "RIME_TUI_CONFIG_DIR": str(tmp_path), "RIME_PROFILE": "nobody"}
+    done = subprocess.run(
+        [sys.executable, "-c", OFFLINE], capture_output=True, text=True, env=env, timeout=60
+    )
+    codes, modules = json.loads(done.stderr.strip().splitlines()[-1])
+    assert codes == [0, 5, 5], done.stderr  # no such profile: exit 5, as before
+    assert "no profile is named 'nobody'" in done.stderr
+    heavy = {"httpx", "httpcore", "anyio", "pydantic", "pydantic_core", "asyncio"}
+    assert not set(modules) & heavy, sorted(set(modules) & heavy)
