@@ -13,9 +13,19 @@ from textual.widgets import Checkbox, Input, Static
 from rime_tui.profiles import Profile, load_profiles, profiles_file, save_profile
 from rime_tui.tui import app as app_module
 from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from tests.support.faulty_server import FaultyServer
 from tests.support.local import Local
-from tests.support.tui import notifications, ready_sign_in, screen, text_of, widgets_holding
+from tests.support.tui import (
+    error_text,
+    notifications,
+    ready_sign_in,
+    screen,
+    text_of,
+    until,
+    widgets_holding,
+)
 
 
 async def test_ctrl_o_fills_in_each_stored_profile_and_signs_in_with_it(
@@ -110,3 +120,24 @@ def test_rime_tui_opens_on_the_profile(
         profile=given.get("profile"),
     )
     assert code == 0 and seen == [expected]
+
+
+async def test_a_profiles_token_is_not_sent_to_another_cluster(
+    local: Local, make_app: Any, faulty: FaultyServer
+) -> None:
+    """ctrl+o fills in a profile's cluster and its (masked) token; the URL edited to
+    another cluster, Enter: the token is not sent there (the commands withhold it too),
+    the field is cleared and the screen says why."""
+    save_profile(Profile("prod", local.url, local.api_token))
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        signin = await ready_sign_in(pilot)
+        await pilot.press("ctrl+o")
+        assert signin.query_one("#api-token", Input).value == local.api_token
+        signin.query_one("#cluster", Input).value = faulty.url
+        await pilot.press("enter")
+        await until(pilot, lambda: "profile 'prod'" in error_text(app), "the refusal")
+        await app.screen.workers.wait_for_complete()
+        assert signin.query_one("#api-token", Input).value == ""
+        assert isinstance(app.screen, SignInScreen)
+    assert faulty.hits == []

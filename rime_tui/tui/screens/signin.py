@@ -241,6 +241,26 @@ class SignInScreen(BaseScreen[None]):
             "password",
         )
 
+    def _keep_profile_token(self, form: SignInForm, url: str) -> None:
+        """A stored profile's token goes to its own cluster only, as the commands send
+        it: signing in anywhere else with it (ctrl+o, then the URL edited) clears it and
+        says so."""
+        token = form.api_token.strip()
+        if form.method != "token" or not token:
+            return
+        typed = form.cluster_url()
+        theirs = [p for p in _stored_profiles() if p.token == token]
+        if not theirs or any(
+            same_cluster(p.cluster_url, there) for p in theirs for there in (url, typed)
+        ):
+            return
+        self.query_one("#api-token", Input).value = ""
+        raise FormError(
+            f"That token is profile {theirs[0].name!r}'s, and goes to its cluster only "
+            f"({theirs[0].cluster_url}). Paste your API token for {one_line(typed)}.",
+            "api-token",
+        )
+
     # -- the form ---------------------------------------------------------------------
 
     def _show_method(self) -> None:
@@ -347,6 +367,7 @@ class SignInScreen(BaseScreen[None]):
             local = start if start is not None and await start.is_for(url) else None
             if local is None:
                 self._keep_local_password(form)
+            self._keep_profile_token(form, url)
             if local is not None:
                 url = local.url  # over the private line, however it was typed
             if local is not None and not local.done:  # Enter during start-up: wait for it
