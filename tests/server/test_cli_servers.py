@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from rime_tui.api import RimeClient
+from rime_tui.profiles import Profile, save_profile
 from tests.support.cli import SECRET, curl_status, listed, ok, rime_tui
+from tests.support.faulty_server import FaultyServer
 from tests.support.helpers import new_user, sign_in
 from tests.support.local import Local
 
@@ -231,6 +233,27 @@ def test_revoke_takes_a_leaked_secret_and_nothing_else(module_local: Local) -> N
     # On the local instance (no cluster), too: the secret signs in, not the admin.
     ok(_revoke(local, kept, *_target(local)))
     assert curl_status(local, kept) == 401
+
+
+async def test_revoke_sends_the_secret_to_no_cluster_it_was_not_given(
+    module_local: Local, faulty: FaultyServer
+) -> None:
+    """With no --cluster, the leaked secret goes to the local instance (as documented),
+    not to the cluster of the profile named default, which is there for the commands
+    that use its token; a profile named with --profile gives the cluster."""
+    local = module_local
+    async with local.client() as admin:
+        leaked, named = [
+            (await admin.create_api_token(n, local.workspace_id)).full_api_token
+            for n in ("leaked here", "leaked again")
+        ]
+    save_profile(Profile("default", faulty.url, "rime_prod"))
+    ok(_revoke(local, leaked, *_target(local)))
+    assert faulty.hits == []
+    assert curl_status(local, leaked) == 401
+    save_profile(Profile("here", local.url, "rime_unused"))
+    ok(_revoke(local, named, "--profile", "here"))
+    assert curl_status(local, named) == 401 and faulty.hits == []
 
 
 @pytest.mark.parametrize("given", ["", "rime_one rime_two"])
