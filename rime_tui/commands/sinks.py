@@ -103,11 +103,15 @@ class SecretFile:
         self._fd = None
         os.replace(self._temp, self.path)
         self._temp = None
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the rename itself survives a power cut
-        finally:
-            os.close(directory)
+        # The secret is in FILE now: nothing after this may count as a failure (a new
+        # token would be deleted, its secret left in FILE). A filesystem that cannot
+        # fsync a directory (EINVAL) loses only the rename's survival of a power cut.
+        with contextlib.suppress(OSError):
+            directory = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)  # the rename itself survives a power cut
+            finally:
+                os.close(directory)
 
     def close(self) -> None:
         if self._fd is not None:

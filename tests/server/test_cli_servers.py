@@ -43,6 +43,18 @@ from rime_tui.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
+NO_DIRECTORY_FSYNC = """
+import errno, os, stat, sys
+real_fsync = os.fsync
+def fsync(fd):  # a filesystem that cannot fsync a directory (EINVAL: some FUSE, vboxsf)
+    if stat.S_ISDIR(os.fstat(fd).st_mode):
+        raise OSError(errno.EINVAL, "Invalid argument")
+    real_fsync(fd)
+os.fsync = fsync
+from rime_tui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
 
 def _target(local: Local) -> list[str]:
     return ["--data-dir", str(local.data_dir), "--port", str(local.server.port)]
@@ -183,6 +195,24 @@ def test_rotate_write_replaces_a_0600_secret_file_atomically(
     assert reader.read().strip() == old
     reader.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["service.token"]  # no temp file
+
+
+def test_a_secret_renamed_into_place_is_delivered(module_local: Local, tmp_path: Path) -> None:
+    """Once the secret is renamed over FILE it is there: a directory whose fsync fails
+    (a filesystem without one) must not get that token deleted, its secret left in FILE."""
+    secret_file = tmp_path / "service.token"
+    done = subprocess.run(
+        [sys.executable, "-c", NO_DIRECTORY_FSYNC, "token", "create", "fsync-less"]
+        + ["--write", str(secret_file), *_target(module_local)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert curl_status(module_local, secret_file.read_text().strip()) == 200
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["service.token"]
 
 
 def test_rotate_write_to_a_place_it_cannot_write_changes_nothing(
