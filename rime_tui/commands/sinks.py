@@ -124,11 +124,11 @@ class SecretFile:
 
 
 class SinkFailed(Exception):
-    """A secret made could not be put in its sink (*error*)."""
+    """A secret made could not be put *where* it goes (*error*): a sink, or stdout."""
 
-    def __init__(self, made: m.CreateApiTokenResponse, sink: Sink, error: OSError) -> None:
+    def __init__(self, made: m.CreateApiTokenResponse, where: str, error: OSError) -> None:
         self.made = made
-        self.why = f"the secret could not be put in {sink.where} ({error.strerror or error})"
+        self.why = f"the secret could not be put in {where} ({error.strerror or error})"
         super().__init__(self.why)
 
 

@@ -129,7 +129,7 @@ def _emit(
         try:
             sink.put(secret)
         except OSError as exc:
-            raise SinkFailed(made, sink, exc) from None
+            raise SinkFailed(made, sink.where, exc) from None
         del fields["token"]
         text = json.dumps(fields) if args.output == "json" else f"{made.id.uuid}\t{name}"
         with contextlib.suppress(BrokenPipeError):  # the secret is safe: only this is lost
@@ -142,8 +142,13 @@ def _emit(
         text = json.dumps(fields)
     else:
         text = secret
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full disk, a terminal gone (EIO): the secret is not given
+        raise SinkFailed(made, "standard output", exc) from None
 
 
 async def _read_back(

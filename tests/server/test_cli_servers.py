@@ -166,6 +166,36 @@ def test_a_secret_that_cannot_be_given_keeps_a_rotated_token(module_local: Local
     assert "rotated blind" in _names(module_local) and curl_status(module_local, old) == 401
 
 
+def _to_full_disk(local: Local, *args: str) -> subprocess.CompletedProcess[str]:
+    """``rime-tui ARGS > /dev/full``: stdout a file on a full disk (every write ENOSPC)."""
+    with open("/dev/full", "w") as full:
+        return subprocess.run(
+            [sys.executable, "-m", "rime_tui", *args, *_target(local)],
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+            timeout=60,
+        )
+
+
+def test_a_secret_stdout_cannot_take_is_not_lost(module_local: Local) -> None:
+    """stdout on a full disk (or a terminal gone): create deletes the token again, as
+    when a sink fails; rotate keeps the new one and says to rotate again. No traceback."""
+    made = _to_full_disk(module_local, "token", "create", "written nowhere")
+    assert made.returncode == 1, made.stderr
+    assert "the token is deleted again" in made.stderr and "Traceback" not in made.stderr
+    assert "rime_" not in made.stderr
+    assert "written nowhere" not in _names(module_local)
+    old = ok(rime_tui(module_local, "token", "create", "rotated nowhere")).stdout.strip()
+    rotated = _to_full_disk(module_local, "token", "rotate", "rotated nowhere")
+    assert rotated.returncode == 1, rotated.stderr
+    assert "run this rotate again" in rotated.stderr and "Traceback" not in rotated.stderr
+    assert "rime_" not in rotated.stderr
+    assert "rotated nowhere" in _names(module_local) and curl_status(module_local, old) == 401
+
+
 # -- rotate --write -----------------------------------------------------------------------
 
 
