@@ -37,7 +37,8 @@ exit codes (token, status and auth):
   5  no such token, workspace or profile
   6  the name is taken: you have a token of that name in that workspace
   7  the instance holds its 200 tokens (the cap): delete one first
-  130  interrupted by SIGINT (ctrl+c), 143 by SIGTERM; a secret made is printed first
+  130  interrupted by SIGINT (ctrl+c), 143 by SIGTERM, 129 by SIGHUP; a secret made is
+       printed first
   141  stdout was closed by its reader (e.g. `| head -1`)"""
 
 ENVIRONMENT = """\

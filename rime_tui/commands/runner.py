@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 from collections.abc import Coroutine
 from typing import Any
@@ -22,11 +23,13 @@ from rime_tui.api.errors import (
 from rime_tui.commands.exits import CommandError, Exit, say
 from rime_tui.local import LocalInstanceError
 
-STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""SIGHUP: the terminal is gone (an SSH link dropped); its default, death, lost a secret
+being made."""
 
 
 async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -> Exit:
-    """*work*, cancelled by SIGINT or SIGTERM (each one received is added to
+    """*work*, cancelled by SIGINT, SIGTERM or SIGHUP (each one received is added to
     *received*): a secret being made is then printed, or its token deleted (see
     :mod:`rime_tui.api.delivery`)."""
     loop = asyncio.get_running_loop()
@@ -35,12 +38,13 @@ async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -
 
     def stop(signum: int) -> None:
         received.append(signum)
-        if len(received) == 1:
-            say(
-                f"{signal.Signals(signum).name}: stopping (a token being made is waited "
-                "for first: its secret must not be lost)"
-            )
         task.cancel()
+        if len(received) == 1:
+            with contextlib.suppress(OSError):  # (after SIGHUP, no terminal to say it on)
+                say(
+                    f"{signal.Signals(signum).name}: stopping (a token being made is waited "
+                    "for first: its secret must not be lost)"
+                )
 
     for signum in STOPPING_SIGNALS:
         loop.add_signal_handler(signum, stop, signum)
@@ -53,8 +57,8 @@ async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -
 
 def run(args: argparse.Namespace) -> int:
     """Run ``rime-tui token ACTION``, ``rime-tui status`` or ``rime-tui auth ACTION``
-    on an event loop; the exit code (128 + the signal's number after SIGINT or SIGTERM:
-    130, 143)."""
+    on an event loop; the exit code (128 + the signal's number after SIGINT, SIGTERM or
+    SIGHUP: 130, 143, 129)."""
     from rime_tui.commands import auth, status, token
 
     actions = auth.ACTIONS if args.command == "auth" else token.ACTIONS

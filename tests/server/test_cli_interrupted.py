@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
 import signal
 import socket
 import subprocess
@@ -107,6 +108,39 @@ def test_a_create_interrupted_in_flight_prints_its_secret(
     assert secret is not None, err
     assert asyncio.run(works(local, secret))
     assert sorted(asyncio.run(names(local))) == ["Default token", "ci"]
+
+
+def test_a_create_whose_terminal_hangs_up_in_flight_leaves_no_token(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    """The SSH link drops while the create is in flight: SIGHUP, and the terminal it
+    would print the secret on is gone (EIO). The secret cannot reach anyone, so the
+    token is deleted again (it was made, unseen, by the request already sent)."""
+    proxy.stall("POST", TOKENS)
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "RIME_CLUSTER_URL"}
+    env["RIME_API_TOKEN"] = local.api_token
+    command = subprocess.Popen(
+        [sys.executable, "-m", "rime_tui", "token", "create", "ci", "--cluster", proxy.url],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+    )
+    os.close(terminal)
+    deadline = time.monotonic() + PATIENCE
+    while proxy.stalled == 0:
+        assert command.poll() is None, "the command ended before its create was sent"
+        assert time.monotonic() < deadline, "the command never reached the stalled request"
+        time.sleep(0.02)
+    os.close(controller)  # the terminal is gone: writes to it fail with EIO
+    command.send_signal(signal.SIGHUP)
+    proxy.release()
+    command.wait(timeout=PATIENCE)
+    while proxy.in_flight:
+        assert time.monotonic() < deadline, "the proxy never settled"
+        time.sleep(0.02)
+    assert asyncio.run(names(local)) == ["Default token"]
 
 
 def test_a_rotate_of_the_token_it_runs_with_interrupted_while_deleting_the_old_one(
