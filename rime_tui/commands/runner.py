@@ -46,12 +46,14 @@ async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -
                     "for first: its secret must not be lost)"
                 )
 
-    for signum in STOPPING_SIGNALS:
+    # A signal ignored from the start stays ignored (nohup: SIGHUP).
+    watched = [s for s in STOPPING_SIGNALS if signal.getsignal(s) is not signal.SIG_IGN]
+    for signum in watched:
         loop.add_signal_handler(signum, stop, signum)
     try:
         return await work
     finally:
-        for signum in STOPPING_SIGNALS:
+        for signum in watched:
             loop.remove_signal_handler(signum)
 
 

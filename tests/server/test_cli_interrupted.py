@@ -143,6 +143,26 @@ def test_a_create_whose_terminal_hangs_up_in_flight_leaves_no_token(
     assert asyncio.run(names(local)) == ["Default token"]
 
 
+def test_under_nohup_a_hang_up_does_not_stop_a_command(local: Local, proxy: LatencyProxy) -> None:
+    """SIGHUP ignored when it starts (nohup): it still is, and the create just finishes."""
+    proxy.stall("POST", TOKENS)
+    env = {k: v for k, v in os.environ.items() if k != "RIME_CLUSTER_URL"}
+    env["RIME_API_TOKEN"] = local.api_token
+    command = subprocess.Popen(
+        [sys.executable, "-m", "rime_tui", "token", "create", "ci", "--cluster", proxy.url],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # as nohup does
+    )
+    code, out, err = interrupt_at(proxy, command, signal.SIGHUP)
+    assert code == 0, (code, out, err)
+    secret = printed_secret(out)
+    assert secret is not None and asyncio.run(works(local, secret))
+
+
 def test_a_rotate_of_the_token_it_runs_with_interrupted_while_deleting_the_old_one(
     local: Local, proxy: LatencyProxy
 ) -> None:
