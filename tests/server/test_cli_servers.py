@@ -231,9 +231,9 @@ def test_a_secret_renamed_into_place_is_delivered(module_local: Local, tmp_path:
     """Once the secret is renamed over FILE it is there: a directory whose fsync fails
     (a filesystem without one) must not get that token deleted, its secret left in FILE."""
     secret_file = tmp_path / "service.token"
+    command = ["token", "create", "fsync-less", "--write", str(secret_file)]
     done = subprocess.run(
-        [sys.executable, "-c", NO_DIRECTORY_FSYNC, "token", "create", "fsync-less"]
-        + ["--write", str(secret_file), *_target(module_local)],
+        [sys.executable, "-c", NO_DIRECTORY_FSYNC, *command, *_target(module_local)],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
