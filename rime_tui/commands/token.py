@@ -40,7 +40,7 @@ from rime_tui.commands.inventory import (
 from rime_tui.commands.session import Session, confirm, connect, need_consent
 from rime_tui.commands.sinks import Sink, SinkFailed, open_sink
 from rime_tui.commands.status import EXPIRY_NOTICE_DAYS
-from rime_tui.commands.table import print_rows
+from rime_tui.commands.table import clean, print_rows
 from rime_tui.profiles import Target
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
@@ -131,7 +131,8 @@ def _emit(
         except OSError as exc:
             raise SinkFailed(made, sink.where, exc) from None
         del fields["token"]
-        text = json.dumps(fields) if args.output == "json" else f"{made.id.uuid}\t{name}"
+        # (the name as the cluster lists it, which may hold an escape: as list prints it)
+        text = json.dumps(fields) if args.output == "json" else f"{made.id.uuid}\t{clean(name)}"
         with contextlib.suppress(BrokenPipeError):  # the secret is safe: only this is lost
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
