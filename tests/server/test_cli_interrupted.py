@@ -144,18 +144,19 @@ def test_a_create_whose_terminal_hangs_up_in_flight_leaves_no_token(
 
 
 def test_under_nohup_a_hang_up_does_not_stop_a_command(local: Local, proxy: LatencyProxy) -> None:
-    """SIGHUP ignored when it starts (nohup): it still is, and the create just finishes."""
+    """SIGHUP ignored when it starts (nohup): it still is, and the create just finishes
+    (it exited 129 once the handler for a dropped terminal was in place)."""
     proxy.stall("POST", TOKENS)
     env = {k: v for k, v in os.environ.items() if k != "RIME_CLUSTER_URL"}
     env["RIME_API_TOKEN"] = local.api_token
+    create = ["token", "create", "ci", "--cluster", proxy.url]
     command = subprocess.Popen(
-        [sys.executable, "-m", "rime_tui", "token", "create", "ci", "--cluster", proxy.url],
+        ["nohup", sys.executable, "-m", "rime_tui", *create],  # SIGHUP ignored from the start
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # as nohup does
     )
     code, out, err = interrupt_at(proxy, command, signal.SIGHUP)
     assert code == 0, (code, out, err)
