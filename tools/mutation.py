@@ -73,6 +73,18 @@ MODULES: dict[str, Module] = {
             "tests/server/test_access_rules.py::test_fuzzed_page_tokens_never_fail",
         ),
     ),
+    "throttle": Module(
+        "rime_tui/server/throttle.py",
+        (
+            "tests/unit/test_login_throttle.py",
+            "tests/server/test_login_limits.py",
+            "tests/server/test_limits.py::test_two_password_checks_at_once_and_16_more_may_wait",
+        ),
+    ),
+    "proof": Module(
+        "rime_tui/proof.py",
+        ("tests/unit/test_instance_proof.py",),
+    ),
     "delivery": Module(
         "rime_tui/api/delivery.py",
         # In this process: the commands' own tests run them as subprocesses, which
