@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.support.helpers import PASSWORD, error_body
+from tests.support.local import Local
 from tests.support.serve_process import ServeProcess, serve_once, serving
 
 MALLORY = "mallory@example.com"
@@ -85,35 +86,47 @@ def test_an_org_admin_deletes_a_user_whose_sessions_and_tokens_stop_at_once(
         error_body(http.delete(f"/v1/users/{mallory}", headers=root), 404, 5)
 
 
-def test_who_may_delete_users(served: ServeProcess) -> None:
-    boot = served.bootstrap()
-    with httpx.Client(base_url=served.url, timeout=30) as http:
-        root = _root(http, served)
+def test_who_may_delete_users(local: Local) -> None:
+    """In this process (so that mutation testing sees the rules): who is refused, and
+    what they are told."""
+    with httpx.Client(base_url=local.url, timeout=30) as http:
+        root = _session(http, local.admin_email, local.admin_password)
         admin_id = next(
             u["id"]["uuid"]
             for u in http.get("/v1/users", headers=root).json()["users"]
-            if u["email"] == boot["admin_email"]
+            if u["email"] == local.admin_email
         )
         user = _new_user(http, root, "user@example.com", "ACTOR_ROLE_USER")
         other_admin = _new_user(http, root, "other@example.com", "ACTOR_ROLE_ADMIN")
 
         # An API token, even an org admin's, is confined to its workspace: 403.
-        bootstrap_key = {"rime-api-key": boot["api_token"]}
-        error_body(http.delete(f"/v1/users/{user}", headers=bootstrap_key), 403, 7)
+        bootstrap_key = {"rime-api-key": local.api_token}
+        found = error_body(http.delete(f"/v1/users/{user}", headers=bootstrap_key), 403, 7)
+        assert found["message"] == (
+            "An API token is confined to its workspace and cannot delete users; sign in "
+            "with the organization admin's email and password."
+        )
         # A user who is not an org admin: 403.
         as_user = _session(http, "user@example.com", PASSWORD)
-        error_body(http.delete(f"/v1/users/{other_admin}", headers=as_user), 403, 7)
+        found = error_body(http.delete(f"/v1/users/{other_admin}", headers=as_user), 403, 7)
+        assert found["message"] == "Only organization admins can delete users."
         # Nobody deletes themselves (so an org admin always remains) ...
         as_other = _session(http, "other@example.com", PASSWORD)
+        yourself = "You cannot delete yourself; another organization admin can."
         found = error_body(http.delete(f"/v1/users/{other_admin}", headers=as_other), 400, 9)
-        assert "yourself" in found["message"]
-        error_body(http.delete(f"/v1/users/{admin_id}", headers=root), 400, 9)
+        assert found["message"] == yourself
+        found = error_body(http.delete(f"/v1/users/{admin_id}", headers=root), 400, 9)
+        assert found["message"] == yourself
         # ... nor the instance's own admin, whose password --reset-admin-password resets.
         found = error_body(http.delete(f"/v1/users/{admin_id}", headers=as_other), 400, 9)
-        assert "--reset-admin-password" in found["message"]
+        assert found["message"] == (
+            f"{local.admin_email} is this instance's own admin (rime-tui serve "
+            "--reset-admin-password gives it a new password); it cannot be deleted."
+        )
         error_body(http.delete("/v1/users/not-a-uuid", headers=root), 400, 3)
         unknown = "0b5e4c1e-5a0c-4f7e-9d3a-000000000001"
-        error_body(http.delete(f"/v1/users/{unknown}", headers=root), 404, 5)
+        found = error_body(http.delete(f"/v1/users/{unknown}", headers=root), 404, 5)
+        assert found["message"] == f"No user with id {unknown}."
         # Nothing was deleted by the refusals; the org admin deletes the other admin.
         assert http.get("/v1/users/roles", headers=as_user).status_code == 200
         assert http.delete(f"/v1/users/{other_admin}", headers=root).status_code == 200
