@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -402,3 +403,30 @@ def test_logout_all_ends_every_session_of_the_user(org: Org) -> None:
             ok(token.get("/v1/users/roles"))  # API tokens are not sessions
     ok(org.user("ACTOR_ROLE_VIEWER").get("/v1/users/roles"))  # others are untouched
     log_in(org.local, email)  # and the user can sign in again
+
+
+# -- a credential refused says why --------------------------------------------------------------
+
+
+def test_an_unknown_or_expired_credential_is_told_so(local: Local) -> None:
+    """401 with a sentence that says what to do; a token is refused from the second its
+    lifetime ends (and the session, 12 hours after sign-in, long before)."""
+    session = log_in(local, local.admin_email, local.admin_password)
+    with client(local, token=local.api_token) as admin:
+        body = {"name": "one-day", "workspaceId": {"uuid": local.workspace_id}, "expiryDays": 1}
+        made = ok(admin.post(TOKENS, json=body))
+    with client(local, token="rime_" + "0" * 40) as stranger:
+        refused = error_body(stranger.get("/v1/users/roles"), 401, 16)["message"]
+        assert refused == "The API token is not valid: it is unknown or was deleted."
+    with client(local, session="not-a-session") as stranger:
+        refused = error_body(stranger.get("/v1/users/roles"), 401, 16)["message"]
+        assert refused == "The session is not valid; sign in again."
+    secret = made["fullApiToken"]
+    with client(local, token=secret) as one_day, client(local, session=session) as signed_in:
+        assert one_day.get("/v1/users/roles").status_code == 200
+        ends = local.clock() + timedelta(days=1)
+        local.clock.advance(days=1)
+        refused = error_body(one_day.get("/v1/users/roles"), 401, 16)["message"]
+        assert refused == f"The API token expired on {ends.date().isoformat()}; create a new one."
+        refused = error_body(signed_in.get("/v1/users/roles"), 401, 16)["message"]
+        assert refused == "The session expired; sign in again."
