@@ -40,13 +40,18 @@ def test_a_new_key_is_private_random_and_kept(tmp_path: Path) -> None:
     assert ensure_key(other) != key
 
 
-def test_a_key_made_by_another_process_meanwhile_is_the_one_kept(tmp_path: Path) -> None:
-    """ensure_key links its draft in place: a key that appeared first stays."""
+def test_a_key_made_by_another_process_meanwhile_is_the_one_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process made the key between ensure_key's look and its link (the race
+    is set up by hiding the key from that look): theirs stays, no draft is left."""
     path = tmp_path / INSTANCE_KEY_FILE
     theirs = bytes(range(32))
     path.write_text(theirs.hex())
     path.chmod(0o600)
+    monkeypatch.setattr(Path, "exists", lambda self: False)
     assert ensure_key(tmp_path) == theirs
+    assert [p.name for p in tmp_path.iterdir()] == [INSTANCE_KEY_FILE]
 
 
 @pytest.mark.parametrize(
@@ -80,6 +85,18 @@ def test_a_key_of_32_bytes_and_more_is_read_whitespace_aside(tmp_path: Path) -> 
     assert read_key(tmp_path) == bytes([15]) * 32
     path.write_text("0f" * 40)
     assert read_key(tmp_path) == bytes([15]) * 40
+
+
+def test_only_the_first_200_characters_are_read_and_others_than_ascii_refused(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / INSTANCE_KEY_FILE
+    path.write_text("0f" * 32 + " " * 136 + "zz")  # "zz" from the 201st on: not read
+    path.chmod(0o600)
+    assert read_key(tmp_path) == bytes([15]) * 32
+    path.write_bytes(b"0f" * 32 + b"\xff")
+    with pytest.raises(InstanceKeyError, match="does not hold a key"):
+        read_key(tmp_path)
 
 
 def test_a_symlinked_key_is_not_followed(tmp_path: Path) -> None:
