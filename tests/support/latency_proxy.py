@@ -240,6 +240,14 @@ class LatencyProxy:
             assert self._released is not None and self._answers_released is not None
             self._released.set()
             self._answers_released.set()
+            # The connections' tasks end here, while the loop runs, not when it is
+            # closed under them ("Task was destroyed but it is pending").
+            mine = asyncio.current_task()
+            others = [task for task in asyncio.all_tasks() if task is not mine]
+            for task in others:
+                task.cancel()
+            if others:
+                await asyncio.wait(others, timeout=2)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 2)
 
