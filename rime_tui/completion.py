@@ -140,14 +140,19 @@ _SH_WALK = """\
 """
 
 
-def _bash(found: Grammar, prog: str) -> str:
-    fn = _ident(prog)
-    walk = (
-        _SH_WALK.replace("@FIRST@", "1")
-        .replace("@LAST@", "COMP_CWORD")
-        .replace("@WORD@", '"${COMP_WORDS[i]}"')
+def _sh_walk(fn: str, *, first: str, last: str, word: str) -> str:
+    """:data:`_SH_WALK` for one shell: where its words start and end, how one is read."""
+    return (
+        _SH_WALK.replace("@FIRST@", first)
+        .replace("@LAST@", last)
+        .replace("@WORD@", word)
         .replace("@FN@", fn)
     )
+
+
+def _bash(found: Grammar, prog: str) -> str:
+    fn = _ident(prog)
+    walk = _sh_walk(fn, first="1", last="COMP_CWORD", word='"${COMP_WORDS[i]}"')
     return f"""\
 # bash completion for {prog}: source <({prog} completion bash)
 {_sh_cases(found, fn)}
@@ -173,12 +178,7 @@ complete -F {fn} {prog}
 
 def _zsh(found: Grammar, prog: str) -> str:
     fn = _ident(prog)
-    walk = (
-        _SH_WALK.replace("@FIRST@", "2")
-        .replace("@LAST@", "CURRENT")
-        .replace("@WORD@", '"${words[i]}"')
-        .replace("@FN@", fn)
-    )
+    walk = _sh_walk(fn, first="2", last="CURRENT", word='"${words[i]}"')
     return f"""\
 #compdef {prog}
 # zsh completion for {prog}: source <({prog} completion zsh), after compinit
