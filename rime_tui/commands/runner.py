@@ -28,6 +28,15 @@ STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 being made."""
 
 
+# The cluster's answers a script must tell apart, each its own exit code (an invalid
+# argument is the cluster refusing what the arguments asked: a usage error).
+_EXIT_FOR: dict[type[RimeError], Exit] = {
+    NotFoundError: Exit.NOT_FOUND,
+    InvalidArgumentError: Exit.USAGE,
+    AlreadyExistsError: Exit.TAKEN,
+}
+
+
 async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -> Exit:
     """*work*, cancelled by SIGINT, SIGTERM or SIGHUP (each one received is added to
     *received*): a secret being made is then printed, or its token deleted (see
@@ -81,15 +90,9 @@ def run(args: argparse.Namespace) -> int:
     except AuthenticationError as exc:
         say(f"error: authentication failed: {exc.message}")
         return Exit.AUTH
-    except NotFoundError as exc:
+    except (NotFoundError, InvalidArgumentError, AlreadyExistsError) as exc:
         say(f"error: {exc.message}")
-        return Exit.NOT_FOUND
-    except InvalidArgumentError as exc:  # the cluster refused what the arguments asked
-        say(f"error: {exc.message}")
-        return Exit.USAGE
-    except AlreadyExistsError as exc:
-        say(f"error: {exc.message}")
-        return Exit.TAKEN
+        return next(code for kind, code in _EXIT_FOR.items() if isinstance(exc, kind))
     except LimitExceededError as exc:
         say(f"error: {exc.message}")
         # A limit that lifts by itself says when (Retry-After, retried already): the
