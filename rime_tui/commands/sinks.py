@@ -42,6 +42,12 @@ class Sink(Protocol):
         """Release what was opened; a secret never put leaves nothing behind."""
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """All of *data* to *fd* (os.write may take part of it)."""
+    while data:
+        data = data[os.write(fd, data) :]
+
+
 class TerminalClipboard:
     """The terminal's clipboard, over OSC 52 on the controlling terminal."""
 
@@ -65,9 +71,7 @@ class TerminalClipboard:
 
     def put(self, secret: str) -> None:
         encoded = base64.b64encode(secret.encode()).decode("ascii")
-        data = f"\x1b]52;c;{encoded}\x07".encode("ascii")
-        while data:
-            data = data[os.write(self._fd, data) :]
+        _write_all(self._fd, f"\x1b]52;c;{encoded}\x07".encode("ascii"))
 
     def close(self) -> None:
         os.close(self._fd)
@@ -95,9 +99,7 @@ class SecretFile:
 
     def put(self, secret: str) -> None:
         assert self._fd is not None and self._temp is not None
-        data = (secret + "\n").encode()
-        while data:
-            data = data[os.write(self._fd, data) :]
+        _write_all(self._fd, (secret + "\n").encode())
         os.fsync(self._fd)
         os.close(self._fd)
         self._fd = None
