@@ -93,16 +93,20 @@ class Session:
         return m.org_admin_among(await self.client.my_roles())
 
 
-def target(args: argparse.Namespace) -> Target:
+def target(args: argparse.Namespace, *, default_profile: bool = True) -> Target:
     """Where *args* send the command, with which token (see :func:`rime_tui.profiles.choose`):
     ``--local``; else ``--cluster``/``RIME_CLUSTER_URL`` with ``RIME_API_TOKEN``, which
-    win over the profile (``--profile``/``RIME_PROFILE``, else ``default`` if stored)."""
+    win over the profile (``--profile``/``RIME_PROFILE``, else ``default`` if stored and
+    *default_profile*; else the local instance)."""
     name = getattr(args, "profile", None)
+    local = Target(None, None, None, token_from_profile=False)
     if args.local:
         if name is not None:
             raise CommandError(Exit.USAGE, "--local and --profile: choose one.")
-        return Target(None, None, None, token_from_profile=False)  # (RIME_PROFILE too)
+        return local  # (RIME_PROFILE too)
     name = name or os.environ.get("RIME_PROFILE") or None
+    if not (args.cluster or name or default_profile):
+        return local
     token = os.environ.get("RIME_API_TOKEN", "").strip() or None
     try:
         return choose(args.cluster, token, name)

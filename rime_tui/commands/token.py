@@ -37,11 +37,10 @@ from rime_tui.commands.inventory import (
     stamp,
     where,
 )
-from rime_tui.commands.session import Session, confirm, connect, need_consent
+from rime_tui.commands.session import Session, confirm, connect, need_consent, target
 from rime_tui.commands.sinks import Sink, SinkFailed, open_sink
 from rime_tui.commands.status import EXPIRY_NOTICE_DAYS
 from rime_tui.commands.table import clean, print_rows
-from rime_tui.profiles import Target
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
 from rime_tui.wire.text import refused_at
@@ -554,17 +553,6 @@ def _read_secret() -> str:
     return secret
 
 
-def _revoke_target(args: argparse.Namespace) -> Target | None:
-    """Where a leaked secret goes: the cluster given (``--cluster``, ``RIME_CLUSTER_URL``,
-    or a profile named with ``--profile``/``RIME_PROFILE``: None, the usual target), else
-    the local instance; never the cluster of the profile named default unasked (the
-    secret may be of any cluster, and that one would see it)."""
-    named = getattr(args, "profile", None) or os.environ.get("RIME_PROFILE")
-    if args.local or args.cluster or named:
-        return None
-    return Target(None, None, None, token_from_profile=False)
-
-
 async def revoke(args: argparse.Namespace) -> Exit:
     """Revoke the token whose secret is on stdin, signed in with that secret itself.
 
@@ -573,7 +561,11 @@ async def revoke(args: argparse.Namespace) -> Exit:
     secret is deleted, and the secret is then tried once more, to see it refused.
     """
     secret = _read_secret()
-    async with connect(args, _revoke_target(args), api_token=secret) as session:
+    # The secret goes to the cluster given (--cluster, RIME_CLUSTER_URL, or a profile
+    # named), else the local instance: never to the default profile's cluster unasked
+    # (the secret may be of any cluster, and that one would see it).
+    chosen = target(args, default_profile=False)
+    async with connect(args, chosen, api_token=secret) as session:
         client = session.client
         try:
             # No workspace: the list of the token's own workspace.
