@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -316,3 +317,56 @@ def test_a_signal_while_the_command_starts_ends_it_quietly(signum: signal.Signal
             assert "Traceback" not in err, (delay, err)
             assert "interrupted" in err, (delay, err)
             assert out == ""
+
+
+@pytest.mark.parametrize("point", list(POINTS))
+def test_an_interrupted_rotate_write_leaves_a_working_secret_in_the_file(
+    local: Local, proxy: LatencyProxy, point: str, tmp_path: Path
+) -> None:
+    """``rotate --write FILE`` (a service reads FILE) stopped after each request: FILE
+    holds a working secret (the new one, the stand-in's, or the old one it held), and
+    the next ``rotate --write FILE`` puts a working one there."""
+    old = asyncio.run(make(local, "deploy"))
+    secret_file = tmp_path / "deploy.token"
+    secret_file.write_text(old + "\n")
+    method, path, skip = POINTS[point]
+    proxy.stall(method, path, skip=skip)
+    command = start(
+        proxy, local.api_token, "token", "rotate", "deploy", "--write", str(secret_file)
+    )
+    code, out, err = interrupt_at(proxy, command, signal.SIGINT)
+
+    assert code == 128 + signal.SIGINT, (code, out, err)
+    assert "Traceback" not in err, err
+    held = secret_file.read_text().strip()
+    assert held not in out and held not in err  # the secret went to FILE only
+    assert asyncio.run(works(local, held)), (point, out, err)
+
+    ok(
+        rime_tui(
+            local, "token", "rotate", "deploy", "--write", str(secret_file), token=local.api_token
+        )
+    )
+    new = secret_file.read_text().strip()
+    assert new != held
+    assert asyncio.run(works(local, new))
+    assert not asyncio.run(works(local, held))
+    assert sorted(asyncio.run(names(local))) == ["Default token", "deploy"]
+
+
+def test_a_create_write_interrupted_in_flight_puts_its_secret_in_the_file(
+    local: Local, proxy: LatencyProxy, tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "ci.token"
+    proxy.stall("POST", TOKENS)
+    command = start(proxy, local.api_token, "token", "create", "ci", "--write", str(secret_file))
+    code, out, err = interrupt_at(proxy, command, signal.SIGTERM)
+
+    assert code == 128 + signal.SIGTERM, (code, out, err)
+    assert "Traceback" not in err, err
+    secret = secret_file.read_text().strip()
+    assert secret not in out and secret not in err
+    assert asyncio.run(works(local, secret))
+    ok(rime_tui(local, "token", "rotate", "ci", "--write", str(secret_file), token=local.api_token))
+    assert asyncio.run(works(local, secret_file.read_text().strip()))
+    assert sorted(asyncio.run(names(local))) == ["Default token", "ci"]
