@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from rime_tui.profiles import Profile, load_profiles, profiles_file, save_profile
-from tests.support.cli import ok
+from tests.support.cli import ok, shown_on
 from tests.support.local import Local
 from tests.support.net import free_port
 from tests.support.require import require
@@ -191,12 +191,7 @@ def test_login_on_a_terminal_reads_the_token_without_echo(local: Local) -> None:
             prompt += chunk
         os.write(controller, local.api_token.encode() + b"\n")
         out, err = process.communicate(timeout=60)
-        shown = b""
-        while select.select([controller], [], [], 0)[0]:
-            try:
-                shown += os.read(controller, 4096)
-            except OSError:  # the terminal's other side is closed
-                break
+        shown = shown_on(controller)
     finally:
         os.close(controller)
         if process.poll() is None:

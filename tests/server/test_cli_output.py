@@ -8,14 +8,13 @@ import json
 import os
 import pty
 import re
-import select
 import subprocess
 import sys
 from pathlib import Path
 
 from rich.cells import cell_len as cell_width  # the measure of the TUI (rich), not ours
 
-from tests.support.cli import LIST_FIELDS, ok, rime_tui
+from tests.support.cli import LIST_FIELDS, ok, rime_tui, shown_on
 from tests.support.local import Local
 
 SECRET_FIELDS = {"id", "name", "token", "workspaceId", "expirationTime"}
@@ -108,9 +107,7 @@ def _on_a_terminal(local: Local, *args: str) -> str:
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
-        shown = b""
-        while select.select([controller], [], [], 0)[0]:
-            shown += os.read(controller, 65536)
+        shown = shown_on(controller)
     finally:
         os.close(terminal)
         os.close(controller)

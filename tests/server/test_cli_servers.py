@@ -10,7 +10,6 @@ import json
 import os
 import pty
 import re
-import select
 import socket
 import stat
 import subprocess
@@ -21,7 +20,7 @@ import pytest
 
 from rime_tui.api import RimeClient
 from rime_tui.profiles import Profile, save_profile
-from tests.support.cli import SECRET, curl_status, listed, ok, rime_tui
+from tests.support.cli import SECRET, curl_status, listed, ok, rime_tui, shown_on
 from tests.support.faulty_server import FaultyServer
 from tests.support.helpers import new_user, sign_in
 from tests.support.local import Local
@@ -94,9 +93,7 @@ def test_copy_sends_the_secret_to_the_terminal_and_never_to_stdout(module_local:
             timeout=60,
             start_new_session=True,  # no controlling terminal but the pseudo-terminal
         )
-        shown = b""
-        while select.select([controller], [], [], 0)[0]:
-            shown += os.read(controller, 65536)
+        shown = shown_on(controller)
     finally:
         os.close(terminal)
         os.close(controller)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +140,16 @@ def printed_secret(out: str) -> str | None:
         return None
     assert SECRET.fullmatch(lines[0]), out
     return lines[0]
+
+
+def shown_on(controller: int) -> bytes:
+    """Everything written to the pseudo-terminal whose controller is *controller* and
+    not read yet (the command has ended: nothing more is coming)."""
+    shown = b""
+    while select.select([controller], [], [], 0)[0]:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal's other side is closed
+            break
+        shown += chunk
+    return shown
