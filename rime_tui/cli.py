@@ -175,15 +175,20 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         )
         return parser
 
-    token = sub.add_parser(
+    def actions_of(
+        name: str, text: str, description: str
+    ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+        """``rime-tui NAME ACTION``: the parser of NAME's actions."""
+        group = sub.add_parser(
+            name, help=text, description=description, epilog=epilog, formatter_class=fmt
+        )
+        return group.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    actions = actions_of(
         "token",
-        help="list, create, delete, rotate, prune, check and revoke API tokens (for scripts)",
-        description="API access tokens, for scripts: no TUI, secrets on stdout only, "
-        "messages on stderr.",
-        epilog=epilog,
-        formatter_class=fmt,
+        "list, create, delete, rotate, prune, check and revoke API tokens (for scripts)",
+        "API access tokens, for scripts: no TUI, secrets on stdout only, messages on stderr.",
     )
-    actions = token.add_subparsers(dest="action", metavar="ACTION", required=True)
     workspace_help = "workspace name or UUID (default: the only one there is)"
 
     listing = command(
@@ -278,15 +283,12 @@ def _scripting_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     status = command(sub, "status", "where the commands go, who they act as, token counts")
     _add_json(status, "one JSON object")
 
-    auth = sub.add_parser(
+    auth_actions = actions_of(
         "auth",
-        help="store API tokens as profiles: login, status, logout, token",
-        description="Store an API token for a cluster as a named profile (in profiles.toml "
-        "in the config dir, mode 0600), so that the commands and the TUI use it.",
-        epilog=epilog,
-        formatter_class=fmt,
+        "store API tokens as profiles: login, status, logout, token",
+        "Store an API token for a cluster as a named profile (in profiles.toml in the "
+        "config dir, mode 0600), so that the commands and the TUI use it.",
     )
-    auth_actions = auth.add_subparsers(dest="action", metavar="ACTION", required=True)
     login = command(
         auth_actions,
         "login",
