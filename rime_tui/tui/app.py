@@ -47,6 +47,7 @@ from textual.worker import Worker, WorkerState
 from rime_tui.tui import compat, screens
 from rime_tui.tui.delivery import Delivery
 from rime_tui.tui.errors import describe
+from rime_tui.tui.output import TerminalMirror
 from rime_tui.tui.progress import Progress
 from rime_tui.tui.screens.base import RimeScreen, WorkspaceScreen
 from rime_tui.tui.screens.signin import SignInScreen
@@ -92,6 +93,7 @@ class RimeApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+l", "redraw", "Redraw", show=False),
     ]
 
     def __init__(
@@ -112,6 +114,9 @@ class RimeApp(App[None]):
         # and frees few, and collections in between only delay the first screen.
         gc.disable()
         super().__init__()
+        # What the terminal shows: each frame writes only the cells that changed.
+        self.mirror = TerminalMirror()
+        compat.write_only_changes(self, self.mirror)
         if theme and theme in self.available_themes:  # the one chosen last time
             self.theme = theme
         # Seconds every call may wait to connect or for an answer; None: the client's
@@ -151,6 +156,7 @@ class RimeApp(App[None]):
     def on_mount(self) -> None:
         if self.remember:
             self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.app_resume_signal.subscribe(self, lambda _app: self.action_redraw())
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
         self._key_task = asyncio.create_task(self._deliver_typed_keys())
         self._watch_signals()
@@ -633,6 +639,12 @@ class RimeApp(App[None]):
 
     def action_help(self) -> None:
         self.open_help()
+
+    def action_redraw(self) -> None:
+        """ctrl+l (and coming back from the background): the terminal may show anything
+        (another program wrote to it), so the next frame writes every cell."""
+        self.mirror.forget()
+        self.screen.refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Not over a dialog: the palette's commands leave the page under it, and a token

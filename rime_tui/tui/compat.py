@@ -1,6 +1,7 @@
 """Every use of a private Textual name, in one place, checked when the app starts.
 
-Two workarounds live here: the watcher sweep, and Esc typed right before another key.
+Three workarounds live here: the watcher sweep, Esc typed right before another key,
+and writing only the cells that changed.
 
 Textual 8 keeps the watchers of an object's reactives in a private ``__watchers``
 dict on that object, and prunes a reactive's list only when that reactive changes
@@ -15,6 +16,12 @@ SSH, Esc and the keys typed after it arrive in one read: the parser took ESC y a
 Alt+y, ESC 7 as ¶, ESC Enter as Enter (the Esc lost), and after 32 characters gave
 up and sent the Esc as "^". rime-tui binds no Alt keys.
 
+:func:`write_only_changes` hands each update Textual's compositor makes
+(``textual._compositor``'s ``LayoutUpdate``, a whole screen, and ``ChopsUpdate``, pieces
+of lines) to a :class:`~rime_tui.tui.output.TerminalMirror` in the app's private
+``_display``, which writes the terminal sequence: Textual paints every pushed screen in
+full and writes a filling page's rows several times over.
+
 :func:`check_textual` runs when the app starts and fails loudly, naming the Textual
 version, when a name used here is gone, instead of a workaround silently doing
 nothing.
@@ -24,9 +31,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from textual.dom import DOMNode
+from textual.strip import Strip
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from textual.app import App
+    from textual.screen import Screen
+
+    from rime_tui.tui.output import TerminalMirror
 
 UPSTREAM_ISSUE = "https://github.com/Textualize/textual/issues/6666"
 WATCHERS = "__watchers"  # set by textual.reactive._watch on the watched object
@@ -49,6 +65,7 @@ def check_textual() -> None:
             f"the private '{WATCHERS}' watcher registry or the '_closing' flag it sweeps "
             f"(a workaround for {UPSTREAM_ISSUE})"
         )
+    _compositor_updates()
     split_escape_bursts()
     if parsed_keys("\x1by") != ["escape", "y"]:
         _changed("its terminal parser (textual._xterm_parser), which Esc bursts rely on")
@@ -154,3 +171,82 @@ def release_closed_watchers(nodes: Iterable[DOMNode]) -> int:
             dropped += len(watchers) - len(alive)
             watchers[:] = alive
     return dropped
+
+
+# -- Only the cells that changed --------------------------------------------------------
+
+
+@cache
+def _compositor_updates() -> tuple[type[Any], type[Any], type[Any]]:
+    """Textual's update classes, checked for the attributes :func:`_pieces` reads."""
+    from textual import _compositor
+    from textual.app import App
+    from textual.geometry import Region
+
+    layout = _compositor.LayoutUpdate([[Strip([])]], Region(0, 0, 0, 1))
+    chops = _compositor.ChopsUpdate([{0: None}], [(0, 0, 0)], [[0]])
+    if (
+        not callable(getattr(App, "_display", None))
+        or not all(hasattr(layout, name) for name in ("strips", "region"))
+        or not all(hasattr(chops, name) for name in ("chops", "spans", "chop_ends"))
+        or not issubclass(_compositor.LayoutUpdate, _compositor.CompositorUpdate)
+    ):
+        _changed("its compositor's updates (textual._compositor) or App._display")
+    return _compositor.CompositorUpdate, _compositor.LayoutUpdate, _compositor.ChopsUpdate
+
+
+def write_only_changes(app: App[Any], mirror: TerminalMirror) -> None:
+    """Make *app* write, for each of its compositor's updates, only the cells that differ
+    from what *mirror* says the terminal shows (headless and inline apps as before)."""
+    base, layout, chops = _compositor_updates()
+    display = app._display
+
+    class Changes(base):  # type: ignore[misc, valid-type]
+        def __init__(self, update: Any) -> None:
+            self.update = update
+
+        def render_segments(self, console: Console) -> str:
+            try:
+                return changed_cells(app, mirror, self.update, console)
+            except Exception:  # a bug here must not cost the user the screen
+                mirror.forget()
+                return str(self.update.render_segments(console))
+
+    def only_changes(screen: Screen[Any], renderable: Any) -> None:
+        if isinstance(renderable, (layout, chops)) and not app.is_inline:
+            renderable = Changes(renderable)
+        display(screen, renderable)
+
+    app._display = only_changes  # type: ignore[method-assign]
+
+
+def changed_cells(app: App[Any], mirror: TerminalMirror, update: Any, console: Console) -> str:
+    """What to write for one of Textual's compositor updates (*update*), given what
+    *mirror* says the terminal shows; *mirror* then holds the new frame."""
+    _, layout, _ = _compositor_updates()
+    size = (app.size.width, app.size.height)
+    return mirror.update(_pieces(update, layout), size, _color_system(console))
+
+
+def _pieces(update: Any, layout: type[Any]) -> Iterator[tuple[int, int, Strip]]:
+    """The strips an update writes, each with where it goes: ``(x, y, strip)``."""
+    if isinstance(update, layout):
+        for y, line in enumerate(update.strips, update.region.y):
+            x = update.region.x
+            for strip in line:
+                yield x, y, strip
+                x += strip.cell_length
+        return
+    # A ChopsUpdate writes, on each line it spans, the chops that meet the span, each
+    # cut at the span's right end (as its render_segments does).
+    for y, x1, x2 in update.spans:
+        for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items(), strict=False):
+            if strip is None or x > x2 or end <= x1:
+                continue
+            yield x, y, strip if end <= x2 else strip.crop(0, min(end, x2) - x)
+
+
+def _color_system(console: Console) -> Any:
+    from rich.color import ColorSystem
+
+    return console._color_system or ColorSystem.TRUECOLOR

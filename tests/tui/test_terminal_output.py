@@ -1,0 +1,167 @@
+"""Only the cells that changed are written (issue K, item 4), and the terminal shows the
+same as if every frame were written whole.
+
+The real app against a real local instance. Textual's headless driver writes nothing, so
+each update its compositor makes is rendered here twice: Textual's own way (whole
+screens, pieces of lines) and rime-tui's (``compat.changed_cells``, what the app's
+``_display`` runs on a terminal), each fed to its own screen of pyte, a VT emulator we did
+not write; after every frame the two screens must hold the same characters in the same
+colours and attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyte
+from pyte.screens import Char
+from rich.color import ColorSystem
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from rime_tui.api.client import RimeClient
+from rime_tui.tui import compat
+from rime_tui.tui.app import RimeApp
+from rime_tui.tui.output import TerminalMirror
+from rime_tui.tui.screens.confirm import ConfirmScreen
+from rime_tui.tui.screens.token_created import TokenCreatedScreen
+from tests.support.tui import MakeApp, reach_workspaces, screen, screen_lines, tokens_from_overview
+
+WIDE_NAME = "工作区 二 🚀 ok"  # CJK and an emoji: two cells a character
+
+
+class Terminal:
+    """A pyte screen fed what is written to it."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.screen = pyte.Screen(width, height)
+        self.stream = pyte.Stream(self.screen)
+        self.written = 0
+
+    def write(self, data: str) -> None:
+        self.written += len(data.encode())
+        self.stream.feed(data)
+
+    def resize(self, width: int, height: int) -> None:
+        if (self.screen.columns, self.screen.lines) != (width, height):
+            self.screen.resize(height, width)
+
+    def cells(self) -> list[list[Char]]:
+        buffer = self.screen.buffer
+        return [
+            [buffer[y][x] for x in range(self.screen.columns)] for y in range(self.screen.lines)
+        ]
+
+    def text(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+
+class TwoTerminals:
+    """Every update of *app*'s compositor, written whole to one terminal and as changed
+    cells to the other."""
+
+    def __init__(self, app: RimeApp) -> None:
+        self.app = app
+        self.whole = Terminal(80, 24)
+        self.changes = Terminal(80, 24)
+        self.mirror = TerminalMirror()
+        self.frames = 0
+        self.differences: list[str] = []
+        display: Callable[..., None] = app._display
+
+        def both(screen: Any, update: Any) -> None:
+            if update is not None and hasattr(update, "render_segments"):
+                self.frame(update)
+            display(screen, update)
+
+        app._display = both  # type: ignore[method-assign, assignment]
+
+    def frame(self, update: Any) -> None:
+        size = self.app.size
+        for terminal in (self.whole, self.changes):
+            terminal.resize(size.width, size.height)
+        console = self.app.console
+        self.whole.write(update.render_segments(console))
+        self.changes.write(compat.changed_cells(self.app, self.mirror, update, console))
+        self.frames += 1
+        whole, changes = self.whole.cells(), self.changes.cells()
+        if whole != changes and not self.differences:
+            self.differences = [
+                f"frame {self.frames}, line {y}: {''.join(c.data for c in a)!r} "
+                f"!= {''.join(c.data for c in b)!r}"
+                for y, (a, b) in enumerate(zip(whole, changes, strict=True))
+                if a != b
+            ]
+
+
+async def test_the_readme_flow_shows_the_same_through_the_changed_cells_alone(
+    make_app: MakeApp, root: RimeClient
+) -> None:
+    await root.create_workspace(WIDE_NAME)
+    app = make_app()
+    terminals = TwoTerminals(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach_workspaces(pilot, 2)
+        await pilot.press("down", "up", "down")
+        await pilot.press("enter")
+        await tokens_from_overview(pilot)
+        await pilot.press("n", *"tidy 部署", "enter")
+        await screen(pilot, TokenCreatedScreen)
+        for width, height in ((60, 20), (33, 12), (100, 30)):
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+        await pilot.press("escape")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        shown = [line.rstrip() for line in screen_lines(app)]
+
+    assert terminals.differences == []
+    assert terminals.frames > 20, terminals.frames
+    assert terminals.whole.text() == shown  # the harness sees what the app painted
+    assert any("部署" in line for line in shown)  # the wide characters were on screen
+    # Fewer bytes for the same picture: whole pushed screens and repainted rows skipped.
+    assert terminals.changes.written * 2 < terminals.whole.written
+
+
+def segments(*parts: tuple[str, Style | None]) -> Strip:
+    return Strip([Segment(text, style) for text, style in parts])
+
+
+RED, BLUE = Style(color="red"), Style(bgcolor="blue", bold=True)
+TRUE = ColorSystem.TRUECOLOR
+
+
+def styled(style: Style, text: str) -> str:
+    return Strip.render_style(style, text, TRUE)
+
+
+def test_a_line_that_reads_the_same_is_not_written_and_a_change_writes_its_span() -> None:
+    mirror, size = TerminalMirror(), (10, 2)
+    first = mirror.update([(0, 0, segments(("abcdefghij", RED)))], size, TRUE)
+    assert first == "\x1b[1;1H" + styled(RED, "abcdefghij")  # one style sequence, not ten
+    # The same line again, in other segments and with other meta: nothing to write.
+    again = segments(("abcde", RED), ("fghij", RED + Style(meta={"offset": (5, 0)})))
+    assert mirror.update([(0, 0, again)], size, TRUE) == ""
+    # One cell changed in the middle: a cursor move to it and that cell alone.
+    changed = mirror.update([(0, 0, segments(("abcdXfghij", RED)))], size, TRUE)
+    assert changed == "\x1b[1;5H" + styled(RED, "X")
+    # A piece placed at column 7: only what differs of it, on its line only.
+    piece = mirror.update([(7, 0, segments(("hiJ", RED)))], size, TRUE)
+    assert piece == "\x1b[1;10H" + styled(RED, "J")
+    # Cells before and after a change in another style are left alone.
+    both = mirror.update([(0, 0, segments(("abcd", RED), ("XY", BLUE), ("ghiJ", RED)))], size, TRUE)
+    assert both == "\x1b[1;5H" + styled(BLUE, "XY")
+
+
+def test_a_wide_character_is_written_whole_and_forget_writes_everything() -> None:
+    mirror, size = TerminalMirror(), (6, 1)
+    mirror.update([(0, 0, segments(("a部bcd", None)))], size, TRUE)
+    restyled = segments(("a", None), ("部", BLUE), ("bcd", None))
+    assert mirror.update([(0, 0, restyled)], size, TRUE) == "\x1b[1;2H" + styled(BLUE, "部")
+    # A piece that starts on the wide character's right half takes it whole.
+    assert mirror.update([(2, 0, segments(("x", None)))], size, TRUE) == "\x1b[1;3Hx"
+    mirror.forget()
+    assert mirror.update([(0, 0, restyled)], size, TRUE).startswith("\x1b[1;1Ha")
