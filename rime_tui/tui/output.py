@@ -7,27 +7,44 @@ placed by :mod:`rime_tui.tui.compat`, which reads them from Textual) into the sh
 run per line that makes the terminal show the new frame: a line that reads the same is
 not written, a line that changed is written from its first changed cell to its last.
 
-A cell is ``(characters, before, after)``: what it shows and the escape sequences that
-style it (Textual's own, :meth:`textual.strip.Strip.render_style`), so two cells are
-equal exactly when writing either gives the same picture. A wide character takes two
-cells (the second is :data:`WIDE`), and a run never splits one. When the mirror cannot
-know what the terminal shows (the start, a resize, the app coming back from the
+A line is two lists: each cell's characters, and its style, a number standing for the
+escape sequences that style it (Textual's own, :meth:`textual.strip.Strip.render_style`),
+so two cells are equal exactly when writing either gives the same picture. A wide
+character takes two cells (the second holds ``""``), and a run never splits one. When
+the mirror cannot know what the terminal shows (the start, a resize, the app coming back from the
 background, ctrl+l) it forgets, and the next update writes every cell it covers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 
 from rich.cells import cell_len
 from rich.color import ColorSystem
-from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-Cell = tuple[str, str, str]  # characters, the escape sequences before and after them
-Line = list[Cell | None]  # None: the mirror does not know what that cell shows
-WIDE: Cell = ("", "", "")  # the right half of a wide character
+UNKNOWN = -1  # the style of a cell the mirror does not know
+
+
+class Line:
+    """One line of the terminal: each cell's characters and style."""
+
+    __slots__ = ("chars", "styles")
+
+    def __init__(self, chars: list[str], styles: list[int]) -> None:
+        self.chars = chars
+        self.styles = styles
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Line) and self.styles == other.styles and self.chars == other.chars
+
+    def copy(self) -> Line:
+        return Line(self.chars[:], self.styles[:])
+
+    def wide_right(self, x: int) -> bool:
+        """Whether cell *x* is the right half of a wide character."""
+        return self.chars[x] == "" and self.styles[x] != UNKNOWN
 
 
 class TerminalMirror:
@@ -37,12 +54,18 @@ class TerminalMirror:
         self.width = 0
         self.height = 0
         self.lines: list[Line] = []
-        self._styles: dict[Style | None, tuple[str, str]] = {None: ("", "")}
         self._color_system = ColorSystem.TRUECOLOR
+        self._forget_styles()
+
+    def _forget_styles(self) -> None:
+        self._ids: dict[Style | None, int] = {None: 0}  # a style -> its number
+        self._numbers: dict[tuple[str, str], int] = {("", ""): 0}  # sequences -> number
+        self._wraps: list[tuple[str, str]] = [("", "")]  # number -> sequences
+        self._split: dict[str, list[str]] = {}  # a text not ASCII -> its cells
 
     def forget(self) -> None:
         """The terminal may show anything: the next update writes all it covers."""
-        self.lines = [[None] * self.width for _ in range(self.height)]
+        self.lines = [Line([""] * self.width, [UNKNOWN] * self.width) for _ in range(self.height)]
 
     def update(
         self,
@@ -55,112 +78,142 @@ class TerminalMirror:
         width, height = size
         if (width, height) != (self.width, self.height) or color_system != self._color_system:
             self.width, self.height, self._color_system = width, height, color_system
-            self._styles = {None: ("", "")}
+            self._forget_styles()
             self.forget()
         changed: dict[int, Line] = {}
         for x, y, strip in pieces:
-            if not 0 <= y < height:
-                continue
-            if y not in changed:
-                changed[y] = list(self.lines[y])
-            self._place(changed[y], x, strip)
+            if 0 <= y < height:
+                if (line := changed.get(y)) is None:
+                    line = changed[y] = self.lines[y].copy()
+                self._place(line, x, strip)
         written: list[str] = []
         for y in sorted(changed):
             new, old = changed[y], self.lines[y]
             if new == old:
                 continue
             start, end = _changed_span(old, new)
-            for run_start, run in _known_runs(new, start, end):
-                written.append(f"\x1b[{y + 1};{run_start + 1}H{_render(run)}")
+            for run_start, run_end in _known_runs(new, start, end):
+                written.append(f"\x1b[{y + 1};{run_start + 1}H")
+                written.append(self._render(new, run_start, run_end))
             self.lines[y] = new
         return "".join(written)
 
     def _place(self, line: Line, x: int, strip: Strip) -> None:
         """Put *strip*'s cells into *line* from column *x* (clipped to the line)."""
-        cells = self._cells(strip)
+        chars, styles = self._cells(strip)
         if x < 0:
-            cells, x = cells[-x:], 0
-        end = min(x + len(cells), len(line))
+            chars, styles, x = chars[-x:], styles[-x:], 0
+        end = min(x + len(chars), self.width)
         if end <= x:
             return
-        cuts_left = x > 0 and line[x] == WIDE  # the right half of a wide character
-        line[x:end] = cells[: end - x]
+        cuts_left = x > 0 and line.wide_right(x)
+        line.chars[x:end] = chars[: end - x]
+        line.styles[x:end] = styles[: end - x]
         # A wide character written over in part: what the terminal shows of the rest is
         # its own choice, so the mirror does not know it.
-        if cuts_left or line[x] == WIDE:
-            line[x - 1 if x > 0 else x] = None
-        if end < len(line) and line[end] == WIDE:
-            line[end] = None
+        if cuts_left or (x > 0 and line.wide_right(x)):
+            line.styles[x - 1] = UNKNOWN
+        if end < self.width and line.wide_right(end):
+            line.styles[end] = UNKNOWN
+            line.chars[end] = ""
 
-    def _cells(self, strip: Strip | Sequence[Segment]) -> list[Cell | None]:
-        cells: list[Cell | None] = []
-        styles = self._styles
+    def _cells(self, strip: Strip) -> tuple[list[str], list[int]]:
+        chars: list[str] = []
+        styles: list[int] = []
+        ids, split = self._ids, self._split
+        if len(ids) > 4096 or len(split) > 4096:  # Textual makes new styles all the time
+            self._ids, self._split = ids, split = {None: 0}, {}
         for text, style, _ in strip:
             if not text:
                 continue
-            if (wrap := styles.get(style)) is None and style is not None:
-                before, _, after = Strip.render_style(
-                    style, "\0", color_system=self._color_system
-                ).partition("\0")
-                wrap = styles[style] = (before, after)
-            before, after = wrap or ("", "")
+            if (number := ids.get(style)) is None:
+                number = ids[style] = self._number(style)
             if text.isascii():
-                cells.extend((character, before, after) for character in text)
+                chars.extend(text)
+                styles.extend([number] * len(text))
                 continue
-            for character in text:
-                size = cell_len(character)
-                if size == 0 and cells and (last := cells[-1]) not in (None, WIDE):
-                    cells[-1] = (last[0] + character, before, after)  # a combining mark
-                elif size == 2:
-                    cells.extend(((character, before, after), WIDE))
-                elif size == 1:
-                    cells.append((character, before, after))
-        return cells
+            if (cells := split.get(text)) is None:
+                cells = split[text] = _split(text)
+            chars.extend(cells)
+            styles.extend([number] * len(cells))
+        return chars, styles
+
+    def _number(self, style: Style | None) -> int:
+        """The number of *style*'s escape sequences (styles that write alike, alike)."""
+        if style is None:
+            return 0
+        before, _, after = Strip.render_style(
+            style, "\0", color_system=self._color_system
+        ).partition("\0")
+        if (number := self._numbers.get((before, after))) is None:
+            number = self._numbers[(before, after)] = len(self._wraps)
+            self._wraps.append((before, after))
+        return number
+
+    def _render(self, line: Line, start: int, end: int) -> str:
+        """The escape sequences and characters that write ``line[start:end]``, one style
+        sequence per run of cells styled alike."""
+        out: list[str] = []
+        chars, styles, wraps = line.chars, line.styles, self._wraps
+        run_start = start
+        for x in range(start + 1, end + 1):
+            if x == end or styles[x] != styles[run_start]:
+                before, after = wraps[styles[run_start]]
+                out.append(before + "".join(chars[run_start:x]) + after)
+                run_start = x
+        return "".join(out)
+
+
+def _split(text: str) -> list[str]:
+    """*text*'s cells: a character each, ``""`` after a wide one; a combining mark goes
+    with the character before it."""
+    cells: list[str] = []
+    for character in text:
+        size = cell_len(character)
+        if size == 1:
+            cells.append(character)
+        elif size == 2:
+            cells.extend((character, ""))
+        elif cells and cells[-1]:
+            cells[-1] += character
+    return cells
 
 
 def _changed_span(old: Line, new: Line) -> tuple[int, int]:
     """The columns from the first cell that differs to the last, widened so that no wide
     character is split."""
-    start, end = 0, len(new)
-    while start < end and old[start] == new[start]:
+    start, end = 0, len(new.chars)
+    old_chars, old_styles, new_chars, new_styles = old.chars, old.styles, new.chars, new.styles
+    while (
+        start < end
+        and old_chars[start] == new_chars[start]
+        and old_styles[start] == new_styles[start]
+    ):
         start += 1
-    while end > start and old[end - 1] == new[end - 1]:
+    while (
+        end > start
+        and old_chars[end - 1] == new_chars[end - 1]
+        and old_styles[end - 1] == new_styles[end - 1]
+    ):
         end -= 1
-    if start > 0 and new[start] == WIDE:
+    if start > 0 and new.wide_right(start):
         start -= 1
-    if end < len(new) and new[end] == WIDE:
+    if end < len(new_chars) and new.wide_right(end):
         end += 1
     return start, end
 
 
-def _known_runs(line: Line, start: int, end: int) -> Iterable[tuple[int, list[Cell]]]:
-    """The runs of cells the mirror knows in ``line[start:end]``, with where each starts:
-    a cell it does not know (after it forgot, one no update has covered) is not written."""
-    run: list[Cell] = []
+def _known_runs(line: Line, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The runs of cells the mirror knows in ``line[start:end]``, as ``(start, end)``: a
+    cell it does not know (after it forgot, one no update has covered) is not written,
+    nor a wide character's right half on its own."""
+    run_start = None
     for x in range(start, end):
-        cell = line[x]
-        if cell is None or (cell == WIDE and not run):  # half a character: not alone
-            if run:
-                yield x - len(run), run
-            run = []
-        else:
-            run.append(cell)
-    if run:
-        yield end - len(run), run
-
-
-def _render(cells: list[Cell]) -> str:
-    """The escape sequences and characters that write *cells*, one style sequence per run
-    of cells styled alike."""
-    out: list[str] = []
-    run: list[str] = []
-    style: tuple[str, str] | None = None
-    for text, before, after in cells:
-        if (before, after) != style:
-            if style is not None:
-                out.append(style[0] + "".join(run) + style[1])
-            run, style = [], (before, after)
-        run.append(text)
-    if style is not None:
-        out.append(style[0] + "".join(run) + style[1])
-    return "".join(out)
+        if line.styles[x] == UNKNOWN or (run_start is None and line.chars[x] == ""):
+            if run_start is not None:
+                yield run_start, x
+            run_start = None
+        elif run_start is None:
+            run_start = x
+    if run_start is not None:
+        yield run_start, end
