@@ -66,7 +66,7 @@ class TwoTerminals:
         self.app = app
         self.whole = Terminal(80, 24)
         self.changes = Terminal(80, 24)
-        self.mirror = TerminalMirror()
+        self.mirror = app.mirror  # headless, the app itself writes nothing with it
         self.frames = 0
         self.differences: list[str] = []
         display: Callable[..., None] = app._display
@@ -116,11 +116,18 @@ async def test_the_readme_flow_shows_the_same_through_the_changed_cells_alone(
         await screen(pilot, ConfirmScreen)
         await pilot.press("y")
         await pilot.pause()
+        # Something else writes over the terminal; ctrl+l puts every cell back.
+        terminals.changes.write("\x1b[2J\x1b[5;5Hwall: system going down")
+        frames = terminals.frames
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert terminals.frames > frames
         shown = [line.rstrip() for line in screen_lines(app)]
 
     assert terminals.differences == []
     assert terminals.frames > 20, terminals.frames
     assert terminals.whole.text() == shown  # the harness sees what the app painted
+    assert terminals.changes.text() == shown  # and ctrl+l repainted over the "wall"
     assert any("部署" in line for line in shown)  # the wide characters were on screen
     # Fewer bytes for the same picture: whole pushed screens and repainted rows skipped.
     assert terminals.changes.written * 2 < terminals.whole.written
