@@ -122,7 +122,9 @@ class TerminalMirror:
         styles: list[int] = []
         ids, split = self._ids, self._split
         if len(ids) > 4096 or len(split) > 4096:  # Textual makes new styles all the time
-            self._ids, self._split = ids, split = {None: 0}, {}
+            ids.clear()
+            split.clear()
+            ids[None] = 0
         for text, style, _ in strip:
             if not text:
                 continue

@@ -172,3 +172,14 @@ def test_a_wide_character_is_written_whole_and_forget_writes_everything() -> Non
     assert mirror.update([(2, 0, segments(("x", None)))], size, TRUE) == "\x1b[1;3Hx"
     mirror.forget()
     assert mirror.update([(0, 0, restyled)], size, TRUE).startswith("\x1b[1;1Ha")
+
+
+def test_the_mirror_keeps_no_more_than_4096_styles_or_texts() -> None:
+    # Textual makes a new Style for each offset it tags (mouse support): a long session
+    # must not grow the mirror's lookups without bound.
+    mirror, size = TerminalMirror(), (8, 1)
+    for n in range(5000):
+        style = RED + Style(meta={"offset": (n, 0)})
+        mirror.update([(0, 0, segments((f"é{n:07d}"[:8], style)))], size, TRUE)
+    assert len(mirror._ids) <= 4097
+    assert len(mirror._split) <= 4096
