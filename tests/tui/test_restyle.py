@@ -96,3 +96,40 @@ async def test_the_dialog_keeps_up_with_a_theme_changed_while_it_was_open(
         await pilot.pause()
         await pilot.press("n", *"two", "enter")
         assert await styled(pilot, TokenCreatedScreen) == dark
+
+
+async def test_no_screen_is_restyled_whole_as_it_opens_at_any_breakpoint(
+    make_app: MakeApp, signed_in: SignIn
+) -> None:
+    # Screens with breakpoints (sign-in: -short under 20 rows; Tokens and the dialog:
+    # -narrow under 56 columns) get their classes when made, not on their first resize,
+    # which restyled every node of the screen before it could paint.
+    app = make_app()
+    whole: list[str] = []
+    update_nodes = app.stylesheet.update_nodes
+
+    def spy(nodes: Any, animate: bool = False) -> None:
+        nodes = list(nodes)
+        whole.extend(type(node).__name__ for node in nodes if isinstance(node, Screen))
+        update_nodes(nodes, animate)
+
+    app.stylesheet.update_nodes = spy  # type: ignore[method-assign]
+    async with app.run_test(size=(50, 16)) as pilot:
+        signin = await screen(pilot, SignInScreen)
+        assert signin.has_class("-short")
+        await pilot.pause()
+        opened = list(whole)  # before styled(), which restyles on purpose
+        await styled(pilot, SignInScreen)
+        whole.clear()
+        await signed_in(pilot)
+        for key in ("enter", "s", "t"):
+            await pilot.press(key)
+        tokens = await screen(pilot, TokensScreen)
+        assert tokens.has_class("-narrow")
+        await pilot.press("n", *"narrow", "enter")
+        dialog = await screen(pilot, TokenCreatedScreen)
+        assert dialog.has_class("-narrow")
+        await pilot.pause()
+        opened += whole
+        await styled(pilot, TokenCreatedScreen)
+    assert opened == [], opened

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -60,18 +60,43 @@ class BaseScreen(Screen[R]):
 
     _styled_theme: str | None = None  # the theme this screen was last shown in
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The breakpoint classes for the terminal's size, from the start: Textual sets
+        # them on the first resize, and a class that changes then restyles every node
+        # of the screen (a whole restyle before the first paint, or before a dialog).
+        try:
+            width, height = self.app.size
+        except RuntimeError:  # no app running (NoActiveAppError): Textual sets them
+            return
+        app = self.app
+        classes: dict[str, bool] = {}
+        for dimension, own, default in (
+            (width, self.HORIZONTAL_BREAKPOINTS, app.HORIZONTAL_BREAKPOINTS),
+            (height, self.VERTICAL_BREAKPOINTS, app.VERTICAL_BREAKPOINTS),
+        ):
+            # As Textual chooses: the class of the largest breakpoint the size reaches.
+            reached = own if own is not None else default or []
+            classes |= {name: False for _, name in reached}
+            if fits := [(at, name) for at, name in reached if dimension >= at]:
+                classes[max(fits)[1]] = True
+        self.update_classes(classes, update=False)
+
     @property
     def rime(self) -> RimeApp:
         return cast("RimeApp", self.app)
 
     def post_message(self, message: Message) -> bool:
-        if isinstance(message, events.ScreenResume):
+        if isinstance(message, events.Mount) and self._styled_theme is None:
+            self._styled_theme = self.app.theme  # each node is styled as it is mounted
+        elif isinstance(message, events.ScreenResume):
             # Textual restyles every node of a screen each time it comes to the top.
-            # Shown for the first time, each node got its styles as it was mounted; shown
-            # again (the reused token dialog), they are still current unless the theme
-            # changed while it was off the stack. (tests/tui/test_restyle.py checks.)
+            # Mounted, each node got its styles (the first resume may come before or
+            # after the mount); shown again (the reused token dialog), they are still
+            # current unless the theme changed while it was off the stack.
+            # (tests/tui/test_restyle.py checks.)
             theme, self._styled_theme = self._styled_theme, self.app.theme
-            message.refresh_styles = self.is_mounted and theme != self.app.theme
+            message.refresh_styles = theme is not None and theme != self.app.theme
         return super().post_message(message)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

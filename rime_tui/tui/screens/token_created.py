@@ -158,6 +158,8 @@ class TokenCreatedScreen(Dialog[None]):
         self.kept, self.sent = False, None
         if self.is_mounted:
             self._fill()
+        else:  # styled as it mounts: a class set later would restyle every node again
+            self._fit_token(restyle=False)
         return self
 
     @property
@@ -200,10 +202,10 @@ class TokenCreatedScreen(Dialog[None]):
     def on_resize(self, event: events.Resize) -> None:
         self._fit_token(event.size.width)
 
-    def _fit_token(self, width: int | None = None) -> None:
+    def _fit_token(self, width: int | None = None, *, restyle: bool = True) -> None:
         """Box the token when it fits on one line in its box; else let it wrap unboxed."""
         room = min(self.FRAME_WIDTH, width or self.app.size.width) - self.BOXED_CHROME
-        self.set_class(cell_len(self.token) > room, "-wraps")
+        self.update_classes({"-wraps": cell_len(self.token) > room}, update=restyle)
 
     def _show_use_it(self, shown: bool) -> None:
         self.query_one("#created", Vertical).set_class(shown, "use-it")
