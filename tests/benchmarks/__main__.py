@@ -1,5 +1,8 @@
 """All benchmarks: ``.venv/bin/python -m tests.benchmarks [--only PART ...]``. They print figures.
 
+``--latency MS`` sets the latency proxy's delay for the parts at a distance (the TUI's
+path to the dialog and its instance meter; default 100).
+
 Parts: tui, server (the local instance under load, and against a bare FastAPI app),
 cli, spray (the local instance under a sign-in spray), private (the owner's CLI
 and TUI under a flood and a spray on the TCP port).
@@ -35,7 +38,9 @@ PARTS: dict[str, tuple[tuple[str, Callable[[list[str]], object]], ...]] = {
 
 parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
 parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), metavar="PART")
-for part in parser.parse_args().only:
+parser.add_argument("--latency", type=float, default=100.0, metavar="MS")
+args = parser.parse_args()
+for part in args.only:
     for title, run in PARTS[part]:
         print(f"\n== {title} ==", flush=True)
-        run([])
+        run(["--latency", str(args.latency)] if run is bench_tui.main else [])

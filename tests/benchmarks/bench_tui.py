@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import os
 import shutil
 import statistics
 import subprocess
@@ -18,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.benchmarks.bare_app import GREETING
 from tests.benchmarks.cell_minimum import Terminal, minimum_bytes
@@ -355,6 +357,95 @@ def proxy_process(upstream_port: int, delay: float) -> Iterator[str]:
         proxy.wait(10)
 
 
+def path_at_a_distance(tmp: Path, latency: float, runs: int = 3) -> None:
+    """The README's path with an API token (sign-in → Workspaces → Overview → Settings →
+    Tokens → Create Token, the dialog shown), the real app in-process against a local
+    instance behind the latency proxy, at 0 ms and at *latency*: sequential round trips
+    per screen (the proxy counts them) and the time from Enter on the form to the dialog,
+    against its goal: time at 0 ms + 4 round trips x *latency*, x 1.15."""
+    from tests.support.latency_proxy import LatencyProxy
+    from tests.support.local import start_local
+
+    local = start_local(tmp / "path")
+    try:
+        times: dict[float, list[float]] = {0.0: [], latency: []}
+        steps: list[tuple[str, int]] = []
+        with LatencyProxy(local.server.port) as proxy:
+            for _ in range(runs):
+                for delay in (0.0, latency):  # in turn
+                    proxy.set_delay(delay)
+                    took, steps = asyncio.run(_walk_the_path(proxy, local.api_token))
+                    times[delay].append(took)
+    finally:
+        local.server.stop()
+    at_0, far = statistics.median(times[0.0]), statistics.median(times[latency])
+    floor = at_0 + 4 * latency
+    print(f"the path to the dialog with an API token, {runs} runs each in turn (medians):")
+    print("  sequential round trips: " + ", ".join(f"{name} {n}" for name, n in steps), end="")
+    print(f"; in all {sum(n for _, n in steps)} (goal 4)")
+    print(f"  at 0 ms {at_0:.2f} s; at {latency * 1000:.0f} ms {far:.2f} s", end="")
+    print(f" = {far / floor:.2f}x", end="")
+    print(f" (0 ms + 4 x {latency * 1000:.0f} ms = {floor:.2f} s; goal <= 1.15)")
+
+
+async def _walk_the_path(proxy: Any, api_token: str) -> tuple[float, list[tuple[str, int]]]:
+    """One walk of the path; the seconds from Enter to the dialog, and each step's
+    sequential round trips."""
+    from textual.widgets import DataTable
+
+    from rime_tui.tui.screens.overview import OverviewScreen
+    from rime_tui.tui.screens.settings import SettingsScreen
+    from rime_tui.tui.screens.signin import SignInScreen
+    from rime_tui.tui.screens.token_created import TokenCreatedScreen
+    from rime_tui.tui.screens.tokens import TokensScreen
+    from rime_tui.tui.widgets import TextInput
+    from tests.support.tui import far_app, screen, until
+
+    app = far_app(proxy, api_token=api_token)
+    steps: list[tuple[str, int]] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        await screen(pilot, SignInScreen)
+        await pilot.pause()
+        proxy.reset_counts()
+        start, rounds = time.perf_counter(), 0
+
+        def step(name: str) -> None:
+            nonlocal rounds
+            steps.append((name, proxy.rounds - rounds))
+            rounds = proxy.rounds
+            if os.environ.get("BENCH_VERBOSE"):
+                print(f"    {name}: {time.perf_counter() - start:.3f} s", file=sys.stderr)
+
+        await pilot.press("enter")  # the form holds the cluster and the token
+        await until(pilot, lambda: app.screen.query(DataTable), "Workspaces")
+        await until(pilot, lambda: app.screen.query_one(DataTable).row_count > 0, "its rows")
+        step("sign-in + Workspaces")
+        await pilot.press("enter")
+        overview = await screen(pilot, OverviewScreen)
+        await until(pilot, lambda: overview._fetched, "the overview's figures")
+        step("Overview")
+        await pilot.press("s")
+        await screen(pilot, SettingsScreen)
+        step("Settings")
+        await pilot.press("t")
+        tokens = await screen(pilot, TokensScreen)
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: table.row_count > 0, "the token rows")
+        step("Tokens")
+        typing = time.perf_counter()  # the typing is the user's time, not the app's
+        name = f"p{time.monotonic_ns() % 10**6}"  # a name not taken yet
+        await pilot.press("n", *name)
+        field = tokens.query_one("#token-name", TextInput)
+        await until(pilot, lambda: field.value == name, "the typed name")
+        start += time.perf_counter() - typing
+        await pilot.press("enter")
+        await screen(pilot, TokenCreatedScreen)
+        step("create")
+        took = time.perf_counter() - start
+        await app.workers.wait_for_complete()
+    return took, steps
+
+
 def meter_scale(tmp: Path, latency: float, sizes: tuple[int, ...] = (20, 200, 1000)) -> None:
     """The instance meter's count at 20 / 200 / 1,000 workspaces behind the latency proxy
     (the instance and the proxy each in a process of its own, as a cluster and a network
@@ -479,10 +570,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--create-runs", type=int, default=50)
     parser.add_argument("--workspaces", type=int, default=5000)
     parser.add_argument("--token-runs", type=int, default=10)
-    parser.add_argument("--latency", type=float, default=100.0, help="ms, for meter")
+    parser.add_argument("--latency", type=float, default=100.0, help="ms, for meter and path")
     parser.add_argument(
         "--only",
-        choices=["paint", "instructions", "create", "gc", "scale", "tokens", "meter", "bytes"],
+        choices=[
+            "paint",
+            "instructions",
+            "create",
+            "gc",
+            "scale",
+            "tokens",
+            "meter",
+            "path",
+            "bytes",
+        ],
         help="one part",
     )
     args = parser.parse_args(argv)
@@ -494,6 +595,7 @@ def main(argv: list[str] | None = None) -> None:
         "scale": lambda tmp: scale(args.workspaces, tmp),
         "tokens": lambda tmp: token_scale(args.token_runs, tmp),
         "meter": lambda tmp: meter_scale(tmp, args.latency / 1000),
+        "path": lambda tmp: path_at_a_distance(tmp, args.latency / 1000),
         "bytes": terminal_bytes,
     }
     with tempfile.TemporaryDirectory(prefix="rime-bench-") as tmp:

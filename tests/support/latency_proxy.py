@@ -35,6 +35,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 HOST = "127.0.0.1"
 
@@ -242,6 +243,8 @@ class LatencyProxy:
             self._answers_released.set()
             # The connections' tasks end here, while the loop runs, not when it is
             # closed under them ("Task was destroyed but it is pending").
+            # (Python 3.11's stream callback reports a cancelled handler as an error.)
+            asyncio.get_running_loop().set_exception_handler(_quiet_about_cancelled)
             mine = asyncio.current_task()
             others = [task for task in asyncio.all_tasks() if task is not mine]
             for task in others:
@@ -421,3 +424,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _quiet_about_cancelled(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    if not isinstance(context.get("exception"), asyncio.CancelledError):
+        loop.default_exception_handler(context)
