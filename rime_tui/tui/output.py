@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.color import ColorSystem
 from rich.style import Style
 from textual.strip import Strip
@@ -167,18 +167,32 @@ class TerminalMirror:
 
 
 def _split(text: str) -> list[str]:
-    """*text*'s cells: a character each, ``""`` after a wide one; a combining mark goes
-    with the character before it."""
+    """*text*'s cells, as Textual counts them (rich's :func:`~rich.cells.cell_len`): a
+    grapheme each (a character with its combining marks, an emoji joined with ZWJs),
+    ``""`` after a wide one. A zero-width grapheme goes with the one before it."""
     cells: list[str] = []
-    for character in text:
-        size = cell_len(character)
-        if size == 1:
-            cells.append(character)
-        elif size == 2:
-            cells.extend((character, ""))
+    for start, end, width in _graphemes(text):
+        grapheme = text[start:end]
+        if width == 1:
+            cells.append(grapheme)
+        elif width == 2:
+            cells.extend((grapheme, ""))
         elif cells and cells[-1]:
-            cells[-1] += character
+            cells[-1] += grapheme
+    if len(cells) != cell_len(text):  # the terminal's columns would drift: write it all
+        raise ValueError(f"cannot place {text!r} in cells")
     return cells
+
+
+def _graphemes(text: str) -> list[tuple[int, int, int]]:
+    """Where each grapheme of *text* starts and ends, and its width in cells, as rich
+    counts them: by grapheme from rich 15, a character at a time before."""
+    try:
+        from rich.cells import split_graphemes  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:  # rich 14
+        return [(i, i + 1, get_character_cell_size(c)) for i, c in enumerate(text)]
+    spans: list[tuple[int, int, int]] = split_graphemes(text)[0]
+    return spans
 
 
 def _changed_span(old: Line, new: Line) -> tuple[int, int]:

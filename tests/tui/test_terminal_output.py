@@ -16,6 +16,7 @@ from typing import Any
 
 import pyte
 from pyte.screens import Char
+from rich.cells import cell_len
 from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
@@ -183,3 +184,17 @@ def test_the_mirror_keeps_no_more_than_4096_styles_or_texts() -> None:
         mirror.update([(0, 0, segments((f"é{n:07d}"[:8], style)))], size, TRUE)
     assert len(mirror._ids) <= 4097
     assert len(mirror._split) <= 4096
+
+
+def test_a_grapheme_takes_the_cells_textual_gives_it() -> None:
+    # The mirror's columns must be Textual's (rich's cell_len): an emoji joined with
+    # ZWJs, a letter with its combining accent, an emoji with a skin tone are one
+    # grapheme each, whatever rich version counts them.
+    mirror, size = TerminalMirror(), (12, 1)
+    for text in ("👨\u200d👩\u200d👧 ab", "e\u0301t\u00e9", "👍🏽 ok", "❤\ufe0f x"):
+        strip = segments((text, None), ("|", BLUE))
+        mirror.forget()
+        out = mirror.update([(0, 0, strip)], size, TRUE)
+        bar = cell_len(text)  # where Textual puts the "|" after the text
+        assert mirror.lines[0].chars[bar] == "|", (text, mirror.lines[0].chars)
+        assert out.startswith("\x1b[1;1H" + text), out
