@@ -271,6 +271,14 @@ class Delivery:
         dialog.show_token(secret, name, cluster_url)
         self.app.open_dialog(dialog, self._closed)
 
+    def after_shown(self, callback: Callable[[], object]) -> None:
+        """Call *callback* once the secret's dialog is on screen, or covered or closed
+        before its first frame (``TokenCreatedScreen.after_shown``): for what a page
+        under it changes then, which need not delay the secret on screen."""
+        from rime_tui.tui import screens
+
+        screens.TokenCreatedScreen.reused(self.app).after_shown(callback)
+
     def _closed(self, _: object) -> None:
         if self._waiting:
             self.show(*self._waiting.popleft())

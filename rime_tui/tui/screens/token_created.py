@@ -139,6 +139,7 @@ class TokenCreatedScreen(Dialog[None]):
         self.cluster_url = ""
         self.kept = False  # copied (and read back) or saved: closing loses nothing
         self.sent: Copied | None = None  # the last copy not read back (OSC 52)
+        self._after_shown: list[Callable[[], object]] = []  # see after_shown
 
     @classmethod
     def reused(cls, app: RimeApp) -> TokenCreatedScreen:
@@ -161,6 +162,29 @@ class TokenCreatedScreen(Dialog[None]):
         else:  # styled as it mounts: a class set later would restyle every node again
             self._fit_token(restyle=False)
         return self
+
+    def after_shown(self, callback: Callable[[], object]) -> None:
+        """Call *callback* once this dialog is on screen (after the frame that shows it),
+        or as soon as it is covered or closed, if that comes first. What the page under
+        the dialog does about the new token (list it, clear the form, move the focus)
+        restyles and lays out that page: done before the first frame, it delayed the
+        secret on screen by several milliseconds (``bench_tui --only create``)."""
+        self._after_shown.append(callback)
+        if self.is_current:  # on top (just pushed, or showing another secret)
+            self.call_after_refresh(self._shown)
+
+    # (Textual calls BaseScreen's handlers of these events too.)
+    def on_screen_resume(self) -> None:
+        if self._after_shown:
+            self.call_after_refresh(self._shown)  # on top now: after this dialog's frame
+
+    def on_screen_suspend(self) -> None:
+        self._shown()  # covered or closed before its frame: the page catches up at once
+
+    def _shown(self) -> None:
+        callbacks, self._after_shown = self._after_shown, []
+        for callback in callbacks:
+            callback()
 
     @property
     def token(self) -> str:

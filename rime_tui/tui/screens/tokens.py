@@ -477,16 +477,21 @@ class TokensScreen(WorkspaceScreen):
         days = expiry.value if isinstance(expiry.value, int) else EXPIRY_CHOICES[0]
 
         def shown(created: CreateApiTokenResponse) -> None:
-            # Under the dialog, after the push: on this page's own queue. (Not after the
-            # next refresh: that runs on the screen then on top, the dialog, and is lost
-            # when a burst's `c Esc` closes it before it paints, or waits under a
-            # "Close anyway?" until it closes: the list and meter missed the token.)
+            # Under the dialog, just opened: the form is done with.
             field.value = ""
             expiry.value = EXPIRY_CHOICES[0]
-            self.set_focus(self.query_one("#tokens", FitTable))  # for when it closes
-            self.call_later(
-                self._add_created, created.id.uuid, name, created.full_api_token[-4:], days
-            )
+
+            def listed() -> None:
+                # Once the dialog is on screen (or covered or closed before: a burst's
+                # `c Esc`, a "Close anyway?"): moving the focus and listing the token
+                # restyle and lay out this page, and before the dialog's first frame
+                # they delayed the secret on screen. On this page's own queue.
+                self.set_focus(self.query_one("#tokens", FitTable))  # for when it closes
+                self.call_later(
+                    self._add_created, created.id.uuid, name, created.full_api_token[-4:], days
+                )
+
+            self.rime.delivery.after_shown(listed)
 
         self.rime.delivery.create(
             self,
