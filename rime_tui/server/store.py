@@ -559,13 +559,16 @@ class Store:
         ).fetchone()
         return found is not None
 
-    def token_counts(self) -> tuple[int, int]:
-        """(all tokens, expired tokens) on the instance."""
-        total, expired = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(expires_at <= ?), 0) FROM api_tokens",
-            (db_time(self.clock()),),
+    def token_count(self) -> int:
+        """The tokens on the instance (SQLite counts an index's entries: no row is read)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM api_tokens").fetchone()[0])
+
+    def expired_token_count(self) -> int:
+        """The tokens on the instance that have expired (each row's expiry is read)."""
+        found = self.db.execute(
+            "SELECT COUNT(*) FROM api_tokens WHERE expires_at <= ?", (db_time(self.clock()),)
         ).fetchone()
-        return int(total), int(expired)
+        return int(found[0])
 
     def token_page(
         self,

@@ -106,10 +106,12 @@ def _token_page(
 
 
 def _check_room(store: Store) -> None:
-    """A 429 when the instance has MAX_TOKENS tokens, with a hint to make room."""
-    total, expired = store.token_counts()
+    """A 429 when the instance has MAX_TOKENS tokens, with a hint to make room. (The
+    expired ones are counted only then: counting them at every create read every row.)"""
+    total = store.token_count()
     if total < MAX_TOKENS:
         return
+    expired = store.expired_token_count()
     hint = (
         f" {expired} of them {'has' if expired == 1 else 'have'} expired and"
         " can be deleted to make room."
