@@ -81,11 +81,25 @@ class TerminalMirror:
             self._forget_styles()
             self.forget()
         changed: dict[int, Line] = {}
+        fresh: set[int] = set()  # lines written from column 0 on, piece after piece
         for x, y, strip in pieces:
-            if 0 <= y < height:
-                if (line := changed.get(y)) is None:
+            if not 0 <= y < height:
+                continue
+            if (line := changed.get(y)) is None:
+                if x == 0:  # (a whole screen: every line, from its start)
+                    line = changed[y] = Line([], [])
+                    fresh.add(y)
+                else:
                     line = changed[y] = self.lines[y].copy()
-                self._place(line, x, strip)
+            if y in fresh:
+                if x == len(line.chars):
+                    self._cells(strip, line.chars, line.styles)
+                    continue
+                self._complete(line, y)
+                fresh.discard(y)
+            self._place(line, x, strip)
+        for y in fresh:
+            self._complete(changed[y], y)
         written: list[str] = []
         for y in sorted(changed):
             new, old = changed[y], self.lines[y]
@@ -98,9 +112,24 @@ class TerminalMirror:
             self.lines[y] = new
         return "".join(written)
 
+    def _complete(self, line: Line, y: int) -> None:
+        """Make *line*, built from column 0, as wide as the terminal: the cells past its
+        end are those the terminal shows on line *y*."""
+        end = len(line.chars)
+        if end > self.width:
+            del line.chars[self.width :], line.styles[self.width :]
+        elif end < self.width:
+            old = self.lines[y]
+            line.chars.extend(old.chars[end:])
+            line.styles.extend(old.styles[end:])
+            if end and line.wide_right(end):  # half of a wide character written over
+                line.styles[end] = UNKNOWN
+
     def _place(self, line: Line, x: int, strip: Strip) -> None:
         """Put *strip*'s cells into *line* from column *x* (clipped to the line)."""
-        chars, styles = self._cells(strip)
+        chars: list[str] = []
+        styles: list[int] = []
+        self._cells(strip, chars, styles)
         if x < 0:
             chars, styles, x = chars[-x:], styles[-x:], 0
         end = min(x + len(chars), self.width)
@@ -117,9 +146,8 @@ class TerminalMirror:
             line.styles[end] = UNKNOWN
             line.chars[end] = ""
 
-    def _cells(self, strip: Strip) -> tuple[list[str], list[int]]:
-        chars: list[str] = []
-        styles: list[int] = []
+    def _cells(self, strip: Strip, chars: list[str], styles: list[int]) -> None:
+        """Append *strip*'s cells to *chars* and *styles*."""
         ids, split = self._ids, self._split
         if len(ids) > 4096 or len(split) > 4096:  # Textual makes new styles all the time
             ids.clear()
@@ -138,7 +166,6 @@ class TerminalMirror:
                 cells = split[text] = _split(text)
             chars.extend(cells)
             styles.extend([number] * len(cells))
-        return chars, styles
 
     def _number(self, style: Style | None) -> int:
         """The number of *style*'s escape sequences (styles that write alike, alike)."""

@@ -198,3 +198,17 @@ def test_a_grapheme_takes_the_cells_textual_gives_it() -> None:
         bar = cell_len(text)  # where Textual puts the "|" after the text
         assert mirror.lines[0].chars[bar] == "|", (text, mirror.lines[0].chars)
         assert out.startswith("\x1b[1;1H" + text), out
+
+
+def test_pieces_from_column_0_that_stop_short_or_jump_keep_the_rest_of_the_line() -> None:
+    mirror, size = TerminalMirror(), (10, 1)
+    mirror.update([(0, 0, segments(("abcdefghij", None)))], size, TRUE)
+    assert mirror.update([(0, 0, segments(("XY", None)))], size, TRUE) == "\x1b[1;1HXY"
+    assert "".join(mirror.lines[0].chars) == "XYcdefghij"
+    # From column 0, then a piece further on: both placed, the cells between kept.
+    out = mirror.update([(0, 0, segments(("Q", None))), (5, 0, segments(("Z", None)))], size, TRUE)
+    assert "".join(mirror.lines[0].chars) == "QYcdeZghij"
+    assert out == "\x1b[1;1HQYcdeZ"  # one run from the first change to the last
+    # Pieces that run past the terminal's edge are cut at it.
+    mirror.update([(0, 0, segments(("0123456789AB", None)))], size, TRUE)
+    assert "".join(mirror.lines[0].chars) == "0123456789"
