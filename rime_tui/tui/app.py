@@ -196,6 +196,9 @@ class RimeApp(App[None]):
         def continued(signum: int, frame: FrameType | None) -> None:
             if not self.hung_up and callable(resume):
                 resume(signum, frame)
+                # Stopped and continued (kill -STOP/-CONT too): the terminal may show
+                # anything now, so the next frame writes every cell.
+                loop.call_soon_threadsafe(self.action_redraw)
 
         def stopped(signum: int, frame: FrameType | None) -> None:
             loop.call_soon_threadsafe(self._stop, signal.Signals(signum))

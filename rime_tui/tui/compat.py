@@ -178,21 +178,51 @@ def release_closed_watchers(nodes: Iterable[DOMNode]) -> int:
 
 @cache
 def _compositor_updates() -> tuple[type[Any], type[Any], type[Any]]:
-    """Textual's update classes, checked for the attributes :func:`_pieces` reads."""
+    """Textual's update classes, checked: :func:`_pieces` must place the same characters
+    where Textual's own rendering of an update writes them."""
+    from rich.console import Console
+    from rich.segment import Segment
     from textual import _compositor
     from textual.app import App
     from textual.geometry import Region
 
-    layout = _compositor.LayoutUpdate([[Strip([])]], Region(0, 0, 0, 1))
-    chops = _compositor.ChopsUpdate([{0: None}], [(0, 0, 0)], [[0]])
-    if (
-        not callable(getattr(App, "_display", None))
-        or not all(hasattr(layout, name) for name in ("strips", "region"))
-        or not all(hasattr(chops, name) for name in ("chops", "spans", "chop_ends"))
-        or not issubclass(_compositor.LayoutUpdate, _compositor.CompositorUpdate)
+    def strip(text: str) -> Strip:
+        return Strip([Segment(text)])
+
+    layout = _compositor.LayoutUpdate(
+        [[strip("ab"), strip("cd")], [strip("efgh")]], Region(0, 0, 4, 2)
+    )
+    # Two chops on a line, a span from column 1 to 5: the first is written from its
+    # start, the second cut at the span's end.
+    chops = _compositor.ChopsUpdate([{0: strip("abc"), 3: strip("defg")}], [(0, 1, 5)], [[3, 7]])
+    console = Console(color_system=None, force_terminal=False)
+    layout_class, chops_class = type(layout), type(chops)
+    if not callable(getattr(App, "_display", None)) or any(
+        _cells_written(update.render_segments(console))
+        != _cells_written(
+            "".join(
+                f"\x1b[{y + 1};{x + 1}H" + piece.text
+                for x, y, piece in _pieces(update, layout_class)
+            )
+        )
+        for update in (layout, chops)
     ):
         _changed("its compositor's updates (textual._compositor) or App._display")
-    return _compositor.CompositorUpdate, _compositor.LayoutUpdate, _compositor.ChopsUpdate
+    return _compositor.CompositorUpdate, layout_class, chops_class
+
+
+_MOVE = re.compile(r"\x1b\[(\d+);(\d+)H")
+
+
+def _cells_written(sequence: str) -> dict[tuple[int, int], str]:
+    """Which character *sequence* (cursor moves and plain text) writes at each cell."""
+    cells: dict[tuple[int, int], str] = {}
+    parts = _MOVE.split(sequence.replace("\n", ""))
+    for at in range(1, len(parts), 3):
+        y, x = int(parts[at]) - 1, int(parts[at + 1]) - 1
+        for offset, character in enumerate(parts[at + 2]):
+            cells[(x + offset, y)] = character
+    return cells
 
 
 def write_only_changes(app: App[Any], mirror: TerminalMirror) -> None:

@@ -17,6 +17,7 @@ background, ctrl+l) it forgets, and the next update writes every cell it covers.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 
 from rich.cells import cell_len, get_character_cell_size
@@ -25,6 +26,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 UNKNOWN = -1  # the style of a cell the mirror does not know
+_JOINS = "\0"  # in the cache of texts' cells: a zero-width start, for the cell before
 
 
 class Line:
@@ -76,15 +78,21 @@ class TerminalMirror:
         """What to write so that the terminal shows *pieces* (``(x, y, strip)``: a strip
         placed at column x of line y) over what it showed, for a terminal of *size*."""
         width, height = size
-        if (width, height) != (self.width, self.height) or color_system != self._color_system:
+        if (
+            (width, height) != (self.width, self.height)
+            or color_system != self._color_system
+            or len(self._wraps) > 4096  # that many styles: number them again
+        ):
             self.width, self.height, self._color_system = width, height, color_system
             self._forget_styles()
             self.forget()
         changed: dict[int, Line] = {}
         fresh: set[int] = set()  # lines written from column 0 on, piece after piece
+        starts: dict[int, list[int]] = {}  # where each line's pieces start
         for x, y, strip in pieces:
             if not 0 <= y < height:
                 continue
+            starts.setdefault(y, []).append(x)
             if (line := changed.get(y)) is None:
                 if x == 0:  # (a whole screen: every line, from its start)
                     line = changed[y] = Line([], [])
@@ -107,8 +115,13 @@ class TerminalMirror:
                 continue
             start, end = _changed_span(old, new)
             for run_start, run_end in _known_runs(new, start, end):
-                written.append(f"\x1b[{y + 1};{run_start + 1}H")
-                written.append(self._render(new, run_start, run_end))
+                # The cursor placed again where each piece (a widget's part of the line)
+                # starts, as Textual does: a character the terminal draws wider or
+                # narrower than rich counts it shifts the rest of its piece only.
+                cuts = [x for x in starts[y] if run_start < x < run_end and not new.wide_right(x)]
+                for a, b in itertools.pairwise([run_start, *sorted(set(cuts)), run_end]):
+                    written.append(f"\x1b[{y + 1};{a + 1}H")
+                    written.append(self._render(new, a, b))
             self.lines[y] = new
         return "".join(written)
 
@@ -164,6 +177,12 @@ class TerminalMirror:
                 continue
             if (cells := split.get(text)) is None:
                 cells = split[text] = _split(text)
+            if cells and cells[0].startswith(_JOINS):  # a mark for the cell before it
+                cells = cells[:]
+                at = len(chars) - 1 if not chars or chars[-1] else len(chars) - 2
+                if at < 0:  # nothing before it in this strip: Textual's own output
+                    raise ValueError(f"cannot place {text!r} in cells")
+                chars[at] += cells.pop(0).removeprefix(_JOINS)
             chars.extend(cells)
             styles.extend([number] * len(cells))
 
@@ -196,7 +215,8 @@ class TerminalMirror:
 def _split(text: str) -> list[str]:
     """*text*'s cells, as Textual counts them (rich's :func:`~rich.cells.cell_len`): a
     grapheme each (a character with its combining marks, an emoji joined with ZWJs),
-    ``""`` after a wide one. A zero-width grapheme goes with the one before it."""
+    ``""`` after a wide one. A zero-width grapheme goes with the one before it; one
+    that starts *text* is marked (``_JOINS``) for the cell before the text."""
     cells: list[str] = []
     for start, end, width in _graphemes(text):
         grapheme = text[start:end]
@@ -204,9 +224,12 @@ def _split(text: str) -> list[str]:
             cells.append(grapheme)
         elif width == 2:
             cells.extend((grapheme, ""))
-        elif cells and cells[-1]:
-            cells[-1] += grapheme
-    if len(cells) != cell_len(text):  # the terminal's columns would drift: write it all
+        elif not cells:
+            cells.append(_JOINS + grapheme)
+        else:
+            cells[-1 if cells[-1] else -2] += grapheme
+    joins = 1 if cells and cells[0].startswith(_JOINS) else 0
+    if len(cells) - joins != cell_len(text):  # the columns would drift: Textual's output
         raise ValueError(f"cannot place {text!r} in cells")
     return cells
 

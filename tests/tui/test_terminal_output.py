@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyte
+import pytest
 from pyte.screens import Char
 from rich.cells import cell_len
 from rich.color import ColorSystem
@@ -208,7 +209,29 @@ def test_pieces_from_column_0_that_stop_short_or_jump_keep_the_rest_of_the_line(
     # From column 0, then a piece further on: both placed, the cells between kept.
     out = mirror.update([(0, 0, segments(("Q", None))), (5, 0, segments(("Z", None)))], size, TRUE)
     assert "".join(mirror.lines[0].chars) == "QYcdeZghij"
-    assert out == "\x1b[1;1HQYcdeZ"  # one run from the first change to the last
+    # One run from the first change to the last, the cursor placed again where the
+    # second piece starts (as Textual would): a character drawn wider than rich counts
+    # it shifts its own piece only.
+    assert out == "\x1b[1;1HQYcde\x1b[1;6HZ"
     # Pieces that run past the terminal's edge are cut at it.
     mirror.update([(0, 0, segments(("0123456789AB", None)))], size, TRUE)
     assert "".join(mirror.lines[0].chars) == "0123456789"
+
+
+def test_a_combining_mark_in_a_segment_of_its_own_joins_the_cell_before_it() -> None:
+    # An Input's cursor on a decomposed "é" styles the accent apart from its "e".
+    mirror, size = TerminalMirror(), (8, 1)
+    mirror.update([(0, 0, segments(("Cafe", None), ("\u0301", BLUE), ("  ", None)))], size, TRUE)
+    assert mirror.lines[0].chars[:5] == ["C", "a", "f", "e\u0301", " "]
+    # Nothing before it in its piece: Textual's own output is used instead.
+    with pytest.raises(ValueError):
+        mirror.update([(3, 0, segments(("\u0301x", None)))], size, TRUE)
+
+
+def test_a_new_style_after_4096_numbers_them_again() -> None:
+    mirror, size = TerminalMirror(), (4, 1)
+    for n in range(5000):
+        style = Style(color=f"#{n:06x}")
+        mirror.update([(0, 0, segments(("abcd", style)))], size, TRUE)
+    assert len(mirror._wraps) <= 4097
+    assert mirror.lines[0].chars == ["a", "b", "c", "d"]

@@ -33,3 +33,29 @@ def test_a_textual_that_renamed_the_watcher_registry_fails_loudly_at_start(
     assert f"Textual {textual.__version__}" in message
     assert "__watchers" in message
     assert compat.UPSTREAM_ISSUE in message
+
+
+def test_a_textual_that_cuts_chops_otherwise_fails_loudly_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The mirror places the pieces of a partial update as Textual 8.2.8 writes them (a
+    # chop is cut at its span's right end): a Textual that writes whole chops instead
+    # would leave the mirror out of step with the terminal.
+    from textual import _compositor
+
+    def whole_chops(self: Any, console: Any) -> str:
+        return "".join(
+            f"\x1b[{y + 1};{x + 1}H" + strip.render(console)
+            for y, _, _ in self.spans
+            for x, strip in self.chops[y].items()
+            if strip is not None
+        )
+
+    monkeypatch.setattr(_compositor.ChopsUpdate, "render_segments", whole_chops)
+    compat._compositor_updates.cache_clear()
+    try:
+        with pytest.raises(compat.TextualChangedError, match="compositor"):
+            RimeApp(local=None)
+    finally:
+        monkeypatch.undo()
+        compat._compositor_updates.cache_clear()

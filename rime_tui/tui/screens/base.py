@@ -70,14 +70,16 @@ class BaseScreen(Screen[R]):
         except RuntimeError:  # no app running (NoActiveAppError): Textual sets them
             return
         app = self.app
-        classes: dict[str, bool] = {}
-        for dimension, own, default in (
+        sides = [
             (width, self.HORIZONTAL_BREAKPOINTS, app.HORIZONTAL_BREAKPOINTS),
             (height, self.VERTICAL_BREAKPOINTS, app.VERTICAL_BREAKPOINTS),
-        ):
+        ]
+        breakpoints = [
+            (size, own if own is not None else default or []) for size, own, default in sides
+        ]
+        classes = {name: False for _, reached in breakpoints for _, name in reached}
+        for dimension, reached in breakpoints:
             # As Textual chooses: the class of the largest breakpoint the size reaches.
-            reached = own if own is not None else default or []
-            classes |= {name: False for _, name in reached}
             if fits := [(at, name) for at, name in reached if dimension >= at]:
                 classes[max(fits)[1]] = True
         self.update_classes(classes, update=False)

@@ -175,6 +175,9 @@ class TokenCreatedScreen(Dialog[None]):
 
     # (Textual calls BaseScreen's handlers of these events too.)
     def on_screen_resume(self) -> None:
+        # The secret's frame writes every cell, as Textual would, not only those that
+        # changed: whatever the terminal made of earlier frames, the token is whole.
+        self.rime.mirror.forget()
         if self._after_shown:
             self.call_after_refresh(self._shown)  # on top now: after this dialog's frame
 
