@@ -51,7 +51,8 @@ class OneShotClient(Exchange):
     def __exit__(self, *exc_info: object) -> None:
         self._http.close()
 
-    def _run(self, call: x.Call[M]) -> M:
+    def call(self, call: x.Call[M]) -> M:
+        """The answer to *call*, as :class:`rime_tui.api.client.RimeClient` makes it."""
         params, content, headers = self._request_parts(call.params, None, True, None)
         attempt = 0
         while True:
@@ -70,7 +71,7 @@ class OneShotClient(Exchange):
         page token)."""
         token: str | None = ""
         while token is not None:
-            answer = self._run(page(token))
+            answer = self.call(page(token))
             yield from answer.items
             token = next_page_token(answer)
 
