@@ -16,6 +16,9 @@ it changes nothing).
 from __future__ import annotations
 
 import argparse
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from rime_tui.api.errors import PermissionDeniedError
 from rime_tui.api.exchange import normalize_cluster_url
@@ -29,6 +32,8 @@ from rime_tui.local import LocalInstance
 from rime_tui.paths import default_data_dir
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_PAGE_SIZE
+
+T = TypeVar("T")
 
 
 def list_tokens_now(args: argparse.Namespace) -> int | None:
@@ -46,6 +51,7 @@ def list_tokens_now(args: argparse.Namespace) -> int | None:
         return None  # it reaches the data dir's instance: over its private line
     try:
         with OneShotClient(url, api_token=chosen.token, retries=RETRIES, on_retry=note) as client:
+            names = Alongside(lambda: _owners(client))  # goes out with the token list
             tokens = list(client.iter_api_tokens(None, page_size=MAX_PAGE_SIZE))
             rows = [
                 Listed(t, m.Workspace(workspace_id=t.workspace_id))
@@ -54,10 +60,40 @@ def list_tokens_now(args: argparse.Namespace) -> int | None:
             ]
             if len(rows) < len(tokens):
                 return None  # which workspace is not said: the event loop's path lists them
-            try:
-                names = owner_names(client.iter_users(page_size=MAX_PAGE_SIZE))
-            except PermissionDeniedError:
-                names = {}
+            return show_tokens(args, rows, names.result())
     except FAILURES as exc:
         return exit_for(exc)
-    return show_tokens(args, rows, names)
+
+
+def _owners(client: OneShotClient) -> dict[str, str]:
+    """User id → email, for naming token owners; empty if the token may not list users."""
+    try:
+        return owner_names(client.iter_users(page_size=MAX_PAGE_SIZE))
+    except PermissionDeniedError:
+        return {}
+
+
+class Alongside(Generic[T]):
+    """*work* run on a thread from now, beside the caller's own requests (one round trip
+    for both); :meth:`result` waits for it. A daemon: a signal that ends the command
+    does not wait for it."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._work = work
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._work()
+        except BaseException as exc:  # (raised again by result())
+            self._error = exc
+
+    def result(self) -> T:
+        """What *work* returned; what it raised is raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]

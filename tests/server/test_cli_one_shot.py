@@ -90,6 +90,27 @@ def test_a_wrong_answer_is_the_documented_error_and_not_tried_again(
     assert faulty.count("GET", TOKENS) == 1 and faulty.count("GET", WORKSPACES) == 0
 
 
+@pytest.mark.parametrize(
+    ("fault", "code", "words"),
+    [
+        (Fault.WRONG_SHAPE, 1, "to GET /v1/users does not have the expected shape"),
+        (Fault.UNAUTHORIZED, 4, "error: authentication failed: The API key has been revoked."),
+    ],
+    ids=["wrong_shape", "unauthorized"],
+)
+def test_a_wrong_answer_about_the_owners_is_the_documented_error(
+    faulty: FaultyServer, capsys: pytest.CaptureFixture[str], fault: Fault, code: int, words: str
+) -> None:
+    """The users who own the tokens are asked for on a thread, beside the token list:
+    what goes wrong there ends the command as on the event loop, with nothing on
+    stdout."""
+    faulty.fail("/v1/users", fault)
+    done, out, err = token_list(faulty.url, "rime_stand-in", capsys)
+    assert (done, out) == (code, ""), err
+    assert words in err and "Traceback" not in err, err
+    assert faulty.count("GET", "/v1/users") == 1 and faulty.count("GET", WORKSPACES) == 0
+
+
 def test_a_token_that_does_not_say_its_workspace_is_listed_on_the_event_loop(
     faulty: FaultyServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
