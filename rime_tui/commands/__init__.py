@@ -17,8 +17,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``rime-tui token ACTION``, ``rime-tui status`` or ``rime-tui auth ACTION``;
     the exit code. An action that reaches no cluster (``auth token``, ``auth logout``)
     runs without the client, its models and the event loop; ``token list`` with an API
-    token on a cluster without them the event loop (:mod:`rime_tui.commands.quick`);
-    the rest: see :mod:`rime_tui.commands.runner`."""
+    token on a cluster, without the event loop (:mod:`rime_tui.commands.quick`); the
+    rest: see :mod:`rime_tui.commands.runner`."""
     set_quiet(args.quiet)
     if args.command == "auth":
         from rime_tui.commands.stored import ACTIONS

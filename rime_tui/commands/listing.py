@@ -50,9 +50,9 @@ def as_json(row: Listed, owners: dict[str, str], now: datetime) -> dict[str, Any
     }
 
 
-def print_json(rows: list[Listed], names: dict[str, str]) -> None:
+def print_json(rows: list[Listed], names: dict[str, str], now: datetime | None = None) -> None:
     """The tokens as ``token list --json`` prints them."""
-    now = utc_now()
+    now = now or utc_now()
     print(json.dumps([as_json(r, names, now) for r in rows], indent=2))
 
 
@@ -63,7 +63,7 @@ def show_tokens(args: argparse.Namespace, rows: list[Listed], names: dict[str, s
         horizon = now + timedelta(days=args.expiring)
         rows = [r for r in rows if r.expires_within(now, horizon)]
     if args.json:
-        print(json.dumps([as_json(r, names, now) for r in rows], indent=2))
+        print_json(rows, names, now)
     elif rows:
         _print_table(rows, names, now, with_workspace=args.all_workspaces)
     if args.expiring is None:
