@@ -23,7 +23,6 @@ that is starting is never left without the instance it just found.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import itertools
@@ -175,6 +174,8 @@ class LocalInstance:
         to, held by a process of ours (the peer's uid, SO_PEERCRED). Raises
         LocalInstanceError when the data dir or the socket is not private.
         """
+        import asyncio  # (on the event loop, loaded already: LocalInstance.at needs none)
+
         import httpx
 
         if not await asyncio.to_thread(peer_is_ours, self.data_dir, self.socket_path):
@@ -200,6 +201,8 @@ class LocalInstance:
             raise
 
     async def _ensure_running(self, within: float) -> bool:
+        import asyncio
+
         if await self._probe():
             return False
         self._start()

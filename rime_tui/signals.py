@@ -1,18 +1,19 @@
-"""SIGINT and SIGTERM that come while a command starts (imports, set-up), before it
-installs its own handlers (``rime_tui.commands``): the command ends quietly, with the
-status a shell expects (130, 143), instead of a KeyboardInterrupt traceback or a death
-by SIGTERM with no word. Nothing has been sent to a cluster by then."""
+"""SIGINT, SIGTERM and SIGHUP that come while a command starts (imports, set-up), before
+it installs its own handlers (``rime_tui.commands``), or while a one-shot read runs
+(:mod:`rime_tui.commands.quick`, which keeps these): the command ends quietly, with the
+status a shell expects (130, 143, 129), instead of a KeyboardInterrupt traceback or a
+death by signal with no word. Nothing has been changed on a cluster by then."""
 
 from __future__ import annotations
 
 import signal
 from types import FrameType
 
-STOPPING = (signal.SIGINT, signal.SIGTERM)
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Stopped(KeyboardInterrupt):
-    """SIGINT or SIGTERM (:attr:`signum`) arrived during start-up."""
+    """SIGINT, SIGTERM or SIGHUP (:attr:`signum`) arrived."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -24,7 +25,8 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def stop_quietly() -> None:
-    """From now until the command's own handlers replace these: SIGINT and SIGTERM
-    raise :class:`Stopped`."""
+    """From now until the command's own handlers replace these: SIGINT, SIGTERM and
+    SIGHUP raise :class:`Stopped`."""
     for signum in STOPPING:
-        signal.signal(signum, _stop)
+        if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _stop)  # (a hang-up ignored from the start stays so: nohup)

@@ -12,11 +12,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rime_tui.api.listed import Listed
 from rime_tui.wire import models as m
+from rime_tui.wire.constants import MAX_PAGE_SIZE
 from rime_tui.wire.constants import MAX_TOKENS as TOKEN_LIMIT
 
 if TYPE_CHECKING:  # the TUI's screens use this module: it must not load httpx itself
@@ -31,7 +31,6 @@ __all__ = [
     "workspaces",
 ]
 
-PAGE_SIZE = 500
 # Workspaces listed at once: at a 100 ms round trip, 1,000 workspaces take 16 round
 # trips (~1.6 s) instead of 125 (~12.5 s) at 8; bounded, so that a big instance neither
 # opens a connection per workspace nor floods the server (the client keeps as many
@@ -40,26 +39,6 @@ CONCURRENT_LISTS = 64
 LISTING_MAX_AGE = 300.0  # seconds: an older instance listing is counted again
 
 Warn = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A token and the workspace it was listed in."""
-
-    token: m.ApiTokenInfo
-    workspace: m.Workspace
-
-    @property
-    def id(self) -> str:
-        return self.token.id.uuid
-
-    def expired(self, now: datetime) -> bool:
-        expires = self.token.expiration_time
-        return expires is not None and expires <= now
-
-    def expires_within(self, now: datetime, horizon: datetime) -> bool:
-        expires = self.token.expiration_time
-        return expires is not None and now < expires <= horizon
 
 
 async def tokens_in(client: RimeClient, spaces: list[m.Workspace]) -> list[Listed]:
@@ -71,7 +50,7 @@ async def tokens_in(client: RimeClient, spaces: list[m.Workspace]) -> list[Liste
             return [
                 Listed(token, space)
                 async for token in client.iter_api_tokens(
-                    space.workspace_id.uuid, page_size=PAGE_SIZE
+                    space.workspace_id.uuid, page_size=MAX_PAGE_SIZE
                 )
             ]
 
@@ -81,7 +60,7 @@ async def tokens_in(client: RimeClient, spaces: list[m.Workspace]) -> list[Liste
 
 async def workspaces(client: RimeClient) -> list[m.Workspace]:
     """Every workspace the caller can see."""
-    return [w async for w in client.iter_workspaces(page_size=PAGE_SIZE)]
+    return [w async for w in client.iter_workspaces(page_size=MAX_PAGE_SIZE)]
 
 
 async def instance_tokens(client: RimeClient) -> list[Listed]:

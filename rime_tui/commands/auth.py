@@ -21,7 +21,8 @@ from rime_tui.api.client import RimeClient, normalize_cluster_url
 from rime_tui.api.errors import AuthenticationError, PermissionDeniedError, RimeError
 from rime_tui.api.tokens import tokens_in, workspaces
 from rime_tui.commands.exits import CommandError, Exit, note, printable
-from rime_tui.commands.inventory import owners, stamp
+from rime_tui.commands.inventory import owners
+from rime_tui.commands.listing import stamp
 from rime_tui.commands.session import Session, connect
 from rime_tui.commands.stored import profile_name, stored
 from rime_tui.local import LocalInstanceError

@@ -3,37 +3,16 @@ the TUI in :mod:`rime_tui.api.tokens`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from rime_tui.api.client import RimeClient
 from rime_tui.api.errors import PermissionDeniedError
-from rime_tui.api.tokens import Listed, tokens_in, workspaces
+from rime_tui.api.listed import Listed
+from rime_tui.api.tokens import tokens_in, workspaces
 from rime_tui.commands.exits import CommandError, Exit
+from rime_tui.commands.listing import owner_names
 from rime_tui.wire import models as m
+from rime_tui.wire.constants import MAX_PAGE_SIZE
 
-PAGE_SIZE = 500
 SHOWN_CHOICES = 20
-
-
-def as_json(row: Listed, owners: dict[str, str], now: datetime) -> dict[str, Any]:
-    """The ``token list --json`` item."""
-    token = row.token
-    return {
-        "id": row.id,
-        "name": token.name,
-        "owner": owners.get(token.user_id, token.user_id),
-        "suffix": token.suffix,
-        "workspaceId": row.workspace.workspace_id.uuid,
-        "creationTime": stamp(token.creation_time),
-        "expirationTime": stamp(token.expiration_time),
-        "expired": row.expired(now),
-    }
-
-
-def stamp(value: datetime | None) -> str | None:
-    """RFC 3339 in UTC, as on the wire."""
-    return None if value is None else m.format_timestamp(value)
 
 
 def describe(workspace: m.Workspace) -> str:
@@ -95,10 +74,7 @@ def pick_workspace(spaces: list[m.Workspace], wanted: str | None) -> m.Workspace
 async def owners(client: RimeClient) -> dict[str, str]:
     """User id → email, for naming token owners; empty if the caller may not list users."""
     try:
-        return {
-            u.id.uuid: u.email or u.display_name
-            async for u in client.iter_users(page_size=PAGE_SIZE)
-        }
+        return owner_names([u async for u in client.iter_users(page_size=MAX_PAGE_SIZE)])
     except PermissionDeniedError:
         return {}
 

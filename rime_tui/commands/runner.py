@@ -12,29 +12,12 @@ from collections.abc import Coroutine
 from typing import Any
 
 from rime_tui.api.delivery import Interrupted
-from rime_tui.api.errors import (
-    AlreadyExistsError,
-    AuthenticationError,
-    InvalidArgumentError,
-    LimitExceededError,
-    NotFoundError,
-    RimeError,
-)
-from rime_tui.commands.exits import CommandError, Exit, say
-from rime_tui.local import LocalInstanceError
+from rime_tui.commands.exits import Exit, say
+from rime_tui.commands.failures import FAILURES, exit_for
 
 STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """SIGHUP: the terminal is gone (an SSH link dropped); its default, death, lost a secret
 being made."""
-
-
-# The cluster's answers a script must tell apart, each its own exit code (an invalid
-# argument is the cluster refusing what the arguments asked: a usage error).
-_EXIT_FOR: dict[type[RimeError], Exit] = {
-    NotFoundError: Exit.NOT_FOUND,
-    InvalidArgumentError: Exit.USAGE,
-    AlreadyExistsError: Exit.TAKEN,
-}
 
 
 async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -> Exit:
@@ -84,20 +67,5 @@ def run(args: argparse.Namespace) -> int:
     except (asyncio.CancelledError, KeyboardInterrupt) as exc:  # (Stopped: at start-up)
         say("interrupted")
         return 128 + (received[0] if received else getattr(exc, "signum", signal.SIGINT))
-    except CommandError as exc:
-        say(f"error: {exc.message}")
-        return exc.exit_code
-    except AuthenticationError as exc:
-        say(f"error: authentication failed: {exc.message}")
-        return Exit.AUTH
-    except (NotFoundError, InvalidArgumentError, AlreadyExistsError) as exc:
-        say(f"error: {exc.message}")
-        return next(code for kind, code in _EXIT_FOR.items() if isinstance(exc, kind))
-    except LimitExceededError as exc:
-        say(f"error: {exc.message}")
-        # A limit that lifts by itself says when (Retry-After, retried already): the
-        # token cap does not.
-        return Exit.FAILED if exc.retry_after is not None else Exit.CAP
-    except (RimeError, LocalInstanceError) as exc:
-        say(f"error: {exc}")
-        return Exit.FAILED
+    except FAILURES as exc:
+        return exit_for(exc)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import sys
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -28,15 +27,14 @@ from pathlib import Path
 from rime_tui.api.client import RimeClient, normalize_cluster_url
 from rime_tui.api.errors import AuthenticationError, RimeError
 from rime_tui.commands.exits import CommandError, Exit, note, printable
+from rime_tui.commands.targets import RETRIES, target
 from rime_tui.local import LocalInstance
 from rime_tui.paths import BOOTSTRAP_FILE, default_data_dir
-from rime_tui.profiles import ProfileError, Target, UnknownProfileError, choose
+from rime_tui.profiles import Target
 from rime_tui.wire import models as m
 
 MIN_SUFFIX = 4
 """A listed token's suffix must be this long to tell our own API token by it."""
-RETRIES = 3
-"""A GET or DELETE answered 429 or 503 is sent again this many times (see RimeClient)."""
 
 
 def confirm(question: str, yes: bool) -> bool:
@@ -91,29 +89,6 @@ class Session:
         if self.user is not None:
             return self.user.is_org_admin
         return m.org_admin_among(await self.client.my_roles())
-
-
-def target(args: argparse.Namespace, *, default_profile: bool = True) -> Target:
-    """Where *args* send the command, with which token (see :func:`rime_tui.profiles.choose`):
-    ``--local``; else ``--cluster``/``RIME_CLUSTER_URL`` with ``RIME_API_TOKEN``, which
-    win over the profile (``--profile``/``RIME_PROFILE``, else ``default`` if stored and
-    *default_profile*; else the local instance)."""
-    name = getattr(args, "profile", None)
-    local = Target(None, None, None, token_from_profile=False)
-    if args.local:
-        if name is not None:
-            raise CommandError(Exit.USAGE, "--local and --profile: choose one.")
-        return local  # (RIME_PROFILE too)
-    name = name or os.environ.get("RIME_PROFILE") or None
-    if not (args.cluster or name or default_profile):
-        return local
-    token = os.environ.get("RIME_API_TOKEN", "").strip() or None
-    try:
-        return choose(args.cluster, token, name)
-    except UnknownProfileError as exc:
-        raise CommandError(Exit.NOT_FOUND, str(exc)) from None
-    except ProfileError as exc:
-        raise CommandError(Exit.FAILED, str(exc)) from None
 
 
 @contextlib.asynccontextmanager

@@ -16,7 +16,7 @@ import select
 import stat
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from rime_tui.api.client import RimeClient
@@ -27,33 +27,23 @@ from rime_tui.api.errors import AuthenticationError, NotFoundError, RimeError
 from rime_tui.api.tokens import Listed, tokens_in, workspaces
 from rime_tui.commands.exits import CommandError, Exit, note, printable, say
 from rime_tui.commands.inventory import (
-    PAGE_SIZE,
-    as_json,
     describe,
     find_token,
     owners,
     pick_workspace,
     spaces_for,
-    stamp,
     where,
 )
-from rime_tui.commands.session import Session, confirm, connect, need_consent, target
+from rime_tui.commands.listing import date_text, print_json, show_tokens, stamp, utc_now
+from rime_tui.commands.session import Session, confirm, connect, need_consent
 from rime_tui.commands.sinks import Sink, SinkFailed, open_sink
 from rime_tui.commands.status import EXPIRY_NOTICE_DAYS
-from rime_tui.commands.table import clean, print_rows
+from rime_tui.commands.table import clean
+from rime_tui.commands.targets import target
 from rime_tui.wire import models as m
-from rime_tui.wire.constants import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
+from rime_tui.wire.constants import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH, MAX_PAGE_SIZE
 from rime_tui.wire.text import refused_at
 from rime_tui.words import plural
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _date(value: datetime | None) -> str:
-    return "—" if value is None else value.strftime("%Y-%m-%d")
-
 
 # -- list -------------------------------------------------------------------------------
 
@@ -63,43 +53,7 @@ async def list_tokens(args: argparse.Namespace) -> Exit:
         client = session.client
         spaces = await spaces_for(client, args.workspace, every=args.all_workspaces)
         rows, names = await asyncio.gather(tokens_in(client, spaces), owners(client))
-    now = _now()
-    if args.expiring is not None:
-        horizon = now + timedelta(days=args.expiring)
-        rows = [r for r in rows if r.expires_within(now, horizon)]
-    if args.json:
-        print(json.dumps([as_json(r, names, now) for r in rows], indent=2))
-    elif rows:
-        _print_table(rows, names, now, with_workspace=args.all_workspaces)
-    if args.expiring is None:
-        if not rows:
-            note("No tokens.")
-        return Exit.OK
-    note(f"Expiring within {plural(args.expiring, 'day')}: {plural(len(rows), 'token')}.")
-    return Exit.EXPIRING if rows else Exit.OK
-
-
-def _print_table(
-    rows: list[Listed], names: dict[str, str], now: datetime, *, with_workspace: bool
-) -> None:
-    header = ["ID", "NAME", "OWNER", *(["WORKSPACE"] if with_workspace else []), "SUFFIX"]
-    header += ["CREATED", "EXPIRES"]
-    table = []
-    for row in rows:
-        token = row.token
-        expires = _date(token.expiration_time) + (" expired" if row.expired(now) else "")
-        table.append(
-            [
-                row.id,
-                token.name,
-                names.get(token.user_id, token.user_id),
-                *([row.workspace.name] if with_workspace else []),
-                token.suffix,
-                _date(token.creation_time),
-                expires,
-            ]
-        )
-    print_rows(header, table)
+    return show_tokens(args, rows, names)
 
 
 # -- create and rotate: the secret ------------------------------------------------------
@@ -157,7 +111,7 @@ async def _read_back(
     """The token just made, as listed (its workspace and expiration time); None if
     that fails. Without *workspace_id*, the list of the API token's own workspace."""
     try:
-        async for token in client.iter_api_tokens(workspace_id, page_size=PAGE_SIZE):
+        async for token in client.iter_api_tokens(workspace_id, page_size=MAX_PAGE_SIZE):
             if token.id.uuid == token_id:
                 return token.model_copy(
                     update={"workspace_id": token.workspace_id or _uuid(workspace_id)}
@@ -267,7 +221,7 @@ async def create(args: argparse.Namespace) -> Exit:
         if sink is not None:
             sink.close()
     days = args.expires_in or MAX_EXPIRY_DAYS
-    expires = _date(info.expiration_time) if info else f"in {plural(days, 'day')}"
+    expires = date_text(info.expiration_time) if info else f"in {plural(days, 'day')}"
     shown = sink.delivered if sink else "Its secret is shown this once."
     note(
         f"Created token {name!r} ({made.id.uuid}) in "
@@ -426,7 +380,7 @@ async def _rotate(args: argparse.Namespace, sink: Sink | None) -> Exit:
                 f"secret): run `rotate {name}` again for a secret you can read."
             )
             raise
-    expires = _date(info.expiration_time) if info else "(unknown)"
+    expires = date_text(info.expiration_time) if info else "(unknown)"
     gone = f"{old.id} is deleted" if old else f"the stand-in {left.id if left else ''} is deleted"
     note(
         f"Rotated token {name!r} in {describe(space)}: {gone}, {made.id.uuid} "
@@ -436,12 +390,6 @@ async def _rotate(args: argparse.Namespace, sink: Sink | None) -> Exit:
 
 
 # -- delete and prune -------------------------------------------------------------------
-
-
-def _print_json(rows: list[Listed], names: dict[str, str]) -> None:
-    """``--json``: the tokens as ``token list --json`` prints them."""
-    now = _now()
-    print(json.dumps([as_json(r, names, now) for r in rows], indent=2))
 
 
 async def delete(args: argparse.Namespace) -> Exit:
@@ -456,7 +404,7 @@ async def delete(args: argparse.Namespace) -> Exit:
             await client.delete_api_token(row.id)
         names = await owners(client) if args.json and deleted else {}
     if args.json:
-        _print_json([row] if deleted else [], names)
+        print_json([row] if deleted else [], names)
     note(f"Deleted {what}." if deleted else "Nothing deleted.")
     return Exit.OK
 
@@ -466,14 +414,14 @@ async def prune(args: argparse.Namespace) -> Exit:
     async with connect(args) as session:
         client = session.client
         spaces = await spaces_for(client, args.workspace, every=args.all_workspaces)
-        now = _now()
+        now = utc_now()
         rows = [r for r in await tokens_in(client, spaces) if r.expired(now)]
         if rows:
             listing = note if args.yes else say  # the question needs its list
             for row in rows:
                 listing(
                     f"  {row.token.name!r} ({row.id}) in {row.workspace.name}, "
-                    f"expired {_date(row.token.expiration_time)}"
+                    f"expired {date_text(row.token.expiration_time)}"
                 )
             if not confirm(f"Delete these {len(rows)} expired tokens?", args.yes):
                 rows = []
@@ -485,7 +433,7 @@ async def prune(args: argparse.Namespace) -> Exit:
                 await client.delete_api_token(row.id)
         names = await owners(client) if args.json and rows else {}
     if args.json:
-        _print_json(rows, names)
+        print_json(rows, names)
     if rows:
         note(f"Deleted {plural(len(rows), 'expired token')} in {where(spaces)}.")
     return Exit.OK
@@ -510,7 +458,7 @@ async def check(args: argparse.Namespace) -> Exit:
                 Exit.FAILED, f"{client.cluster_url} did not answer within {args.timeout:g} s."
             ) from None
         mine = session.user_id(r.token for r in rows)
-    now = _now()
+    now = utc_now()
     horizon = now + timedelta(days=within)
     soon = [
         r
@@ -518,7 +466,7 @@ async def check(args: argparse.Namespace) -> Exit:
         if r.expires_within(now, horizon) and (mine is None or r.token.user_id == mine)
     ]
     if args.json:
-        _print_json(soon, names)
+        print_json(soon, names)
     else:
         for row in soon:
             expires = row.token.expiration_time
@@ -527,7 +475,7 @@ async def check(args: argparse.Namespace) -> Exit:
             print(
                 printable(
                     f"rime-tui: token {row.token.name!r} ({row.id}) in {row.workspace.name} "
-                    f"expires {_date(expires)}, in {left}: rime-tui token rotate {row.id}"
+                    f"expires {date_text(expires)}, in {left}: rime-tui token rotate {row.id}"
                 )
             )
     if not soon:
@@ -569,7 +517,7 @@ async def revoke(args: argparse.Namespace) -> Exit:
         client = session.client
         try:
             # No workspace: the list of the token's own workspace.
-            listed = [t async for t in client.iter_api_tokens(None, page_size=PAGE_SIZE)]
+            listed = [t async for t in client.iter_api_tokens(None, page_size=MAX_PAGE_SIZE)]
         except AuthenticationError as exc:
             raise CommandError(
                 Exit.AUTH,
@@ -600,7 +548,7 @@ async def revoke(args: argparse.Namespace) -> Exit:
             )
     if args.json:
         where = token.workspace_id or m.RimeUUID(uuid="")
-        _print_json([Listed(token, m.Workspace(workspace_id=where))], {})
+        print_json([Listed(token, m.Workspace(workspace_id=where))], {})
     note(
         f"Revoked token {token.name!r} ({token.id.uuid}, …{token.suffix}) of "
         f"{client.cluster_url}: the secret no longer works."

@@ -14,9 +14,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from rime_tui.server.errors import invalid
+from rime_tui.wire.constants import MAX_PAGE_SIZE
 
 DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 MAX_PAGE_TOKEN_LENGTH = 200
 MAX_SEQ = 2**63 - 1  # the largest position SQLite can hold
 

@@ -22,6 +22,9 @@ MAX_TOKENS = 200
 """API tokens an RI Platform instance holds at most, across all workspaces."""
 MAX_EXPIRY_DAYS = 270
 """The longest lifetime of an API token, and its default."""
+MAX_PAGE_SIZE = 500
+"""The most items one page of a list answer holds (the local instance's cap); the
+clients ask for pages of this size."""
 
 # -- enum values ------------------------------------------------------------------------
 

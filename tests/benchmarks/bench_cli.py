@@ -14,8 +14,8 @@ cap (50 workspaces, 4 tokens each, the bootstrap token included), then:
    (``valgrind --tool=callgrind``: repeatable where wall time is not). Bytecode caching
    is on (``PYTHONDONTWRITEBYTECODE`` is removed from the children's environment, as
    users have it), after a warm-up run of each.
-2. **Round trips** (latency proxy): ``status --json`` (target 2) and ``token create``
-   (target 1) with the API token.
+2. **Round trips** (latency proxy): ``status --json`` (target 2), ``token list --json``
+   and ``token create`` (target 1 each) with the API token.
 3. **All workspaces against one** (issue 10): ``token list --all-workspaces --json``
    (50 workspace lists) against ``--workspace "Workspace 1"`` as the local admin, the
    median pairwise ratio (target ≤ 1.5).
@@ -144,6 +144,7 @@ def round_trips(served: ServeProcess) -> None:
     with LatencyProxy(served.port, delay=ROUND_TRIP_DELAY) as proxy:
         for args, target in (
             (["status", "--json"], 2),
+            (["token", "list", "--json"], 1),
             (["token", "create", "bench round trips", "--quiet"], 1),
         ):
             proxy.reset_counts()

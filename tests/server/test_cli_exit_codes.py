@@ -112,7 +112,7 @@ def test_an_outage_exits_1(faulty: FaultyServer) -> None:
     gone = against(f"http://127.0.0.1:{free_port()}", "token", "list")
     assert gone.returncode == 1 and "Could not connect" in gone.stderr, gone.stderr
     broken = {"code": 13, "message": "internal error", "details": []}
-    faulty.answer_next("GET", "/v1/workspace", 500, broken)
+    faulty.answer_next("GET", TOKENS, 500, broken)
     failed = against(faulty.url, "token", "list")
     assert failed.returncode == 1 and "internal error" in failed.stderr, failed.stderr
 
@@ -120,15 +120,20 @@ def test_an_outage_exits_1(faulty: FaultyServer) -> None:
 # -- retries -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("command", "first"),
+    [(("token", "list", "--json"), TOKENS), (("status", "--json"), "/v1/workspace")],
+    ids=["one-shot token list", "status on the event loop"],
+)
 def test_a_get_answered_503_or_429_is_sent_again_after_retry_after(
-    faulty: FaultyServer,
+    faulty: FaultyServer, command: tuple[str, ...], first: str
 ) -> None:
     later = {"code": 14, "message": "unavailable, try later", "details": []}
-    faulty.answer_next("GET", "/v1/workspace", 503, later, headers={"Retry-After": "0"})
-    faulty.answer_next("GET", TOKENS, 429, later, headers={"Retry-After": "1"})
-    done = against(faulty.url, "token", "list", "--json")
+    faulty.answer_next("GET", first, 503, later, headers={"Retry-After": "0"})
+    faulty.answer_next("GET", "/v1/users", 429, later, headers={"Retry-After": "1"})
+    done = against(faulty.url, *command)
     assert done.returncode == 0, done.stderr
-    assert faulty.count("GET", "/v1/workspace") == 2 and faulty.count("GET", TOKENS) == 2
+    assert faulty.count("GET", first) == 2 and faulty.count("GET", "/v1/users") == 2
     assert "trying again in 1.0 s" in done.stderr, done.stderr
 
 
@@ -136,14 +141,14 @@ def test_retries_give_up_and_a_long_retry_after_is_not_waited_for(
     faulty: FaultyServer,
 ) -> None:
     later = {"code": 14, "message": "unavailable, try later", "details": []}
-    faulty.answer_next("GET", "/v1/workspace", 503, later, headers={"Retry-After": "0"}, count=9)
+    faulty.answer_next("GET", TOKENS, 503, later, headers={"Retry-After": "0"}, count=9)
     done = against(faulty.url, "token", "list")
     assert done.returncode == 1 and "try later" in done.stderr
-    assert faulty.count("GET", "/v1/workspace") == 4  # once, then 3 retries
+    assert faulty.count("GET", TOKENS) == 4  # once, then 3 retries
     faulty.queued.clear()
-    faulty.answer_next("GET", "/v1/workspace", 429, later, headers={"Retry-After": "3600"})
+    faulty.answer_next("GET", TOKENS, 429, later, headers={"Retry-After": "3600"})
     hour = against(faulty.url, "token", "list")
-    assert hour.returncode == 1 and faulty.count("GET", "/v1/workspace") == 5
+    assert hour.returncode == 1 and faulty.count("GET", TOKENS) == 5
 
 
 def test_a_create_answered_503_is_not_sent_again(faulty: FaultyServer) -> None:

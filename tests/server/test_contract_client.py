@@ -22,6 +22,8 @@ import pytest
 from pydantic import BaseModel
 
 from rime_tui.api import RimeClient
+from rime_tui.api import exchange as x
+from rime_tui.api.oneshot import OneShotClient
 from rime_tui.wire import models as m
 from tests.support.contract import (
     MODELS,
@@ -254,3 +256,32 @@ def _millis(text: str) -> datetime:
     """An RFC 3339 time to millisecond precision (Python keeps microseconds, we send ms)."""
     text = re.sub(r"(\.\d{3})\d*", r"\1", text)
     return datetime.fromisoformat(text)
+
+
+ONE_SHOT: dict[str, tuple[Call, Callable[[], x.Call[Any]]]] = {
+    "UserApi.list_api_tokens": (
+        lambda c: c.list_api_tokens_page(WS, page_size=2),
+        lambda: x.api_tokens_page(WS, 2, "", None),
+    ),
+    "UserApi.list_users": (
+        lambda c: c.list_users_page(page_size=2),
+        lambda: x.users_page(2, ""),
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(Shape), ids=[s.name.lower() for s in Shape])
+@pytest.mark.parametrize("key", sorted(ONE_SHOT))
+async def test_the_one_shot_client_parses_each_shape_as_the_client_does(
+    cluster: FaultyServer, key: str, shape: Shape
+) -> None:
+    """``token list``'s one-shot path (rime_tui/api/oneshot.py): the same request, the
+    same models, the same result."""
+    op = OPERATIONS[key]
+    path = concrete_path(op["path"], PATH_VALUES)
+    cluster.pin(op["method"], path, example(op["answer"], shape))
+    on_loop, one_shot = ONE_SHOT[key]
+    async with RimeClient(cluster.url, api_token="rime_contract") as client:
+        expected = await on_loop(client)
+    with OneShotClient(cluster.url, api_token="rime_contract") as one:
+        assert one.call(one_shot()) == expected

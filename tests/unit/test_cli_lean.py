@@ -15,9 +15,14 @@ import truststore
 from rime_tui.api.client import tls_context
 from tests.support.faulty_server import FaultyServer
 
-UNUSED = ("click", "rich", "pygments", "textual", "fastapi", "uvicorn", "starlette")
+UNUSED = (
+    *("click", "rich", "pygments", "textual", "fastapi", "uvicorn", "starlette"),
+    *("asyncio", "concurrent"),
+)
 """Top-level packages ``token list`` against a cluster has no use for: httpx's own CLI
-(click, rich, pygments: encode/httpx#3547), the TUI, the local server."""
+(click, rich, pygments: encode/httpx#3547), the TUI, the local server, and the event
+loop (one request after the other: rime_tui/commands/quick.py; httpcore imports
+anyio's top module whatever the client)."""
 
 LOADED = """
 import json, sys
