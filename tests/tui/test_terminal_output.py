@@ -70,6 +70,7 @@ class TwoTerminals:
         self.changes = Terminal(80, 24)
         self.mirror = app.mirror  # headless, the app itself writes nothing with it
         self.frames = 0
+        self.outputs: list[str] = []  # what each frame wrote, rime-tui's way
         self.differences: list[str] = []
         display: Callable[..., None] = app._display
 
@@ -86,7 +87,9 @@ class TwoTerminals:
             terminal.resize(size.width, size.height)
         console = self.app.console
         self.whole.write(update.render_segments(console))
-        self.changes.write(compat.changed_cells(self.app, self.mirror, update, console))
+        written = compat.changed_cells(self.app, self.mirror, update, console)
+        self.outputs.append(written)
+        self.changes.write(written)
         self.frames += 1
         whole, changes = self.whole.cells(), self.changes.cells()
         if whole != changes and not self.differences:
@@ -109,8 +112,14 @@ async def test_the_readme_flow_shows_the_same_through_the_changed_cells_alone(
         await pilot.press("down", "up", "down")
         await pilot.press("enter")
         await tokens_from_overview(pilot)
+        before = len(terminals.outputs)
         await pilot.press("n", *"tidy 部署", "enter")
         await screen(pilot, TokenCreatedScreen)
+        await pilot.pause()
+        # The secret's first frame writes every line whole, whatever came before.
+        assert any(
+            all(f"\x1b[{y};1H" in out for y in range(1, 25)) for out in terminals.outputs[before:]
+        )
         for width, height in ((60, 20), (33, 12), (100, 30)):
             await pilot.resize_terminal(width, height)
             await pilot.pause()
