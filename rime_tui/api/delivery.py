@@ -256,10 +256,11 @@ async def rotate(
         stand_in = m.CreateApiTokenResponse(id=left.id, full_api_token=client.api_token)
     elif left is not None and old is not None:
         try:
-            await _delete(client, left.id.uuid, warn)
+            deleted = await _delete(client, left.id.uuid, warn)
         except _Cut:
             raise Interrupted(unchanged, None, name) from None
-        warn(f"deleted {left.name!r}, the stand-in left by an interrupted rotate")
+        if deleted:  # else _delete said why (and making the stand-in will fail)
+            warn(f"deleted {left.name!r}, the stand-in left by an interrupted rotate")
     elif left is not None:
         unheld = left  # NAME is gone: make it beside the stand-in, then delete that
 

@@ -14,7 +14,7 @@ import pytest
 
 from rime_tui.api import RimeClient
 from rime_tui.api import delivery as d
-from rime_tui.api.errors import AuthenticationError
+from rime_tui.api.errors import AuthenticationError, RimeError
 from rime_tui.api.tokens import Listed
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_NAME_LENGTH
@@ -354,3 +354,162 @@ async def test_a_rotate_over_the_private_line_checks_its_secrets_there_too(
         made = await d.rotate(private, before, local.workspace_id, ours=False, warn=print)
     assert await works(local, made.full_api_token)
     assert not await works(local, old.full_api_token)
+
+
+# -- clean-ups that fail or are cut short ----------------------------------------------
+
+
+async def test_a_stand_in_deleted_by_someone_else_meanwhile_counts_as_gone(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.stall("GET", INFO)  # the stand-in's check: cancelled there
+    warned: list[str] = []
+    work = asyncio.create_task(
+        d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
+    )
+    while not proxy.stalled:
+        await asyncio.sleep(0.01)
+    async with local.client() as admin:  # another client deletes the stand-in first
+        await admin.delete_api_token((await tokens(local))["deploy (rotating)"].id.uuid)
+    work.cancel()
+    proxy.release()
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    assert stopped.value.what == "nothing changed: 'deploy' keeps its secret"
+    assert stopped.value.secret is None and warned == []
+    assert await works(local, old.full_api_token)
+
+
+async def test_a_stand_in_whose_create_fails_while_interrupted_changes_nothing(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.stall("POST", TOKENS)  # the stand-in's create
+    work = asyncio.create_task(d.rotate(client, info, local.workspace_id, ours=False, warn=print))
+    while not proxy.stalled:
+        await asyncio.sleep(0.01)
+    taken = await make(local, "deploy (rotating)")  # its name is taken meanwhile: it fails
+    work.cancel()
+    proxy.release()
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    assert stopped.value.what == "nothing changed: 'deploy' keeps its secret"
+    assert stopped.value.secret is None and stopped.value.name == "deploy"
+    assert await works(local, old.full_api_token) and await works(local, taken.full_api_token)
+
+
+async def test_a_second_interruption_while_the_stand_in_goes_again_hands_it_over(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.stall("GET", INFO)  # the stand-in's check: cancelled there
+    work = asyncio.create_task(d.rotate(client, info, local.workspace_id, ours=False, warn=print))
+    while not proxy.stalled:
+        await asyncio.sleep(0.01)
+    proxy.stall("DELETE", TOKENS + "/")  # deleting the stand-in again: cancelled too
+    work.cancel()
+    proxy.release()
+    await _cancel_at(proxy, work)
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    held = stopped.value
+    assert held.name == "deploy (rotating)" and held.secret is not None
+    assert held.what.startswith("nothing changed, but deleting the stand-in 'deploy (rotating)'")
+    assert await works(local, old.full_api_token)
+
+
+async def test_a_rotate_interrupted_while_deleting_a_left_stand_in_changes_nothing(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    await make(local, d.stand_in_name("deploy"))
+    found = await tokens(local)
+    proxy.stall("DELETE", TOKENS + "/")
+    work = asyncio.create_task(
+        d.rotate(
+            client,
+            found["deploy"],
+            local.workspace_id,
+            ours=False,
+            warn=print,
+            left=found["deploy (rotating)"],
+        )
+    )
+    await _cancel_at(proxy, work)
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    assert stopped.value.what == "nothing changed: 'deploy' keeps its secret"
+    assert stopped.value.secret is None and stopped.value.name == "deploy"
+    assert await works(local, old.full_api_token)
+
+
+async def test_a_left_stand_in_that_cannot_be_deleted_is_not_said_deleted(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    left = await make(local, d.stand_in_name("deploy"))
+    found = await tokens(local)
+    proxy.fail("DELETE", TOKENS + "/")
+    warned: list[str] = []
+    with pytest.raises(RimeError):  # its name is still taken: no stand-in can be made
+        await d.rotate(
+            client,
+            found["deploy"],
+            local.workspace_id,
+            ours=False,
+            warn=warned.append,
+            left=found["deploy (rotating)"],
+        )
+    assert len(warned) == 1
+    assert warned[0].startswith(f"could not delete token {left.id.uuid}: ")
+    assert await works(local, old.full_api_token) and await works(local, left.full_api_token)
+
+
+async def test_a_stand_in_that_cannot_be_deleted_after_a_rotate_is_warned_of(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.fail("DELETE", TOKENS + "/", skip=1)  # the old token goes, the stand-in stays
+    warned: list[str] = []
+    made = await d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
+    stand_in = (await tokens(local))["deploy (rotating)"]
+    assert len(warned) == 1
+    assert warned[0].startswith(f"could not delete token {stand_in.id.uuid}: ")
+    assert await works(local, made.full_api_token)
+
+
+async def test_when_neither_the_old_token_nor_the_stand_in_can_be_deleted_both_stay(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.fail("DELETE", TOKENS + "/", count=2)
+    warned: list[str] = []
+    with pytest.raises(RimeError):
+        await d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
+    stand_in = (await tokens(local))["deploy (rotating)"]
+    assert len(warned) == 1
+    assert warned[0].startswith(f"could not delete token {stand_in.id.uuid}: ")
+    assert await works(local, old.full_api_token)
+
+
+async def test_a_created_secret_that_fails_its_check_is_deleted_again(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    warned: list[str] = []
+    proxy.fail("GET", INFO)
+    with pytest.raises(RimeError):
+        await d.create(client, local.workspace_id, "new", None, warned.append, check=True)
+    assert "new" not in await tokens(local) and warned == []
+    proxy.fail("GET", INFO)
+    proxy.fail("DELETE", TOKENS + "/")  # and deleting it again fails: said
+    with pytest.raises(RimeError):
+        await d.create(client, local.workspace_id, "new", None, warned.append, check=True)
+    kept = (await tokens(local))["new"]
+    assert len(warned) == 1
+    assert warned[0].startswith(f"could not delete token {kept.id.uuid}: ")
