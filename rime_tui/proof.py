@@ -54,8 +54,8 @@ def ensure_key(data_dir: Path) -> bytes:
     """The data dir's instance key, created (0600) on first use."""
     path = data_dir / INSTANCE_KEY_FILE
     if not path.exists():
-        draft = data_dir / f".{INSTANCE_KEY_FILE}.{secrets.token_hex(8)}.tmp"
-        write_private(draft, secrets.token_hex(32) + "\n", overwrite=False)
+        draft = data_dir / f".{INSTANCE_KEY_FILE}.{secrets.token_hex(8)}.tmp"  # a new name
+        write_private(draft, secrets.token_hex(32) + "\n")
         try:  # a whole key appears at once, or the one another process made stays
             with contextlib.suppress(FileExistsError):
                 os.link(draft, path)
