@@ -26,6 +26,7 @@ or httpx itself (the TUI's screens may use it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -324,10 +325,8 @@ async def _make_stand_in(
         gone = stop.secret is None
         if not gone:
             assert stop.secret is not None
-            try:
+            with contextlib.suppress(_Cut):  # cut short: not known to be gone
                 gone = await _delete(client, stop.secret.id.uuid, warn)
-            except _Cut:
-                gone = False
         if gone:
             raise Interrupted(f"nothing changed: {name!r} keeps its secret", None, name) from None
         raise Interrupted(

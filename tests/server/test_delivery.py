@@ -513,3 +513,34 @@ async def test_a_created_secret_that_fails_its_check_is_deleted_again(
     kept = (await tokens(local))["new"]
     assert len(warned) == 1
     assert warned[0].startswith(f"could not delete token {kept.id.uuid}: ")
+
+
+async def test_a_stand_in_that_fails_its_check_and_cannot_be_deleted_is_warned_of(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.fail("GET", INFO)  # the stand-in's check
+    proxy.fail("DELETE", TOKENS + "/")  # and deleting it again
+    warned: list[str] = []
+    with pytest.raises(RimeError):
+        await d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
+    stand_in = (await tokens(local))["deploy (rotating)"]
+    assert len(warned) == 1
+    assert warned[0].startswith(f"could not delete token {stand_in.id.uuid}: ")
+    assert await works(local, old.full_api_token)
+
+
+async def test_a_secret_deleted_before_its_check_is_not_handed_over(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    """The check proves the new secret itself, not the client's own token."""
+    proxy.stall("GET", INFO)
+    work = asyncio.create_task(d.create(client, local.workspace_id, "new", None, print, check=True))
+    while not proxy.stalled:
+        await asyncio.sleep(0.01)
+    async with local.client() as admin:  # someone deletes it before the check
+        await admin.delete_api_token((await tokens(local))["new"].id.uuid)
+    proxy.release()
+    with pytest.raises(AuthenticationError):
+        await work
