@@ -172,7 +172,11 @@ def test_a_user_manages_their_own_tokens_and_projects_only(org: Org) -> None:
     ok(user.delete(f"{TOKENS}/{mine['id']['uuid']}"))
     own_project = new_project(user, ws, "own")
     other_project = new_project(admin_ws, ws, "other")
-    error_body(user.delete(f"/v1/projects/{other_project}"), 403, 7)
+    refused = error_body(user.delete(f"/v1/projects/{other_project}"), 403, 7)
+    assert refused["message"] == (
+        f"Your role in workspace {ws} is ACTOR_ROLE_USER: it cannot delete other members' "
+        "projects."
+    )
     ok(user.delete(f"/v1/projects/{own_project}"))
     error_body(add_member(user, ws, org.ids["ACTOR_ROLE_NONE"], "ACTOR_ROLE_USER"), 403, 7)
 
@@ -199,9 +203,13 @@ def test_a_token_carries_its_owners_current_role(org: Org) -> None:
     user = org.user("ACTOR_ROLE_USER")
     secret = new_token(user, ws, "laptop")["fullApiToken"]
     with client(org.local, token=secret) as token:
-        new_project(token, ws, "by token")
+        own = new_project(token, ws, "by token")
         ok(add_member(org.root, ws, org.ids["ACTOR_ROLE_USER"], "ACTOR_ROLE_VIEWER"))
         ok(token.get("/v1/projects"))  # a viewer's token still reads...
+        refused = error_body(token.delete(f"/v1/projects/{own}"), 403, 7)  # not even its own
+        assert refused["message"] == (
+            f"Your role in workspace {ws} is ACTOR_ROLE_VIEWER: it cannot delete projects."
+        )
         error_body(token.post("/projects", json={"name": "no more"}), 403, 7)  # ...only
         error_body(token.post(TOKENS, json={"name": "t", "workspaceId": {"uuid": ws}}), 403, 7)
         ok(add_member(org.root, ws, org.ids["ACTOR_ROLE_USER"], "ACTOR_ROLE_NONE"))
