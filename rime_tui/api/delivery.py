@@ -285,11 +285,10 @@ async def rotate(
                 raise Interrupted(unchanged, None, name) from None
             raise
 
-    new_secret = f"{name!r} has its new secret" + (
-        f"; its stand-in {stand_in_name(name)!r} may be left (the next rotate of {name!r} "
-        "deletes it)"
-        if stand_in is not None or unheld is not None
-        else ""
+    # Here a stand-in exists: made above, or left (held or not) when *old* is None.
+    new_secret = (
+        f"{name!r} has its new secret; its stand-in {stand_in_name(name)!r} may be left "
+        f"(the next rotate of {name!r} deletes it)"
     )
     try:
         made = await create(client, workspace_id, name, days, warn, check=True)

@@ -544,3 +544,45 @@ async def test_a_secret_deleted_before_its_check_is_not_handed_over(
     proxy.release()
     with pytest.raises(AuthenticationError):
         await work
+
+
+async def test_a_rotate_signed_in_with_a_password_makes_the_new_token_there(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    async with await sign_in_admin(local, proxy.url) as client:
+        made = await d.rotate(client, info, local.workspace_id, ours=False, warn=print)
+    assert (await tokens(local))["deploy"].id.uuid == made.id.uuid
+
+
+async def test_a_new_token_that_fails_its_check_and_cannot_be_deleted_is_warned_of(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.fail("GET", INFO, skip=1)  # the stand-in's check passes, the new token's fails
+    proxy.fail("DELETE", TOKENS + "/", skip=1)  # the old token goes, the new one stays
+    warned: list[str] = []
+    with pytest.raises(d.SuccessorFailed) as failed:
+        await d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
+    kept = await tokens(local)
+    assert len(warned) == 1
+    assert warned[0].startswith(f"could not delete token {kept['deploy'].id.uuid}: ")
+    assert kept["deploy (rotating)"].id.uuid == failed.value.stand_in.id.uuid
+
+
+async def test_a_rotate_interrupted_while_its_stand_in_goes_again_changes_nothing(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    old = await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.fail("DELETE", TOKENS + "/")  # the old token cannot be deleted ...
+    proxy.stall("DELETE", TOKENS + "/")  # ... and deleting the stand-in again is cut short
+    work = asyncio.create_task(d.rotate(client, info, local.workspace_id, ours=False, warn=print))
+    await _cancel_at(proxy, work)
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    assert stopped.value.what == "nothing changed: 'deploy' keeps its secret"
+    assert stopped.value.secret is None and stopped.value.name == "deploy"
+    assert await works(local, old.full_api_token)
