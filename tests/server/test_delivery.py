@@ -586,3 +586,27 @@ async def test_a_rotate_interrupted_while_its_stand_in_goes_again_changes_nothin
     assert stopped.value.what == "nothing changed: 'deploy' keeps its secret"
     assert stopped.value.secret is None and stopped.value.name == "deploy"
     assert await works(local, old.full_api_token)
+
+
+async def test_a_new_token_whose_create_fails_while_interrupted_hands_over_the_stand_in(
+    local: Local, proxy: LatencyProxy, client: RimeClient
+) -> None:
+    await make(local, "deploy")
+    info = (await tokens(local))["deploy"]
+    proxy.stall("POST", TOKENS, skip=1)  # the new token's create
+    work = asyncio.create_task(d.rotate(client, info, local.workspace_id, ours=False, warn=print))
+    while not proxy.stalled:
+        await asyncio.sleep(0.01)
+    await make(local, "deploy")  # its name is taken meanwhile: it fails
+    work.cancel()
+    proxy.release()
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    held = stopped.value
+    assert held.what.startswith("making 'deploy' failed (")
+    assert held.what.endswith(
+        "; the secret that follows is that of its stand-in 'deploy (rotating)' "
+        "(rotate 'deploy' again to finish)"
+    )
+    assert held.name == "deploy (rotating)" and held.secret is not None
+    assert await works(local, held.secret.full_api_token)
