@@ -38,7 +38,6 @@ class Principal:
     """Who is calling, and through what."""
 
     user_id: str
-    email: str
     org_admin: bool
     token_id: str | None = None
     token_workspace: str | None = None
@@ -80,7 +79,6 @@ def authenticate_api_token(store: Store, secret: str) -> Principal:
     )
     return Principal(
         row["user_id"],
-        row["email"],
         row["org_role"] == ADMIN,
         token_id=row["id"],
         token_workspace=row["workspace_id"],
@@ -95,9 +93,7 @@ def authenticate_session(store: Store, secret: str) -> Principal:
         unknown="The session is not valid; sign in again.",
         expired="The session expired; sign in again.",
     )
-    return Principal(
-        row["user_id"], row["email"], row["org_role"] == ADMIN, session_digest=row["digest"]
-    )
+    return Principal(row["user_id"], row["org_role"] == ADMIN, session_digest=row["digest"])
 
 
 # -- organization -----------------------------------------------------------------------

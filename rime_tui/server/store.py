@@ -300,18 +300,18 @@ class Store:
     # -- credentials ----------------------------------------------------------------
 
     def api_token_credential(self, digest: str) -> sqlite3.Row | None:
-        """The API token with *digest*, with its user's id, email and org role."""
+        """The API token with *digest*, with its user's id and org role."""
         row: sqlite3.Row | None = self.db.execute(
-            "SELECT t.id, t.digest, t.workspace_id, t.expires_at, u.id AS user_id, u.email,"
+            "SELECT t.id, t.digest, t.workspace_id, t.expires_at, u.id AS user_id,"
             " u.org_role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?",
             (digest,),
         ).fetchone()
         return row
 
     def session_credential(self, digest: str) -> sqlite3.Row | None:
-        """The session with *digest*, with its user's id, email and org role."""
+        """The session with *digest*, with its user's id and org role."""
         row: sqlite3.Row | None = self.db.execute(
-            "SELECT s.digest, s.expires_at, u.id AS user_id, u.email, u.org_role"
+            "SELECT s.digest, s.expires_at, u.id AS user_id, u.org_role"
             " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.digest = ?",
             (digest,),
         ).fetchone()

@@ -43,7 +43,7 @@ def test_schema_1_is_upgraded_and_its_projects_read_as_before(tmp_path: Path) ->
     store = Store(path)
     try:
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
-        admin = Principal(user_id=USER, email="ada@example.com", org_admin=True)
+        admin = Principal(user_id=USER, org_admin=True)
         row = visible_project(store, admin, PROJECT)[0]
         info = project_info(row)
         assert info.owner_details == m.ProjectOwnerDetails(name="Ada", email="ada@example.com")
