@@ -3,6 +3,7 @@
     .venv/bin/pip install --group mutation   # pyproject's [dependency-groups]; pip >= 25.1
     nice -n 19 .venv/bin/python tools/mutation.py            # every module below
     nice -n 19 .venv/bin/python tools/mutation.py rules text # some (names as in MODULES)
+    nice -n 19 .venv/bin/python tools/mutation.py rules --only 'rime_tui.server.rules.x__live*'
 
 mutmut changes one thing at a time in a module (a comparison, a number, a
 string, a call left out) and runs the tests that reach the changed function;
@@ -97,7 +98,7 @@ MODULES: dict[str, Module] = {
 
 
 def prepare(name: str, module: Module) -> Path:
-    """A fresh scratch directory for *name*: the package and the tests (linked; mutmut
+    """A fresh scratch directory *name*: the package and the tests (linked; mutmut
     copies them into mutants/), and pyproject.toml with this module's [tool.mutmut]."""
     where = SCRATCH / name
     shutil.rmtree(where, ignore_errors=True)
@@ -148,11 +149,14 @@ def python(where: Path, *args: str) -> str:
     return done.stdout
 
 
-def run(name: str, module: Module) -> tuple[int, int, list[str]]:
-    """Mutate *module*; return (killed, total, the report of the others)."""
+def run(name: str, module: Module, only: list[str]) -> tuple[int, int, list[str]]:
+    """Mutate *module* (only the mutants named by the globs *only*, if any); return
+    (killed, total, the report of the others)."""
     where = prepare(name, module)
-    python(where, "-m", "mutmut", "run", "--max-children", "1")
+    python(where, "-m", "mutmut", "run", "--max-children", "1", *only)
     found: dict[str, list[str]] = json.loads(python(where, "-c", COLLECT))
+    if only:  # the mutants the globs left out
+        found = {mutant: seen for mutant, seen in found.items() if seen[0] != "not checked"}
     killed = sum(status in KILLED for status, _ in found.values())
     report = [
         f"{mutant}: {status}\n{diff}\n"
@@ -165,18 +169,28 @@ def run(name: str, module: Module) -> tuple[int, int, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"some of: {' '.join(MODULES)} (default: all)")
-    names = parser.parse_args().modules or list(MODULES)
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="mutants whose names match (e.g. 'rime_tui.server.rules.x__live*'); in "
+        ".mutation/<module>-part/; a module run in parts scores the sum of its parts",
+    )
+    given = parser.parse_args()
+    names, only = given.modules or list(MODULES), given.only
     if unknown := set(names) - set(MODULES):
         parser.error(f"unknown module(s): {' '.join(sorted(unknown))}")
     scores = []
     for name in names:
         module = MODULES[name]
         print(f"== {name}: {module.path}", flush=True)
-        killed, total, report = run(name, module)
+        scratch = f"{name}-part" if only else name
+        killed, total, report = run(scratch, module, only)
         share = killed / max(total, 1)
         score = f"{name:12} {module.path:32} {killed:4}/{total:<4} killed ({share:.0%})"
         text = "\n".join([score, *report])
-        (SCRATCH / name / "report.txt").write_text(text + "\n")
+        (SCRATCH / scratch / "report.txt").write_text(text + "\n")
         print(text, flush=True)
         scores.append(score)
     print("\n== scores\n" + "\n".join(scores))
