@@ -113,6 +113,10 @@ def prepare(name: str, module: Module) -> Path:
         "also_copy": ["README.md", "docs"],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"],
         "pytest_add_cli_args_test_selection": list(module.tests),
+        # mutmut stops a mutant's tests after 30 * (their calls' time + this) s of CPU; the
+        # calls' time leaves out set-up (a local instance, sign-ins), which a busy machine
+        # and a whole selection of server tests exceed: a surviving mutant was "timeout".
+        "timeout_constant": 10.0,
     }
     (where / "pyproject.toml").write_text(tomli_w.dumps(project))
     return where

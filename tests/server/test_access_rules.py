@@ -166,6 +166,14 @@ def test_a_user_manages_their_own_tokens_and_projects_only(org: Org) -> None:
     user, admin_ws = org.user("ACTOR_ROLE_USER"), org.user("ACTOR_ROLE_ADMIN")
     mine = new_token(user, ws, "mine")
     theirs = new_token(admin_ws, ws, "theirs")
+    for nowhere in (
+        user.post(TOKENS, json={"name": "x"}),
+        user.post("/v1/projects", json={"name": "p"}),
+    ):
+        assert error_body(nowhere, 400, 3)["message"] == (  # a session has no workspace
+            "workspaceId is required when signed in with a session (an API token defaults "
+            "to its own workspace)."
+        )
     listed = ok(user.get(TOKENS, params={"workspaceId.uuid": ws}))["apiTokenInfos"]
     assert [t["name"] for t in listed] == ["mine"]
     error_body(user.delete(f"{TOKENS}/{theirs['id']['uuid']}"), 404, 5)
@@ -174,8 +182,7 @@ def test_a_user_manages_their_own_tokens_and_projects_only(org: Org) -> None:
     other_project = new_project(admin_ws, ws, "other")
     refused = error_body(user.delete(f"/v1/projects/{other_project}"), 403, 7)
     assert refused["message"] == (
-        f"Your role in workspace {ws} is ACTOR_ROLE_USER: it cannot delete other members' "
-        "projects."
+        f"Your role in workspace {ws} is ACTOR_ROLE_USER: it cannot delete other members' projects."
     )
     ok(user.delete(f"/v1/projects/{own_project}"))
     error_body(add_member(user, ws, org.ids["ACTOR_ROLE_NONE"], "ACTOR_ROLE_USER"), 403, 7)
