@@ -226,11 +226,16 @@ SAID = {  # what Interrupted says
 }
 
 
-async def _cancel_at(proxy: LatencyProxy, work: asyncio.Task[Any]) -> None:
-    """Cancel *work* once it waits on the stalled request, then let the request go on."""
+async def _until_stalled(proxy: LatencyProxy, work: asyncio.Task[Any]) -> None:
+    """Wait until *work* waits on the stalled request."""
     while not proxy.stalled:
         assert not work.done(), work
         await asyncio.sleep(0.01)
+
+
+async def _cancel_at(proxy: LatencyProxy, work: asyncio.Task[Any]) -> None:
+    """Cancel *work* once it waits on the stalled request, then let the request go on."""
+    await _until_stalled(proxy, work)
     work.cancel()
     proxy.release()
 
@@ -369,8 +374,7 @@ async def test_a_stand_in_deleted_by_someone_else_meanwhile_counts_as_gone(
     work = asyncio.create_task(
         d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
     )
-    while not proxy.stalled:
-        await asyncio.sleep(0.01)
+    await _until_stalled(proxy, work)
     async with local.client() as admin:  # another client deletes the stand-in first
         await admin.delete_api_token((await tokens(local))["deploy (rotating)"].id.uuid)
     work.cancel()
@@ -389,8 +393,7 @@ async def test_a_stand_in_whose_create_fails_while_interrupted_changes_nothing(
     info = (await tokens(local))["deploy"]
     proxy.stall("POST", TOKENS)  # the stand-in's create
     work = asyncio.create_task(d.rotate(client, info, local.workspace_id, ours=False, warn=print))
-    while not proxy.stalled:
-        await asyncio.sleep(0.01)
+    await _until_stalled(proxy, work)
     taken = await make(local, "deploy (rotating)")  # its name is taken meanwhile: it fails
     work.cancel()
     proxy.release()
@@ -408,8 +411,7 @@ async def test_a_second_interruption_while_the_stand_in_goes_again_hands_it_over
     info = (await tokens(local))["deploy"]
     proxy.stall("GET", INFO)  # the stand-in's check: cancelled there
     work = asyncio.create_task(d.rotate(client, info, local.workspace_id, ours=False, warn=print))
-    while not proxy.stalled:
-        await asyncio.sleep(0.01)
+    await _until_stalled(proxy, work)
     proxy.stall("DELETE", TOKENS + "/")  # deleting the stand-in again: cancelled too
     work.cancel()
     proxy.release()
@@ -537,8 +539,7 @@ async def test_a_secret_deleted_before_its_check_is_not_handed_over(
     """The check proves the new secret itself, not the client's own token."""
     proxy.stall("GET", INFO)
     work = asyncio.create_task(d.create(client, local.workspace_id, "new", None, print, check=True))
-    while not proxy.stalled:
-        await asyncio.sleep(0.01)
+    await _until_stalled(proxy, work)
     async with local.client() as admin:  # someone deletes it before the check
         await admin.delete_api_token((await tokens(local))["new"].id.uuid)
     proxy.release()
@@ -595,8 +596,7 @@ async def test_a_new_token_whose_create_fails_while_interrupted_hands_over_the_s
     info = (await tokens(local))["deploy"]
     proxy.stall("POST", TOKENS, skip=1)  # the new token's create
     work = asyncio.create_task(d.rotate(client, info, local.workspace_id, ours=False, warn=print))
-    while not proxy.stalled:
-        await asyncio.sleep(0.01)
+    await _until_stalled(proxy, work)
     await make(local, "deploy")  # its name is taken meanwhile: it fails
     work.cancel()
     proxy.release()
