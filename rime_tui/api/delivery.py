@@ -180,7 +180,7 @@ async def create(
     days: int | None,
     warn: Warn,
     *,
-    check: bool = False,
+    check: bool,
 ) -> m.CreateApiTokenResponse:
     """Create a token (in the calling API token's workspace without *workspace_id*);
     its secret is the answer, to deliver.

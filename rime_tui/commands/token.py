@@ -241,7 +241,9 @@ async def _create(
             space = pick_workspace(await workspaces(client), args.workspace)
         workspace_id = space.workspace_id.uuid if space else None
         try:
-            made = await create_token(client, workspace_id, args.name, args.expires_in, _warn)
+            made = await create_token(
+                client, workspace_id, args.name, args.expires_in, _warn, check=False
+            )
         except Interrupted as stopped:
             try:
                 _deliver_interrupted(args, stopped, sink)

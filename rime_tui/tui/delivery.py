@@ -118,7 +118,7 @@ class Delivery:
             "create",
             f"Creating “{_short(name)}”…",
             name,
-            lambda: create(client, workspace_id, name, days, app.notify_warning),
+            lambda: create(client, workspace_id, name, days, app.notify_warning, check=False),
             page=page,
             shown=shown,
             failed=failed,

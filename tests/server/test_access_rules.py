@@ -140,7 +140,13 @@ def test_a_viewer_reads_only(org: Org) -> None:
     error_body(viewer.post(TOKENS, json={"name": "v", "workspaceId": {"uuid": ws}}), 403, 7)
     error_body(viewer.post("/v1/projects", json={"name": "v", "workspaceId": {"uuid": ws}}), 403, 7)
     error_body(viewer.delete(f"/v1/projects/{someones}"), 403, 7)
-    error_body(add_member(viewer, ws, org.ids["ACTOR_ROLE_NONE"], "ACTOR_ROLE_USER"), 403, 7)
+    refused = error_body(
+        add_member(viewer, ws, org.ids["ACTOR_ROLE_NONE"], "ACTOR_ROLE_USER"), 403, 7
+    )
+    assert (
+        refused["message"]
+        == f"Your role in workspace {ws} is ACTOR_ROLE_VIEWER: it cannot add members."
+    )
 
 
 def test_none_has_no_access(org: Org) -> None:
@@ -185,7 +191,10 @@ def test_a_user_manages_their_own_tokens_and_projects_only(org: Org) -> None:
         f"Your role in workspace {ws} is ACTOR_ROLE_USER: it cannot delete other members' projects."
     )
     ok(user.delete(f"/v1/projects/{own_project}"))
-    error_body(add_member(user, ws, org.ids["ACTOR_ROLE_NONE"], "ACTOR_ROLE_USER"), 403, 7)
+    refused = error_body(
+        add_member(user, ws, org.ids["ACTOR_ROLE_NONE"], "ACTOR_ROLE_USER"), 403, 7
+    )
+    assert refused["message"] == "Only workspace admins can add members."
 
 
 def test_a_workspace_admin_manages_members_and_their_tokens(org: Org) -> None:
@@ -195,6 +204,8 @@ def test_a_workspace_admin_manages_members_and_their_tokens(org: Org) -> None:
     users_project = new_project(user, ws, "user's")
     listed = ok(admin_ws.get(TOKENS, params={"workspaceId.uuid": ws}))["apiTokenInfos"]
     assert {"user's", "Default token"} <= {t["name"] for t in listed}
+    everyones = ok(org.root.get(TOKENS))["apiTokenInfos"]  # an org admin's, of every workspace
+    assert {"user's", "Default token"} <= {t["name"] for t in everyones}
     ok(admin_ws.delete(f"{TOKENS}/{users_token['id']['uuid']}"))
     ok(admin_ws.delete(f"/v1/projects/{users_project}"))
     ok(add_member(admin_ws, ws, org.ids["ACTOR_ROLE_NONE"], "ACTOR_ROLE_VIEWER"))

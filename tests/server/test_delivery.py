@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -64,6 +65,20 @@ def test_a_stand_in_name_fits_the_name_limit() -> None:
     assert d.stand_in_name("deploy") == "deploy (rotating)"
     longest = d.stand_in_name("n" * MAX_NAME_LENGTH)
     assert len(longest) == MAX_NAME_LENGTH and longest.endswith("n (rotating)")
+
+
+def test_a_lifetime_is_in_whole_days_and_at_least_one() -> None:
+    made, some = datetime(2026, 1, 1, tzinfo=UTC), m.RimeUUID(uuid="0" * 32)
+
+    def lifetime(**living: float) -> int | None:
+        ends = made + timedelta(**living)
+        return d.lifetime_days(m.ApiTokenInfo(id=some, creation_time=made, expiration_time=ends))
+
+    assert lifetime(days=1) == 1 and lifetime(hours=1) == 1 and lifetime(days=270) == 270
+    assert lifetime(days=30, hours=12, seconds=1) == 31  # the nearest whole day
+    assert lifetime(days=30, hours=11, seconds=3599) == 30
+    assert d.lifetime_days(m.ApiTokenInfo(id=some, creation_time=made)) is None  # no expiry
+    assert d.lifetime_days(m.ApiTokenInfo(id=some, expiration_time=made)) is None
 
 
 # -- rotate -------------------------------------------------------------------------------
@@ -180,6 +195,7 @@ async def test_when_the_successor_cannot_be_made_the_stand_in_is_kept_and_said(
     stand_in = failed.value.stand_in
     assert str(failed.value).startswith("the old token is deleted, but making its successor")
     assert str(failed.value).endswith(f"the stand-in token {stand_in.id.uuid} replaces it.")
+    assert f"making its successor failed ({failed.value.__cause__}); " in str(failed.value)
     assert await works(local, stand_in.full_api_token)
     assert not await works(local, old.full_api_token)
     assert sorted(await tokens(local)) == ["Default token", "deploy (rotating)"]
@@ -280,7 +296,7 @@ async def test_a_create_interrupted_in_flight_hands_over_its_secret(
     local: Local, proxy: LatencyProxy, client: RimeClient
 ) -> None:
     proxy.stall("POST", TOKENS)
-    work = asyncio.create_task(d.create(client, local.workspace_id, "new", 5, print))
+    work = asyncio.create_task(d.create(client, local.workspace_id, "new", 5, print, check=False))
     await _cancel_at(proxy, work)
     with pytest.raises(d.Interrupted) as stopped:
         await work
@@ -294,11 +310,13 @@ async def test_a_create_that_fails_while_interrupted_has_no_secret(
     local: Local, proxy: LatencyProxy, client: RimeClient
 ) -> None:
     proxy.stall("POST", TOKENS)
-    work = asyncio.create_task(d.create(client, local.workspace_id, "x\u200b", None, print))
+    work = asyncio.create_task(
+        d.create(client, local.workspace_id, "x\u200b", None, print, check=False)
+    )
     await _cancel_at(proxy, work)
     with pytest.raises(d.Interrupted) as stopped:
         await work
-    assert stopped.value.secret is None
+    assert stopped.value.secret is None and stopped.value.name == "x\u200b"
     assert stopped.value.what.startswith("making 'x\\u200b' failed (")
 
 
