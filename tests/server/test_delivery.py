@@ -628,3 +628,20 @@ async def test_a_new_token_whose_create_fails_while_interrupted_hands_over_the_s
     )
     assert held.name == "deploy (rotating)" and held.secret is not None
     assert await works(local, held.secret.full_api_token)
+
+
+@pytest.mark.parametrize("cut", ["the check", "deleting it after a failed check"])
+async def test_a_create_interrupted_after_its_answer_hands_over_its_secret(
+    local: Local, proxy: LatencyProxy, client: RimeClient, cut: str
+) -> None:
+    if cut == "the check":
+        proxy.stall("GET", INFO)
+    else:
+        proxy.fail("GET", INFO)
+        proxy.stall("DELETE", TOKENS + "/")
+    work = asyncio.create_task(d.create(client, local.workspace_id, "new", None, print, check=True))
+    await _cancel_at(proxy, work)
+    with pytest.raises(d.Interrupted) as stopped:
+        await work
+    assert stopped.value.what == "the token 'new' was made"
+    assert stopped.value.secret is not None and stopped.value.name == "new"
