@@ -46,8 +46,17 @@ def set_quiet(quiet: bool) -> None:
 
 
 def say(message: str) -> None:
-    """A message for the person: stderr, so that stdout stays for data and secrets."""
-    print(printable(message), file=sys.stderr, flush=True)
+    """A message for the person: stderr, so that stdout stays for data and secrets.
+
+    A terminal that is gone (SIGHUP: an SSH link dropped; writing to it fails with
+    EIO) is not told: the command still ends with its own exit code. A reader of a
+    pipe that went away is (:func:`rime_tui.cli._closed_pipe_is_quiet`: 141)."""
+    try:
+        print(printable(message), file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        raise
+    except OSError:
+        pass
 
 
 def note(message: str) -> None:

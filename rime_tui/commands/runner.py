@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import signal
 from collections.abc import Coroutine
 from typing import Any
@@ -32,11 +31,10 @@ async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -
         received.append(signum)
         task.cancel()
         if len(received) == 1:
-            with contextlib.suppress(OSError):  # (after SIGHUP, no terminal to say it on)
-                say(
-                    f"{signal.Signals(signum).name}: stopping (a token being made is waited "
-                    "for first: its secret must not be lost)"
-                )
+            say(
+                f"{signal.Signals(signum).name}: stopping (a token being made is waited "
+                "for first: its secret must not be lost)"
+            )
 
     # A signal ignored from the start stays ignored (nohup: SIGHUP).
     watched = [s for s in STOPPING_SIGNALS if signal.getsignal(s) is not signal.SIG_IGN]
