@@ -103,6 +103,11 @@ def notifications(app: RimeApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
+def notices(app: RimeApp) -> list[tuple[str, str, str]]:
+    """The notifications the app shows now: severity (its colour), title and message."""
+    return [(n.severity, n.title, n.message) for n in app._notifications]
+
+
 def widgets_holding(app: RimeApp, secret: str) -> list[Widget]:
     """Every widget on every screen whose content holds *secret*."""
     found: list[Widget] = []
@@ -282,7 +287,13 @@ async def server_tokens(client: RimeClient, workspace_id: str) -> list[ApiTokenI
 
 # -- typing ahead --------------------------------------------------------------------------
 
-CHARACTERS: dict[str, str | None] = {"enter": "\r", "escape": "\x1b", "slash": "/", "end": None}
+CHARACTERS: dict[str, str | None] = {
+    "enter": "\r",
+    "ctrl+j": "\n",  # an Enter typed before the terminal was made raw (CR read as LF)
+    "escape": "\x1b",
+    "slash": "/",
+    "end": None,
+}
 
 
 def burst(pilot: Pilot[Any], *keys: str) -> None:

@@ -30,6 +30,7 @@ from tests.support.tui import (
     SignIn,
     burst,
     error_text,
+    notices,
     notifications,
     reach_tokens,
     reach_workspaces,
@@ -139,7 +140,8 @@ async def test_keys_typed_for_a_dialog_that_does_not_come_are_dropped(
         await until(pilot, lambda: "Enter a token name first." in error_text(app), "the error")
         await pilot.pause()
         assert app.screen is tokens
-        assert "1 key typed ahead ignored: no token was created." in notifications(app)
+        dropped = "1 key typed ahead ignored: no token was created."
+        assert ("warning", "Typed ahead", dropped) in notices(app)
         assert_healthy(app, failures)
 
 
@@ -214,7 +216,7 @@ async def test_enter_during_start_up_signs_in_once_the_instance_is_ready(
         signin = await screen(pilot, SignInScreen)
         status = signin.query_one("#status", Static)
         await until(pilot, lambda: "Starting" in text_of(status), "the start")
-        burst(pilot, "enter")
+        burst(pilot, "ctrl+j")  # Enter, typed before the terminal was made raw
         await until(pilot, lambda: "when the local instance is ready" in text_of(status), "wait")
         assert text_of(signin.query_one("#error", Static)) == ""  # no "Enter your email…"
         instance.gate.set()
@@ -370,3 +372,41 @@ async def test_ctrl_q_quits_at_once_while_keys_wait(local: Local) -> None:
             await until(pilot, lambda: app.return_code is not None, "the app quitting")
             assert proxy.stalled == 1  # the sign-in has still not answered
             proxy.release()
+
+
+async def test_esc_leaves_a_page_whose_rows_do_not_come_and_the_dialog_takes_the_next_key(
+    local: Local, failures: WorkerFailures
+) -> None:
+    # Keys wait for the rows, but Esc (with no key before it) leaves the page, and
+    # the keys behind it are for the dialog it opens, not held for rows that may
+    # never come: a screen's holds count only while it is on top.
+    with LatencyProxy(local.server.port) as proxy:
+        proxy.stall("GET", "/v1/workspace", exact=True)
+        app = cluster_app(local, proxy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await fill_password(pilot, local)
+            burst(pilot, "enter")
+            await screen(pilot, WorkspacesScreen)
+            await until(pilot, lambda: proxy.stalled == 1, "the list on its way")
+            burst(pilot, "escape", "y")  # Sign out? y
+            await until(pilot, lambda: "Signed out." in notifications(app), "the sign-out")
+            assert kinds(app) == ["SignInScreen"]
+            assert proxy.count("GET", "/v1/workspace") == 0  # the rows never came
+            assert_healthy(app, failures)
+
+
+async def test_a_hold_with_a_limit_lets_the_keys_through_once_it_is_over(
+    make_app: MakeApp, failures: WorkerFailures
+) -> None:
+    # hold_keys(at_most=...): the bound of the holds whose end is not certain (a copy
+    # to the clipboard, a secret on its way): nothing releases this one.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        signin = await ready_sign_in(pilot)
+        field = signin.query_one("#password", Input)
+        field.focus()
+        await pilot.pause()
+        app.hold_keys("a copy that never answers", at_most=0.2)
+        burst(pilot, "pw")
+        await until(pilot, lambda: field.value == "pw", "the keys, once the hold is over")
+        assert_healthy(app, failures)
