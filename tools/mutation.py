@@ -13,6 +13,10 @@ files that exercise it (the whole suite per mutant would take days). The
 score per module and every survivor's diff are printed and written to
 .mutation/<name>/report.txt. The survivors that are left on purpose, and why,
 are in docs/mutation.md. Not run in CI: it takes minutes per module.
+
+A module may be limited to some functions (its ``only``: mutmut's names of their
+mutants, see :func:`mutant`) when the file holds more than the promise (the
+type-ahead hold in the App; the exit codes' choice across rime_tui/commands).
 """
 
 from __future__ import annotations
@@ -36,6 +40,16 @@ SCRATCH = ROOT / ".mutation"
 class Module:
     path: str  # the file mutated
     tests: tuple[str, ...]  # pytest arguments: the tests that exercise it
+    also: tuple[str, ...] = ()  # more files mutated (their functions in *only*)
+    only: tuple[str, ...] = ()  # if given, only these mutants (mutmut's names, globs)
+
+
+def mutant(path: str, function: str) -> str:
+    """mutmut's name (a glob) for the mutants of *function* (``Class.method`` for a
+    method) in the file *path*."""
+    module = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    *owner, name = function.split(".")
+    return f"{module}.x{''.join(f'ǁ{o}ǁ' for o in owner)}{'' if owner else '_'}{name}__mutmut_*"
 
 
 MODULES: dict[str, Module] = {
@@ -94,6 +108,52 @@ MODULES: dict[str, Module] = {
         # mutmut does not see.
         ("tests/server/test_delivery.py",),
     ),
+    "exits": Module(
+        "rime_tui/commands/exits.py",
+        ("tests/server/test_exit_codes_in_process.py",),
+        # The code that chooses the exit codes: the commands' error handling.
+        also=(
+            "rime_tui/commands/runner.py",
+            "rime_tui/commands/__init__.py",
+            "rime_tui/commands/failures.py",
+            "rime_tui/commands/targets.py",
+            "rime_tui/commands/stored.py",
+            "rime_tui/cli.py",
+        ),
+        only=(
+            "rime_tui.commands.exits.*",
+            mutant("rime_tui/commands/runner.py", "run"),
+            mutant("rime_tui/commands/runner.py", "_interruptible"),
+            mutant("rime_tui/commands/__init__.py", "run"),
+            mutant("rime_tui/commands/failures.py", "exit_for"),
+            mutant("rime_tui/commands/targets.py", "target"),  # which profile, which code
+            mutant("rime_tui/commands/stored.py", "profile_name"),
+            mutant("rime_tui/commands/stored.py", "stored"),
+            mutant("rime_tui/cli.py", "_closed_pipe_is_quiet"),
+        ),
+    ),
+    "type-ahead": Module(
+        "rime_tui/tui/app.py",
+        ("tests/tui/test_type_ahead.py",),
+        only=tuple(
+            mutant("rime_tui/tui/app.py", function)
+            for function in (
+                "RimeApp.hold_keys",
+                "RimeApp.release_keys",
+                "RimeApp.release_holds_of",
+                "RimeApp._drop_typed_ahead",
+                "RimeApp._held_for",
+                "RimeApp.on_event",
+                "RimeApp._must_wait",
+                "RimeApp._busy_nodes",
+                "RimeApp._deliver_typed_keys",
+                "RimeApp._settled",
+                "_screen_of",
+                "_finite",
+                "_handled",
+            )
+        ),
+    ),
 }
 
 
@@ -109,7 +169,7 @@ def prepare(name: str, module: Module) -> Path:
     project.setdefault("tool", {})["mutmut"] = {
         "source_paths": ["rime_tui"]
         + ([] if module.path.startswith("rime_tui/") else [module.path]),
-        "only_mutate": [module.path],
+        "only_mutate": [module.path, *module.also],
         "also_copy": ["README.md", "docs"],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"],
         "pytest_add_cli_args_test_selection": list(module.tests),
@@ -154,9 +214,10 @@ def python(where: Path, *args: str) -> str:
 
 
 def run(name: str, module: Module, only: list[str]) -> tuple[int, int, list[str]]:
-    """Mutate *module* (only the mutants named by the globs *only*, if any); return
-    (killed, total, the report of the others)."""
+    """Mutate *module* (only the mutants named by the globs *only*, if any, else by the
+    module's own ``only``); return (killed, total, the report of the others)."""
     where = prepare(name, module)
+    only = only or list(module.only)
     python(where, "-m", "mutmut", "run", "--max-children", "1", *only)
     found: dict[str, list[str]] = json.loads(python(where, "-c", COLLECT))
     if only:  # the mutants the globs left out
