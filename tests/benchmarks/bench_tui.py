@@ -542,7 +542,7 @@ def terminal_bytes(tmp: Path, idle: float = 20.0) -> None:
         print(f"  the flow: {wrote / 1000:.1f} KB against {needed / 1000:.1f} KB: ", end="")
         print(f"{wrote / needed:.2f}x (goal <= 2.5)")
     else:
-        print("  (the changed cells' minimum needs pyte: pip install --group bench)")
+        print("  (the changed cells' minimum needs pyte: pip install -e '.[test]')")
     print(f"  idle, Token Name focused:    {tui_idle / 1000:7.1f} KB a minute (goal 0)")
     print(f"  bare Textual app, Input focused, idle: {bare_idle / 1000:7.1f} KB a minute")
 

@@ -2,7 +2,7 @@
 cells that changed (issue 17 item 4): the floor for ``bench_tui --only bytes``.
 
 The screens come from replaying what the app wrote through ``pyte``, a VT emulator
-(``pip install pyte``, or ``pip install --group bench``). The encoding counted for each
+(``pip install -e '.[test]'`` brings it). The encoding counted for each
 run of changed cells on a row: a cursor move (``ESC[row;colH``), an SGR when the style
 differs from the last one written (truecolour as ``38;2;r;g;b``), and the characters in
 UTF-8.
