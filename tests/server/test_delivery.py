@@ -19,11 +19,20 @@ from rime_tui.api.errors import AuthenticationError, RimeError
 from rime_tui.api.tokens import Listed
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_NAME_LENGTH
+from tests.support.cli import works
 from tests.support.helpers import sign_in_admin
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 from tests.support.net import free_port
 from tests.support.rotate import INFO, ROTATE_POINTS, TOKENS
+
+
+def assert_one_warning_about(
+    token: m.ApiTokenInfo | m.CreateApiTokenResponse, warned: list[str]
+) -> None:
+    """One warning was given: that *token* could not be deleted, so it stays."""
+    assert len(warned) == 1
+    assert warned[0].startswith(f"could not delete token {token.id.uuid}: ")
 
 
 @pytest.fixture
@@ -37,15 +46,6 @@ async def client(local: Local, proxy: LatencyProxy) -> AsyncIterator[RimeClient]
     """The bootstrap admin's token, through the proxy."""
     async with RimeClient(proxy.url, api_token=local.api_token) as through:
         yield through
-
-
-async def works(local: Local, secret: str) -> bool:
-    async with RimeClient(local.url, api_token=secret) as probe:
-        try:
-            await probe.rime_info()
-        except AuthenticationError:
-            return False
-    return True
 
 
 async def tokens(local: Local) -> dict[str, m.ApiTokenInfo]:
@@ -356,8 +356,7 @@ async def test_a_stand_in_that_cannot_be_deleted_again_is_handed_over(
         "nothing changed, but deleting the stand-in 'deploy (rotating)' again failed or was "
         "cut short: the secret that follows is its (it may be deleted already)"
     )
-    assert len(warned) == 1
-    assert warned[0].startswith(f"could not delete token {held.secret.id.uuid}: ")
+    assert_one_warning_about(held.secret, warned)
     assert await works(local, held.secret.full_api_token)
     assert await works(local, old.full_api_token)
 
@@ -484,8 +483,7 @@ async def test_a_left_stand_in_that_cannot_be_deleted_is_not_said_deleted(
             warn=warned.append,
             left=found["deploy (rotating)"],
         )
-    assert len(warned) == 1
-    assert warned[0].startswith(f"could not delete token {left.id.uuid}: ")
+    assert_one_warning_about(left, warned)
     assert await works(local, old.full_api_token) and await works(local, left.full_api_token)
 
 
@@ -498,8 +496,7 @@ async def test_a_stand_in_that_cannot_be_deleted_after_a_rotate_is_warned_of(
     warned: list[str] = []
     made = await d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
     stand_in = (await tokens(local))["deploy (rotating)"]
-    assert len(warned) == 1
-    assert warned[0].startswith(f"could not delete token {stand_in.id.uuid}: ")
+    assert_one_warning_about(stand_in, warned)
     assert await works(local, made.full_api_token)
 
 
@@ -513,8 +510,7 @@ async def test_when_neither_the_old_token_nor_the_stand_in_can_be_deleted_both_s
     with pytest.raises(RimeError):
         await d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
     stand_in = (await tokens(local))["deploy (rotating)"]
-    assert len(warned) == 1
-    assert warned[0].startswith(f"could not delete token {stand_in.id.uuid}: ")
+    assert_one_warning_about(stand_in, warned)
     assert await works(local, old.full_api_token)
 
 
@@ -531,8 +527,7 @@ async def test_a_created_secret_that_fails_its_check_is_deleted_again(
     with pytest.raises(RimeError):
         await d.create(client, local.workspace_id, "new", None, warned.append, check=True)
     kept = (await tokens(local))["new"]
-    assert len(warned) == 1
-    assert warned[0].startswith(f"could not delete token {kept.id.uuid}: ")
+    assert_one_warning_about(kept, warned)
 
 
 async def test_a_stand_in_that_fails_its_check_and_cannot_be_deleted_is_warned_of(
@@ -546,8 +541,7 @@ async def test_a_stand_in_that_fails_its_check_and_cannot_be_deleted_is_warned_o
     with pytest.raises(RimeError):
         await d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
     stand_in = (await tokens(local))["deploy (rotating)"]
-    assert len(warned) == 1
-    assert warned[0].startswith(f"could not delete token {stand_in.id.uuid}: ")
+    assert_one_warning_about(stand_in, warned)
     assert await works(local, old.full_api_token)
 
 
@@ -586,8 +580,7 @@ async def test_a_new_token_that_fails_its_check_and_cannot_be_deleted_is_warned_
     with pytest.raises(d.SuccessorFailed) as failed:
         await d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
     kept = await tokens(local)
-    assert len(warned) == 1
-    assert warned[0].startswith(f"could not delete token {kept['deploy'].id.uuid}: ")
+    assert_one_warning_about(kept["deploy"], warned)
     assert kept["deploy (rotating)"].id.uuid == failed.value.stand_in.id.uuid
 
 

@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,15 @@ from tests.support.net import free_port
 
 TOKENS = "/v1/users/api-tokens"
 PATIENCE = 60.0  # seconds to wait for a command to reach a stalled request (a failure)
+
+
+def waited_for(condition: Callable[[], object]) -> bool:
+    """Whether *condition* came true within PATIENCE (from a thread beside the command)."""
+    for _ in range(int(PATIENCE * 100)):
+        if condition():
+            return True
+        threading.Event().wait(0.01)
+    return False
 
 
 @pytest.fixture(autouse=True)
@@ -291,11 +300,8 @@ def test_interrupted_waiting_for_the_cluster(
     proxy.stall("GET", TOKENS)
 
     def interrupt() -> None:  # once the command waits for the answer
-        for _ in range(int(PATIENCE * 100)):
-            if proxy.stalled:
-                os.kill(os.getpid(), signum)
-                return
-            threading.Event().wait(0.01)
+        if waited_for(lambda: proxy.stalled):
+            os.kill(os.getpid(), signum)
 
     threading.Thread(target=interrupt, daemon=True).start()
     try:
@@ -339,12 +345,9 @@ def test_129_when_the_terminal_is_gone(
     monkeypatch.setattr("sys.stderr", stderr)
 
     def hang_up() -> None:  # once the command waits for the answer
-        for _ in range(int(PATIENCE * 100)):
-            if proxy.stalled:
-                os.close(terminal)
-                os.kill(os.getpid(), signal.SIGHUP)
-                return
-            threading.Event().wait(0.01)
+        if waited_for(lambda: proxy.stalled):
+            os.close(terminal)
+            os.kill(os.getpid(), signal.SIGHUP)
 
     threading.Thread(target=hang_up, daemon=True).start()
     try:
@@ -366,15 +369,9 @@ def test_interrupted_while_a_token_is_made_prints_its_secret_first(
     stderr = sys.stderr  # (capsys's: what the person reads)
 
     def interrupt() -> None:  # once the create is on its way; let it answer once told
-        for _ in range(int(PATIENCE * 100)):
-            if proxy.stalled:
-                os.kill(os.getpid(), signal.SIGTERM)
-                break
-            threading.Event().wait(0.01)
-        for _ in range(int(PATIENCE * 100)):
-            if "SIGTERM: stopping" in stderr.getvalue():  # type: ignore[union-attr]
-                break
-            threading.Event().wait(0.01)
+        if waited_for(lambda: proxy.stalled):
+            os.kill(os.getpid(), signal.SIGTERM)
+        waited_for(lambda: "SIGTERM: stopping" in stderr.getvalue())  # type: ignore[union-attr]
         proxy.release()
 
     threading.Thread(target=interrupt, daemon=True).start()
