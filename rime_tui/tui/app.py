@@ -156,7 +156,6 @@ class RimeApp(App[None]):
     def on_mount(self) -> None:
         if self.remember:
             self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.app_resume_signal.subscribe(self, lambda _app: self.action_redraw())
         self.set_interval(WATCHER_SWEEP_SECONDS, self.release_closed_watchers)
         self._key_task = asyncio.create_task(self._deliver_typed_keys())
         self._watch_signals()
@@ -644,7 +643,7 @@ class RimeApp(App[None]):
         self.open_help()
 
     def action_redraw(self) -> None:
-        """ctrl+l (and coming back from the background): the terminal may show anything
+        """ctrl+l (and SIGCONT, see _watch_signals): the terminal may show anything
         (another program wrote to it), so the next frame writes every cell."""
         self.mirror.forget()
         self.screen.refresh()

@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import os
 import shutil
 import statistics
 import subprocess
@@ -413,8 +412,6 @@ async def _walk_the_path(proxy: Any, api_token: str) -> tuple[float, list[tuple[
             nonlocal rounds
             steps.append((name, proxy.rounds - rounds))
             rounds = proxy.rounds
-            if os.environ.get("BENCH_VERBOSE"):
-                print(f"    {name}: {time.perf_counter() - start:.3f} s", file=sys.stderr)
 
         await pilot.press("enter")  # the form holds the cluster and the token
         await until(pilot, lambda: app.screen.query(DataTable), "Workspaces")
