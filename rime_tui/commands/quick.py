@@ -4,8 +4,8 @@ and nothing loaded that the command does not use (issue 17, item 3).
 
 Without ``--workspace`` or ``--all-workspaces`` the list is the API token's own
 workspace's (the only one it sees), asked for without a workspace id: the token list,
-and the users who own them on a thread beside it (:class:`Alongside`): one round trip. Every other case
-returns None and runs on the event loop (:mod:`rime_tui.commands.token`): another
+and the users who own them on a thread beside it (:class:`Alongside`): one round trip.
+Every other case returns None and runs on the event loop (:mod:`rime_tui.commands.token`): another
 workspace, the local instance (its private line), a cluster whose token infos do not
 say their workspace. The answers are the same wire models, checked as strictly; the
 output, errors and exit codes are ``token list``'s (:mod:`rime_tui.commands.listing`,
