@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Button, Input
+from textual.widgets import Input
 
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.help import HelpScreen
@@ -24,6 +24,7 @@ from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.tui.widgets import FormButton
 from tests.support.local import Local
 from tests.support.tui import (
     reach_tokens,
@@ -126,7 +127,7 @@ async def test_sign_in_is_on_screen_at_40x15(local: Local, make_app: Any) -> Non
     async with app.run_test(size=(40, 15)) as pilot:
         signin = await ready_sign_in(pilot)
         await pilot.pause()
-        button = signin.query_one("#submit", Button)
+        button = signin.query_one("#submit", FormButton)
         # Painted whole, with no key pressed: a person sees it, and it works.
         assert app.screen.region.contains_region(button.region), button.region
         row = screen_lines(app)[button.region.y]

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.help import HelpScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.tui.widgets import FormButton
 from tests.support.faulty_server import Fault, FaultyServer
 from tests.support.net import closed_port
 from tests.support.tui import error_text, screen, table_text, text_of, until
@@ -45,7 +46,7 @@ def faulty_app(cluster_url: str, timeout: float | None = SHORT_TIMEOUT) -> RimeA
 async def submit(pilot: Pilot[Any]) -> SignInScreen:
     """Press Sign in (the form is filled: cluster URL and API token)."""
     signin = await screen(pilot, SignInScreen)
-    await until(pilot, lambda: not signin.query_one("#submit", Button).disabled, "Sign in")
+    await until(pilot, lambda: not signin.query_one("#submit", FormButton).disabled, "Sign in")
     await pilot.click("#submit")
     return signin
 
@@ -56,7 +57,7 @@ async def sign_in_fails(pilot: Pilot[Any]) -> str:
     assert isinstance(app, RimeApp)
     signin = await submit(pilot)
     await until(pilot, lambda: error_text(app), "an error under the form")
-    await until(pilot, lambda: not signin.query_one("#submit", Button).disabled, "not busy")
+    await until(pilot, lambda: not signin.query_one("#submit", FormButton).disabled, "not busy")
     return error_text(app)
 
 
@@ -211,7 +212,7 @@ async def test_slow_sign_in_shows_busy_and_keys_typed_meanwhile_wait_for_it(
         # Busy, visibly (once the answer is slow: a quick one shows nothing).
         status = signin.query_one("#status", Static)
         await until(pilot, lambda: "Signing in" in text_of(status), "the busy form")
-        assert signin.query_one("#submit", Button).disabled
+        assert signin.query_one("#submit", FormButton).disabled
         assert signin.query_one("#signin-form").has_class("busy")
         # A key typed while the sign-in is on its way is for the page that comes, however
         # slow the cluster (no time limit): Help, over Workspaces once it answers.

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
@@ -32,6 +32,7 @@ from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.tui.widgets import FormButton
 from tests.support.faulty_server import FaultyServer, api_token, workspace
 from tests.support.local import Local
 from tests.support.tui import (
@@ -104,7 +105,7 @@ async def sign_in_done(pilot: Pilot[Any], signin: SignInScreen, field: Input) ->
         pilot,
         lambda: (
             app.screen is not signin
-            or (error_text(app) and not signin.query_one("#submit", Button).disabled)
+            or (error_text(app) and not signin.query_one("#submit", FormButton).disabled)
         ),
         "the sign-in attempt to end",
     )

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Checkbox, Input, Static
+from textual.widgets import Input, Static
 
 from rime_tui.profiles import Profile, load_profiles, profiles_file, save_profile
 from rime_tui.tui import app as app_module
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.tui.widgets import FormCheck
 from tests.support.faulty_server import FaultyServer
 from tests.support.local import Local
 from tests.support.tui import (
@@ -63,7 +64,7 @@ async def test_remember_this_token_stores_it_as_a_profile(local: Local, make_app
         assert signin.focused is signin.query_one("#api-token", Input)
         signin.query_one("#api-token", Input).value = local.api_token  # (pasted)
         await pilot.press("tab", "space")  # the box under the field
-        assert signin.query_one("#remember-token", Checkbox).value
+        assert signin.query_one("#remember-token", FormCheck).value
         await pilot.press("enter")
         await screen(pilot, WorkspacesScreen)
         assert any("stored as profile 'default'" in n for n in notifications(app))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import DataTable, Static
 
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.overview import OverviewScreen
@@ -22,6 +22,7 @@ from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.tui.widgets import FormButton
 from tests.support.contract import Shape, assert_valid, example
 from tests.support.faulty_server import FaultyServer
 from tests.support.tui import notifications, screen, table_text, text_of, until
@@ -100,7 +101,7 @@ async def test_overview_settings_and_tokens_show_a_real_clusters_data(
     app = RimeApp(cluster_url=faulty.url, api_token=TOKEN, local=None, remember=False)
     async with app.run_test(size=(100, 30)) as pilot:
         signin = await screen(pilot, SignInScreen)
-        await until(pilot, lambda: not signin.query_one("#submit", Button).disabled, "Sign in")
+        await until(pilot, lambda: not signin.query_one("#submit", FormButton).disabled, "Sign in")
         await pilot.click("#submit")
 
         workspaces = await screen(pilot, WorkspacesScreen)

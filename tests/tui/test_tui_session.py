@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from rime_tui.api import RimeClient
 from rime_tui.tui.app import RimeApp
@@ -16,6 +16,7 @@ from rime_tui.tui.screens.settings import SettingsScreen
 from rime_tui.tui.screens.signin import SignInScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
+from rime_tui.tui.widgets import FormButton
 from tests.support.local import Local
 from tests.support.tui import (
     error_text,
@@ -61,7 +62,7 @@ async def test_a_401_mid_session_signs_in_again_keeping_what_was_typed(
         assert signin.query_one("#email", Input).value == local.admin_email
         password = signin.query_one("#password", Input)
         assert password.value == local.admin_password
-        assert signin.query_one("#submit", Button).has_focus
+        assert signin.query_one("#submit", FormButton).has_focus
         await pilot.press("enter")
         back = await screen(pilot, TokensScreen)
         assert back is tokens  # the same page, not a new one

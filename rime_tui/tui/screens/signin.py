@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Input, Static
 
 from rime_tui.profiles import (
     Profile,
@@ -30,7 +30,7 @@ from rime_tui.tui.session import (
     sign_in,
 )
 from rime_tui.tui.text import one_line
-from rime_tui.tui.widgets import KeyBar, TextInput
+from rime_tui.tui.widgets import FormButton, FormCheck, KeyBar, TextInput
 
 METHOD_NAMES: dict[Method, str] = {
     "password": "Email & password  (ctrl+t: API token)",
@@ -38,11 +38,10 @@ METHOD_NAMES: dict[Method, str] = {
 }
 
 
-class RememberBox(Checkbox):
+class RememberBox(FormCheck):
     """Space ticks it; Enter signs in, as in the form's fields."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_button", "Toggle", show=False),
         Binding("enter", "screen.submit", "Sign in", show=False),
     ]
 
@@ -88,7 +87,7 @@ class SignInScreen(BaseScreen[None]):
             yield Static(self._target_text(cluster), id="target", markup=False)
             yield self._field("Cluster URL", cluster, placeholder="rime.example.io", id="cluster")
             # One button, not a radio set: ctrl+t or Enter on it switches the method.
-            yield Button(METHOD_NAMES[method], id="method", compact=True)
+            yield FormButton(METHOD_NAMES[method], id="method")
             yield self._field(
                 "Email", email, placeholder="you@example.com", id="email", classes="password-field"
             )
@@ -105,14 +104,9 @@ class SignInScreen(BaseScreen[None]):
                 "Remember this token (stored as a profile)",
                 id="remember-token",
                 classes="token-field",
-                compact=True,
             )
             with Horizontal(id="submit-row"):
-                submit = Button("Sign in", id="submit", variant="primary", compact=True)
-                # A pressed button ignores Enter for 200 ms (its "active" effect): an
-                # Enter typed right after the last one must still sign in.
-                submit.active_effect_duration = 0
-                yield submit
+                yield FormButton("Sign in", id="submit", primary=True)
                 yield Static("", id="status", markup=False)
             yield Static(self.reauth_message or "", id="error", classes="error", markup=False)
         yield KeyBar()
@@ -156,7 +150,7 @@ class SignInScreen(BaseScreen[None]):
         self.profile = profile.name
         self.query_one("#cluster", Input).value = profile.cluster_url
         self.query_one("#api-token", Input).value = profile.token
-        self.query_one("#remember-token", Checkbox).value = False  # stored already
+        self.query_one("#remember-token", FormCheck).value = False  # stored already
         self.method = "token"
         self._show_method()
         self._target_changed()
@@ -264,7 +258,7 @@ class SignInScreen(BaseScreen[None]):
     # -- the form ---------------------------------------------------------------------
 
     def _show_method(self) -> None:
-        self.query_one("#method", Button).label = METHOD_NAMES[self.method]
+        self.query_one("#method", FormButton).label = METHOD_NAMES[self.method]
         form = self.query_one("#signin-form")
         form.set_class(self.method == "token", "-token")
         form.set_class(self.method == "password", "-password")
@@ -284,9 +278,9 @@ class SignInScreen(BaseScreen[None]):
             if not field.value:
                 field.focus()
                 return
-        self.query_one("#submit", Button).focus()
+        self.query_one("#submit", FormButton).focus()
 
-    @on(Button.Pressed, "#method")
+    @on(FormButton.Pressed, "#method")
     def action_toggle_method(self) -> None:
         self.method = "password" if self.method == "token" else "token"
         self._form_changed()
@@ -315,7 +309,7 @@ class SignInScreen(BaseScreen[None]):
         self._target_changed()
 
     @on(Input.Submitted)
-    @on(Button.Pressed, "#submit")
+    @on(FormButton.Pressed, "#submit")
     def action_submit(self) -> None:
         self.rime.hold_keys(self.sign_in)  # keys typed after Enter are for the next screen
         self.sign_in()
@@ -328,7 +322,7 @@ class SignInScreen(BaseScreen[None]):
         self.query_one("#error", Static).update(message)
 
     def _busy(self, busy: bool, text: str = "") -> None:
-        self.query_one("#submit", Button).disabled = busy
+        self.query_one("#submit", FormButton).disabled = busy
         self.query_one("#signin-form").set_class(busy, "busy")
         self._set_status(text)
         if not busy and self.focused is None:  # disabling the button took the focus
@@ -410,7 +404,7 @@ class SignInScreen(BaseScreen[None]):
                 )
             except OSError as exc:
                 self.notify(f"Could not save settings: {exc}", severity="warning", markup=False)
-        if form.method == "token" and self.query_one("#remember-token", Checkbox).value:
+        if form.method == "token" and self.query_one("#remember-token", FormCheck).value:
             self._store_token(url, form.api_token.strip())
         # No secret stays in a field of the screen that stays under the others.
         self.query_one("#password", Input).value = ""
