@@ -49,3 +49,57 @@ def test_token_check_gives_up_after_10_s_by_default() -> None:
     from rime_tui.cli import _parser
 
     assert _parser().parse_args(["token", "check"]).timeout == 10
+
+
+TUI_STARTS = [
+    [],
+    ["--local"],
+    ["--loc"],  # (argparse takes an abbreviation)
+    ["--cluster", "https://rime.example.io", "--email", "me@example.com"],
+    ["--cluster=https://rime.example.io", "--profile", "work"],
+    ["--data-dir", "/tmp/d", "--port", "5000", "--local"],
+    ["--email", "token"],  # a value that is a command's name
+]
+MISTAKES = [
+    ["tokn"],
+    ["--port", "five"],
+    ["--local", "extra"],
+    ["--nope"],
+    ["--", "token"],
+    ["token"],  # (a command with no action)
+]
+
+
+@pytest.mark.parametrize("argv", TUI_STARTS)
+def test_the_tuis_start_is_parsed_as_the_whole_parser_parses_it(argv: list[str]) -> None:
+    """``rime-tui`` with no command parses with the top-level options only (issue K);
+    it must read every start exactly as the whole parser does."""
+    from rime_tui.cli import _parse, _parser
+
+    assert vars(_parse(argv)) == vars(_parser().parse_args(argv))
+    assert _parse(argv).command is None
+
+
+@pytest.mark.parametrize("argv", MISTAKES)
+def test_a_mistake_is_answered_by_the_whole_parser(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rime_tui.cli import _parse, _parser
+
+    with pytest.raises(SystemExit) as ours:
+        _parse(argv)
+    said = capsys.readouterr().err
+    with pytest.raises(SystemExit) as whole:
+        _parser().parse_args(argv)
+    assert (ours.value.code, said) == (whole.value.code, capsys.readouterr().err)
+    assert ours.value.code == 2 and "usage: rime-tui" in said
+
+
+def test_the_tuis_start_builds_no_commands_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rime_tui import cli
+
+    def whole() -> None:
+        raise AssertionError("the whole parser was built")
+
+    monkeypatch.setattr(cli, "_parser", whole)
+    assert cli._parse(["--local", "--port", "5000"]).port == 5000
