@@ -3,6 +3,8 @@ tests through it rely on: it delays each request, counts round trips, stalls and
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -96,3 +98,22 @@ def test_a_held_answer_comes_after_the_server_acted_and_exact_paths_match_whole(
             proxy.release_answers()
             thread.join(5)
         assert answers == [200]
+
+
+def test_the_proxy_as_a_process_of_its_own_proxies_and_stops_cleanly(local: Local) -> None:
+    """``python -m tests.support.latency_proxy PORT DELAY`` (the benchmarks' proxy):
+    it prints its port, proxies, and ends without a traceback when its stdin closes."""
+    proxy = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.latency_proxy", str(local.server.port), "0"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proxy.stdout is not None and proxy.stdin is not None
+    port = int(proxy.stdout.readline())
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        assert client.get("/healthz").status_code == 200
+    proxy.stdin.close()
+    assert proxy.wait(10) == 0
+    assert proxy.stderr is not None and proxy.stderr.read() == ""

@@ -410,6 +410,11 @@ async def _read_message(reader: asyncio.StreamReader, response_to: str = "") -> 
     return head + body
 
 
+def _quiet_about_cancelled(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    if not isinstance(context.get("exception"), asyncio.CancelledError):
+        loop.default_exception_handler(context)
+
+
 def main() -> None:
     """``python -m tests.support.latency_proxy UPSTREAM_PORT DELAY``: a proxy in a
     process of its own (a benchmark's client then pays none of its CPU, as none of a
@@ -424,8 +429,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _quiet_about_cancelled(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    if not isinstance(context.get("exception"), asyncio.CancelledError):
-        loop.default_exception_handler(context)
