@@ -110,7 +110,11 @@ MODULES: dict[str, Module] = {
     ),
     "exits": Module(
         "rime_tui/commands/exits.py",
-        ("tests/server/test_exit_codes_in_process.py",),
+        (
+            "tests/server/test_exit_codes_in_process.py",
+            # which path `token list` takes (commands.run): the one-shot's requests
+            "tests/server/test_cli_one_shot.py::test_the_one_shot_list_is_the_event_loops_list",
+        ),
         # The code that chooses the exit codes: the commands' error handling.
         also=(
             "rime_tui/commands/runner.py",

@@ -23,6 +23,7 @@ import pytest
 from rime_tui.cli import main
 from rime_tui.signals import STOPPING
 from tests.support.faulty_server import WORKSPACE_ID, Fault, FaultyServer
+from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
 
 TOKENS = "/v1/users/api-tokens"
@@ -54,10 +55,16 @@ def token_list(
 def test_the_one_shot_list_is_the_event_loops_list(
     local: Local, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without --workspace: the one-shot path (the API token's own workspace, no
-    workspace list); with it: the event loop's path. The same JSON."""
-    code, quick, _ = token_list(local.url, local.api_token, capsys)
+    """Without --workspace: the one-shot path (the API token's own workspace's tokens
+    and the users who own them, no workspace list); with it: the event loop's path.
+    The same JSON."""
+    with LatencyProxy(local.server.port) as counted:  # (no delay: it counts the requests)
+        code, quick, _ = token_list(counted.url, local.api_token, capsys)
     assert code == 0
+    assert sorted(path.partition("?")[0] for _, path in counted.requests) == [
+        "/v1/users",
+        TOKENS,
+    ], counted.requests
     code, full, _ = token_list(local.url, local.api_token, capsys, "--workspace", "Workspace 1")
     assert code == 0
     rows = json.loads(quick)

@@ -10,6 +10,8 @@ stand-in cluster (:class:`FaultyServer`) answers what a local instance never doe
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import contextlib
 import io
 import json
@@ -19,10 +21,13 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from rime_tui.cli import main
+from rime_tui.commands import token
+from rime_tui.commands.exits import Exit
 from tests.support.faulty_server import FaultyServer
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.local import Local
@@ -378,3 +383,98 @@ def test_interrupted_while_a_token_is_made_prints_its_secret_first(
     code, out, err = run.cluster(proxy.url, module_local.api_token, "token", "create", "made")
     assert code == 143 and out.startswith("rime_"), (code, err)
     assert err.endswith("\ninterrupted: the token 'made' was made.\n") and "Traceback" not in err
+
+
+# -- 130, 143, 129 before and after the command's own handlers ---------------------------
+#
+# The command's own handlers (``runner._interruptible``) are in place only while it runs
+# on the event loop; a signal before or after that takes another path to its code. Each
+# test below wraps or replaces our own ``token list`` (``token.ACTIONS``: our code, not
+# the server's or the client's) with a step that sends this process a real signal at
+# one chosen moment, so the moment is certain rather than a race.
+
+STOPPING = "stopping (a token being made is waited for first: its secret must not be lost)"
+
+
+def listed(out: str, local: Local) -> bool:
+    """Whether *out* is ``token list --json``'s list, the admin's token in it."""
+    return local.admin_email in {row["owner"] for row in json.loads(out)}
+
+
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name
+)
+def test_a_signal_while_the_command_starts(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, signum: signal.Signals
+) -> None:
+    """The signal comes while ``token list`` is set up, before its own handlers are in
+    place: the start-up handler (:mod:`rime_tui.signals`) ends it quietly, with the
+    signal's code. (``token list`` is replaced by a step that sends the signal.)"""
+
+    def setting_up(args: argparse.Namespace) -> NoReturn:
+        signal.raise_signal(signum)  # (the start-up handler raises here)
+        raise AssertionError(f"{signum.name} did not stop the command")
+
+    monkeypatch.setitem(token.ACTIONS, "list", setting_up)
+    code, out, err = run("token", "list", "--local", "--data-dir", str(tmp_path))
+    assert (code, out, err) == (128 + signum, "", "interrupted\n")
+
+
+def test_ctrl_c_while_the_command_winds_down(
+    module_local: Local, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT after the list is printed, while ``asyncio.run`` winds down (it cancels what
+    the command left running): the command's handlers are gone, and Python's own raises
+    a bare KeyboardInterrupt, which names no signal: still 130 and "interrupted", no
+    traceback. (A task that the wrapped ``token list`` leaves sends the signal when it is
+    cancelled.)"""
+    list_tokens = token.ACTIONS["list"]
+    left: list[asyncio.Task[None]] = []
+    handlers: list[object] = []
+
+    async def waiting() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            handlers.append(signal.getsignal(signal.SIGINT))
+            signal.raise_signal(signal.SIGINT)
+            raise
+
+    async def list_and_leave_a_task(args: argparse.Namespace) -> Exit:
+        code = await list_tokens(args)
+        left.append(asyncio.create_task(waiting()))
+        await asyncio.sleep(0)  # it waits
+        return code
+
+    monkeypatch.setitem(token.ACTIONS, "list", list_and_leave_a_task)
+    try:
+        code, out, err = run.admin(module_local, "token", "list", "--json")
+    finally:  # (what the task raised, retrieved: no warning at exit)
+        raised = [task.exception() for task in left if task.done() and not task.cancelled()]
+    assert handlers == [signal.default_int_handler]  # the command's handlers were gone
+    assert len(raised) == 1 and isinstance(raised[0], KeyboardInterrupt), raised
+    assert (code, err) == (130, "interrupted\n") and listed(out, module_local), err
+
+
+def test_a_signal_handled_after_the_commands_last_step(
+    module_local: Local, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM during the last step of ``token list``, its handler run on the event loop
+    only after the command has returned: the list is printed in full, nothing was cut
+    short ("stopping", but no "interrupted"), and the code still says 143. (The wrapped
+    ``token list`` sends the signal, then waits for a step queued before the loop reads
+    the signal: so the command's end is queued before the handler's call.)"""
+    list_tokens = token.ACTIONS["list"]
+
+    async def list_then_a_signal(args: argparse.Namespace) -> Exit:
+        code = await list_tokens(args)
+        loop = asyncio.get_running_loop()
+        signal.raise_signal(signal.SIGTERM)  # (noted in the loop's wake-up pipe)
+        last = loop.create_future()
+        loop.call_soon(last.set_result, None)  # before the loop reads the pipe
+        await last
+        return code
+
+    monkeypatch.setitem(token.ACTIONS, "list", list_then_a_signal)
+    code, out, err = run.admin(module_local, "token", "list", "--json")
+    assert (code, err) == (143, f"SIGTERM: {STOPPING}\n") and listed(out, module_local), err
