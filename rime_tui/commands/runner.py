@@ -13,6 +13,7 @@ from typing import Any
 from rime_tui.api.delivery import Interrupted
 from rime_tui.commands.exits import Exit, say
 from rime_tui.commands.failures import FAILURES, exit_for
+from rime_tui.signals import stop_quietly
 
 STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """SIGHUP: the terminal is gone (an SSH link dropped); its default, death, lost a secret
@@ -45,6 +46,10 @@ async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -
     finally:
         for signum in watched:
             loop.remove_signal_handler(signum)
+        # asyncio puts back the defaults (SIGTERM, SIGHUP: death with no word; SIGINT: a
+        # KeyboardInterrupt traceback once ``run`` has returned): the start-up handlers
+        # again, so that a signal while the command winds down ends it quietly.
+        stop_quietly()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from typing import NoReturn
 
 import pytest
 
+from rime_tui import signals
 from rime_tui.cli import main
 from rime_tui.commands import token
 from rime_tui.commands.exits import Exit
@@ -420,14 +421,16 @@ def test_a_signal_while_the_command_starts(
     assert (code, out, err) == (128 + signum, "", "interrupted\n")
 
 
-def test_ctrl_c_while_the_command_winds_down(
-    module_local: Local, run: Run, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_while_the_command_winds_down(
+    signum: signal.Signals, module_local: Local, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SIGINT after the list is printed, while ``asyncio.run`` winds down (it cancels what
-    the command left running): the command's handlers are gone, and Python's own raises
-    a bare KeyboardInterrupt, which names no signal: still 130 and "interrupted", no
-    traceback. (A task that the wrapped ``token list`` leaves sends the signal when it is
-    cancelled.)"""
+    """A signal after the list is printed, while ``asyncio.run`` winds down (it cancels
+    what the command left running): the command's handlers are gone, and asyncio put
+    back the defaults (SIGTERM, SIGHUP: death with no word; SIGINT: Python's, a bare
+    KeyboardInterrupt). The start-up handlers are back instead: 128 + the signal and
+    "interrupted", no traceback. (A task that the wrapped ``token list`` leaves sends
+    the signal when it is cancelled.)"""
     list_tokens = token.ACTIONS["list"]
     left: list[asyncio.Task[None]] = []
     handlers: list[object] = []
@@ -436,8 +439,8 @@ def test_ctrl_c_while_the_command_winds_down(
         try:
             await asyncio.Event().wait()
         except asyncio.CancelledError:
-            handlers.append(signal.getsignal(signal.SIGINT))
-            signal.raise_signal(signal.SIGINT)
+            handlers.append(signal.getsignal(signum))
+            signal.raise_signal(signum)
             raise
 
     async def list_and_leave_a_task(args: argparse.Namespace) -> Exit:
@@ -451,9 +454,9 @@ def test_ctrl_c_while_the_command_winds_down(
         code, out, err = run.admin(module_local, "token", "list", "--json")
     finally:  # (what the task raised, retrieved: no warning at exit)
         raised = [task.exception() for task in left if task.done() and not task.cancelled()]
-    assert handlers == [signal.default_int_handler]  # the command's handlers were gone
-    assert len(raised) == 1 and isinstance(raised[0], KeyboardInterrupt), raised
-    assert (code, err) == (130, "interrupted\n") and listed(out, module_local), err
+    assert handlers == [signals._stop]  # the start-up handler, not asyncio's default
+    assert len(raised) == 1 and isinstance(raised[0], signals.Stopped), raised
+    assert (code, err) == (128 + signum, "interrupted\n") and listed(out, module_local), err
 
 
 def test_a_signal_handled_after_the_commands_last_step(
