@@ -293,16 +293,31 @@ def test_a_stand_in_it_runs_with_is_reused_when_the_old_token_is_still_there(
     assert asyncio.run(names(local, new)) == ["Default token"]
 
 
+def _slowest_start_up() -> float:
+    """Seconds from spawning Python to rime_tui.cli imported, the slowest of three."""
+    took = []
+    for _ in range(3):
+        began = time.monotonic()
+        subprocess.run([sys.executable, "-c", "import rime_tui.cli"], check=True)
+        took.append(time.monotonic() - began)
+    return max(took)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_while_the_command_starts_ends_it_quietly(signum: signal.Signals) -> None:
     # Interrupted during its imports and set-up (before its own handlers): SIGINT
     # printed a KeyboardInterrupt traceback, SIGTERM killed it with no word (-15). The
     # cluster is a socket that takes connections and never answers: whenever the
     # signal comes, the command is still waiting.
+    # Before Python runs rime-tui's first line nothing of ours can answer a signal: the
+    # delays count from when `import rime_tui.cli` is done on this machine now (a busy
+    # machine starts Python slowly; 0.25 s from the spawn was once too soon).
+    started = _slowest_start_up()
     with socket.create_server(("127.0.0.1", 0)) as silent:
         cluster = f"http://127.0.0.1:{silent.getsockname()[1]}"
         env = dict(os.environ, RIME_API_TOKEN="rime_" + "x" * 40)
-        for delay in (0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1.0):
+        for after in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8):
+            delay = started + after
             command = subprocess.Popen(
                 [sys.executable, "-m", "rime_tui", "token", "rotate", "name", "--cluster", cluster],
                 stdout=subprocess.PIPE,
