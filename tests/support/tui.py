@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 import pytest
 from textual import events
+from textual.message import Message
 from textual.color import Color
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -336,3 +337,53 @@ def signed_in_through(local: Local, proxy: LatencyProxy) -> SignIn:
         app.signed_in(await sign_in(form, form.cluster_url(), app.new_client))
 
     return install
+
+
+class Busy(Static):
+    """A widget still handling its messages (as a table filling with many rows, or any
+    handler that awaits, would be): the first :class:`Work` waits for :attr:`go`, the
+    others behind it (Textual's pump holds the next message aside, so a third is the
+    one its queue counts). Mounted on a screen, it keeps the screens' nodes from
+    settling until :meth:`done`."""
+
+    class Work(Message):
+        pass
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    def start(self) -> None:
+        for _ in range(3):
+            self.post_message(self.Work())
+
+    @property
+    def busy(self) -> bool:
+        return self.message_queue_size > 0
+
+    def done(self) -> None:
+        self.go.set()
+
+    async def on_busy_work(self) -> None:
+        await self.go.wait()
+
+
+async def busy_on(pilot: Pilot[Any], host: Widget) -> Busy:
+    """A :class:`Busy` widget mounted in *host*, busy from now on."""
+    busy = Busy()
+    await host.mount(busy)
+    await pilot.pause()
+    busy.start()
+    await while_busy(pilot, lambda: busy.busy, "the widget to be busy")
+    return busy
+
+
+async def while_busy(pilot: Pilot[Any], condition: Callable[[], object], what: str) -> None:
+    """:func:`until`, while a widget of the screen on top is busy: Pilot's pause waits
+    for every widget of that screen to handle its messages, so this waits on the loop."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"gave up waiting for {what}; screen is {pilot.app.screen!r}")
+        await asyncio.sleep(0.01)

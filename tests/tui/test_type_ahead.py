@@ -29,6 +29,7 @@ from tests.support.tui import (
     MakeApp,
     SignIn,
     burst,
+    busy_on,
     error_text,
     notices,
     notifications,
@@ -39,6 +40,7 @@ from tests.support.tui import (
     table_text,
     text_of,
     until,
+    while_busy,
 )
 from tests.support.tui_health import WorkerFailures, assert_healthy
 
@@ -409,4 +411,27 @@ async def test_a_hold_with_a_limit_lets_the_keys_through_once_it_is_over(
         app.hold_keys("a copy that never answers", at_most=0.2)
         burst(pilot, "pw")
         await until(pilot, lambda: field.value == "pw", "the keys, once the hold is over")
+        assert_healthy(app, failures)
+
+
+async def test_letters_typed_into_a_ready_field_go_at_once_while_the_screen_is_busy(
+    make_app: MakeApp, failures: WorkerFailures
+) -> None:
+    # With nothing held and no key before it, a key is handled at once: it does not
+    # take the type-ahead queue, which waits for every node to handle what it has
+    # queued (over SSH each echo would wait for the whole screen). Letters for the
+    # same field go on at once behind it.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        signin = await ready_sign_in(pilot)
+        field = signin.query_one("#password", Input)
+        field.value = ""
+        field.focus()
+        busy = await busy_on(pilot, signin)
+        try:
+            burst(pilot, "pw")
+            await while_busy(pilot, lambda: field.value == "pw", "the letters, at once")
+            assert busy.busy  # still: the letters did not wait for it
+        finally:
+            busy.done()
         assert_healthy(app, failures)
