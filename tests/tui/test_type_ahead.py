@@ -31,12 +31,15 @@ from tests.support.tui import (
     burst,
     busy_on,
     error_text,
+    far_app,
+    keys_settled,
     notices,
     notifications,
     reach_tokens,
     reach_workspaces,
     ready_sign_in,
     screen,
+    signed_in_through,
     table_text,
     text_of,
     until,
@@ -394,6 +397,55 @@ async def test_esc_leaves_a_page_whose_rows_do_not_come_and_the_dialog_takes_the
             await until(pilot, lambda: "Signed out." in notifications(app), "the sign-out")
             assert kinds(app) == ["SignInScreen"]
             assert proxy.count("GET", "/v1/workspace") == 0  # the rows never came
+            assert_healthy(app, failures)
+
+
+async def test_esc_passes_the_rows_hold_at_once_while_the_page_is_busy(
+    local: Local, failures: WorkerFailures
+) -> None:
+    # Esc, the one key a page's rows let through, with no key before it: it goes at
+    # once, not behind the type-ahead queue's wait for every busy node (here another
+    # widget of the page, still handling its messages).
+    with LatencyProxy(local.server.port) as proxy:
+        proxy.stall("GET", "/v1/workspace", exact=True)
+        app = far_app(proxy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await signed_in_through(local, proxy)(pilot)
+            workspaces = await screen(pilot, WorkspacesScreen)
+            await until(pilot, lambda: proxy.stalled == 1, "the list on its way")
+            busy = await busy_on(pilot, workspaces)
+            try:
+                burst(pilot, "escape")
+                dialog = lambda: isinstance(app.screen, ConfirmScreen)  # noqa: E731
+                await while_busy(pilot, dialog, "the dialog, at once")
+                assert busy.busy
+            finally:
+                busy.done()
+            assert_healthy(app, failures)
+
+
+async def test_keys_typed_during_a_sign_out_wait_for_the_sign_in_form(
+    local: Local, failures: WorkerFailures
+) -> None:
+    # `Esc y` and a password typed on: the sign-out's hold is not the dialog's, so
+    # the dialog closing does not end it; the keys land in the form once it is reset
+    # (not on Workspaces, which stays up until the cluster answers the sign-out).
+    with LatencyProxy(local.server.port) as proxy:
+        app = far_app(proxy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await reach_workspaces(pilot, signed_in=signed_in_through(local, proxy))
+            proxy.stall("POST", "/v1/auth/logout")
+            burst(pilot, "escape", "y", "pw")
+            await until(pilot, lambda: proxy.stalled == 1, "the sign-out on its way")
+            await pilot.pause()  # the dialog gone
+            assert kinds(app) == ["SignInScreen", "WorkspacesScreen"]
+            proxy.release()
+            signin = await screen(pilot, SignInScreen)
+            await keys_settled(pilot)
+            assert "Signed out." in notifications(app)
+            field = app.focused  # the form's first empty field (a token, for a cluster)
+            assert isinstance(field, Input) and field.screen is signin
+            assert field.value == "pw"
             assert_healthy(app, failures)
 
 
