@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 import pytest
 from textual import events
 from textual.message import Message
+from textual.messages import Prune
 from textual.color import Color
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -294,6 +295,7 @@ CHARACTERS: dict[str, str | None] = {
     "escape": "\x1b",
     "slash": "/",
     "end": None,
+    "backspace": "\x7f",
 }
 
 
@@ -352,28 +354,34 @@ class Busy(Static):
     def __init__(self) -> None:
         super().__init__()
         self.go = asyncio.Event()
+        self.working = False
 
-    def start(self) -> None:
+    def start(self, pruned: bool = False) -> None:
+        if pruned:  # on its way out (as Widget.remove() starts it, without awaiting it)
+            self.post_message(Prune())
         for _ in range(3):
             self.post_message(self.Work())
 
     @property
     def busy(self) -> bool:
-        return self.message_queue_size > 0
+        """Handling its first message, with more behind it."""
+        return self.working and self.message_queue_size > 0
 
     def done(self) -> None:
         self.go.set()
 
     async def on_busy_work(self) -> None:
+        self.working = True
         await self.go.wait()
 
 
-async def busy_on(pilot: Pilot[Any], host: Widget) -> Busy:
-    """A :class:`Busy` widget mounted in *host*, busy from now on."""
+async def busy_on(pilot: Pilot[Any], host: Widget, *, pruned: bool = False) -> Busy:
+    """A :class:`Busy` widget mounted in *host*, busy from now on (and *pruned*: being
+    removed, with messages it can no longer take a callback behind)."""
     busy = Busy()
     await host.mount(busy)
     await pilot.pause()
-    busy.start()
+    busy.start(pruned)
     await while_busy(pilot, lambda: busy.busy, "the widget to be busy")
     return busy
 

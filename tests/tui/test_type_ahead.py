@@ -487,3 +487,24 @@ async def test_letters_typed_into_a_ready_field_go_at_once_while_the_screen_is_b
         finally:
             busy.done()
         assert_healthy(app, failures)
+
+
+async def test_keys_do_not_wait_for_a_widget_on_its_way_out(
+    make_app: MakeApp, failures: WorkerFailures
+) -> None:
+    # A widget being removed (a notice timing out) may still have messages queued
+    # that it will never take a callback behind: the keys do not wait for it (nor
+    # does the app spin, asking it again and again).
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        signin = await ready_sign_in(pilot)
+        field = signin.query_one("#password", Input)
+        field.value = ""
+        field.focus()
+        busy = await busy_on(pilot, signin, pruned=True)
+        try:
+            burst(pilot, "pwx", "backspace")  # no letter: it goes once the letters settle
+            await while_busy(pilot, lambda: field.value == "pw", "the keys")
+        finally:
+            busy.done()
+        assert_healthy(app, failures)
