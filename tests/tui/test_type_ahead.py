@@ -7,6 +7,7 @@ between the keys.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual import events
@@ -460,9 +461,14 @@ async def test_a_hold_with_a_limit_lets_the_keys_through_once_it_is_over(
         field = signin.query_one("#password", Input)
         field.focus()
         await pilot.pause()
-        app.hold_keys("a copy that never answers", at_most=0.2)
+        loop = asyncio.get_running_loop()
+        typed: list[float] = []  # when the first key landed (loop time)
+        signin.watch(field, "value", lambda _: typed.append(loop.time()), init=False)
+        held = loop.time()
+        app.hold_keys("a copy that never answers", at_most=0.5)
         burst(pilot, "pw")
         await until(pilot, lambda: field.value == "pw", "the keys, once the hold is over")
+        assert typed[0] >= held + 0.5  # not before (a lower bound: no machine is early)
         assert_healthy(app, failures)
 
 
