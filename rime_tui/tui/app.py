@@ -808,7 +808,7 @@ async def _handled(nodes: Iterable[DOMNode]) -> bool:
     """Wait until each of *nodes* has handled what it has queued; False if none could
     (all are closing)."""
     done = asyncio.Event()
-    pending = 0
+    pending: int  # how many have not: *posted*, from before the first can have
 
     def one_done() -> None:
         nonlocal pending
@@ -817,7 +817,7 @@ async def _handled(nodes: Iterable[DOMNode]) -> bool:
             done.set()
 
     posted = sum(1 for node in nodes if node.call_later(one_done))
-    pending = posted  # no callback runs before the wait below
+    pending = posted  # (no callback runs before the wait below)
     if posted:
         await done.wait()
     return posted > 0

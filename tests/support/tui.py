@@ -8,9 +8,9 @@ from typing import Any, Protocol, TypeVar
 
 import pytest
 from textual import events
+from textual.color import Color
 from textual.message import Message
 from textual.messages import Prune
-from textual.color import Color
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget

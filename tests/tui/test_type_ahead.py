@@ -417,8 +417,7 @@ async def test_esc_passes_the_rows_hold_at_once_while_the_page_is_busy(
             busy = await busy_on(pilot, workspaces)
             try:
                 burst(pilot, "escape")
-                dialog = lambda: isinstance(app.screen, ConfirmScreen)  # noqa: E731
-                await while_busy(pilot, dialog, "the dialog, at once")
+                await while_busy(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
                 assert busy.busy
             finally:
                 busy.done()
@@ -513,4 +512,24 @@ async def test_keys_do_not_wait_for_a_widget_on_its_way_out(
             await while_busy(pilot, lambda: field.value == "pw", "the keys")
         finally:
             busy.done()
+        assert_healthy(app, failures)
+
+
+async def test_why_keys_were_dropped_is_shown_as_written(
+    make_app: MakeApp, failures: WorkerFailures
+) -> None:
+    # The notice says the reason in words, brackets and all: never read as markup.
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await ready_sign_in(pilot)
+        app.hold_keys("rows on their way")
+        burst(pilot, "x")
+        await pilot.pause()
+        app.release_keys("rows on their way", failed="[b]the rows[/b] did not come")
+        said = "1 key typed ahead ignored: [b]the rows[/b] did not come."
+
+        def shown() -> list[str]:  # the notices on screen, title and message
+            return [text_of(toast) for toast in app.screen.query("Toast")]
+
+        await until(pilot, lambda: f"Typed ahead\n{said}" in shown(), said)
         assert_healthy(app, failures)
