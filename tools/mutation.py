@@ -98,6 +98,13 @@ MODULES: dict[str, Module] = {
             "tests/server/test_limits.py::test_two_password_checks_at_once_and_16_more_may_wait",
         ),
     ),
+    "limits": Module(  # the connection limits: 10 s to send a request, 128 + 64 connections
+        "rime_tui/server/compat.py",
+        (
+            "tests/server/test_limits.py",
+            "tests/server/test_private_line.py::test_uvicorns_private_protocol_is_checked",
+        ),
+    ),
     "proof": Module(
         "rime_tui/proof.py",
         ("tests/unit/test_instance_proof.py",),
