@@ -7,7 +7,6 @@ only the standard library (tomllib) to load; tomli_w is loaded to save.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,8 +31,14 @@ def load_settings(path: Path | None = None) -> Settings:
     """The saved settings; defaults for a missing, unreadable or odd file."""
     path = path or config_file()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return Settings()
+    import tomllib  # (only with a file to read, as in rime_tui.profiles)
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return Settings()
     values = {
         key: value

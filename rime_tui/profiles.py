@@ -17,7 +17,6 @@ import contextlib
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,10 +84,16 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     for a file that cannot be read or is not a profile file."""
     path = path or profiles_file()
     try:
-        data = tomllib.loads(_read_private(path))
+        text = _read_private(path)
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"cannot read the profiles in {path}: {exc}") from None
+    import tomllib  # (only with a file to read: 9 M instructions the first paint can skip)
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"cannot read the profiles in {path}: {exc}") from None
     found: dict[str, Profile] = {}
     for name, entry in data.items():
