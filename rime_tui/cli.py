@@ -324,6 +324,9 @@ class _LeanParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise _NotLean(message)
 
+    def print_help(self, file: object = None) -> None:  # --he, --hel: help too
+        raise _NotLean("help")
+
 
 def _parse(argv: list[str]) -> argparse.Namespace:
     """*argv* parsed. The TUI's start (no command named) parses with the top-level

@@ -276,6 +276,8 @@ class FormButton(Widget, can_focus=True):
         text-align: center;
         pointer: pointer;
         text-style: bold;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         color: $button-foreground;
         background: $surface;
         &:hover { background: $surface-darken-1; }
@@ -294,6 +296,8 @@ class FormButton(Widget, can_focus=True):
         }
     }
     """
+
+    ALLOW_SELECT = False  # a drag or a double click selects no text, as on Button
 
     BINDINGS = [
         Binding("enter", "press", "Press", show=False),
@@ -350,6 +354,7 @@ class FormCheck(Widget, can_focus=True):
     }
     """
 
+    ALLOW_SELECT = False
     BINDINGS = [Binding("space", "tick", "Tick", show=False)]
 
     value: reactive[bool] = reactive(False)

@@ -61,6 +61,7 @@ TUI_STARTS = [
     ["--email", "token"],  # a value that is a command's name
 ]
 MISTAKES = [
+    ["--hel"],  # help, abbreviated: the whole parser's, with the commands
     ["tokn"],
     ["--port", "five"],
     ["--local", "extra"],
@@ -81,18 +82,19 @@ def test_the_tuis_start_is_parsed_as_the_whole_parser_parses_it(argv: list[str])
 
 
 @pytest.mark.parametrize("argv", MISTAKES)
-def test_a_mistake_is_answered_by_the_whole_parser(
+def test_a_mistake_or_help_is_answered_by_the_whole_parser(
     argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     from rime_tui.cli import _parse, _parser
 
     with pytest.raises(SystemExit) as ours:
         _parse(argv)
-    said = capsys.readouterr().err
+    said = capsys.readouterr()
     with pytest.raises(SystemExit) as whole:
         _parser().parse_args(argv)
-    assert (ours.value.code, said) == (whole.value.code, capsys.readouterr().err)
-    assert ours.value.code == 2 and "usage: rime-tui" in said
+    assert (ours.value.code, said) == (whole.value.code, capsys.readouterr())
+    assert "usage: rime-tui" in said.err + said.out
+    assert ours.value.code == (0 if argv == ["--hel"] else 2)
 
 
 def test_the_tuis_start_builds_no_commands_parser(monkeypatch: pytest.MonkeyPatch) -> None:
