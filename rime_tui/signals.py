@@ -26,7 +26,8 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def stop_quietly() -> None:
     """From now until the command's own handlers replace these: SIGINT, SIGTERM and
-    SIGHUP raise :class:`Stopped`."""
+    SIGHUP raise :class:`Stopped`. One ignored from the start stays ignored, as Python
+    leaves it: a hang-up under nohup, SIGINT in a job a script started with ``&``."""
     for signum in STOPPING:
-        if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, _stop)  # (a hang-up ignored from the start stays so: nohup)
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _stop)

@@ -144,22 +144,28 @@ def test_a_create_whose_terminal_hangs_up_in_flight_leaves_no_token(
     assert asyncio.run(names(local)) == ["Default token"]
 
 
-def test_under_nohup_a_hang_up_does_not_stop_a_command(local: Local, proxy: LatencyProxy) -> None:
-    """SIGHUP ignored when it starts (nohup): it still is, and the create just finishes
-    (it exited 129 once the handler for a dropped terminal was in place)."""
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGINT], ids=["SIGHUP", "SIGINT"])
+def test_a_signal_ignored_from_the_start_does_not_stop_a_command(
+    signum: signal.Signals, local: Local, proxy: LatencyProxy
+) -> None:
+    """A signal ignored when it starts still is, and the create just finishes: SIGHUP
+    under nohup (it exited 129 once the handler for a dropped terminal was in place),
+    SIGINT in a job a script started with ``&`` (a shell's Ctrl-C is not for it; it
+    exited 130 while the start-up handlers took SIGINT whatever it was)."""
     proxy.stall("POST", TOKENS)
     env = {k: v for k, v in os.environ.items() if k != "RIME_CLUSTER_URL"}
     env["RIME_API_TOKEN"] = local.api_token
     create = ["token", "create", "ci", "--cluster", proxy.url]
     command = subprocess.Popen(
-        ["nohup", sys.executable, "-m", "rime_tui", *create],  # SIGHUP ignored from the start
+        [sys.executable, "-m", "rime_tui", *create],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=lambda: signal.signal(signum, signal.SIG_IGN),  # (as nohup, or `&`)
     )
-    code, out, err = interrupt_at(proxy, command, signal.SIGHUP)
+    code, out, err = interrupt_at(proxy, command, signum)
     assert code == 0, (code, out, err)
     secret = printed_secret(out)
     assert secret is not None and asyncio.run(works(local, secret))
