@@ -38,7 +38,7 @@ def load_settings(path: Path | None = None) -> Settings:
 
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # (nested arrays: recursion)
         return Settings()
     values = {
         key: value

@@ -95,6 +95,8 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"cannot read the profiles in {path}: {exc}") from None
+    except RecursionError:  # (tomllib's parser recurses into nested arrays)
+        raise ProfileError(f"cannot read the profiles in {path}: nested too deeply") from None
     found: dict[str, Profile] = {}
     for name, entry in data.items():
         if not isinstance(entry, dict):

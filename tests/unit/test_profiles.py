@@ -115,3 +115,26 @@ def test_logins_at_the_same_time_lose_no_profile() -> None:
     with ThreadPoolExecutor(len(names)) as pool:
         list(pool.map(lambda n: save_profile(Profile(n, "https://x.io", "rime_x")), names))
     assert sorted(load_profiles()) == sorted(names)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not = [toml", "\udcff", "a = " + "[" * 3000 + "]" * 3000],
+    ids=["garbled", "bytes", "deep"],
+)
+def test_a_file_that_is_not_a_profile_file_is_said_so_and_settings_fall_back(
+    text: str, isolated_dirs: Path
+) -> None:
+    """A profiles.toml (or config.toml) that cannot be read as TOML: the commands say
+    why (ProfileError, which they print); the TUI's settings go back to the defaults.
+    Never a traceback: not even for arrays nested thousands deep (a RecursionError)."""
+    from rime_tui.config import Settings, load_settings
+    from rime_tui.paths import config_file, write_private
+
+    data = text.encode("utf-8", "surrogateescape")
+    write_private(profiles_file(), "")
+    profiles_file().write_bytes(data)
+    config_file().write_bytes(data)
+    with pytest.raises(ProfileError, match="cannot read the profiles in"):
+        load_profiles()
+    assert load_settings() == Settings()
