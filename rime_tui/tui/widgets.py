@@ -348,6 +348,8 @@ class FormCheck(Widget, can_focus=True):
         width: auto;
         height: 1;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         pointer: pointer;
         &:focus { text-style: $button-focus-text-style; }
         &:hover { background: $surface-darken-1; }
