@@ -231,9 +231,12 @@ NEW = (
     "'deploy' has its new secret; its stand-in 'deploy (rotating)' may be left "
     "(the next rotate of 'deploy' deletes it)"
 )
+NOTHING_CHANGED = "nothing changed: 'deploy' keeps its secret"
+
+
 SAID = {  # what Interrupted says
-    "stand-in create": "nothing changed: 'deploy' keeps its secret",
-    "stand-in check (stand-in made)": "nothing changed: 'deploy' keeps its secret",
+    "stand-in create": NOTHING_CHANGED,
+    "stand-in check (stand-in made)": NOTHING_CHANGED,
     "old delete": "the old 'deploy' may be deleted; the secret that follows is that of its "
     "stand-in 'deploy (rotating)' (rotate 'deploy' again to finish)",
     "new create (old deleted)": NEW,
@@ -254,6 +257,14 @@ async def _cancel_at(proxy: LatencyProxy, work: asyncio.Task[Any]) -> None:
     await _until_stalled(proxy, work)
     work.cancel()
     proxy.release()
+
+
+async def assert_nothing_changed(held: d.Interrupted, local: Local, old_secret: str) -> None:
+    """The interrupted rotate of 'deploy' left it as it was: said so, no secret handed
+    over, and its old secret still works."""
+    assert held.what == NOTHING_CHANGED
+    assert held.secret is None and held.name == "deploy"
+    assert await works(local, old_secret)
 
 
 @pytest.mark.parametrize("point", list(POINTS))
@@ -282,9 +293,7 @@ async def test_an_interrupted_rotate_hands_over_the_newest_secret(
     assert held.what == str(held) == SAID[point]
     assert held.secret is None if HELD[point] is None else held.secret is not None
     if held.secret is None:
-        assert held.what == "nothing changed: 'deploy' keeps its secret"
-        assert held.name == "deploy"
-        assert await works(local, old.full_api_token)
+        await assert_nothing_changed(held, local, old.full_api_token)
         assert sorted(await tokens(local)) == ["Default token", "deploy"]
     else:
         assert held.name == HELD[point]
@@ -398,7 +407,7 @@ async def test_a_stand_in_deleted_by_someone_else_meanwhile_counts_as_gone(
     proxy.release()
     with pytest.raises(d.Interrupted) as stopped:
         await work
-    assert stopped.value.what == "nothing changed: 'deploy' keeps its secret"
+    assert stopped.value.what == NOTHING_CHANGED
     assert stopped.value.secret is None and warned == []
     assert await works(local, old.full_api_token)
 
@@ -416,9 +425,8 @@ async def test_a_stand_in_whose_create_fails_while_interrupted_changes_nothing(
     proxy.release()
     with pytest.raises(d.Interrupted) as stopped:
         await work
-    assert stopped.value.what == "nothing changed: 'deploy' keeps its secret"
-    assert stopped.value.secret is None and stopped.value.name == "deploy"
-    assert await works(local, old.full_api_token) and await works(local, taken.full_api_token)
+    await assert_nothing_changed(stopped.value, local, old.full_api_token)
+    assert await works(local, taken.full_api_token)
 
 
 async def test_a_second_interruption_while_the_stand_in_goes_again_hands_it_over(
@@ -461,9 +469,7 @@ async def test_a_rotate_interrupted_while_deleting_a_left_stand_in_changes_nothi
     await _cancel_at(proxy, work)
     with pytest.raises(d.Interrupted) as stopped:
         await work
-    assert stopped.value.what == "nothing changed: 'deploy' keeps its secret"
-    assert stopped.value.secret is None and stopped.value.name == "deploy"
-    assert await works(local, old.full_api_token)
+    await assert_nothing_changed(stopped.value, local, old.full_api_token)
 
 
 async def test_a_left_stand_in_that_cannot_be_deleted_is_not_said_deleted(
@@ -595,9 +601,7 @@ async def test_a_rotate_interrupted_while_its_stand_in_goes_again_changes_nothin
     await _cancel_at(proxy, work)
     with pytest.raises(d.Interrupted) as stopped:
         await work
-    assert stopped.value.what == "nothing changed: 'deploy' keeps its secret"
-    assert stopped.value.secret is None and stopped.value.name == "deploy"
-    assert await works(local, old.full_api_token)
+    await assert_nothing_changed(stopped.value, local, old.full_api_token)
 
 
 async def test_a_new_token_whose_create_fails_while_interrupted_hands_over_the_stand_in(

@@ -299,23 +299,29 @@ def proxy(module_local: Local) -> Iterator[LatencyProxy]:
         slow.stop()
 
 
+def _list_stalled(
+    module_local: Local, proxy: LatencyProxy, run: Run, at_the_stall: Callable[[], None]
+) -> tuple[int, str, str]:
+    """``token list --all-workspaces`` through *proxy*, its tokens' request stalled;
+    *at_the_stall* runs (on a thread) once the command waits for that answer."""
+    proxy.stall("GET", TOKENS)
+
+    def then() -> None:
+        if waited_for(lambda: proxy.stalled):
+            at_the_stall()
+
+    threading.Thread(target=then, daemon=True).start()
+    try:
+        return run.cluster(proxy.url, module_local.api_token, "token", "list", "--all-workspaces")
+    finally:
+        proxy.release()
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_interrupted_waiting_for_the_cluster(
     module_local: Local, proxy: LatencyProxy, run: Run, signum: signal.Signals
 ) -> None:
-    proxy.stall("GET", TOKENS)
-
-    def interrupt() -> None:  # once the command waits for the answer
-        if waited_for(lambda: proxy.stalled):
-            os.kill(os.getpid(), signum)
-
-    threading.Thread(target=interrupt, daemon=True).start()
-    try:
-        code, out, err = run.cluster(
-            proxy.url, module_local.api_token, "token", "list", "--all-workspaces"
-        )
-    finally:
-        proxy.release()
+    code, out, err = _list_stalled(module_local, proxy, run, lambda: os.kill(os.getpid(), signum))
     assert (code, out) == (128 + signum, "")
     assert err.startswith(f"{signum.name}: stopping (a token being made is waited for first")
     assert err.endswith("\ninterrupted\n") and "Traceback" not in err, err
@@ -345,23 +351,17 @@ def test_129_when_the_terminal_is_gone(
 ) -> None:
     """SIGHUP: an SSH link dropped, so there is no terminal to say "interrupted" on
     (writing to it fails with EIO); the exit code still says what happened."""
-    proxy.stall("GET", TOKENS)
     terminal, line = os.openpty()
     stderr = os.fdopen(line, "w")
     monkeypatch.setattr("sys.stderr", stderr)
 
-    def hang_up() -> None:  # once the command waits for the answer
-        if waited_for(lambda: proxy.stalled):
-            os.close(terminal)
-            os.kill(os.getpid(), signal.SIGHUP)
+    def hang_up() -> None:
+        os.close(terminal)
+        os.kill(os.getpid(), signal.SIGHUP)
 
-    threading.Thread(target=hang_up, daemon=True).start()
     try:
-        code, out, _ = run.cluster(
-            proxy.url, module_local.api_token, "token", "list", "--all-workspaces"
-        )
+        code, out, _ = _list_stalled(module_local, proxy, run, hang_up)
     finally:
-        proxy.release()
         with contextlib.suppress(OSError):
             stderr.close()
     assert (code, out) == (129, "")

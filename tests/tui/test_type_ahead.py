@@ -471,6 +471,15 @@ async def test_a_hold_with_a_limit_lets_the_keys_through_once_it_is_over(
         assert_healthy(app, failures)
 
 
+async def _empty_password_focused(pilot: Pilot[Any]) -> tuple[SignInScreen, Input]:
+    """The ready sign-in form, its password field emptied and focused."""
+    signin = await ready_sign_in(pilot)
+    field = signin.query_one("#password", Input)
+    field.value = ""
+    field.focus()
+    return signin, field
+
+
 async def test_letters_typed_into_a_ready_field_go_at_once_while_the_screen_is_busy(
     make_app: MakeApp, failures: WorkerFailures
 ) -> None:
@@ -480,10 +489,7 @@ async def test_letters_typed_into_a_ready_field_go_at_once_while_the_screen_is_b
     # same field go on at once behind it.
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        signin = await ready_sign_in(pilot)
-        field = signin.query_one("#password", Input)
-        field.value = ""
-        field.focus()
+        signin, field = await _empty_password_focused(pilot)
         busy = await busy_on(pilot, signin)
         try:
             burst(pilot, "pw")
@@ -502,10 +508,7 @@ async def test_keys_do_not_wait_for_a_widget_on_its_way_out(
     # does the app spin, asking it again and again).
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        signin = await ready_sign_in(pilot)
-        field = signin.query_one("#password", Input)
-        field.value = ""
-        field.focus()
+        signin, field = await _empty_password_focused(pilot)
         busy = await busy_on(pilot, signin, pruned=True)
         try:
             burst(pilot, "pwx", "backspace")  # no letter: it goes once the letters settle
