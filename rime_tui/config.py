@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rime_tui.paths import config_file, write_private
+from rime_tui.paths import config_file, toml_table, write_private
 
 
 @dataclass
@@ -34,11 +34,9 @@ def load_settings(path: Path | None = None) -> Settings:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return Settings()
-    import tomllib  # (only with a file to read, as in rime_tui.profiles)
-
     try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):  # (nested arrays: recursion)
+        data = toml_table(text)
+    except ValueError:
         return Settings()
     values = {
         key: value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -37,6 +38,19 @@ def config_dir() -> Path:
 def config_file() -> Path:
     """``config.toml`` in :func:`config_dir`."""
     return config_dir() / "config.toml"
+
+
+def toml_table(text: str) -> dict[str, Any]:
+    """*text* (a config file's) as TOML; a ValueError when it is not TOML, or is nested
+    too deeply to parse (tomllib recurses into nested arrays). tomllib is loaded only
+    here, when there is a file to read: a first start has none (9 M instructions the
+    first paint skips)."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def write_private(path: Path, text: str, *, overwrite: bool = True) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from rime_tui.address import cluster_url
-from rime_tui.paths import config_dir, write_private
+from rime_tui.paths import config_dir, toml_table, write_private
 
 DEFAULT = "default"
 """The profile the commands use when none is named."""
@@ -89,14 +89,10 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"cannot read the profiles in {path}: {exc}") from None
-    import tomllib  # (only with a file to read: 9 M instructions the first paint can skip)
-
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = toml_table(text)
+    except ValueError as exc:
         raise ProfileError(f"cannot read the profiles in {path}: {exc}") from None
-    except RecursionError:  # (tomllib's parser recurses into nested arrays)
-        raise ProfileError(f"cannot read the profiles in {path}: nested too deeply") from None
     found: dict[str, Profile] = {}
     for name, entry in data.items():
         if not isinstance(entry, dict):
