@@ -52,6 +52,25 @@ async def _interruptible(work: Coroutine[Any, Any, Exit], received: list[int]) -
         stop_quietly()
 
 
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """An event loop made with SIGINT, SIGTERM and SIGHUP held back. The start-up handler
+    (:mod:`rime_tui.signals`) raised inside its making left a half-made loop, which printed
+    a traceback as it was collected; a signal that came meanwhile is raised once it is
+    whole (then closed)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
+    try:
+        loop = asyncio.new_event_loop()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # (a signal held back comes here)
+    except BaseException:
+        loop.close()
+        raise
+    return loop
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``rime-tui token ACTION``, ``rime-tui status`` or ``rime-tui auth ACTION``
     on an event loop; the exit code (128 + the signal's number after SIGINT, SIGTERM or
@@ -62,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
     command = status.status if args.command == "status" else actions[args.action]
     received: list[int] = []
     try:
-        code = int(asyncio.run(_interruptible(command(args), received)))
+        with asyncio.Runner(loop_factory=_new_loop) as runner:
+            runner.get_loop()  # first: a signal while it is made ends it before any coroutine
+            code = int(runner.run(_interruptible(command(args), received)))
         return 128 + received[0] if received else code
     except Interrupted as exc:
         say(f"interrupted: {exc.what}.")

@@ -421,6 +421,31 @@ def test_a_signal_while_the_command_starts(
     assert (code, out, err) == (128 + signum, "", "interrupted\n")
 
 
+def test_a_signal_while_the_event_loop_is_made(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SIGTERM while the command's event loop is being made (its selector is made, its
+    wake-up pipe not yet): held back until the loop is whole, then it ends the command
+    quietly. (Raised inside the making, the start-up handler left a half-made loop that
+    printed "Exception ignored … Traceback" as it was collected.)"""
+    import gc
+    import selectors
+
+    made = selectors.DefaultSelector
+    ignored: list[object] = []
+
+    def selector() -> selectors.BaseSelector:
+        signal.raise_signal(signal.SIGTERM)
+        return made()
+
+    monkeypatch.setattr("asyncio.selector_events.selectors.DefaultSelector", selector)
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    code, out, err = run("token", "list", "--local", "--data-dir", str(tmp_path))
+    gc.collect()
+    assert (code, out, err) == (143, "", "interrupted\n")
+    assert ignored == []
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_while_the_command_winds_down(
     signum: signal.Signals, module_local: Local, run: Run, monkeypatch: pytest.MonkeyPatch
