@@ -47,7 +47,7 @@ async def until(pilot: Pilot[Any], condition: Callable[[], object], what: str) -
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"gave up waiting for {what}; screen is {pilot.app.screen!r}")
-        await pilot.pause(0.01)
+        await asyncio.sleep(0.01)
 
 
 async def screen(pilot: Pilot[Any], cls: type[S]) -> S:
