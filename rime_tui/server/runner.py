@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import ipaddress
 import json
 import logging
@@ -356,6 +357,7 @@ def serve(
     app = create_app(instance.store, instance_key=instance.key, allowed_hosts=names)
     config = uvicorn_config(app, log_level="info", access_log=access_log)
     server = uvicorn.Server(config)
+    freeze_start_up()
     try:
         with _stop_signals_end_quietly(server):
             server.run(sockets=[tcp, line.sock])
@@ -364,6 +366,16 @@ def serve(
         line.close()
         instance.store.close()
     return 0 if server.started else 1
+
+
+def freeze_start_up() -> None:
+    """Put what start-up made (the modules, the app, its routes and models: ~60,000
+    objects) out of the cyclic collector's reach, as the TUI does with its own. A full
+    collection then walks only what requests made since: it took 80-115 ms with them, a
+    pause every request in flight waited for (a burst of 50 creates is meant to finish
+    within 50 ms); nothing start-up made is ever freed anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 @contextlib.contextmanager
