@@ -466,9 +466,12 @@ class RimeApp(App[None]):
         self._pop_to(1)
         self._push(screens.WorkspacesScreen())
         # Off the sign-in's critical path: once Workspaces shows.
-        self.call_after_refresh(
-            self.run_worker, self.notice_expiring(session), group="expiring", exit_on_error=False
-        )
+        self.call_after_refresh(self._notice_expiring_soon, session)
+
+    def _notice_expiring_soon(self, session: Session) -> None:
+        # (The coroutine is made here, not when the refresh is asked for: an app that
+        # closed first left it never awaited, a RuntimeWarning printed at exit.)
+        self.run_worker(self.notice_expiring(session), group="expiring", exit_on_error=False)
 
     async def notice_expiring(self, session: Session) -> None:
         """One notice naming your tokens that expire within EXPIRING_DAYS days, from the
