@@ -31,12 +31,8 @@ def load_settings(path: Path | None = None) -> Settings:
     """The saved settings; defaults for a missing, unreadable or odd file."""
     path = path or config_file()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return Settings()
-    try:
-        data = toml_table(text)
-    except ValueError:
+        data = toml_table(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # (not UTF-8, or not TOML: both ValueErrors)
         return Settings()
     values = {
         key: value

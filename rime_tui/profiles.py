@@ -84,14 +84,10 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     for a file that cannot be read or is not a profile file."""
     path = path or profiles_file()
     try:
-        text = _read_private(path)
+        data = toml_table(_read_private(path))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read the profiles in {path}: {exc}") from None
-    try:
-        data = toml_table(text)
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:  # (not UTF-8, or not TOML: both ValueErrors)
         raise ProfileError(f"cannot read the profiles in {path}: {exc}") from None
     found: dict[str, Profile] = {}
     for name, entry in data.items():
