@@ -31,6 +31,13 @@ from textual.app import App
 PYPERCLIP_TIMEOUT = 3.0
 TMUX_TIMEOUT = 2.0  # seconds a tmux command may take
 PASTE_CHECKS = 4  # reads of the clipboard before a copy counts as failed
+# The longest a copy can take: pyperclip's bound, then tmux's buffer read PASTE_CHECKS
+# times (each after a pause of 0.05 s more than the last) and its setting read once.
+COPY_AT_MOST = (
+    PYPERCLIP_TIMEOUT
+    + (PASTE_CHECKS + 1) * TMUX_TIMEOUT
+    + 0.05 * PASTE_CHECKS * (PASTE_CHECKS + 1) / 2
+)
 TMUX_ON = "tmux set -g set-clipboard on"
 
 

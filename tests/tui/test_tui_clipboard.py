@@ -9,6 +9,7 @@ import re
 import select
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from textual import events
 from textual.widgets import Input, Static
 
 from rime_tui.tui.app import RimeApp
+from rime_tui.tui.screens import token_created
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.screens.token_created import NOT_KEPT, TokenCreatedScreen
@@ -110,6 +112,45 @@ async def test_copy_falls_back_to_osc52_when_pyperclip_has_no_clipboard(
         assert question.endswith(NOT_KEPT)
         await pilot.press("n")
         await screen(pilot, TokenCreatedScreen)
+
+
+@pytest.mark.parametrize("read_back", [True, False], ids=["kept", "only-sent"])
+async def test_esc_after_a_copy_slower_than_keys_wait_waits_for_its_answer(
+    local: Local, make_app: Any, monkeypatch: pytest.MonkeyPatch, read_back: bool
+) -> None:
+    # `c Esc` where the copy answers after keys stop waiting for it (a hung xclip, a
+    # tmux that is slow to answer): Esc must not ask before it is known whether the copy
+    # kept the token. A stand-in desktop clipboard (no X server needed) takes 1 s to
+    # answer; keys wait 0.2 s for it.
+    held: list[str] = []
+
+    def slow_clipboard(text: str) -> None:
+        time.sleep(1.0)
+        if not read_back:
+            raise pyperclip.PyperclipException("could not find a copy/paste mechanism")
+        held.append(text)
+
+    monkeypatch.setattr(pyperclip, "copy", slow_clipboard)
+    monkeypatch.setattr(pyperclip, "paste", lambda: held[-1] if held else "")
+    monkeypatch.setattr(token_created, "COPY_WAIT_AT_MOST", 0.2)
+    for name in ("TMUX", "SSH_CONNECTION", "SSH_TTY"):
+        monkeypatch.delenv(name, raising=False)
+    app: RimeApp = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        modal, _ = await created_token_modal(pilot, "slow copy")
+        await pilot.press("c", "escape")
+        await until(pilot, lambda: "Closing once the copy answers…" in notifications(app), "wait")
+        assert app.screen is modal and not held  # Esc passed; the copy has not answered
+        if read_back:  # kept: the dialog closes, nothing asked
+            await screen(pilot, TokensScreen)
+            assert held and not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)
+        else:  # only sent over OSC 52: the question says so
+            confirm = await screen(pilot, ConfirmScreen)
+            question = text_of(confirm.query_one("#confirm-message", Static))
+            assert question.startswith("The token was sent to your terminal's clipboard")
+            assert question.endswith(NOT_KEPT)
+            await pilot.press("y")
+            await screen(pilot, TokensScreen)
 
 
 # -- a real X clipboard ----------------------------------------------------------------------

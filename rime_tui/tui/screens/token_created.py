@@ -20,8 +20,7 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from rime_tui.tui.clipboard import (
-    PYPERCLIP_TIMEOUT,
-    TMUX_TIMEOUT,
+    COPY_AT_MOST,
     Copied,
     copied_message,
     copy,
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
     from rime_tui.tui.app import RimeApp
 
 SNIPPETS = ("SDK", "requests", "curl")
-COPY_WAIT_AT_MOST = PYPERCLIP_TIMEOUT + 2 * TMUX_TIMEOUT + 1.0  # keys typed after `c` wait
+COPY_WAIT_AT_MOST = COPY_AT_MOST + 1.0  # keys typed after `c` wait for its answer
 NOT_KEPT = "The token will not be shown again. Close anyway? y/n"
 
 
@@ -139,6 +138,8 @@ class TokenCreatedScreen(Dialog[None]):
         self.cluster_url = ""
         self.kept = False  # copied (and read back) or saved: closing loses nothing
         self.sent: Copied | None = None  # the last copy not read back (OSC 52)
+        self._copying_now = False  # a copy has not answered yet
+        self._after_copy: Callable[[], object] | None = None  # a close that waits for it
         self._after_shown: list[Callable[[], object]] = []  # see after_shown
 
     @classmethod
@@ -157,6 +158,7 @@ class TokenCreatedScreen(Dialog[None]):
         """Fill the dialog with a new token before it is opened."""
         self._token, self.token_name, self.cluster_url = token, name, cluster_url
         self.kept, self.sent = False, None
+        self._copying_now, self._after_copy = False, None
         if self.is_mounted:
             self._fill()
         else:  # styled as it mounts: a class set later would restyle every node again
@@ -285,12 +287,16 @@ class TokenCreatedScreen(Dialog[None]):
         counts as kept. Keys typed meanwhile (`c Esc`) wait for the answer."""
         if text:
             self.rime.hold_keys(self._copying, COPY_WAIT_AT_MOST)
+            self._copying_now = True
             self._copy(text, what)
 
     @work(exclusive=True, group="copy", exit_on_error=False)
     async def _copy(self, text: str, what: str) -> None:
         try:
             copied = await copy(self.app, text)
+        except Exception:
+            self._copy_answered(text)  # a close waiting for it asks (handle_error says why)
+            raise
         finally:
             self.rime.release_keys(self._copying)
         if self._token is None or self._token not in text:
@@ -305,6 +311,17 @@ class TokenCreatedScreen(Dialog[None]):
             timeout=10,
             markup=False,
         )
+        self._copy_answered(text)
+
+    def _copy_answered(self, text: str) -> None:
+        """The copy of *text* answered: a close that waited for it goes on, knowing what
+        the copy did (closes if it was read back, else asks and says why)."""
+        if self._token is None or self._token not in text:
+            return
+        self._copying_now = False
+        then, self._after_copy = self._after_copy, None
+        if then is not None:
+            self.before_closing(then)
 
     @property
     def _copying(self) -> tuple[str, TokenCreatedScreen]:
@@ -363,9 +380,16 @@ class TokenCreatedScreen(Dialog[None]):
         )
 
     def before_closing(self, then: Callable[[], object]) -> None:
-        """Until the token was copied or saved, closing (or quitting) asks first."""
+        """Until the token was copied or saved, closing (or quitting) asks first. While
+        a copy has not answered (Esc after `c`, once keys stop waiting for it, or a click
+        on Done), the close waits for its answer: what to ask depends on it."""
         if self.unkept() is None:
             then()
+            return
+        if self._copying_now:
+            if self._after_copy is None:
+                self.notify("Closing once the copy answers…", timeout=3, markup=False)
+            self._after_copy = then
             return
 
         def decided(close: bool | None) -> None:
