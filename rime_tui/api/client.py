@@ -114,7 +114,10 @@ class RimeClient(Exchange):
         while True:
             with self._transport_errors():
                 response = await self._http.request(
-                    method, path, params=params, content=content, headers=headers
+                    method,
+                    x.request_url(self._http.base_url, path, params),
+                    content=content,
+                    headers=headers,
                 )
             wait = self._retrying(method, path, response, attempt)
             if wait is None:

@@ -85,6 +85,19 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def request_url(base: httpx.URL, path: str, params: dict[str, Any]) -> httpx.URL:
+    """*path* under the client's *base* URL, with *params* as its query: the URL httpx
+    makes of them, parsed once (httpx parses a relative path and its params three
+    times, half of the time it takes to build a request)."""
+    tail = path.lstrip("/")
+    if not tail.isascii():  # (the client's paths are: their ids are quoted, see segment)
+        tail = httpx.URL(tail).raw_path.decode()
+    raw = base.raw_path + tail.encode()
+    if params:
+        raw += b"?" + str(httpx.QueryParams(params)).encode()
+    return base.copy_with(raw_path=raw)
+
+
 def next_page_token(page: m.Paged[Any]) -> str | None:
     """Where the page after *page* starts; None after the last one."""
     token = page.next_page_token

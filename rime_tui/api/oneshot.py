@@ -58,7 +58,10 @@ class OneShotClient(Exchange):
         while True:
             with self._transport_errors():
                 response = self._http.request(
-                    call.method, call.path, params=params, content=content, headers=headers
+                    call.method,
+                    x.request_url(self._http.base_url, call.path, params),
+                    content=content,
+                    headers=headers,
                 )
             wait = self._retrying(call.method, call.path, response, attempt)
             if wait is None:

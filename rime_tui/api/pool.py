@@ -17,7 +17,10 @@ HTTP/2): closed connections are dropped, surplus idle ones closed as before, and
 each waiting request gets its own idle connection (one no other request is waiting
 to use), whose socket alone is checked (:meth:`has_expired`) before it is handed
 out; an expired one is closed and the next is tried. An idle connection nobody
-takes is checked when it is next taken, or closed with the client.
+takes is checked when it is next taken, or closed with the client. When no request
+waits and the pool holds no more connections than it keeps alive (an answer was
+read, as a rule), the pass has nothing to do: closed connections are dropped by the
+next pass that hands one out.
 
 It relies on these private names: httpx's ``AsyncClient._transport`` and
 ``AsyncHTTPTransport._pool``; httpcore's
@@ -47,6 +50,10 @@ class LeanPool(httpcore.AsyncConnectionPool):
     def _assign_requests_to_connections(self) -> list[AsyncConnectionInterface]:
         closing: list[AsyncConnectionInterface] = []
         requests: list[AsyncPoolRequest] = self._requests
+        if len(self._connections) <= (self._max_keepalive_connections or 0) and not any(
+            r.is_queued() for r in requests
+        ):
+            return closing  # (an answer read) nothing waits, no idle one is surplus
         spoken_for = {id(r.connection) for r in requests if r.connection is not None}
         open_ones = [c for c in self._connections if not c.is_closed()]
         idle = [c for c in open_ones if id(c) not in spoken_for and c.is_idle()]

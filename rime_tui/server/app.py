@@ -29,7 +29,7 @@ from rime_tui import __version__
 from rime_tui.server.deps import Context, on_private_line
 from rime_tui.server.errors import Code, ServiceError
 from rime_tui.server.routes import ROUTERS
-from rime_tui.server.routes.tokens import create_api_token
+from rime_tui.server.routes.tokens import create_api_token, list_api_tokens
 from rime_tui.server.store import Store
 from rime_tui.server.throttle import Monotonic
 from rime_tui.wire import models as m
@@ -153,11 +153,14 @@ ExceptionHandler = Callable[[Request, Exception], Response | Awaitable[Response]
 
 class HotRoutes:
     """Pure ASGI middleware: the hottest write, ``POST /v1/users/api-tokens`` (a burst
-    of creates), answered by its route without FastAPI's routing, dependency solving
-    and exception middleware: they cost a create about as much CPU as the route's
-    own work (``bench_server_floor --parts create``). The route stays registered for
-    OpenAPI; it reads what it needs itself (:func:`deps.request_caller`,
-    :func:`deps.read_body`). Its failures get the app's own exception handlers, as
+    of creates), and the hottest read, ``GET /v1/users/api-tokens`` (the instance
+    listing: a list per workspace, 64 at once), answered by their routes without
+    FastAPI's routing, dependency solving and exception middleware: they cost a
+    create about as much CPU as the route's own work (``bench_server_floor --parts
+    create``), and a fifth of the instance's CPU in the listing (``bench_tui --only
+    meter``). The routes stay registered for OpenAPI; they read what they need
+    themselves (:func:`deps.request_caller`, :func:`deps.read_query`,
+    :func:`deps.read_body`). Their failures get the app's own exception handlers, as
     through FastAPI; one with no handler of its own goes on to the 500 handler.
     """
 
@@ -294,7 +297,13 @@ def create_app(
         description="An RI Platform-compatible instance for API access tokens.",
         responses=_ERROR_RESPONSES,
     )
-    app.add_middleware(HotRoutes, routes={("POST", "/v1/users/api-tokens"): create_api_token})
+    app.add_middleware(
+        HotRoutes,
+        routes={
+            ("GET", "/v1/users/api-tokens"): list_api_tokens,
+            ("POST", "/v1/users/api-tokens"): create_api_token,
+        },
+    )
     app.add_middleware(BodyLimit)
     app.add_middleware(HostGuard, allowed_hosts=tuple(allowed_hosts))
     app.state.context = Context(store, instance_key, monotonic)

@@ -78,6 +78,21 @@ async def test_a_request_costs_the_pool_one_look_at_one_connection(
     assert len(passes) == 2 * sent  # one when sent, one when its answer is read
 
 
+async def test_an_answer_read_while_nothing_waits_costs_no_look_at_any_connection(
+    local: Local, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass after an answer is read had nothing to hand out (the listing sends its
+    next request after that) yet looked at each of the 64 connections: more than half
+    of the pool's work. Now a request sent costs a pass over them, an answer read none."""
+    with counting(monkeypatch, httpcore.AsyncHTTPConnection, "is_idle") as looks:
+        async with local.client() as client:
+            async for _ in wide_rounds(client, local):
+                pass
+    sent = WIDE * ROUNDS
+    # 4,160 here (10,400 with a pass over every connection per answer too)
+    assert 0 < len(looks) <= sent * WIDE // 2
+
+
 async def test_a_connection_the_server_closed_is_replaced(local: Local) -> None:
     """An idle connection is checked when it is taken: one the server has closed is
     dropped and the request goes out on a new one."""

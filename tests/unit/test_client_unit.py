@@ -408,3 +408,27 @@ async def test_retry_waits_are_the_documented_ones() -> None:
             assert client._retry_wait("DELETE", answer, 0) == expected, after
         assert client._retry_wait("POST", bare, 0) is None
         assert client._retry_wait("GET", httpx.Response(500), 0) is None
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:8080", "https://rime.example.io/ri/"])
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/rime-info", {}),
+        ("/v1/users/api-tokens", {"workspaceId.uuid": "ab-12", "pageSize": 100}),
+        ("/v1/users/api-tokens/a%2Fb", {}),
+        ("/v1/workspaces", {"pageToken": "a b+c/=&?#%é", "x": "ü"}),
+        ("/v1/üser s", {"pageSize": 0}),
+    ],
+)
+def test_a_request_url_is_the_one_httpx_makes_of_the_path_and_params(
+    base: str, path: str, params: dict[str, str | int]
+) -> None:
+    # The client builds each URL itself (parsed once, not three times): it must be
+    # byte for byte what httpx makes of the same base URL, path and query parameters.
+    from rime_tui.api.exchange import request_url
+
+    client = httpx.Client(base_url=base)
+    made = client.build_request("GET", path, params=params).url
+    assert request_url(client.base_url, path, params) == made
+    assert request_url(client.base_url, path, params).raw_path == made.raw_path
