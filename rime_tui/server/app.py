@@ -29,7 +29,11 @@ from rime_tui import __version__
 from rime_tui.server.deps import Context, on_private_line
 from rime_tui.server.errors import Code, ServiceError
 from rime_tui.server.routes import ROUTERS
-from rime_tui.server.routes.tokens import create_api_token, list_api_tokens
+from rime_tui.server.routes.tokens import (
+    create_api_token,
+    delete_api_token,
+    list_api_tokens,
+)
 from rime_tui.server.store import Store
 from rime_tui.server.throttle import Monotonic
 from rime_tui.wire import models as m
@@ -148,13 +152,15 @@ def _is_json(content_type: str) -> bool:
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+ItemEndpoint = Callable[[Request, str], Awaitable[Response]]  # and the item's id, from the path
 ExceptionHandler = Callable[[Request, Exception], Response | Awaitable[Response]]
 
 
 class HotRoutes:
     """Pure ASGI middleware: the hottest write, ``POST /v1/users/api-tokens`` (a burst
-    of creates), and the hottest read, ``GET /v1/users/api-tokens`` (the instance
-    listing: a list per workspace, 64 at once), answered by their routes without
+    of creates, and ``DELETE /v1/users/api-tokens/{id}``, the same clients' deletes),
+    and the hottest read, ``GET /v1/users/api-tokens`` (the instance listing: a list
+    per workspace, 64 at once), answered by their routes without
     FastAPI's routing, dependency solving and exception middleware: they cost a
     create about as much CPU as the route's own work (``bench_server_floor --parts
     create``), and a fifth of the instance's CPU in the listing (``bench_tui --only
@@ -164,14 +170,28 @@ class HotRoutes:
     through FastAPI; one with no handler of its own goes on to the 500 handler.
     """
 
-    def __init__(self, app: ASGIApp, routes: dict[tuple[str, str], Endpoint]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: dict[tuple[str, str], Endpoint],
+        items: dict[tuple[str, str], ItemEndpoint] | None = None,
+    ) -> None:
         self.app = app
         self.routes = routes  # (method, path) -> endpoint
+        self.items = items or {}  # (method, path of the collection) -> endpoint of an item
+
+    def _endpoint(self, scope: Scope) -> Endpoint | None:
+        method, path = scope["method"], scope["path"]
+        endpoint = self.routes.get((method, path))
+        if endpoint is None and self.items:
+            collection, _, item = path.rpartition("/")
+            of_item = self.items.get((method, collection)) if item else None
+            if of_item is not None:
+                return lambda request: of_item(request, item)
+        return endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = (
-            self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
-        )
+        endpoint = self._endpoint(scope) if scope["type"] == "http" else None
         if endpoint is None:
             await self.app(scope, receive, send)
             return
@@ -303,6 +323,7 @@ def create_app(
             ("GET", "/v1/users/api-tokens"): list_api_tokens,
             ("POST", "/v1/users/api-tokens"): create_api_token,
         },
+        items={("DELETE", "/v1/users/api-tokens"): delete_api_token},
     )
     app.add_middleware(BodyLimit)
     app.add_middleware(HostGuard, allowed_hosts=tuple(allowed_hosts))
