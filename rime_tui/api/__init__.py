@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from rime_tui.api.client import RimeClient, normalize_cluster_url
     from rime_tui.api.errors import (
         AlreadyExistsError,
+        AnswerLostError,
         ApiError,
         AuthenticationError,
         ConnectionFailedError,
@@ -33,6 +34,7 @@ _CLIENT = ("RimeClient", "normalize_cluster_url")
 
 __all__ = [
     "AlreadyExistsError",
+    "AnswerLostError",
     "ApiError",
     "AuthenticationError",
     "ConnectionFailedError",

@@ -30,7 +30,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
-from rime_tui.api.errors import NotFoundError, RimeError
+from rime_tui.api.errors import AnswerLostError, NotFoundError, RimeError, TransportError
 from rime_tui.api.tokens import Listed
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_NAME_LENGTH
@@ -192,6 +192,14 @@ async def create(
     """
     task, cancelled = await _answer(client.create_api_token(name, workspace_id, expiry_days=days))
     failure = task.exception()
+    if isinstance(failure, TransportError) and failure.sent:  # it may exist: say so
+        lost = AnswerLostError(
+            f"{failure.message} The cluster may have made the token {name!r} anyway; "
+            f"its secret did not arrive and cannot be shown. If {name!r} is listed now "
+            "and you had no token of that name before, delete it and create it again.",
+            sent=True,
+        )
+        lost.__cause__, failure = failure, lost
     if failure is not None:
         if cancelled:
             raise Interrupted(f"making {name!r} failed ({failure})", None, name) from failure

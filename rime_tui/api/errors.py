@@ -15,10 +15,11 @@ before an answer arrived are :class:`TransportError`.
     │   ├── LimitExceededError      429 (token cap, login throttling)
     │   └── ServerError             5xx
     ├── ProtocolError           (the answer is not what an RI cluster sends)
-    └── TransportError
+    └── TransportError          (.sent: the request may have reached the cluster)
         ├── ConnectionFailedError
         │   └── TLSError
-        └── RequestTimeoutError
+        ├── RequestTimeoutError
+        └── AnswerLostError     (a create sent, its answer lost: it may exist)
 """
 
 from __future__ import annotations
@@ -92,7 +93,12 @@ class ProtocolError(RimeError):
 
 
 class TransportError(RimeError):
-    """No answer arrived."""
+    """No answer arrived. *sent*: the request may have reached the cluster (its answer
+    was awaited, or the connection broke while it was sent): what it asked may be done."""
+
+    def __init__(self, message: str, *, sent: bool = False) -> None:
+        super().__init__(message)
+        self.sent = sent
 
 
 class ConnectionFailedError(TransportError):
@@ -105,6 +111,11 @@ class TLSError(ConnectionFailedError):
 
 class RequestTimeoutError(TransportError):
     """The cluster did not answer in time."""
+
+
+class AnswerLostError(TransportError):
+    """A request that makes something was sent and its answer never came: the cluster
+    may have done it. (A create's: the token may exist, its secret lost.)"""
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

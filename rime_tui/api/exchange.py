@@ -43,6 +43,16 @@ M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
 
+# httpx's failures before any of a request left: the cluster cannot have acted on it.
+NOT_SENT = (
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ConnectError,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+
 RETRIED_METHODS = frozenset({"GET", "DELETE"})
 """Idempotent calls: sending one again cannot do a thing twice."""
 RETRIED_STATUSES = frozenset({429, 503})
@@ -227,14 +237,18 @@ class Exchange:
             yield
         except httpx.TimeoutException as exc:
             raise RequestTimeoutError(
-                f"{self.host} did not answer in time ({type(exc).__name__})."
+                f"{self.host} did not answer in time ({type(exc).__name__}).",
+                sent=not isinstance(exc, NOT_SENT),
             ) from exc
         except httpx.ConnectError as exc:
             if _is_tls_failure(exc):
                 raise TLSError(f"TLS handshake with {self.host} failed: {_root(exc)}") from exc
             raise ConnectionFailedError(f"Could not connect to {self.host}: {_root(exc)}") from exc
         except httpx.TransportError as exc:
-            raise TransportError(f"Connection to {self.host} failed: {_root(exc)}") from exc
+            raise TransportError(
+                f"Connection to {self.host} failed: {_root(exc)}",
+                sent=not isinstance(exc, NOT_SENT),
+            ) from exc
 
     def _answer(self, method: str, path: str, model: type[M], response: httpx.Response) -> M:
         """*response* as a *model*, or the error it is."""

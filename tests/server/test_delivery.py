@@ -15,7 +15,13 @@ import pytest
 
 from rime_tui.api import RimeClient
 from rime_tui.api import delivery as d
-from rime_tui.api.errors import AuthenticationError, RimeError
+from rime_tui.api.errors import (
+    AnswerLostError,
+    AuthenticationError,
+    ConnectionFailedError,
+    RimeError,
+    TransportError,
+)
 from rime_tui.api.tokens import Listed
 from rime_tui.wire import models as m
 from rime_tui.wire.constants import MAX_NAME_LENGTH
@@ -313,6 +319,39 @@ async def test_a_create_interrupted_in_flight_hands_over_its_secret(
     assert stopped.value.secret is not None and stopped.value.name == "new"
     assert await works(local, stopped.value.secret.full_api_token)
     assert d.lifetime_days((await tokens(local))["new"]) == 5
+
+
+@pytest.mark.parametrize("lost", ["answer held", "connection dropped"])
+async def test_a_create_whose_answer_is_lost_says_the_token_may_exist(
+    local: Local, proxy: LatencyProxy, lost: str
+) -> None:
+    # The cluster made the token; its answer never came (no answer within the read
+    # timeout, or the connection dropped after the request was sent). The secret is
+    # gone: the error must say the token may exist, not "try again" (a 409 then).
+    if lost == "answer held":
+        proxy.hold("POST", TOKENS)
+    else:
+        proxy.fail("POST", TOKENS)
+    timeout = httpx.Timeout(5.0, read=0.5)
+    async with RimeClient(proxy.url, api_token=local.api_token, timeout=timeout) as client:
+        with pytest.raises(AnswerLostError) as caught:
+            await d.create(client, local.workspace_id, "lost one", None, print, check=True)
+    proxy.release_answers()
+    assert caught.value.sent and isinstance(caught.value.__cause__, TransportError)
+    assert "may have made the token 'lost one' anyway" in caught.value.message
+    assert "delete it and create it again" in caught.value.message
+    if lost == "answer held":  # the instance did make it
+        assert "lost one" in await tokens(local)
+
+
+async def test_a_create_that_never_left_is_not_said_to_be_perhaps_made(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    # Nothing answers on the port: the request never left, so nothing was made.
+    async with RimeClient(f"http://127.0.0.1:{free_port()}", api_token="rime_x") as client:
+        with pytest.raises(ConnectionFailedError) as caught:
+            await d.create(client, local.workspace_id, "never", None, print, check=False)
+    assert not caught.value.sent and "may have made" not in caught.value.message
 
 
 async def test_a_create_that_fails_while_interrupted_has_no_secret(

@@ -105,6 +105,27 @@ async def test_a_stalled_create_shows_progress_and_esc_waits_for_its_dialog(
         assert_healthy(app, failures)
 
 
+async def test_a_create_whose_answer_never_comes_says_the_token_may_exist_and_lists_it(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # The cluster made the token; its answer did not come within the client's read
+    # timeout (1 s here, 15 s by default). The secret cannot be shown: the page says
+    # the token may exist and lists it, rather than "try again" (a 409 for that name).
+    app = far_app(proxy, timeout=1.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tokens = await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        proxy.hold("POST", TOKENS)
+        await pilot.press("n", *"lost1", "enter")
+        error = tokens.query_one("#error")
+        await until(pilot, lambda: "may have made the token 'lost1'" in str(error.render()), "it")
+        assert "delete it and create it again" in str(error.render())
+        table = tokens.query_one(DataTable)
+        await until(pilot, lambda: "lost1" in table_text(table), "the token listed")
+        assert app.screen is tokens and "lost1" in await names_listed(local)
+        proxy.release_answers()
+        assert_healthy(app, failures)
+
+
 async def test_the_page_under_a_new_secret_catches_up_after_the_dialog_is_on_screen(
     local: Local, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, failures: WorkerFailures
 ) -> None:

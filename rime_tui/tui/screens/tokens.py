@@ -503,12 +503,14 @@ class TokensScreen(WorkspaceScreen):
         )
 
     def _create_failed(self, error: BaseException) -> None:
-        from rime_tui.api.errors import LimitExceededError
+        from rime_tui.api.errors import AnswerLostError, LimitExceededError
 
         if isinstance(error, LimitExceededError):
             self.show_error(f"{error.message} {self._expired_hint()}".strip())
-        else:
-            self.handle_error(error)
+            return
+        self.handle_error(error)
+        if isinstance(error, AnswerLostError):  # made, perhaps: list it if it was
+            self.action_refresh()
 
     @on(Input.Changed, "#token-name")
     def _name_changed(self) -> None:
