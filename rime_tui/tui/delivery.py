@@ -67,7 +67,7 @@ class Delivery:
         self._kinds: set[str] = set()  # "create", "rotate": in flight
         self._idle = asyncio.Event()
         self._idle.set()
-        self._waiting: deque[tuple[str, str, str]] = deque()  # secrets whose dialog waits
+        self._waiting: deque[tuple[str, str, str, str]] = deque()  # secrets whose dialog waits
         # (name, secret, cluster, what happened) of secrets that came as the app closed:
         # printed by run_tui once the terminal is restored.
         self.undelivered: list[tuple[str, str, str, str]] = []
@@ -256,19 +256,20 @@ class Delivery:
             return
         # Right after the release, with no wait between: the dialog's push holds the
         # keys again before any is let through.
-        self.show(made.full_api_token, name, cluster_url)
+        self.show(made.full_api_token, name, cluster_url, kind)
         if page in self.app.screen_stack:
             shown(made)
 
-    def show(self, secret: str, name: str, cluster_url: str) -> None:
-        """The one-time dialog with *secret*, over whatever screen shows."""
+    def show(self, secret: str, name: str, cluster_url: str, kind: str = "create") -> None:
+        """The one-time dialog with *secret* (of a *kind*: "create" or "rotate"), over
+        whatever screen shows."""
         from rime_tui.tui import screens
 
         dialog = screens.TokenCreatedScreen.reused(self.app)
         if dialog in self.app.screen_stack:  # showing another secret: this one next
-            self._waiting.append((secret, name, cluster_url))
+            self._waiting.append((secret, name, cluster_url, kind))
             return
-        dialog.show_token(secret, name, cluster_url)
+        dialog.show_token(secret, name, cluster_url, rotated=kind == "rotate")
         self.app.open_dialog(dialog, self._closed)
 
     def after_shown(self, callback: Callable[[], object]) -> None:

@@ -79,10 +79,19 @@ async def test_R_asks_then_rotates_and_shows_the_new_secret(
         await pilot.press("y")
         dialog = await screen(pilot, TokenCreatedScreen)
         secret = dialog.token
+        title = dialog.query_one(".dialog-title", Static)
+        assert text_of(title) == "API access token rotated"
+        await pilot.press("escape")  # not kept: asks
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await screen(pilot, TokensScreen)
+        await pilot.press("n", *"made after", "enter")  # the same dialog, for a create
+        assert await screen(pilot, TokenCreatedScreen) is dialog
+        assert text_of(title) == "API access token created"
 
     after = {t.name: t for t in await server_tokens(admin, local.workspace_id)}
     assert old.id.uuid not in {t.id.uuid for t in after.values()}
-    assert set(after) == {"Default token", "rotate me"}  # no stand-in left behind
+    assert set(after) == {"Default token", "rotate me", "made after"}  # no stand-in left
     new = after["rotate me"]
     assert new.suffix == secret[-4:] != old.full_api_token[-4:]
     assert new.expiration_time is not None and new.creation_time is not None

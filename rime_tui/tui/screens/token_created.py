@@ -122,6 +122,7 @@ class TokenCreatedScreen(Dialog[None]):
     AUTO_FOCUS = "#copy"
     FRAME = "created"
     heading = "API access token created"
+    ROTATED = "API access token rotated"  # the heading over a rotated token's new secret
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "done", "Done"),  # first, as Back is on the pages: always shown
@@ -154,9 +155,13 @@ class TokenCreatedScreen(Dialog[None]):
         app.install_screen(dialog, name)
         return dialog
 
-    def show_token(self, token: str, name: str, cluster_url: str) -> TokenCreatedScreen:
-        """Fill the dialog with a new token before it is opened."""
+    def show_token(
+        self, token: str, name: str, cluster_url: str, *, rotated: bool = False
+    ) -> TokenCreatedScreen:
+        """Fill the dialog with a new token (or a rotated one's new secret) before it is
+        opened."""
         self._token, self.token_name, self.cluster_url = token, name, cluster_url
+        self.heading = self.ROTATED if rotated else type(self).heading
         self.kept, self.sent = False, None
         self._copying_now, self._after_copy = False, None
         if self.is_mounted:
@@ -219,6 +224,7 @@ class TokenCreatedScreen(Dialog[None]):
         self._fill()
 
     def _fill(self) -> None:
+        self.query_one(".dialog-title", Static).update(self.heading)
         self.query_one("#created-name", Static).update(
             Content.assemble("Token Name: ", (one_line(self.token_name), "bold"))
         )
