@@ -403,6 +403,8 @@ class TokenCreatedScreen(Dialog[None]):
                 then()
 
         message = NOT_KEPT if self.sent is None else f"{not_copied_warning(self.sent)} {NOT_KEPT}"
+        if self.sent is not None:  # the question says what the copy's notice said, which
+            self.app.clear_notifications()  # would cover its buttons on a narrow terminal
         self.rime.open_dialog(
             ConfirmScreen("Close without keeping the token?", message, confirm="Close"), decided
         )
