@@ -313,10 +313,14 @@ async def test_revoke_sends_the_secret_to_no_cluster_it_was_not_given(
     assert curl_status(local, named) == 401 and faulty.hits == []
 
 
-@pytest.mark.parametrize("given", ["", "rime_one rime_two"])
+@pytest.mark.parametrize(
+    "given", ["", "rime_one rime_two", "rime_" + "x" * 5_000_000], ids=["none", "two", "5 MB"]
+)
 def test_revoke_refuses_what_is_not_one_secret(module_local: Local, given: str) -> None:
     done = ok(_revoke(module_local, given, "--cluster", module_local.url), 2)
     assert "nothing revoked" in done.stderr
+    if len(given) > 4096:  # read no further than a secret can be long
+        assert "more than a secret (over 4096 characters)" in done.stderr
 
 
 # -- check --------------------------------------------------------------------------------
