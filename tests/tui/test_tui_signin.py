@@ -373,3 +373,24 @@ async def test_a_sign_in_whose_app_closes_before_its_next_refresh_leaves_nothing
             await screen(pilot, WorkspacesScreen)
         gc.collect()
     assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
+
+
+async def test_quitting_in_the_very_call_that_signs_in_exits_cleanly(
+    local: Local, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ctrl+q (or a signal) handled as the sign-in succeeds: Workspaces was pushed and the
+    # app quit before Textual composed it; its on_mount found no table (NoMatches, a
+    # traceback on the terminal at exit).
+    app: RimeApp = make_app()
+    signed_in = RimeApp.signed_in
+
+    def then_quit(self: RimeApp, session: Any) -> None:
+        signed_in(self, session)
+        self.exit()
+
+    monkeypatch.setattr(RimeApp, "signed_in", then_quit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready_sign_in(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: not app.is_running, "the app to end")
+    assert app.return_code == 0

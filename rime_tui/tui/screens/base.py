@@ -11,6 +11,7 @@ BaseScreen        every screen: the app, keys that focus a field, the one error 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
@@ -33,6 +34,22 @@ if TYPE_CHECKING:
     from rime_tui.wire.models import Workspace
 
 R = TypeVar("R")
+S = TypeVar("S", bound="BaseScreen[Any]")
+
+
+def unless_quitting(on_mount: Callable[[S], None]) -> Callable[[S], None]:
+    """A screen's on_mount that does nothing once the app is quitting: a screen pushed
+    in the very call that quits (ctrl+q or a signal handled as a sign-in succeeds)
+    mounts with nothing composed, and its queries failed (NoMatches, a traceback on
+    the terminal at exit)."""
+
+    @functools.wraps(on_mount)
+    def guarded(self: S) -> None:
+        if not self.rime.closing:
+            on_mount(self)
+
+    return guarded
+
 
 REFRESH = Binding("r", "refresh", "Refresh")
 # Esc on a page with its filter open closes the filter (RimeScreen.check_action).
@@ -180,6 +197,7 @@ class RimeScreen(BaseScreen[None]):
     def crumbs(self) -> list[str]:
         return [self.PAGE]
 
+    @unless_quitting
     def on_mount(self) -> None:
         # Textual calls the on_mount of every class in the MRO, subclass first: a page's
         # own on_mount must not call super().on_mount() (the page loaded twice, and on

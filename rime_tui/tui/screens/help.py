@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from rime_tui.tui.screens.base import Dialog
+from rime_tui.tui.screens.base import Dialog, unless_quitting
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.overview import OverviewScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
@@ -113,6 +113,7 @@ class HelpScreen(Dialog[None]):
             yield Static("\n".join(lines), id="help-text")
         yield Static("Esc or ? closes this help.", classes="hint")
 
+    @unless_quitting
     def on_mount(self) -> None:
         self.call_after_refresh(self._show_section)
 

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Header, Static
 
-from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
+from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen, unless_quitting
 from rime_tui.tui.screens.tokens import METER_CSS, show_meter
 from rime_tui.tui.text import label_rows, one_line, visible
 from rime_tui.tui.widgets import KeyBar
@@ -115,6 +115,7 @@ class OverviewScreen(WorkspaceScreen):
     def action_settings(self) -> None:
         self.rime.open_settings()
 
+    @unless_quitting
     def on_mount(self) -> None:
         self.query_one("#meter", Static).display = False
 

@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rime_tui.tui.screens.base import WorkspaceScreen
+from rime_tui.tui.screens.base import WorkspaceScreen, unless_quitting
 from rime_tui.tui.screens.workspaces import role_name
 from rime_tui.tui.table import Column, FitTable
 from rime_tui.tui.text import label_rows, one_line
@@ -74,6 +74,7 @@ class SettingsScreen(WorkspaceScreen):
                 yield FitTable(id="members", zebra_stripes=False)
         yield KeyBar()
 
+    @unless_quitting
     def on_mount(self) -> None:
         self.query_one("#members", FitTable).set_columns(
             [

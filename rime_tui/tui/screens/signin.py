@@ -20,7 +20,7 @@ from rime_tui.profiles import (
     same_cluster,
     save_profile,
 )
-from rime_tui.tui.screens.base import BaseScreen
+from rime_tui.tui.screens.base import BaseScreen, unless_quitting
 from rime_tui.tui.session import (
     FormError,
     LocalStart,
@@ -172,6 +172,7 @@ class SignInScreen(BaseScreen[None]):
         self.profiles = _stored_profiles()
         self.notify(f"The token is stored as profile {name!r} in {path}.", markup=False)
 
+    @unless_quitting
     def on_mount(self) -> None:
         if self.local_start is not None and self.reauth_message is None:
             self._prefill_local()

@@ -27,7 +27,7 @@ from rime_tui.tui.clipboard import (
     not_copied_warning,
 )
 from rime_tui.tui.errors import describe
-from rime_tui.tui.screens.base import Dialog
+from rime_tui.tui.screens.base import Dialog, unless_quitting
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.save_token import SaveTokenScreen
 from rime_tui.tui.text import one_line
@@ -220,6 +220,7 @@ class TokenCreatedScreen(Dialog[None]):
         # Built on the first `u`, below the token: they scroll, the token stays.
         yield VerticalScroll(id="snippets")
 
+    @unless_quitting
     def on_mount(self) -> None:
         self._fill()
 

@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Header, Input, Select, Static
 
 from rime_tui.tui.limits import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH, TOKEN_LIMIT, refused_at
-from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen
+from rime_tui.tui.screens.base import REFRESH, WorkspaceScreen, unless_quitting
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.table import Cell, Column, FitTable, Row, Tagged, clip
 from rime_tui.tui.text import one_line
@@ -213,6 +213,7 @@ class TokensScreen(WorkspaceScreen):
         yield Static("", id="status", classes="status", markup=False)
         yield KeyBar()
 
+    @unless_quitting
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one("#meter", Static).display = self.shows_meter

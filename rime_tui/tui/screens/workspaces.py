@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
-from rime_tui.tui.screens.base import CLOSE_FILTER, REFRESH, RimeScreen
+from rime_tui.tui.screens.base import CLOSE_FILTER, REFRESH, RimeScreen, unless_quitting
 from rime_tui.tui.table import RowTable
 from rime_tui.tui.text import one_line
 from rime_tui.tui.widgets import KeyBar, TextInput
@@ -95,6 +95,7 @@ class WorkspacesScreen(RimeScreen):
         yield Static("", id="status", classes="status", markup=False)
         yield KeyBar()
 
+    @unless_quitting
     def on_mount(self) -> None:
         self._column_widths = self._fit_columns()
         self.query_one("#filter", Input).display = False
