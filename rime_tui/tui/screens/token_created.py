@@ -161,7 +161,11 @@ class TokenCreatedScreen(Dialog[None]):
         """Fill the dialog with a new token (or a rotated one's new secret) before it is
         opened."""
         self._token, self.token_name, self.cluster_url = token, name, cluster_url
-        self.heading = self.ROTATED if rotated else type(self).heading
+        heading = self.ROTATED if rotated else type(self).heading
+        if heading != self.heading:  # (a title changed only when it must: a layout pass)
+            self.heading = heading
+            if self.is_mounted:
+                self.query_one(".dialog-title", Static).update(heading)
         self.kept, self.sent = False, None
         self._copying_now, self._after_copy = False, None
         if self.is_mounted:
@@ -225,7 +229,6 @@ class TokenCreatedScreen(Dialog[None]):
         self._fill()
 
     def _fill(self) -> None:
-        self.query_one(".dialog-title", Static).update(self.heading)
         self.query_one("#created-name", Static).update(
             Content.assemble("Token Name: ", (one_line(self.token_name), "bold"))
         )
