@@ -43,11 +43,11 @@ M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
 
-# httpx's failures before any of a request left: the cluster cannot have acted on it.
+# httpx's failures before any of a request left: the cluster cannot have acted on it
+# (a ConnectError is a ConnectionFailedError, never sent).
 NOT_SENT = (
     httpx.ConnectTimeout,
     httpx.PoolTimeout,
-    httpx.ConnectError,
     httpx.ProxyError,
     httpx.UnsupportedProtocol,
     httpx.LocalProtocolError,

@@ -305,11 +305,12 @@ class TokenCreatedScreen(Dialog[None]):
         try:
             copied = await copy(self.app, text)
         except Exception:
-            self._copy_answered(text)  # a close waiting for it asks (handle_error says why)
+            if self._shows(text):  # a close waiting for it asks (handle_error says why)
+                self._copy_answered()
             raise
         finally:
             self.rime.release_keys(self._copying)
-        if self._token is None or self._token not in text:
+        if not self._shows(text):
             return  # the dialog closed, or shows another token, meanwhile
         self.kept = self.kept or copied.confirmed
         self.sent = self.sent if copied.confirmed else copied
@@ -321,13 +322,15 @@ class TokenCreatedScreen(Dialog[None]):
             timeout=10,
             markup=False,
         )
-        self._copy_answered(text)
+        self._copy_answered()
 
-    def _copy_answered(self, text: str) -> None:
-        """The copy of *text* answered: a close that waited for it goes on, knowing what
-        the copy did (closes if it was read back, else asks and says why)."""
-        if self._token is None or self._token not in text:
-            return
+    def _shows(self, text: str) -> bool:
+        """Whether *text* (the token, or an example holding it) is this dialog's now."""
+        return self._token is not None and self._token in text
+
+    def _copy_answered(self) -> None:
+        """The copy answered: a close that waited for it goes on, knowing what the copy
+        did (closes if it was read back, else asks and says why)."""
         self._copying_now = False
         then, self._after_copy = self._after_copy, None
         if then is not None:
