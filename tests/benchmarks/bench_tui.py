@@ -377,6 +377,7 @@ def path_at_a_distance(tmp: Path, latency: float, runs: int = 3) -> None:
                     times[delay].append(took)
     finally:
         local.server.stop()
+    requests = [_requests_as_the_admin(tmp / f"path{n}", n) for n in PATH_WORKSPACES]
     at_0, far = statistics.median(times[0.0]), statistics.median(times[latency])
     floor = at_0 + 4 * latency
     print(f"the path to the dialog with an API token, {runs} runs each in turn (medians):")
@@ -385,11 +386,51 @@ def path_at_a_distance(tmp: Path, latency: float, runs: int = 3) -> None:
     print(f"  at 0 ms {at_0:.2f} s; at {latency * 1000:.0f} ms {far:.2f} s", end="")
     print(f" = {far / floor:.2f}x", end="")
     print(f" (0 ms + 4 x {latency * 1000:.0f} ms = {floor:.2f} s; goal <= 1.15)")
+    print("  requests on the path, signed in as the org admin (the meters count every workspace):")
+    for spaces, total, lists in requests:
+        print(
+            f"    {spaces:3d} workspace{'s' if spaces > 1 else ' '}: {total:3d} requests,"
+            f" {lists:3d} token lists = workspaces + {total - spaces}"
+        )
+    print("    (goal: workspaces + a constant)")
 
 
-async def _walk_the_path(proxy: Any, api_token: str) -> tuple[float, list[tuple[str, int]]]:
-    """One walk of the path; the seconds from Enter to the dialog, and each step's
-    sequential round trips."""
+PATH_WORKSPACES = (1, 50, 200)
+
+
+def _requests_of(requests: list[tuple[str, str]], spaces: int) -> tuple[int, int, int]:
+    """(workspaces, the path's requests, its token lists), from the proxy's log of a walk."""
+    lists = sum(1 for method, path in requests if (method, path) == ("GET", "/v1/users/api-tokens"))
+    return spaces, len(requests), lists
+
+
+def _requests_as_the_admin(data_dir: Path, spaces: int) -> tuple[int, int, int]:
+    """One walk of the path at 0 ms, signed in as the org admin (their session sees every
+    workspace), on an instance of *spaces* workspaces."""
+    from rime_tui.server.runner import open_instance
+    from tests.support.latency_proxy import LatencyProxy
+    from tests.support.local import start_local
+
+    instance = open_instance(data_dir, f"http://127.0.0.1:{free_port()}")
+    with instance.store.transaction():
+        for i in range(1, spaces):
+            instance.store.insert_workspace(f"Team {i:03d}", f"Workspace number {i}", None)
+    instance.store.close()
+    local = start_local(data_dir)
+    try:
+        with LatencyProxy(local.server.port) as proxy:
+            asyncio.run(_walk_the_path(proxy, None, (local.admin_email, local.admin_password)))
+            return _requests_of(proxy.requests, spaces)
+    finally:
+        local.server.stop()
+
+
+async def _walk_the_path(
+    proxy: Any, api_token: str | None, admin: tuple[str, str] | None = None
+) -> tuple[float, list[tuple[str, int]]]:
+    """One walk of the path, signed in with *api_token* through the form, or as the
+    *admin* (email, password) with a session; the seconds from Enter to the dialog, and
+    each step's sequential round trips."""
     from textual.widgets import DataTable
 
     from rime_tui.tui.screens.overview import OverviewScreen
@@ -397,6 +438,7 @@ async def _walk_the_path(proxy: Any, api_token: str) -> tuple[float, list[tuple[
     from rime_tui.tui.screens.signin import SignInScreen
     from rime_tui.tui.screens.token_created import TokenCreatedScreen
     from rime_tui.tui.screens.tokens import TokensScreen
+    from rime_tui.tui.session import SignInForm, sign_in
     from rime_tui.tui.widgets import TextInput
     from tests.support.tui import far_app, screen, until
 
@@ -413,7 +455,11 @@ async def _walk_the_path(proxy: Any, api_token: str) -> tuple[float, list[tuple[
             steps.append((name, proxy.rounds - rounds))
             rounds = proxy.rounds
 
-        await pilot.press("enter")  # the form holds the cluster and the token
+        if admin is None:
+            await pilot.press("enter")  # the form holds the cluster and the token
+        else:
+            form = SignInForm(proxy.url, "password", *admin)
+            app.signed_in(await sign_in(form, form.cluster_url(), app.new_client))
         await until(pilot, lambda: app.screen.query(DataTable), "Workspaces")
         await until(pilot, lambda: app.screen.query_one(DataTable).row_count > 0, "its rows")
         step("sign-in + Workspaces")
