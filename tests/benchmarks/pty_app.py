@@ -110,6 +110,17 @@ class PtyApp:
                 raise TimeoutError(f"{needle!r} did not appear within {timeout} s; saw …{tail!r}")
             self._pump(0.005)
 
+    def wait_for_each(self, *needles: str, timeout: float = 30.0) -> float:
+        """:meth:`wait_for` of every one of *needles*, in whatever order they appear (a
+        page's parts paint in the order their data comes); the seconds of the last."""
+        start, ends, last = self.seen, [], 0.0
+        for needle in needles:
+            self.seen = start
+            last = max(last, self.wait_for(needle, timeout))
+            ends.append(self.seen)
+        self.seen = max(ends, default=start)
+        return last
+
     def wait_exit(self, timeout: float = 120.0) -> int:
         """Read the output until the child exits; its exit code."""
         deadline = time.perf_counter() + timeout
