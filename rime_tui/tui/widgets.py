@@ -106,6 +106,11 @@ class ShownKey:
     divided: bool = False  # a thin rule before it (the command palette's key)
 
 
+# Columns of the key bar's progress line ("⠹ Creating “deploy”…") kept before Quit and
+# Help give way to it on a very narrow terminal.
+MIN_WORKING = 20
+
+
 class KeyBar(Widget, can_focus=False):
     """Its screen's keys on one line at the bottom, as Textual's Footer shows them.
 
@@ -210,10 +215,15 @@ class KeyBar(Widget, can_focus=False):
         right = [(key, self._piece(key)) for key in self.app_keys if not key.divided]
         palette = [(key, self._piece(key)) for key in self.app_keys if key.divided]
         working, keys_work = self._working()
-        if working.cell_length:
-            working = working.truncate(width, ellipsis=True)
-        while right and sum(piece.cell_length for _, piece in right) > width - working.cell_length:
+        # Quit and Help keep their place while something is waited for: the line says
+        # what, in the room left of them (cut short with "…"), as long as its start fits.
+        least = min(working.cell_length, MIN_WORKING)
+        while right and sum(piece.cell_length for _, piece in right) > width - least:
             right.pop()
+        if working.cell_length:
+            working = working.truncate(
+                width - sum(piece.cell_length for _, piece in right), ellipsis=True
+            )
         room = width - working.cell_length - sum(piece.cell_length for _, piece in right)
         left: list[tuple[ShownKey, Content]] = []
         for key in self.keys if keys_work else []:

@@ -18,11 +18,14 @@ from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
 from rime_tui.tui.widgets import KeyBar
-from tests.support.tui import MakeApp, SignIn, reach_tokens, screen, until
+from tests.support.tui import MakeApp, SignIn, reach_tokens, screen, screen_lines, until
 
 
 def bottom_line(pilot: Pilot[Any]) -> str:
-    return [strip.text for strip in pilot.app.screen._compositor.render_strips()][-1]
+    """The terminal's last line; empty before the screen's first layout (a wait for
+    a key to show could look then, and found no line at all)."""
+    lines = screen_lines(pilot.app)
+    return lines[-1] if lines else ""
 
 
 async def click_key(pilot: Pilot[Any], label: str) -> None:
