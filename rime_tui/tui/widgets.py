@@ -106,9 +106,12 @@ class ShownKey:
     divided: bool = False  # a thin rule before it (the command palette's key)
 
 
-# Columns of the key bar's progress line ("⠹ Creating “deploy”…") kept before Quit and
-# Help give way to it on a very narrow terminal.
-MIN_WORKING = 20
+# Columns of the key bar's progress label (" ⠹ Creating “deploy”… ") that Quit and Help
+# give way to on a very narrow terminal; a longer label is cut short (with …) first.
+MIN_WORKING = 30
+# What keys do meanwhile ("Keys you type now go to the token's dialog") shows only
+# when at least this many of its columns fit beside the label, not as a stub ("K…").
+MIN_MEANWHILE = 8
 
 
 class KeyBar(Widget, can_focus=False):
@@ -194,18 +197,28 @@ class KeyBar(Widget, can_focus=False):
             (f"{key.description} " if key.description else "", f"{hovered}{dim}".strip()),
         )
 
-    def _working(self) -> tuple[Content, bool]:
-        """What the user waits for (the app's progress), and whether the screen's keys
-        still work meanwhile; empty when nothing is shown."""
+    def _working(self) -> tuple[Content, Content, bool]:
+        """What the user waits for (the app's progress: its label, and what keys do
+        meanwhile), and whether the screen's keys still work meanwhile; empty when
+        nothing is shown."""
         progress: Progress | None = getattr(self.app, "progress", None)
         current = progress.current if progress is not None else None
         if current is None:
-            return Content(""), True
+            return Content(""), Content(""), True
         frame, work = current
-        line = Content.assemble((f" {frame} {work.label} ", "bold $accent"))
-        if work.meanwhile is not None:
-            line += Content.assemble((work.meanwhile, "italic"))
-        return line, work.meanwhile is None
+        label = Content.assemble((f" {frame} {work.label} ", "bold $accent"))
+        meanwhile = Content.assemble((work.meanwhile or "", "italic"))
+        return label, meanwhile, work.meanwhile is None
+
+    @staticmethod
+    def _progress_line(label: Content, meanwhile: Content, width: int) -> Content:
+        """*label* and *meanwhile* in *width* columns: what does not fit is cut short
+        with …, and *meanwhile* is left out when only a stub of it would show."""
+        if label.cell_length + min(meanwhile.cell_length, MIN_MEANWHILE) > width:
+            if label.cell_length <= width:
+                return label
+            return label.rstrip().truncate(width, ellipsis=True)
+        return (label + meanwhile).truncate(width, ellipsis=True)
 
     def render(self) -> Content:
         # What the user waits for, if anything; Quit and Help, then the screen's keys
@@ -214,15 +227,16 @@ class KeyBar(Widget, can_focus=False):
         width = self.size.width
         right = [(key, self._piece(key)) for key in self.app_keys if not key.divided]
         palette = [(key, self._piece(key)) for key in self.app_keys if key.divided]
-        working, keys_work = self._working()
-        # Quit and Help keep their place while something is waited for: the line says
-        # what, in the room left of them (cut short with "…"), as long as its start fits.
-        least = min(working.cell_length, MIN_WORKING)
+        label, meanwhile, keys_work = self._working()
+        # Quit and Help keep their place while something is waited for: the progress
+        # line takes the room left of them, down to MIN_WORKING columns of its label.
+        least = min(label.cell_length, MIN_WORKING)
         while right and sum(piece.cell_length for _, piece in right) > width - least:
             right.pop()
-        if working.cell_length:
-            working = working.truncate(
-                width - sum(piece.cell_length for _, piece in right), ellipsis=True
+        working = Content("")
+        if label.cell_length:
+            working = self._progress_line(
+                label, meanwhile, width - sum(piece.cell_length for _, piece in right)
             )
         room = width - working.cell_length - sum(piece.cell_length for _, piece in right)
         left: list[tuple[ShownKey, Content]] = []

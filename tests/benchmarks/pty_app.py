@@ -112,7 +112,8 @@ class PtyApp:
 
     def wait_for_each(self, *needles: str, timeout: float = 30.0) -> float:
         """:meth:`wait_for` of every one of *needles*, in whatever order they appear (a
-        page's parts paint in the order their data comes); the seconds of the last."""
+        page's parts paint in the order their data comes), each within *timeout*; the
+        seconds of the last."""
         start, ends, last = self.seen, [], 0.0
         for needle in needles:
             self.seen = start

@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 import pytest
 from textual import events
+from textual.app import App
 from textual.color import Color
 from textual.message import Message
 from textual.messages import Prune
@@ -254,7 +255,7 @@ def terminal_writes(app: RimeApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return written
 
 
-def screen_lines(app: RimeApp) -> list[str]:
+def screen_lines(app: App[Any]) -> list[str]:
     """The text on the terminal now, line by line, as the compositor paints it."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.screen import Screen
 
+from rime_tui.tui.progress import Work
 from rime_tui.tui.screens.confirm import ConfirmScreen
 from rime_tui.tui.screens.help import HelpScreen
 from rime_tui.tui.screens.token_created import TokenCreatedScreen
 from rime_tui.tui.screens.tokens import TokensScreen
 from rime_tui.tui.screens.workspaces import WorkspacesScreen
-from rime_tui.tui.widgets import KeyBar
+from rime_tui.tui.widgets import MIN_WORKING, KeyBar
 from tests.support.tui import MakeApp, SignIn, reach_tokens, screen, screen_lines, until
 
 
@@ -140,6 +142,7 @@ async def test_no_command_palette_over_a_dialog(make_app: MakeApp, signed_in: Si
         await reach_tokens(pilot, signed_in=signed_in)
         await pilot.press("n", *"kept", "enter")
         dialog = await screen(pilot, TokenCreatedScreen)
+        await until(pilot, lambda: "c Copy" in bottom_line(pilot), "the dialog's keys")
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert app.screen is dialog
@@ -202,3 +205,75 @@ async def test_a_narrow_dialog_still_shows_its_esc(make_app: MakeApp, signed_in:
         await until(pilot, lambda: "c Copy" in bottom_line(pilot), "the dialog's keys")
         assert bottom_line(pilot).startswith(" esc Done  c Copy ")
         assert bottom_line(pilot).rstrip().endswith("^q Quit  ? Help")
+
+
+class Waiting:
+    """The app's progress as the key bar reads it (rime_tui/tui/progress.py), showing
+    one request waited for."""
+
+    def __init__(self, label: str, meanwhile: str | None) -> None:
+        self.current = ("⠋", Work(label, meanwhile, shown=True))
+
+
+class BusyPage(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "page_key", "Page key")]
+
+    def compose(self) -> ComposeResult:
+        yield KeyBar()
+
+    def action_page_key(self) -> None:
+        pass
+
+
+class BusyApp(App[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(self, label: str, meanwhile: str | None) -> None:
+        super().__init__()
+        self.progress = Waiting(label, meanwhile)
+
+    def get_default_screen(self) -> Screen[None]:
+        return BusyPage()
+
+    def action_help(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("label", "meanwhile"),
+    [
+        ("Creating “narrow”…", "Keys you type now go to the token's dialog"),
+        ("Deleting “a token with a long name, as names can be”…", "Keys you type wait for it"),
+        ("Loading API Access Tokens…", None),  # the page's keys work meanwhile
+    ],
+)
+async def test_the_progress_line_gives_way_to_quit_and_help_down_to_its_label(
+    label: str, meanwhile: str | None
+) -> None:
+    shown = f" ⠋ {label} "
+    app = BusyApp(label, meanwhile)
+    async with app.run_test(size=(120, 5)) as pilot:
+        bar = app.screen.query_one(KeyBar)
+        for width in (*range(1, 41), 45, 50, 55, 60, 64, 65, 72, 80, 100, 120):
+            await pilot.resize_terminal(width, 5)
+            await until(pilot, lambda: bar.size.width == width, "the bar's new width")  # noqa: B023
+            line = bar.render().plain
+            assert len(line) <= width, (width, line)
+            # Quit, then Help, stay while the label has MIN_WORKING of its columns.
+            least = min(len(shown), MIN_WORKING)
+            assert (" ^q Quit " in line) == (width >= 9 + least), (width, line)
+            assert (" ? Help " in line) == (width >= 9 + 8 + least), (width, line)
+            assert "……" not in line and "… …" not in line, (width, line)
+            if width >= 4:
+                assert line.startswith(" ⠋ "), (width, line)
+            if meanwhile and meanwhile in line:
+                assert line.startswith(shown + meanwhile), (width, line)
+            elif meanwhile and meanwhile[:2] in line:  # cut short, never a stub
+                assert line.count("…") == 2 and len(line.split("…")[1].strip()) >= 6
+            for start, end, key in bar._spans:  # a click lands on the key it shows
+                assert line[start:end].strip(" │").startswith(key.display), (width, line)
+            if meanwhile is None and width >= len(shown) + 17 + 12:
+                assert "x Page key" in line, (width, line)  # the page's keys still work

@@ -77,11 +77,12 @@ async def names_listed(local: Local) -> list[str]:
 
 
 @pytest.mark.parametrize("width", [72, 60, 40])
-async def test_a_narrow_key_bar_keeps_quit_and_help_while_a_create_works(
+async def test_a_narrow_key_bar_keeps_quit_while_a_create_works(
     local: Local, proxy: LatencyProxy, width: int
 ) -> None:
     # The progress line ("⠹ Creating “narrow”… Keys you type now go to the token's
     # dialog", 64 columns) took the whole bar at 72 columns and less: ^q was gone.
+    # (Help is not shown here: the Token Name field has the focus, and `?` types.)
     app = far_app(proxy)
     async with app.run_test(size=(width, 24)) as pilot:
         await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
@@ -90,12 +91,32 @@ async def test_a_narrow_key_bar_keeps_quit_and_help_while_a_create_works(
         await until(pilot, lambda: "Creating “narrow”…" in key_bar(app), "the progress")
         line = key_bar(app)
         assert len(line) == width
-        # (Help waits as every key does: typed now, it goes to the dialog.)
         assert line.endswith(" ^q Quit "), line
         assert "dialog" not in line and line.rstrip().count("…") == 2, line  # cut short
         proxy.release()
         await screen(pilot, TokenCreatedScreen)
         assert "Creating" not in key_bar(app)
+
+
+@pytest.mark.parametrize("width", [60, 48])
+async def test_a_narrow_key_bar_keeps_quit_and_help_while_a_delete_works(
+    local: Local, proxy: LatencyProxy, width: int
+) -> None:
+    app = far_app(proxy)
+    async with app.run_test(size=(width, 24)) as pilot:
+        tokens = await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        tokens.query_one(DataTable).focus()  # the bootstrap token's row
+        proxy.stall("DELETE", TOKENS)
+        await pilot.press("d")
+        await screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await until(pilot, lambda: "Deleting “" in key_bar(app), "the delete's progress")
+        line = key_bar(app)
+        assert len(line) == width
+        assert line.endswith(" ^q Quit  ? Help "), line
+        assert line[3:].startswith("Deleting “Default token”… "), line  # (after the spinner)
+        proxy.release()
+        await until(pilot, lambda: "Deleting" not in key_bar(app), "the delete done")
 
 
 async def test_a_stalled_create_shows_progress_and_esc_waits_for_its_dialog(
