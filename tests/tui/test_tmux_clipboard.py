@@ -143,7 +143,9 @@ def test_esc_and_a_letter_in_one_burst_are_two_keys(tmux: list[str], tmp_path: P
     wait_for(tmux, "Local instance ready")
     keys(tmux, "Enter", "Enter", "s", "t", "n", "first", "Enter")
     wait_for(tmux, "API access token created")
-    keys(tmux, "Escape", "y")  # not copied: Esc asks, y closes
+    keys(tmux, "Escape", "y")  # not copied: Esc asks; y, typed before it asked, does not
+    wait_for(tmux, "Close anyway?", "Not answered")  # (the notice says why)
+    keys(tmux, "y")  # now it answers
     wait_for(tmux, "2 tokens in this workspace")
     keys(tmux, "n", "second", "Enter")
     wait_for(tmux, "Token Name: second")

@@ -36,6 +36,7 @@ from tests.support.tui import (
     burst,
     far_app,
     keys_settled,
+    notifications,
     open_tokens,
     reach_tokens,
     screen,
@@ -117,6 +118,34 @@ async def test_a_narrow_key_bar_keeps_quit_and_help_while_a_delete_works(
         assert line[3:].startswith("Deleting “Default token”… "), line  # (after the spinner)
         proxy.release()
         await until(pilot, lambda: "Deleting" not in key_bar(app), "the delete done")
+
+
+async def test_esc_y_typed_while_a_create_works_does_not_close_its_secret_unseen(
+    local: Local, proxy: LatencyProxy, failures: WorkerFailures
+) -> None:
+    # Esc and y in one burst over a slow link, while the create works: the Esc reaches
+    # the dialog, which asks; the y was typed before the question was asked, so it does
+    # not answer it (it used to close the dialog: a secret nobody ever saw).
+    app = far_app(proxy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
+        proxy.stall("POST", TOKENS)
+        await pilot.press("n", *"unseen", "enter")
+        await until(pilot, lambda: proxy.stalled == 1, "the create to reach the cluster")
+        burst(pilot, "escape", "y")
+        await pilot.pause()
+        proxy.release()
+        await screen(pilot, ConfirmScreen)
+        notice = "typed before this question was asked"
+        await until(pilot, lambda: any(notice in n for n in notifications(app)), "the notice")
+        await keys_settled(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # still asking
+        dialog = app.screen_stack[-2]
+        assert isinstance(dialog, TokenCreatedScreen) and dialog.token_name == "unseen"
+        await secret_works(local, dialog.token)
+        await pilot.press("n")  # keep it: the secret is on screen
+        await screen(pilot, TokenCreatedScreen)
+        assert_healthy(app, failures)
 
 
 async def test_a_stalled_create_shows_progress_and_esc_waits_for_its_dialog(

@@ -91,13 +91,19 @@ def burst_read(pilot: Pilot[Any], data: str) -> None:
 async def test_esc_and_the_keys_after_it_read_at_once_are_each_handled(
     desktop_clipboard: list[str], make_app: MakeApp, signed_in: SignIn, failures: WorkerFailures
 ) -> None:
-    # ESC y in one read: the Esc closes (asks, as the token was not copied), y answers.
+    # ESC y in one read: the Esc closes (asks, as the token was not copied), and the y
+    # reaches the question, but does not answer it: it was typed before it was asked.
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         tokens = await reach_tokens(pilot, signed_in=signed_in)
         burst(pilot, "n", "first", "enter")
         await dialog_for(pilot, "first")
         burst_read(pilot, "\x1by")
+        await screen(pilot, ConfirmScreen)
+        await until(pilot, lambda: any("before this question" in n for n in notifications(app)), "")
+        await keys_settled(pilot)
+        assert kinds(app)[-2:] == ["TokenCreatedScreen", "ConfirmScreen"]  # still asking
+        await pilot.press("y")  # asked now: y answers
         await screen(pilot, TokensScreen)
         table = tokens.query_one(DataTable)
         await until(pilot, lambda: "first" in table_text(table), "the new token in the list")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -35,12 +36,39 @@ class ConfirmScreen(Dialog[bool]):
         Binding("n,escape", "answer(False)", "Cancel"),
     ]
 
-    def __init__(self, title: str, message: str, *, confirm: str = "Yes", danger: bool = False):
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        *,
+        confirm: str = "Yes",
+        danger: bool = False,
+        asked_first: bool = False,
+    ):
         super().__init__()
         self.heading = title
         self.message = message
         self.confirm = confirm
         self.danger = danger
+        # With asked_first, a y typed before the question was asked (typed ahead with
+        # the key that asks it, in one burst over a slow link) does not answer it: what
+        # it gives up cannot come back. Keys carry the time they were read (monotonic).
+        self.asked_first = asked_first
+        self.asked_at = float("inf")
+
+    def on_mount(self) -> None:
+        self.asked_at = time.monotonic()
+
+    def on_key(self, event: events.Key) -> None:
+        if self.asked_first and event.key == "y" and event.time < self.asked_at:
+            event.stop()
+            event.prevent_default()
+            self.notify(
+                "That y was typed before this question was asked: press y again to answer it.",
+                title="Not answered",
+                severity="warning",
+                markup=False,
+            )
 
     def body(self) -> ComposeResult:
         yield Static(self.message, id="confirm-message", markup=False)

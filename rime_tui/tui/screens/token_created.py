@@ -413,7 +413,10 @@ class TokenCreatedScreen(Dialog[None]):
         if self.sent is not None:  # the question says what the copy's notice said, which
             self.app.clear_notifications()  # would cover its buttons on a narrow terminal
         self.rime.open_dialog(
-            ConfirmScreen("Close without keeping the token?", message, confirm="Close"), decided
+            ConfirmScreen(
+                "Close without keeping the token?", message, confirm="Close", asked_first=True
+            ),
+            decided,
         )
 
     def _close(self) -> None:
