@@ -59,3 +59,15 @@ def test_a_textual_that_cuts_chops_otherwise_fails_loudly_at_start(
     finally:
         monkeypatch.undo()
         compat._compositor_updates.cache_clear()
+
+
+def test_key_events_carry_the_monotonic_time_the_close_question_compares() -> None:
+    # ConfirmScreen(asked_first=True) compares a key's `time` (public, Message.time) with
+    # time.monotonic() at the question's mount: the clock Textual stamps events with.
+    import time
+
+    from textual import events
+
+    before = time.monotonic()
+    key = events.Key("y", "y")
+    assert before <= key.time <= time.monotonic()
