@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from rime_tui.tui.app import RimeApp
 from rime_tui.tui.screens.confirm import ConfirmScreen
@@ -42,6 +42,7 @@ from tests.support.tui import (
     screen,
     signed_in_through,
     table_text,
+    text_of,
     until,
 )
 from tests.support.tui_health import WorkerFailures, assert_healthy
@@ -143,8 +144,10 @@ async def test_esc_y_typed_while_a_create_works_does_not_close_its_secret_unseen
         dialog = app.screen_stack[-2]
         assert isinstance(dialog, TokenCreatedScreen) and dialog.token_name == "unseen"
         await secret_works(local, dialog.token)
-        await pilot.press("n")  # keep it: the secret is on screen
+        await pilot.press("n")  # back to the dialog: its secret is on screen
         await screen(pilot, TokenCreatedScreen)
+        assert dialog.token in text_of(dialog.query_one("#token", Static))
+        assert not [n for n in notifications(app) if notice in n]  # answered: it went
         assert_healthy(app, failures)
 
 

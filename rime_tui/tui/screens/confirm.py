@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
@@ -55,6 +56,7 @@ class ConfirmScreen(Dialog[bool]):
         # it gives up cannot come back. Keys carry the time they were read (monotonic).
         self.asked_first = asked_first
         self.asked_at = float("inf")
+        self.refused_early = False  # a y typed before it was asked came, with a notice
 
     def on_mount(self) -> None:
         self.asked_at = time.monotonic()
@@ -63,12 +65,19 @@ class ConfirmScreen(Dialog[bool]):
         if self.asked_first and event.key == "y" and event.time < self.asked_at:
             event.stop()
             event.prevent_default()
+            self.refused_early = True
             self.notify(
-                "That y was typed before this question was asked: press y again to answer it.",
+                "That y was typed before this question was asked, so it did not answer "
+                "it. n (Cancel) goes back; y answers it.",
                 title="Not answered",
                 severity="warning",
                 markup=False,
             )
+
+    def dismiss(self, result: bool | None = None) -> AwaitComplete:
+        if self.refused_early:  # answered: its notice no longer applies
+            self.app.clear_notifications()
+        return super().dismiss(result)
 
     def body(self) -> ComposeResult:
         yield Static(self.message, id="confirm-message", markup=False)
