@@ -57,6 +57,14 @@ def proxy(local: Local) -> Iterator[LatencyProxy]:
         yield running
 
 
+async def create_stalled(pilot: Pilot[Any], proxy: LatencyProxy, name: str) -> None:
+    """On the Tokens page: `n NAME Enter`, until the create is held at the proxy (it goes
+    on at proxy.release())."""
+    proxy.stall("POST", TOKENS)
+    await pilot.press("n", *name, "enter")
+    await until(pilot, lambda: proxy.stalled == 1, "the create to reach the cluster")
+
+
 def key_bar(app: RimeApp) -> str:
     return app.screen.query_one(KeyBar).render().plain
 
@@ -130,9 +138,7 @@ async def test_esc_y_typed_while_a_create_works_does_not_close_its_secret_unseen
     app = far_app(proxy)
     async with app.run_test(size=(100, 30)) as pilot:
         await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
-        proxy.stall("POST", TOKENS)
-        await pilot.press("n", *"unseen", "enter")
-        await until(pilot, lambda: proxy.stalled == 1, "the create to reach the cluster")
+        await create_stalled(pilot, proxy, "unseen")
         burst(pilot, "escape", "y")
         await pilot.pause()
         proxy.release()
@@ -158,9 +164,7 @@ async def test_a_stalled_create_shows_progress_and_esc_waits_for_its_dialog(
     app = far_app(proxy)
     async with app.run_test(size=(100, 30)) as pilot:
         tokens = await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
-        proxy.stall("POST", TOKENS)
-        await pilot.press("n", *"slow6", "enter")
-        await until(pilot, lambda: proxy.stalled == 1, "the create to reach the cluster")
+        await create_stalled(pilot, proxy, "slow6")
         # Finding 8: the key bar says what the app waits for, and where keys go.
         await until(pilot, lambda: "Creating “slow6”…" in key_bar(app), "the progress")
         assert "Keys you type now go to the token's dialog" in key_bar(app)
@@ -313,9 +317,7 @@ async def test_signing_out_while_a_create_is_in_flight_shows_its_secret_first(
     app = far_app(proxy)
     async with app.run_test(size=(100, 30)) as pilot:
         await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
-        proxy.stall("POST", TOKENS)
-        await pilot.press("n", *"late", "enter")
-        await until(pilot, lambda: proxy.stalled == 1, "the create to reach the cluster")
+        await create_stalled(pilot, proxy, "late")
         app.run_worker(app.sign_out(), exit_on_error=False)
         await until(pilot, lambda: "Signing out once" in key_bar(app), "the sign-out waiting")
         assert app.session is not None
@@ -426,9 +428,7 @@ async def test_a_create_in_flight_when_the_app_closes_is_kept_for_printing(
     app = far_app(proxy)
     async with app.run_test(size=(100, 30)) as pilot:
         await reach_tokens(pilot, signed_in=signed_in_through(local, proxy))
-        proxy.stall("POST", TOKENS)
-        await pilot.press("n", *"closing", "enter")
-        await until(pilot, lambda: proxy.stalled == 1, "the create to reach the cluster")
+        await create_stalled(pilot, proxy, "closing")
         app.exit()
         proxy.release()
     await asyncio.wait_for(app.delivery.settled(), WAIT)
