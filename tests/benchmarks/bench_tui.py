@@ -369,7 +369,8 @@ def path_at_a_distance(tmp: Path, latency: float, runs: int = 3) -> None:
     """The README's path with an API token (sign-in → Workspaces → Overview → Settings →
     Tokens → Create Token, the dialog shown), the real app in-process against a local
     instance behind the latency proxy, at 0 ms and at *latency*: sequential round trips
-    per screen (the proxy counts them) and the time from Enter on the form to the dialog,
+    per screen (the proxy counts them), the connections each step opened, and the time
+    from Enter on the form to the dialog,
     against its goal: time at 0 ms + 4 round trips x *latency*, x 1.15. Then the requests
     of the whole path (the sign-in included), signed in as the org admin at 0 ms, on
     instances of PATH_WORKSPACES workspaces: goal, workspaces + a constant."""
@@ -379,7 +380,7 @@ def path_at_a_distance(tmp: Path, latency: float, runs: int = 3) -> None:
     local = start_local(tmp / "path")
     try:
         times: dict[float, list[float]] = {0.0: [], latency: []}
-        steps: list[tuple[str, int]] = []
+        steps: list[tuple[str, int, int]] = []
         with LatencyProxy(local.server.port) as proxy:
             for _ in range(runs):
                 for delay in (0.0, latency):  # in turn
@@ -391,8 +392,10 @@ def path_at_a_distance(tmp: Path, latency: float, runs: int = 3) -> None:
     at_0, far = statistics.median(times[0.0]), statistics.median(times[latency])
     floor = at_0 + 4 * latency
     print(f"the path to the dialog with an API token, {runs} runs each in turn (medians):")
-    print("  sequential round trips: " + ", ".join(f"{name} {n}" for name, n in steps), end="")
-    print(f"; in all {sum(n for _, n in steps)} (goal 4)")
+    print("  sequential round trips: " + ", ".join(f"{name} {n}" for name, n, _ in steps), end="")
+    print(f"; in all {sum(n for _, n, _ in steps)} (goal 4)")
+    opened = ", ".join(f"{name} {n}" for name, _, n in steps)
+    print(f"  connections opened (each a TCP, and over TLS a handshake's, round trip): {opened}")
     print(f"  at 0 ms {at_0:.2f} s; at {latency * 1000:.0f} ms {far:.2f} s", end="")
     print(f" = {far / floor:.2f}x", end="")
     print(f" (0 ms + 4 x {latency * 1000:.0f} ms = {floor:.2f} s; goal <= 1.15)")
@@ -436,7 +439,7 @@ def _requests_as_the_admin(data_dir: Path, spaces: int) -> tuple[int, int]:
 
 async def _walk_the_path(
     proxy: Any, api_token: str | None, admin: tuple[str, str] | None = None
-) -> tuple[float, list[tuple[str, int]]]:
+) -> tuple[float, list[tuple[str, int, int]]]:
     """One walk of the path, signed in with *api_token* through the form, or as the
     *admin* (email, password) with a session; the seconds from Enter to the dialog, and
     each step's sequential round trips."""
@@ -452,7 +455,7 @@ async def _walk_the_path(
     from tests.support.tui import far_app, screen, until
 
     app = far_app(proxy, api_token=api_token)
-    steps: list[tuple[str, int]] = []
+    steps: list[tuple[str, int, int]] = []  # (step, sequential round trips, connections)
     async with app.run_test(size=(100, 30)) as pilot:
         await screen(pilot, SignInScreen)
         await pilot.pause()
@@ -461,7 +464,8 @@ async def _walk_the_path(
 
         def step(name: str) -> None:
             nonlocal rounds
-            steps.append((name, proxy.rounds - rounds))
+            opened = proxy.connections - sum(n for _, _, n in steps)
+            steps.append((name, proxy.rounds - rounds, opened))
             rounds = proxy.rounds
 
         if admin is None:

@@ -24,7 +24,8 @@ a CLI subprocess and a plain synchronous test can all use it::
 
 :attr:`LatencyProxy.requests` lists every request that reached the upstream
 server, in order; :attr:`LatencyProxy.peak_in_flight` how many were forwarded at
-once (to count sequential round trips, compare :attr:`rounds`).
+once (to count sequential round trips, compare :attr:`rounds`); :attr:`connections`
+how many connections clients opened.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class LatencyProxy:
     delay: float = 0.0
     requests: list[tuple[str, str]] = field(default_factory=list)
     peak_in_flight: int = 0
+    #: Client connections accepted (each a TCP connect, and over TLS a handshake, more).
+    connections: int = 0
     #: One entry per request: (start, end) on time.monotonic(), to count round trips.
     spans: list[tuple[float, float]] = field(default_factory=list)
     port: int = 0
@@ -202,6 +205,7 @@ class LatencyProxy:
         self.requests.clear()
         self.spans.clear()
         self.peak_in_flight = 0
+        self.connections = 0
 
     # -- life ------------------------------------------------------------------------
 
@@ -288,6 +292,7 @@ class LatencyProxy:
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         self._writers.add(client_w)
+        self.connections += 1
         upstream_w: asyncio.StreamWriter | None = None
         try:
             upstream_r, upstream_w = await asyncio.open_connection(HOST, self.upstream_port)
