@@ -56,18 +56,22 @@ def refuse_token_in_argv(args: argparse.Namespace) -> None:
         )
 
 
-def _read_token() -> str:
-    """The token on stdin: typed without echo on a terminal, else read to the end."""
-    stdin = sys.stdin
-    if stdin is None:
-        raise CommandError(Exit.USAGE, "--with-token reads the token from stdin; there is none.")
-    if stdin.isatty():
+def read_secret_input(prompt: str) -> str:
+    """What stdin holds for a secret: typed without echo after *prompt* on a terminal,
+    else at most MAX_TOKEN_INPUT + 1 characters (a file piped in by mistake is not read
+    to its end; more than MAX_TOKEN_INPUT is not a secret)."""
+    if sys.stdin.isatty():
         import getpass
 
-        text = getpass.getpass("API token (not shown): ", stream=sys.stderr)
-    else:
-        text = stdin.read(MAX_TOKEN_INPUT + 1)
-    token = text.strip()
+        return getpass.getpass(prompt, stream=sys.stderr)
+    return sys.stdin.read(MAX_TOKEN_INPUT + 1)
+
+
+def _read_token() -> str:
+    """The token on stdin: typed without echo on a terminal, else read (bounded)."""
+    if sys.stdin is None:
+        raise CommandError(Exit.USAGE, "--with-token reads the token from stdin; there is none.")
+    token = read_secret_input("API token (not shown): ").strip()
     if not token:
         raise CommandError(Exit.USAGE, "no token on stdin.")
     if len(token) > MAX_TOKEN_INPUT or not is_token_shaped(token):

@@ -25,7 +25,7 @@ from rime_tui.api.delivery import create as create_token
 from rime_tui.api.delivery import rotate as rotate_token
 from rime_tui.api.errors import AuthenticationError, NotFoundError, RimeError
 from rime_tui.api.tokens import Listed, tokens_in, workspaces
-from rime_tui.commands.auth import MAX_TOKEN_INPUT
+from rime_tui.commands.auth import MAX_TOKEN_INPUT, read_secret_input
 from rime_tui.commands.exits import CommandError, Exit, note, printable, say
 from rime_tui.commands.inventory import (
     describe,
@@ -488,18 +488,13 @@ async def check(args: argparse.Namespace) -> Exit:
 
 def _read_secret() -> str:
     """The leaked secret, from stdin (from the terminal without echo)."""
-    if sys.stdin.isatty():
-        import getpass
-
-        text = getpass.getpass("Secret to revoke (not echoed): ", stream=sys.stderr)
-    else:  # bounded: a file or a stream piped in by mistake is not read to its end
-        text = sys.stdin.read(MAX_TOKEN_INPUT + 1)
-        if len(text) > MAX_TOKEN_INPUT:
-            raise CommandError(
-                Exit.USAGE,
-                f"standard input holds more than a secret (over {MAX_TOKEN_INPUT} "
-                "characters): nothing revoked.",
-            )
+    text = read_secret_input("Secret to revoke (not echoed): ")
+    if len(text) > MAX_TOKEN_INPUT:
+        raise CommandError(
+            Exit.USAGE,
+            f"standard input holds more than a secret (over {MAX_TOKEN_INPUT} "
+            "characters): nothing revoked.",
+        )
     secret = text.strip()
     if not secret:
         raise CommandError(Exit.USAGE, "no secret on standard input: nothing revoked.")

@@ -231,14 +231,13 @@ class KeyBar(Widget, can_focus=False):
         # Quit and Help keep their place while something is waited for: the progress
         # line takes the room left of them, down to MIN_WORKING columns of its label.
         least = min(label.cell_length, MIN_WORKING)
-        while right and sum(piece.cell_length for _, piece in right) > width - least:
-            right.pop()
+        right_width = sum(piece.cell_length for _, piece in right)
+        while right and right_width > width - least:
+            right_width -= right.pop()[1].cell_length
         working = Content("")
         if label.cell_length:
-            working = self._progress_line(
-                label, meanwhile, width - sum(piece.cell_length for _, piece in right)
-            )
-        room = width - working.cell_length - sum(piece.cell_length for _, piece in right)
+            working = self._progress_line(label, meanwhile, width - right_width)
+        room = width - working.cell_length - right_width
         left: list[tuple[ShownKey, Content]] = []
         for key in self.keys if keys_work else []:
             piece = self._piece(key)

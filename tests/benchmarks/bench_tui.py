@@ -426,23 +426,24 @@ def _requests_as_the_admin(data_dir: Path, spaces: int) -> tuple[int, int]:
     workspace), on an instance of *spaces* workspaces."""
     from tests.support.latency_proxy import LatencyProxy
     from tests.support.local import start_local
+    from tests.support.tui import signed_in_through
 
     instance_with(data_dir, spaces)
     local = start_local(data_dir)
     try:
         with LatencyProxy(local.server.port) as proxy:
-            asyncio.run(_walk_the_path(proxy, None, (local.admin_email, local.admin_password)))
+            asyncio.run(_walk_the_path(proxy, None, signed_in_through(local, proxy)))
             return _requests_of(proxy.requests)
     finally:
         local.server.stop()
 
 
 async def _walk_the_path(
-    proxy: Any, api_token: str | None, admin: tuple[str, str] | None = None
+    proxy: Any, api_token: str | None, signed_in: Any = None
 ) -> tuple[float, list[tuple[str, int, int]]]:
-    """One walk of the path, signed in with *api_token* through the form, or as the
-    *admin* (email, password) with a session; the seconds from Enter to the dialog, and
-    each step's sequential round trips."""
+    """One walk of the path, signed in with *api_token* through the form, or by
+    *signed_in* (tests.support.tui.signed_in_through: the admin's session); the seconds
+    from Enter to the dialog, and each step's sequential round trips and connections."""
     from textual.widgets import DataTable
 
     from rime_tui.tui.screens.overview import OverviewScreen
@@ -450,7 +451,6 @@ async def _walk_the_path(
     from rime_tui.tui.screens.signin import SignInScreen
     from rime_tui.tui.screens.token_created import TokenCreatedScreen
     from rime_tui.tui.screens.tokens import TokensScreen
-    from rime_tui.tui.session import SignInForm, sign_in
     from rime_tui.tui.widgets import TextInput
     from tests.support.tui import far_app, screen, until
 
@@ -460,19 +460,17 @@ async def _walk_the_path(
         await screen(pilot, SignInScreen)
         await pilot.pause()
         proxy.reset_counts()
-        start, rounds = time.perf_counter(), 0
+        start, rounds, connections = time.perf_counter(), 0, 0
 
         def step(name: str) -> None:
-            nonlocal rounds
-            opened = proxy.connections - sum(n for _, _, n in steps)
-            steps.append((name, proxy.rounds - rounds, opened))
-            rounds = proxy.rounds
+            nonlocal rounds, connections
+            steps.append((name, proxy.rounds - rounds, proxy.connections - connections))
+            rounds, connections = proxy.rounds, proxy.connections
 
-        if admin is None:
+        if signed_in is None:
             await pilot.press("enter")  # the form holds the cluster and the token
         else:
-            form = SignInForm(proxy.url, "password", *admin)
-            app.signed_in(await sign_in(form, form.cluster_url(), app.new_client))
+            await signed_in(pilot)
         await until(pilot, lambda: app.screen.query(DataTable), "Workspaces")
         await until(pilot, lambda: app.screen.query_one(DataTable).row_count > 0, "its rows")
         step("sign-in + Workspaces")
