@@ -105,11 +105,13 @@ class SuccessorFailed(RimeError):
     """Rotating deleted the old token but could not make its successor: the stand-in
     token (a working token, named "… (rotating)") is all there is."""
 
-    def __init__(self, stand_in: m.CreateApiTokenResponse, cause: RimeError) -> None:
-        super().__init__(
-            f"the old token is deleted, but making its successor failed ({cause}); "
-            f"the stand-in token {stand_in.id.uuid} replaces it."
-        )
+    def __init__(
+        self,
+        stand_in: m.CreateApiTokenResponse,
+        cause: RimeError,
+        what: str = "the old token is deleted, but making its successor failed",
+    ) -> None:
+        super().__init__(f"{what} ({cause}); the stand-in token {stand_in.id.uuid} replaces it.")
         self.stand_in = stand_in
 
 
@@ -285,7 +287,13 @@ async def rotate(
             pass  # already gone
         except _Cut:
             raise _stand_in_follows(f"the old {name!r} may be deleted", stand_in, name) from None
-        except RimeError:
+        except RimeError as exc:
+            if isinstance(exc, TransportError) and exc.sent:
+                # Sent, and its answer lost: the old one may be gone, so the stand-in
+                # stays, and its secret is handed over (deleting it could leave neither).
+                raise SuccessorFailed(
+                    stand_in, exc, f"deleting the old {name!r} got no answer, so it may be deleted"
+                ) from exc
             client.api_token = previous
             try:
                 await _delete(client, stand_in.id.uuid, warn)
@@ -328,6 +336,13 @@ async def _make_stand_in(
     changed), or its secret is handed on if that fails."""
     try:
         return await create(client, workspace_id, stand_in_name(name), days, warn, check=True)
+    except AnswerLostError as lost:  # (create's own advice is for a token of one's own)
+        raise AnswerLostError(
+            f"{lost.__cause__} Nothing changed: {name!r} keeps its secret. The cluster may "
+            f"have made its stand-in {stand_in_name(name)!r} anyway; the next rotate of "
+            f"{name!r} deletes it.",
+            sent=True,
+        ) from lost.__cause__
     except Interrupted as stop:
         gone = stop.secret is None
         if not gone:

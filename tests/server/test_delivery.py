@@ -213,7 +213,7 @@ async def test_when_the_old_token_cannot_be_deleted_the_stand_in_goes_again(
     old = await make(local, "mine")
     info = (await tokens(local))["mine"]
     async with RimeClient(proxy.url, api_token=old.full_api_token) as client:
-        proxy.fail("DELETE", TOKENS)
+        proxy.refuse("DELETE", TOKENS)
         with pytest.raises(Exception) as failed:
             await d.rotate(client, info, local.workspace_id, ours=True, warn=print)
         assert not isinstance(failed.value, d.SuccessorFailed)
@@ -342,6 +342,55 @@ async def test_a_create_whose_answer_is_lost_says_the_token_may_exist(
     assert "delete it and create it again" in caught.value.message
     if lost == "answer held":  # the instance did make it
         assert "lost one" in await tokens(local)
+
+
+async def test_a_rotate_whose_delete_of_the_old_token_gets_no_answer_keeps_the_stand_in(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    # A stalled link as the old token is deleted: the delete reached the cluster, its
+    # answer never came. The stand-in was deleted then too, which left neither token.
+    await make(local, "stalled")
+    old = (await tokens(local))["stalled"]
+    proxy.hold("DELETE", TOKENS)
+    timeout = httpx.Timeout(5.0, read=0.5)
+    async with RimeClient(proxy.url, api_token=local.api_token, timeout=timeout) as client:
+        with pytest.raises(d.SuccessorFailed) as caught:
+            await d.rotate(client, old, local.workspace_id, ours=False, warn=print)
+    proxy.release_answers()
+    assert "deleting the old 'stalled' got no answer, so it may be deleted" in str(caught.value)
+    stand_in = caught.value.stand_in
+    assert await works(local, stand_in.full_api_token)  # the user holds a working token
+    left = await tokens(local)
+    assert "stalled" not in left and d.stand_in_name("stalled") in left  # (it was deleted)
+    async with local.client() as admin:  # the next rotate of the name finishes it
+        made = await d.rotate(
+            admin,
+            None,
+            local.workspace_id,
+            ours=False,
+            warn=print,
+            left=left[d.stand_in_name("stalled")],
+            name="stalled",
+        )
+    assert await works(local, made.full_api_token)
+    assert sorted(await tokens(local)) == ["Default token", "stalled"]
+
+
+async def test_a_rotate_whose_stand_in_answer_is_lost_says_nothing_changed(
+    local: Local, proxy: LatencyProxy
+) -> None:
+    old_secret = (await make(local, "held")).full_api_token
+    old = (await tokens(local))["held"]
+    proxy.hold("POST", TOKENS)
+    timeout = httpx.Timeout(5.0, read=0.5)
+    async with RimeClient(proxy.url, api_token=local.api_token, timeout=timeout) as client:
+        with pytest.raises(AnswerLostError) as caught:
+            await d.rotate(client, old, local.workspace_id, ours=False, warn=print)
+    proxy.release_answers()
+    message = caught.value.message
+    assert "Nothing changed: 'held' keeps its secret." in message
+    assert "the next rotate of 'held' deletes it" in message and "create it again" not in message
+    assert await works(local, old_secret)
 
 
 async def test_a_create_that_never_left_is_not_said_to_be_perhaps_made(
@@ -550,7 +599,7 @@ async def test_when_neither_the_old_token_nor_the_stand_in_can_be_deleted_both_s
 ) -> None:
     old = await make(local, "deploy")
     info = (await tokens(local))["deploy"]
-    proxy.fail("DELETE", TOKENS + "/", count=2)
+    proxy.refuse("DELETE", TOKENS + "/", count=2)
     warned: list[str] = []
     with pytest.raises(RimeError):
         await d.rotate(client, info, local.workspace_id, ours=False, warn=warned.append)
@@ -634,7 +683,7 @@ async def test_a_rotate_interrupted_while_its_stand_in_goes_again_changes_nothin
 ) -> None:
     old = await make(local, "deploy")
     info = (await tokens(local))["deploy"]
-    proxy.fail("DELETE", TOKENS + "/")  # the old token cannot be deleted ...
+    proxy.refuse("DELETE", TOKENS + "/")  # the old token cannot be deleted ...
     proxy.stall("DELETE", TOKENS + "/")  # ... and deleting the stand-in again is cut short
     work = asyncio.create_task(d.rotate(client, info, local.workspace_id, ours=False, warn=print))
     await _cancel_at(proxy, work)

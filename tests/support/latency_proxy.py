@@ -47,7 +47,7 @@ class _Rule:
 
     method: str
     path: str  # a prefix of the request's path (the whole path if exact)
-    action: str  # "stall", "hold", "fail" or "delay"
+    action: str  # "stall", "hold", "fail", "refuse" or "delay"
     count: int
     delay: float = 0.0
     exact: bool = False
@@ -126,6 +126,12 @@ class LatencyProxy:
         """Drop the connection of the next ``count`` matching requests, unanswered (after
         letting ``skip`` of them through)."""
         self._add(_Rule(method, path, "fail", count, skip=skip))
+
+    def refuse(self, method: str = "*", path: str = "/", count: int = 1) -> None:
+        """Answer the next ``count`` matching requests with a 500 (an RI error body) in
+        the cluster's stead, without forwarding them: the request was refused, and the
+        client knows it was not carried out (unlike :meth:`fail`, a lost answer)."""
+        self._add(_Rule(method, path, "refuse", count))
 
     def slow(self, seconds: float, method: str = "*", path: str = "/", count: int = 1) -> None:
         """Delay the next ``count`` matching requests by ``seconds`` instead of ``delay``."""
@@ -305,6 +311,10 @@ class LatencyProxy:
                 rule = self._take_rule(method, path)
                 if rule is not None and rule.action == "fail":
                     return
+                if rule is not None and rule.action == "refuse":  # answered, not forwarded
+                    client_w.write(_REFUSAL)
+                    await client_w.drain()
+                    continue
                 if rule is not None and rule.action == "stall":
                     released = self._released
                     assert released is not None
@@ -360,6 +370,13 @@ class LatencyProxy:
                 if writer is not None:
                     self._writers.discard(writer)
                     writer.close()
+
+
+_REFUSAL_BODY = b'{"code": 13, "message": "refused by the latency proxy", "details": []}'
+_REFUSAL = (
+    b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\n"
+    b"content-length: %d\r\n\r\n" % len(_REFUSAL_BODY)
+) + _REFUSAL_BODY
 
 
 def _with_host(message: bytes, host: str) -> bytes:
